@@ -1,0 +1,219 @@
+// Package store defines the contract between package jobs and the places
+// jobs are kept (SQLite, memory, Redis, PostgreSQL). Users do not call it
+// directly; they open a store with jobs.Open. Store authors implement
+// [Store] and prove it with the conformance suite in jobs/storetest.
+//
+// All times are UTC and come from the caller (the now arguments), never
+// from the store's own clock, so tests can drive time and workers with
+// skewed clocks still agree on leases.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// State is where a job is in its life.
+type State string
+
+const (
+	// Scheduled jobs wait for RunAt: a delay, an ETA, or a retry backoff.
+	Scheduled State = "scheduled"
+	// Queued jobs are ready to be claimed.
+	Queued State = "queued"
+	// Running jobs are claimed by a worker and hold a lease.
+	Running State = "running"
+	// Succeeded jobs finished without error; Result holds the output.
+	Succeeded State = "succeeded"
+	// Dead jobs failed their last attempt (or failed in a way retries
+	// cannot fix) and are kept for inspection and manual retry.
+	Dead State = "dead"
+	// Canceled jobs were revoked before they finished.
+	Canceled State = "canceled"
+	// Expired jobs were not started before their deadline.
+	Expired State = "expired"
+)
+
+// States lists every state in life order.
+var States = []State{Scheduled, Queued, Running, Succeeded, Dead, Canceled, Expired}
+
+// Final reports whether no further transition happens without a user
+// action (retry).
+func (s State) Final() bool {
+	return s == Succeeded || s == Dead || s == Canceled || s == Expired
+}
+
+// Valid reports whether s is one of [States].
+func (s State) Valid() bool {
+	for _, v := range States {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Job is one durable job as a store keeps it.
+type Job struct {
+	ID          string    // unique, chosen by the client, time-ordered
+	Name        string    // the definition that runs it
+	Queue       string    // the queue it waits in
+	Priority    int       // higher is claimed first
+	Args        []byte    // JSON arguments
+	State       State     //
+	Attempt     int       // attempts started so far
+	MaxAttempts int       // at least 1
+	RunAt       time.Time // not claimable before this instant
+	EnqueuedAt  time.Time //
+	StartedAt   time.Time // start of the current or last attempt
+	FinishedAt  time.Time // when it reached a final state
+	LeaseOwner  string    // worker holding the lease while Running
+	LeaseUntil  time.Time // lease expiry while Running
+	Result      []byte    // JSON output once Succeeded
+	LastError   string    // the error of the last failed attempt
+	Errors      []AttemptError
+	RetainUntil time.Time // final jobs are deleted after this; zero keeps them
+	UniqueKey   string    // non-empty: at most one unfinished job per key
+	Meta        []byte    // JSON metadata for features layered on top (workflows, signing, options)
+}
+
+// AttemptError records one failed attempt.
+type AttemptError struct {
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+	Error   string    `json:"error"`
+}
+
+// ClaimRequest asks for up to Limit ready jobs.
+type ClaimRequest struct {
+	Queues     []string  // queues to take from; in the order given when priorities tie is NOT implied: ordering is priority, then RunAt, then ID across all of them
+	Limit      int       // at most this many (at least 1)
+	Owner      string    // the worker that will hold the leases
+	Now        time.Time // jobs with RunAt <= Now are ready
+	LeaseUntil time.Time // lease expiry to set
+}
+
+// Outcome is what a worker reports for a claimed job.
+type Outcome struct {
+	ID    string
+	Owner string // must still hold the lease, or the outcome is dropped with ErrLeaseLost
+	// State is Succeeded, Scheduled (retry at RunAt), Dead or Canceled.
+	State       State
+	Result      []byte    // with Succeeded
+	Error       string    // with anything but Succeeded: appended to Errors
+	RunAt       time.Time // with Scheduled: when to retry
+	FinishedAt  time.Time
+	RetainUntil time.Time // for final states; zero keeps the job forever
+}
+
+// Store keeps jobs durably. Every method is safe for concurrent use by
+// many goroutines and, where the store allows it, many processes. Every
+// method honours ctx cancellation and returns promptly when it ends.
+type Store interface {
+	// Insert adds jobs atomically: all or none. A job whose UniqueKey
+	// matches an unfinished job is not inserted; its ID is returned in
+	// dups and the other jobs are still inserted.
+	Insert(ctx context.Context, jobs []*Job) (dups []string, err error)
+
+	// Claim leases up to req.Limit ready jobs (Queued, or Scheduled with
+	// RunAt <= req.Now) from req.Queues, in order of Priority (highest
+	// first), then RunAt, then ID. Each claimed job becomes Running with
+	// Attempt incremented, StartedAt = req.Now and the lease set. Two
+	// concurrent claimers never receive the same job. Jobs of paused
+	// queues are not claimed.
+	Claim(ctx context.Context, req ClaimRequest) ([]*Job, error)
+
+	// ExtendLeases moves LeaseUntil of the given Running jobs held by owner
+	// to until. It returns the IDs whose lease owner has lost them (taken
+	// back by Recover, revoked, deleted).
+	ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error)
+
+	// Finish applies outcomes in one batch. An outcome whose job is not
+	// Running under Outcome.Owner is skipped and its ID returned in lost.
+	Finish(ctx context.Context, outcomes []Outcome) (lost []string, err error)
+
+	// Recover returns Running jobs whose lease expired before now: to
+	// Queued when attempts remain, else to Dead with LastError saying the
+	// lease expired. It reports how many it moved.
+	Recover(ctx context.Context, now time.Time) (int, error)
+
+	// Get returns one job, or ErrNotFound.
+	Get(ctx context.Context, id string) (*Job, error)
+
+	// Prune deletes final jobs whose RetainUntil is non-zero and before now.
+	Prune(ctx context.Context, now time.Time) (int, error)
+
+	// Inspector: queues, listing and administration.
+	Inspector
+
+	// Notifier: push signals where the store can give them; see Notifier.
+	Notifier
+
+	// Close releases the store's resources. Calls after Close return
+	// ErrClosed.
+	Close() error
+}
+
+// Notifier tells a process about changes without polling where the store
+// can push (same-process for embedded stores, pub/sub for servers).
+type Notifier interface {
+	// Ready returns a channel that receives a value, coalesced, whenever
+	// jobs may have become claimable on one of queues. A nil channel means
+	// the store cannot push and workers poll.
+	Ready(queues []string) <-chan struct{}
+
+	// Finished returns a channel that is closed once job id may have
+	// reached a final state, and a func to stop watching. A nil channel
+	// means the store cannot push and the caller polls with backoff.
+	Finished(id string) (ch <-chan struct{}, stop func())
+}
+
+// QueueInfo describes one queue.
+type QueueInfo struct {
+	Name   string
+	Paused bool
+	Counts map[State]int
+}
+
+// ListRequest selects jobs for listing. Empty fields match everything.
+type ListRequest struct {
+	Queue string
+	State State
+	Name  string
+	Limit int    // page size; 0 means 100
+	After string // return jobs with ID greater than this (the previous page's last ID)
+}
+
+// Stats summarizes the whole store.
+type Stats struct {
+	Counts map[State]int
+	Queues int
+	Oldest time.Time // EnqueuedAt of the oldest Queued job; zero if none
+}
+
+// Inspector is the administration surface used by the CLI and dashboard.
+type Inspector interface {
+	Queues(ctx context.Context) ([]QueueInfo, error)
+	List(ctx context.Context, req ListRequest) ([]*Job, error)
+	// Retry moves a final job (Dead, Canceled, Expired, Succeeded) back to
+	// Queued with a fresh attempt budget, keeping its error history.
+	Retry(ctx context.Context, id string, now time.Time) error
+	// Delete removes a job that is not Running (ErrRunning otherwise).
+	Delete(ctx context.Context, id string) error
+	// Purge deletes every job of queue (all queues when empty) in state,
+	// except Running ones, and reports how many.
+	Purge(ctx context.Context, queue string, state State) (int, error)
+	Pause(ctx context.Context, queue string) error
+	Resume(ctx context.Context, queue string) error
+	Stats(ctx context.Context) (Stats, error)
+}
+
+var (
+	// ErrNotFound: no job with that ID.
+	ErrNotFound = errors.New("job not found")
+	// ErrRunning: the operation needs a job that is not running.
+	ErrRunning = errors.New("job is running")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store is closed")
+)
