@@ -118,3 +118,9 @@ func (e *PanicError) Unwrap() error {
 	}
 	return nil
 }
+
+var errNilReject = errors.New("spindle: Future.Reject called with a nil error")
+
+// errTaskFinished is the cause a task's context carries once the task's
+// function has returned, for any goroutine it left behind.
+var errTaskFinished = errors.New("spindle: the task this context belongs to has finished")

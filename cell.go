@@ -1,0 +1,169 @@
+package spindle
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// State is where a task or future is in its life. The zero value is Pending.
+type State int32
+
+const (
+	// Pending: a future not yet settled, or a task not yet started.
+	Pending State = iota
+	// Running: a task whose function is executing.
+	Running
+	// Succeeded: settled with a value and a nil error.
+	Succeeded
+	// Failed: settled with an error other than a cancellation.
+	Failed
+	// Canceled: settled by a cancel or a timeout (the error is a
+	// *CanceledError).
+	Canceled
+)
+
+var stateNames = [...]string{"pending", "running", "succeeded", "failed", "canceled"}
+
+func (s State) String() string {
+	if s >= 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "State(" + itoa(int64(s)) + ")"
+}
+
+// Done reports whether the outcome is final.
+func (s State) Done() bool { return s >= Succeeded }
+
+func stateOf(err error) State {
+	if err == nil {
+		return Succeeded
+	}
+	if _, ok := err.(*CanceledError); ok {
+		return Canceled
+	}
+	return Failed
+}
+
+// cellWaiter is something to tell when a cell settles. Internal watchers
+// (Gather, Wait, AsCompleted) register a pointer and an index so that
+// registering costs no allocation beyond the slice, and can be removed
+// again by identity.
+type cellWaiter struct {
+	n cellNotify
+	i int
+}
+
+type cellNotify interface{ cellSettled(i int) }
+
+// funcNotify adapts a plain callback.
+type funcNotify func()
+
+func (f funcNotify) cellSettled(int) { f() }
+
+// cell is the settle-once core shared by Task and Future: a done channel
+// closed exactly once, a state, and the waiters to call when it settles.
+type cell struct {
+	done    chan struct{}
+	state   atomic.Int32
+	mu      sync.Mutex
+	first   cellWaiter // inline slot: most cells have at most one waiter
+	waiters []cellWaiter
+}
+
+func (c *cell) init() { c.done = make(chan struct{}) }
+
+func (c *cell) getState() State { return State(c.state.Load()) }
+
+// addWaiter registers w, or calls it at once (in the caller's goroutine)
+// when the cell has already settled.
+func (c *cell) addWaiter(w cellWaiter) {
+	c.mu.Lock()
+	if State(c.state.Load()).Done() {
+		c.mu.Unlock()
+		w.n.cellSettled(w.i)
+		return
+	}
+	if c.first.n == nil {
+		c.first = w
+	} else {
+		c.waiters = append(c.waiters, w)
+	}
+	c.mu.Unlock()
+}
+
+// removeWaiter forgets a waiter registered by an internal watcher; it is a
+// no-op when the cell already settled.
+func (c *cell) removeWaiter(n cellNotify, i int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first.n == n && c.first.i == i {
+		c.first = cellWaiter{}
+		return
+	}
+	for k, w := range c.waiters {
+		if w.n == n && w.i == i {
+			c.waiters = append(c.waiters[:k], c.waiters[k+1:]...)
+			return
+		}
+	}
+}
+
+// begin starts settling: it locks the cell and returns true, or returns
+// false (unlocked) when the cell already settled. After a true begin the
+// caller stores its outcome and calls commit; readers that see done closed
+// therefore also see the outcome.
+func (c *cell) begin() bool {
+	c.mu.Lock()
+	if State(c.state.Load()).Done() {
+		c.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// commit finishes what begin started: final state, done closed, waiters
+// told (outside the lock, in the settling goroutine, in registration order).
+func (c *cell) commit(st State) {
+	c.state.Store(int32(st))
+	first, rest := c.first, c.waiters
+	c.first, c.waiters = cellWaiter{}, nil
+	close(c.done)
+	c.mu.Unlock()
+	if first.n != nil {
+		first.n.cellSettled(first.i)
+	}
+	for _, w := range rest {
+		w.n.cellSettled(w.i)
+	}
+}
+
+// cellOf returns the cell behind a Spindle awaitable, or nil for an
+// awaitable defined elsewhere.
+func cellOf(a any) *cell {
+	if h, ok := a.(interface{ spindleCell() *cell }); ok {
+		return h.spindleCell()
+	}
+	return nil
+}
+
+func itoa(v int64) string {
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

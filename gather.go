@@ -1,0 +1,95 @@
+package spindle
+
+import "context"
+
+// Gather waits for every awaitable and returns their values in the order
+// given (asyncio.gather). The first failure, in time, stops the gather:
+// every other awaitable that implements [Canceler] is cancelled with that
+// error as the cause, Gather waits for them to settle (so nothing it was
+// handed is still running when it returns), and returns the values that
+// had succeeded together with the failure.
+//
+// When ctx ends first, Gather cancels the awaitables with ctx's cause and
+// returns that cause at once, without waiting for them.
+//
+// Gather with no awaitables returns an empty slice. It is safe to gather
+// the same awaitable from several goroutines; the results are shared.
+func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
+	out := make([]T, len(aws))
+	if len(aws) == 0 {
+		return out, nil
+	}
+	w := watchCompletions(aws)
+	defer w.stop()
+	var firstErr error
+	for remaining := len(aws); remaining > 0; remaining-- {
+		select {
+		case i := <-w.ch:
+			v, err := aws[i].Result()
+			if err == nil {
+				out[i] = v
+				continue
+			}
+			if firstErr == nil {
+				firstErr = err
+				cancelAll(aws, err)
+			}
+		case <-ctx.Done():
+			cause := context.Cause(ctx)
+			cancelAll(aws, cause)
+			return out, cause
+		}
+	}
+	return out, firstErr
+}
+
+func cancelAll[T any](aws []Awaitable[T], cause error) {
+	for _, a := range aws {
+		if c, ok := a.(Canceler); ok {
+			select {
+			case <-a.Done():
+			default:
+				c.Cancel(cause)
+			}
+		}
+	}
+}
+
+// Outcome is one settled result, as returned by GatherSettled.
+type Outcome[T any] struct {
+	Value T
+	Err   error
+}
+
+// GatherSettled waits for every awaitable and returns each outcome in the
+// order given, failures included (asyncio.gather with
+// return_exceptions=True). Nothing is cancelled because another failed.
+//
+// When ctx ends first it returns at once with ctx's cause; the outcomes of
+// awaitables that had not settled hold that cause as their Err, and those
+// awaitables are left running.
+func GatherSettled[T any](ctx context.Context, aws ...Awaitable[T]) ([]Outcome[T], error) {
+	out := make([]Outcome[T], len(aws))
+	settled := make([]bool, len(aws))
+	if len(aws) == 0 {
+		return out, nil
+	}
+	w := watchCompletions(aws)
+	defer w.stop()
+	for remaining := len(aws); remaining > 0; remaining-- {
+		select {
+		case i := <-w.ch:
+			out[i].Value, out[i].Err = aws[i].Result()
+			settled[i] = true
+		case <-ctx.Done():
+			cause := context.Cause(ctx)
+			for i := range out {
+				if !settled[i] {
+					out[i].Err = cause
+				}
+			}
+			return out, cause
+		}
+	}
+	return out, nil
+}

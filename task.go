@@ -1,0 +1,179 @@
+package spindle
+
+import (
+	"context"
+	"runtime/debug"
+	"time"
+)
+
+// Task is the handle of a function running in its own goroutine, started
+// by [Go] (asyncio's create_task). Its methods are safe for concurrent use.
+//
+// The function receives a context that is cancelled when the task is
+// cancelled (Cancel), when the parent context passed to Go ends, and once
+// the function has returned. A task always settles: with the function's
+// result, with a *PanicError if it panicked, or with [ErrGoexit] if it
+// called runtime.Goexit. When its context ended and the function returned
+// a context error, the task reports a *CanceledError that carries the cause
+// (see [CanceledError]) instead of a bare "context canceled".
+//
+// Cost: one goroutine and about five small allocations per task (the task,
+// its done channel, its context, and the goroutine's closure); see the
+// package benchmarks for measured figures.
+type Task[T any] struct {
+	cell
+	meta   taskMeta
+	ctx    taskCtx
+	cancel context.CancelCauseFunc
+	fn     func(context.Context) (T, error)
+	val    T
+	err    error
+}
+
+// TaskOption configures a task started by Go, Shield or a Group.
+type TaskOption func(*taskOptions)
+
+type taskOptions struct {
+	name string
+}
+
+// Named gives a task a name, shown by AllTasks, DumpTasks and CurrentTask.
+// Unnamed tasks are called "task-<id>".
+func Named(name string) TaskOption { return func(o *taskOptions) { o.name = name } }
+
+// Go starts fn in a new goroutine and returns its handle at once. The
+// task's context derives from ctx, so ending ctx cancels the task (with
+// ctx's cause). Go never blocks.
+func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
+	t := newTask(ctx, fn, opts)
+	go taskStart(t)
+	return t
+}
+
+func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), opts []TaskOption) *Task[T] {
+	if ctx == nil {
+		panic("spindle: Go called with a nil context; use context.Background()")
+	}
+	if fn == nil {
+		panic("spindle: Go called with a nil function")
+	}
+	t := &Task[T]{fn: fn}
+	t.init()
+	var o taskOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	t.meta.name = o.name
+	t.meta.cell = &t.cell
+	t.meta.started = time.Now()
+	inner, cancel := context.WithCancelCause(ctx)
+	t.ctx = taskCtx{Context: inner, meta: &t.meta}
+	t.cancel = cancel
+	taskRegister(&t.meta)
+	return t
+}
+
+// runBody runs the task's function and settles the task, whatever way the
+// function ends. It is called at the bottom of the goroutine's stack, under
+// the frames that encode the task's id for DumpTasks.
+func (t *Task[T]) runBody() {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		var zero T
+		if r := recover(); r != nil {
+			t.settle(zero, &PanicError{Value: r, Stack: debug.Stack()})
+		} else {
+			t.settle(zero, ErrGoexit)
+		}
+	}()
+	t.cell.state.Store(int32(Running))
+	v, err := t.fn(&t.ctx)
+	returned = true
+	t.settle(v, settleErr(&t.ctx, err))
+}
+
+func (t *Task[T]) settle(v T, err error) {
+	if t.begin() {
+		t.val, t.err = v, err
+		t.fn = nil // let the closure and what it holds be collected
+		t.commit(stateOf(err))
+	}
+	t.cancel(errTaskFinished)
+	taskUnregister(&t.meta)
+}
+
+// Done returns a channel closed once the task has settled.
+func (t *Task[T]) Done() <-chan struct{} { return t.done }
+
+// Result returns the task's outcome once it has settled, or ErrNotDone
+// before.
+func (t *Task[T]) Result() (T, error) {
+	select {
+	case <-t.done:
+		return t.val, t.err
+	default:
+		var zero T
+		return zero, ErrNotDone
+	}
+}
+
+// Await blocks until the task settles or ctx ends, whichever is first.
+// When ctx ends first it returns ctx's cause and leaves the task running;
+// use Cancel to stop it.
+func (t *Task[T]) Await(ctx context.Context) (T, error) { return Await[T](ctx, t) }
+
+// Cancel asks the task to stop by cancelling its context with cause
+// (context.Canceled when nil). It does not wait: the task settles when its
+// function returns. It returns false when the task had already settled.
+// asyncio's uncancel has no counterpart: a Go context cannot be
+// un-cancelled; start the work under Shield instead.
+func (t *Task[T]) Cancel(cause error) bool {
+	if t.getState().Done() {
+		return false
+	}
+	if cause == nil {
+		cause = context.Canceled
+	}
+	t.cancel(cause)
+	return true
+}
+
+// OnDone arranges for fn to be called with t once it has settled: in the
+// task's goroutine, or at once in the caller's goroutine when t has already
+// settled (asyncio's add_done_callback). Callbacks run in registration
+// order and should be quick; a panic in one is not recovered.
+func (t *Task[T]) OnDone(fn func(*Task[T])) {
+	t.addWaiter(cellWaiter{n: funcNotify(func() { fn(t) })})
+}
+
+// State reports where the task is.
+func (t *Task[T]) State() State { return t.getState() }
+
+// Name returns the task's name ("task-<id>" unless Named was given).
+func (t *Task[T]) Name() string { return t.meta.displayName() }
+
+// ID returns the task's process-unique id.
+func (t *Task[T]) ID() uint64 { return t.meta.id }
+
+func (t *Task[T]) spindleCell() *cell { return &t.cell }
+func (t *Task[T]) spindleMeta() *taskMeta { return &t.meta }
+
+// taskCtx is the context a task's function receives: the task's own
+// cancellable context, plus the task itself as a value so CurrentTask can
+// find it. It lives inside the Task allocation, so it costs nothing extra.
+type taskCtx struct {
+	context.Context
+	meta *taskMeta
+}
+
+type currentTaskKey struct{}
+
+func (c *taskCtx) Value(key any) any {
+	if _, ok := key.(currentTaskKey); ok {
+		return c.meta
+	}
+	return c.Context.Value(key)
+}
