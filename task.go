@@ -158,7 +158,7 @@ func (t *Task[T]) Name() string { return t.meta.displayName() }
 // ID returns the task's process-unique id.
 func (t *Task[T]) ID() uint64 { return t.meta.id }
 
-func (t *Task[T]) spindleCell() *cell { return &t.cell }
+func (t *Task[T]) spindleCell() *cell     { return &t.cell }
 func (t *Task[T]) spindleMeta() *taskMeta { return &t.meta }
 
 // taskCtx is the context a task's function receives: the task's own
