@@ -63,14 +63,37 @@ func (f funcNotify) cellSettled(int) { f() }
 // cell is the settle-once core shared by Task and Future: a done channel
 // closed exactly once, a state, and the waiters to call when it settles.
 type cell struct {
-	done    chan struct{}
+	done    chan struct{} // made on demand by doneChan: most cells are watched through waiters
 	state   atomic.Int32
 	mu      sync.Mutex
 	first   cellWaiter // inline slot: most cells have at most one waiter
 	waiters []cellWaiter
 }
 
-func (c *cell) init() { c.done = make(chan struct{}) }
+// closedChan is what doneChan hands out once a cell has settled.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// doneChan returns a channel closed when the cell settles, making it on
+// first use so that cells nobody selects on never allocate one.
+func (c *cell) doneChan() <-chan struct{} {
+	if State(c.state.Load()).Done() {
+		return closedChan
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if State(c.state.Load()).Done() {
+		return closedChan
+	}
+	if c.done == nil {
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
+
+// settled reports whether the outcome is final; a true result also makes
+// the outcome's fields visible to the caller (they are written before the
+// state is stored).
+func (c *cell) settled() bool { return State(c.state.Load()).Done() }
 
 func (c *cell) getState() State { return State(c.state.Load()) }
 
@@ -127,7 +150,9 @@ func (c *cell) commit(st State) {
 	c.state.Store(int32(st))
 	first, rest := c.first, c.waiters
 	c.first, c.waiters = cellWaiter{}, nil
-	close(c.done)
+	if c.done != nil {
+		close(c.done)
+	}
 	c.mu.Unlock()
 	if first.n != nil {
 		first.n.cellSettled(first.i)

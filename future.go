@@ -17,7 +17,6 @@ type Future[T any] struct {
 // NewFuture returns an unsettled future.
 func NewFuture[T any]() *Future[T] {
 	f := &Future[T]{}
-	f.init()
 	return f
 }
 
@@ -53,17 +52,15 @@ func (f *Future[T]) settle(v T, err error, st State) bool {
 }
 
 // Done returns a channel closed once f is settled.
-func (f *Future[T]) Done() <-chan struct{} { return f.done }
+func (f *Future[T]) Done() <-chan struct{} { return f.doneChan() }
 
 // Result returns the outcome once f is settled, or ErrNotDone before.
 func (f *Future[T]) Result() (T, error) {
-	select {
-	case <-f.done:
-		return f.val, f.err
-	default:
+	if !f.settled() {
 		var zero T
 		return zero, ErrNotDone
 	}
+	return f.val, f.err
 }
 
 // Await blocks until f is settled or ctx ends; see [Await].

@@ -230,6 +230,7 @@ func Spawn[T any](g *Group, fn func(ctx context.Context) (T, error), opts ...Tas
 	if !g.enter(true) {
 		var zero T
 		t.settle(zero, interrupted(g.ctx, nil))
+		t.release()
 		return t
 	}
 	go func() {

@@ -192,10 +192,14 @@ func taskIDFromStack(stack string) (uint64, bool) {
 			continue
 		}
 		rest := line[len(taskTagPrefix):]
-		if len(rest) < 2 || rest[1] != '(' || rest[0] < '0' || rest[0] > '3' {
+		if len(rest) < 2 || rest[1] != '(' {
 			continue
 		}
-		digits = append(digits, rest[0]-'0')
+		d := strings.IndexByte(taskTagDigits, rest[0])
+		if d < 0 {
+			continue
+		}
+		digits = append(digits, byte(d))
 	}
 	if len(digits) == 0 {
 		return 0, false
@@ -204,25 +208,30 @@ func taskIDFromStack(stack string) (uint64, bool) {
 	// least significant digit.
 	var id uint64
 	for i := len(digits) - 1; i >= 0; i-- {
-		id = id<<2 | uint64(digits[i])
+		id = id<<4 | uint64(digits[i])
 	}
 	return id, true
 }
 
+const taskTagDigits = "0123456789abcdef"
+
 type taskRunner interface {
 	runBody()
+	release()
 	spindleMeta() *taskMeta
 }
 
 // taskStart is the first frame of every task goroutine. It encodes the
-// task's id in base 4 as a chain of calls to taskTag0..taskTag3, so that a
-// stack dump names the task each goroutine runs: an id below 2^20 costs ten
-// extra calls, a few nanoseconds, where recording the goroutine id would
-// cost a stack trace per task.
+// task's id in base 16 as a chain of calls to taskTag0..taskTagf, so that a
+// stack dump names the task each goroutine runs: an id below 2^20 costs
+// five extra calls, a few nanoseconds, where recording the goroutine id
+// would cost a stack trace per task. The frames are small so the chain
+// fits the goroutine's first stack.
 func taskStart(r taskRunner) {
+	defer r.release()
 	id := r.spindleMeta().id
 	n := 1
-	for id>>(2*n) != 0 {
+	for id>>(4*n) != 0 {
 		n++
 	}
 	taskTagNext(r, id, n)
@@ -233,15 +242,39 @@ func taskTagNext(r taskRunner, id uint64, n int) {
 		r.runBody()
 		return
 	}
-	switch (id >> (2 * (n - 1))) & 3 {
+	switch (id >> (4 * (n - 1))) & 15 {
 	case 0:
 		taskTag0(r, id, n-1)
 	case 1:
 		taskTag1(r, id, n-1)
 	case 2:
 		taskTag2(r, id, n-1)
-	default:
+	case 3:
 		taskTag3(r, id, n-1)
+	case 4:
+		taskTag4(r, id, n-1)
+	case 5:
+		taskTag5(r, id, n-1)
+	case 6:
+		taskTag6(r, id, n-1)
+	case 7:
+		taskTag7(r, id, n-1)
+	case 8:
+		taskTag8(r, id, n-1)
+	case 9:
+		taskTag9(r, id, n-1)
+	case 10:
+		taskTaga(r, id, n-1)
+	case 11:
+		taskTagb(r, id, n-1)
+	case 12:
+		taskTagc(r, id, n-1)
+	case 13:
+		taskTagd(r, id, n-1)
+	case 14:
+		taskTage(r, id, n-1)
+	case 15:
+		taskTagf(r, id, n-1)
 	}
 }
 
@@ -256,3 +289,39 @@ func taskTag2(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
 
 //go:noinline
 func taskTag3(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTag4(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTag5(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTag6(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTag7(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTag8(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTag9(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTaga(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTagb(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTagc(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTagd(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTage(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }
+
+//go:noinline
+func taskTagf(r taskRunner, id uint64, n int) { taskTagNext(r, id, n) }

@@ -58,7 +58,6 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 		panic("spindle: Go called with a nil function")
 	}
 	t := &Task[T]{fn: fn}
-	t.init()
 	var o taskOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -101,23 +100,28 @@ func (t *Task[T]) settle(v T, err error) {
 		t.fn = nil // let the closure and what it holds be collected
 		t.commit(stateOf(err))
 	}
+}
+
+// release frees what the task holds once it has settled: its context (so
+// goroutines it left behind see errTaskFinished as the cause) and its entry
+// in the task table. taskStart defers it from the top of the goroutine's
+// stack, where cancelling a context does not force the stack to grow.
+func (t *Task[T]) release() {
 	t.cancel(errTaskFinished)
 	taskUnregister(&t.meta)
 }
 
 // Done returns a channel closed once the task has settled.
-func (t *Task[T]) Done() <-chan struct{} { return t.done }
+func (t *Task[T]) Done() <-chan struct{} { return t.doneChan() }
 
 // Result returns the task's outcome once it has settled, or ErrNotDone
 // before.
 func (t *Task[T]) Result() (T, error) {
-	select {
-	case <-t.done:
-		return t.val, t.err
-	default:
+	if !t.settled() {
 		var zero T
 		return zero, ErrNotDone
 	}
+	return t.val, t.err
 }
 
 // Await blocks until the task settles or ctx ends, whichever is first.

@@ -277,6 +277,8 @@ func (p *stackProbe) runBody() {
 	p.got <- id
 }
 
+func (p *stackProbe) release() {}
+
 func (p *stackProbe) spindleMeta() *taskMeta { p.m.id = p.id; return &p.m }
 
 func TestGoNilArgumentsPanicClearly(t *testing.T) {
