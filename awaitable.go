@@ -25,8 +25,8 @@ type Canceler interface {
 }
 
 // Await blocks until a is done or ctx ends, whichever comes first. When ctx
-// ends first it returns the zero value and the cause of ctx (see
-// [context.Cause]); a itself is not cancelled, so the work goes on and can
+// ends first it returns the zero value and a *CanceledError carrying the
+// cause of ctx (see [Interrupted]); a itself is not cancelled, so the work goes on and can
 // be awaited again. Await is safe to call from any number of goroutines.
 func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 	select {
@@ -39,6 +39,6 @@ func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 		return a.Result()
 	case <-ctx.Done():
 		var zero T
-		return zero, context.Cause(ctx)
+		return zero, interrupted(ctx, nil)
 	}
 }

@@ -44,13 +44,18 @@ type CanceledError struct {
 }
 
 func (e *CanceledError) Error() string {
-	what := "canceled"
-	if isTimeout(e.Cause) {
-		what = "timed out"
-	}
-	msg := what
-	if e.Cause != nil && e.Cause != context.Canceled && e.Cause != context.DeadlineExceeded && e.Cause != ErrTimeout {
-		msg = what + ": " + e.Cause.Error()
+	var msg string
+	switch {
+	case e.Cause == nil || e.Cause == context.Canceled:
+		msg = "context canceled"
+	case e.Cause == context.DeadlineExceeded:
+		msg = "context deadline exceeded"
+	case e.Cause == ErrTimeout:
+		msg = "timed out"
+	case isTimeout(e.Cause):
+		msg = "timed out: " + e.Cause.Error()
+	default:
+		msg = "canceled: " + e.Cause.Error()
 	}
 	if e.Err != nil && e.Err != e.Cause && e.Err != context.Canceled && e.Err != context.DeadlineExceeded {
 		return e.Err.Error() + " (" + msg + ")"
@@ -67,6 +72,11 @@ func (e *CanceledError) Is(target error) bool {
 }
 
 func isTimeout(err error) bool { return errors.Is(err, context.DeadlineExceeded) }
+
+// Interrupted returns the error Spindle's blocking calls report when ctx
+// has ended: a *CanceledError carrying context.Cause(ctx). Use it in your
+// own code to report a context's end the way Spindle does.
+func Interrupted(ctx context.Context) error { return interrupted(ctx, nil) }
 
 // interrupted is the error Spindle reports for work whose context ended:
 // the cause of ctx, wrapped so that errors.Is answers both the cause and

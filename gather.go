@@ -10,7 +10,7 @@ import "context"
 // had succeeded together with the failure.
 //
 // When ctx ends first, Gather cancels the awaitables with ctx's cause and
-// returns that cause at once, without waiting for them.
+// returns [Interrupted](ctx) at once, without waiting for them.
 //
 // Gather with no awaitables returns an empty slice. It is safe to gather
 // the same awaitable from several goroutines; the results are shared.
@@ -35,9 +35,8 @@ func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
 				cancelAll(aws, err)
 			}
 		case <-ctx.Done():
-			cause := context.Cause(ctx)
-			cancelAll(aws, cause)
-			return out, cause
+			cancelAll(aws, context.Cause(ctx))
+			return out, interrupted(ctx, nil)
 		}
 	}
 	return out, firstErr
@@ -65,8 +64,8 @@ type Outcome[T any] struct {
 // order given, failures included (asyncio.gather with
 // return_exceptions=True). Nothing is cancelled because another failed.
 //
-// When ctx ends first it returns at once with ctx's cause; the outcomes of
-// awaitables that had not settled hold that cause as their Err, and those
+// When ctx ends first it returns at once with [Interrupted](ctx); the
+// outcomes of awaitables that had not settled hold that error as their Err, and those
 // awaitables are left running.
 func GatherSettled[T any](ctx context.Context, aws ...Awaitable[T]) ([]Outcome[T], error) {
 	out := make([]Outcome[T], len(aws))
@@ -82,7 +81,7 @@ func GatherSettled[T any](ctx context.Context, aws ...Awaitable[T]) ([]Outcome[T
 			out[i].Value, out[i].Err = aws[i].Result()
 			settled[i] = true
 		case <-ctx.Done():
-			cause := context.Cause(ctx)
+			cause := interrupted(ctx, nil)
 			for i := range out {
 				if !settled[i] {
 					out[i].Err = cause

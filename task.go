@@ -125,7 +125,7 @@ func (t *Task[T]) Result() (T, error) {
 }
 
 // Await blocks until the task settles or ctx ends, whichever is first.
-// When ctx ends first it returns ctx's cause and leaves the task running;
+// When ctx ends first it returns [Interrupted](ctx) and leaves the task running;
 // use Cancel to stop it.
 func (t *Task[T]) Await(ctx context.Context) (T, error) { return Await[T](ctx, t) }
 

@@ -169,10 +169,13 @@ func WaitFor[T any](ctx context.Context, d time.Duration, fn func(ctx context.Co
 }
 
 // Sleep pauses the caller for d or until ctx ends, whichever comes first
-// (asyncio.sleep). It returns nil after the full pause, or ctx's cause.
+// (asyncio.sleep). It returns nil after the full pause, or [Interrupted](ctx).
 func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		return context.Cause(ctx)
+		if ctx.Err() != nil {
+			return interrupted(ctx, nil)
+		}
+		return nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -180,7 +183,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		return context.Cause(ctx)
+		return interrupted(ctx, nil)
 	}
 }
 
@@ -199,7 +202,7 @@ func Shield[T any](ctx context.Context, fn func(ctx context.Context) (T, error),
 
 // Blocking runs fn, a call that cannot be interrupted (it takes no
 // context), in its own goroutine and waits for it (asyncio.to_thread). If
-// ctx ends first, Blocking returns ctx's cause at once and abandons the
+// ctx ends first, Blocking returns [Interrupted](ctx) at once and abandons the
 // call: it runs to completion in the background, stays visible in
 // AllTasks under the name "blocking" (or the name given) until it
 // returns, and its result is dropped. A panic in fn is returned as a

@@ -115,10 +115,10 @@ func TestSleep(t *testing.T) {
 		stop := errors.New("stop")
 		ctx, cancel := context.WithCancelCause(context.Background())
 		cancel(stop)
-		if err := Sleep(ctx, time.Hour); err != stop {
+		if err := Sleep(ctx, time.Hour); !errors.Is(err, stop) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("Sleep on an ended ctx = %v", err)
 		}
-		if err := Sleep(ctx, 0); err != stop {
+		if err := Sleep(ctx, 0); !errors.Is(err, stop) {
 			t.Fatalf("Sleep(0) on an ended ctx = %v", err)
 		}
 	})

@@ -23,7 +23,7 @@ const (
 // settled and those still pending, each in the order given (asyncio.wait).
 // Wait cancels nothing: on a timeout it simply returns what is done so
 // far with a nil error, as asyncio does. Only the end of ctx yields an
-// error, ctx's cause.
+// error, [Interrupted](ctx).
 func Wait[T any](ctx context.Context, when ReturnWhen, timeout time.Duration, aws ...Awaitable[T]) (done, pending []Awaitable[T], err error) {
 	if when < AllCompleted || when > FirstError {
 		panic("spindle: Wait called with an unknown ReturnWhen; use AllCompleted, FirstCompleted or FirstError")
@@ -65,7 +65,7 @@ func waitFor[T any](ctx context.Context, when ReturnWhen, timeout time.Duration,
 		case <-expired:
 			return nil
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			return interrupted(ctx, nil)
 		}
 	}
 	return nil
