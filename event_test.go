@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var eventTestCause = errors.New("event test: caller gave up")
+var errEventTestCause = errors.New("event test: caller gave up")
 
 func TestEventZeroValue(t *testing.T) {
 	var e Event
@@ -26,7 +26,7 @@ func TestEventZeroValue(t *testing.T) {
 	}
 	// A set event wins over a done ctx.
 	ctx, cancel := context.WithCancelCause(t.Context())
-	cancel(eventTestCause)
+	cancel(errEventTestCause)
 	if err := e.Wait(ctx); err != nil {
 		t.Fatalf("Wait on a set event with a done ctx = %v, want nil", err)
 	}
@@ -34,7 +34,7 @@ func TestEventZeroValue(t *testing.T) {
 	if e.IsSet() {
 		t.Fatal("IsSet = true after Clear")
 	}
-	if err := e.Wait(ctx); !errors.Is(err, eventTestCause) {
+	if err := e.Wait(ctx); !errors.Is(err, errEventTestCause) {
 		t.Fatalf("Wait on a clear event with a done ctx = %v, want the cause", err)
 	}
 }
@@ -100,9 +100,9 @@ func TestEventWaitCancel(t *testing.T) {
 		got := make(chan error)
 		go func() { got <- e.Wait(ctx) }()
 		synctest.Wait()
-		cancel(eventTestCause)
-		if err := <-got; !errors.Is(err, eventTestCause) {
-			t.Fatalf("cancelled Wait = %v, want the cause %v", err, eventTestCause)
+		cancel(errEventTestCause)
+		if err := <-got; !errors.Is(err, errEventTestCause) {
+			t.Fatalf("cancelled Wait = %v, want the cause %v", err, errEventTestCause)
 		}
 
 		tctx, tcancel := context.WithTimeout(t.Context(), time.Minute)

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-var queueTestCause = errors.New("queue test: caller gave up")
+var errQueueTestCause = errors.New("queue test: caller gave up")
 
 func queueMustPut[T any](t *testing.T, q *Queue[T], vs ...T) {
 	t.Helper()
@@ -216,9 +216,9 @@ func TestQueueCancelWithCause(t *testing.T) {
 			getErr <- err
 		}()
 		synctest.Wait()
-		cancel(queueTestCause)
-		if err := <-getErr; !errors.Is(err, queueTestCause) {
-			t.Fatalf("cancelled Get = %v, want the cause %v", err, queueTestCause)
+		cancel(errQueueTestCause)
+		if err := <-getErr; !errors.Is(err, errQueueTestCause) {
+			t.Fatalf("cancelled Get = %v, want the cause %v", err, errQueueTestCause)
 		}
 
 		queueMustPut(t, q, 1)
@@ -226,9 +226,9 @@ func TestQueueCancelWithCause(t *testing.T) {
 		putErr := make(chan error)
 		go func() { putErr <- q.Put(ctx, 2) }()
 		synctest.Wait()
-		cancel(queueTestCause)
-		if err := <-putErr; !errors.Is(err, queueTestCause) {
-			t.Fatalf("cancelled Put = %v, want the cause %v", err, queueTestCause)
+		cancel(errQueueTestCause)
+		if err := <-putErr; !errors.Is(err, errQueueTestCause) {
+			t.Fatalf("cancelled Put = %v, want the cause %v", err, errQueueTestCause)
 		}
 		if got := queueDrain(t, q); !slices.Equal(got, []int{1}) {
 			t.Fatalf("queue = %v after a cancelled Put, want [1]", got)
@@ -251,11 +251,11 @@ func TestQueueDoneContextLeavesQueueAlone(t *testing.T) {
 	q := NewQueue[int](1)
 	queueMustPut(t, q, 7)
 	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(queueTestCause)
-	if _, err := q.Get(ctx); !errors.Is(err, queueTestCause) {
+	cancel(errQueueTestCause)
+	if _, err := q.Get(ctx); !errors.Is(err, errQueueTestCause) {
 		t.Fatalf("Get with done ctx = %v, want the cause", err)
 	}
-	if err := q.Put(ctx, 8); !errors.Is(err, queueTestCause) {
+	if err := q.Put(ctx, 8); !errors.Is(err, errQueueTestCause) {
 		t.Fatalf("Put with done ctx = %v, want the cause", err)
 	}
 	if q.Len() != 1 {
@@ -286,7 +286,7 @@ func TestQueueFairness(t *testing.T) {
 			})
 			synctest.Wait() // getter i is parked before getter i+1 arrives
 		}
-		ctxs[1](queueTestCause)
+		ctxs[1](errQueueTestCause)
 		synctest.Wait()
 		// A newcomer TryGet must not see the items meant for the waiters.
 		queueMustPut(t, q, 100, 200, 300)
@@ -382,7 +382,7 @@ func TestQueueServedAsCtxEnds(t *testing.T) {
 		}()
 		queueParked(q, true, 1)
 		q.mu.Lock()
-		cancel(queueTestCause)
+		cancel(errQueueTestCause)
 		queueBlockedOnLock("Get")
 		if err := q.putLocked(7); err != nil {
 			t.Fatal(err)
@@ -400,7 +400,7 @@ func TestQueueServedAsCtxEnds(t *testing.T) {
 		go func() { putErr <- q.Put(ctx, 2) }()
 		queueParked(q, false, 1)
 		q.mu.Lock()
-		cancel(queueTestCause)
+		cancel(errQueueTestCause)
 		queueBlockedOnLock("Put")
 		if v, err := q.getLocked(); v != 1 || err != nil {
 			t.Fatalf("getLocked = %d, %v", v, err)
@@ -445,7 +445,7 @@ func TestQueueCancelRaceLosesNothing(t *testing.T) {
 		}()
 		queueParked(q, true, 1)
 		var putErr error
-		queueRace(func() { cancel(queueTestCause) }, func() { putErr = q.Put(context.Background(), i) })
+		queueRace(func() { cancel(errQueueTestCause) }, func() { putErr = q.Put(context.Background(), i) })
 		r := <-got
 		if putErr != nil {
 			t.Fatalf("Put: %v", putErr)
@@ -459,7 +459,7 @@ func TestQueueCancelRaceLosesNothing(t *testing.T) {
 			if q.Len() != 0 {
 				t.Fatalf("item %d duplicated: received and still queued", i)
 			}
-		case errors.Is(r.err, queueTestCause):
+		case errors.Is(r.err, errQueueTestCause):
 			outcomes[1]++
 			if v, err := q.TryGet(); err != nil || v != i {
 				t.Fatalf("item %d lost: Get was cancelled and TryGet = %d, %v", i, v, err)
@@ -479,7 +479,7 @@ func TestQueueCancelRaceLosesNothing(t *testing.T) {
 		queueParked(q, false, 1)
 		var v int
 		var getErr error
-		queueRace(func() { cancel(queueTestCause) }, func() { v, getErr = q.Get(context.Background()) })
+		queueRace(func() { cancel(errQueueTestCause) }, func() { v, getErr = q.Get(context.Background()) })
 		if getErr != nil || v != -1 {
 			t.Fatalf("Get = %d, %v", v, getErr)
 		}
@@ -491,7 +491,7 @@ func TestQueueCancelRaceLosesNothing(t *testing.T) {
 			if !slices.Equal(left, []int{i}) {
 				t.Fatalf("Put(%d) succeeded but the queue holds %v", i, left)
 			}
-		case errors.Is(err, queueTestCause):
+		case errors.Is(err, errQueueTestCause):
 			outcomes[1]++
 			if len(left) != 0 {
 				t.Fatalf("Put(%d) was cancelled but the queue holds %v", i, left)
@@ -590,8 +590,8 @@ func TestQueueJoin(t *testing.T) {
 		ctx, cancel := context.WithCancelCause(t.Context())
 		go func() { joined <- q.Join(ctx) }()
 		synctest.Wait()
-		cancel(queueTestCause)
-		if err := <-joined; !errors.Is(err, queueTestCause) {
+		cancel(errQueueTestCause)
+		if err := <-joined; !errors.Is(err, errQueueTestCause) {
 			t.Fatalf("cancelled Join = %v, want the cause", err)
 		}
 		q.TaskDone()
@@ -750,12 +750,12 @@ func TestQueueAll(t *testing.T) {
 			q := NewQueue[int](0)
 			queueMustPut(t, q, 1)
 			ctx, cancel := context.WithCancelCause(t.Context())
-			time.AfterFunc(time.Second, func() { cancel(queueTestCause) })
+			time.AfterFunc(time.Second, func() { cancel(errQueueTestCause) })
 			n := 0
 			for range q.All(ctx) {
 				n++
 			}
-			if n != 1 || !errors.Is(context.Cause(ctx), queueTestCause) {
+			if n != 1 || !errors.Is(context.Cause(ctx), errQueueTestCause) {
 				t.Fatalf("All yielded %d items and ended with %v", n, context.Cause(ctx))
 			}
 		})
