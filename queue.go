@@ -74,8 +74,9 @@ func NewLifoQueue[T any](maxsize int) *Queue[T] {
 // ordered by less, holding at most maxsize items; maxsize <= 0 means
 // unbounded. Items of equal priority (neither less than the other) come out
 // in the order they entered the queue, so the queue is stable. less is
-// called with the queue's lock held: it must be fast and must not call back
-// into the queue. It panics if less is nil.
+// called with the queue's lock held: it must be fast, must not panic and
+// must not call back into the queue. NewPriorityQueue panics if less is
+// nil.
 //
 // Put and Get cost O(log n) comparisons.
 func NewPriorityQueue[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
@@ -97,15 +98,10 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if err := queueCtxErr(ctx); err != nil {
 		return err
 	}
-	q.mu.Lock()
-	if err := q.putLocked(v); err != ErrQueueFull {
-		q.mu.Unlock()
+	w, err := q.putOrPark(v)
+	if w == nil {
 		return err
 	}
-	w := &queueWaiter[T]{ready: make(chan struct{}), val: v}
-	q.putters.pushBack(w)
-	q.mu.Unlock()
-
 	select {
 	case <-w.ready:
 		return w.err
@@ -120,6 +116,18 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	}
 	q.putters.remove(w)
 	return context.Cause(ctx)
+}
+
+// putOrPark puts v if it can, and otherwise parks a waiter holding v.
+func (q *Queue[T]) putOrPark(v T) (*queueWaiter[T], error) {
+	q.mu.Lock()
+	defer q.mu.Unlock() // deferred: a panicking less must not leave the lock held
+	if err := q.putLocked(v); err != ErrQueueFull {
+		return nil, err
+	}
+	w := &queueWaiter[T]{ready: make(chan struct{}), val: v}
+	q.putters.pushBack(w)
+	return w, nil
 }
 
 // TryPut adds v to the queue without waiting. It returns [ErrQueueFull] if
@@ -161,15 +169,10 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if err := queueCtxErr(ctx); err != nil {
 		return zero, err
 	}
-	q.mu.Lock()
-	if v, err := q.getLocked(); err != ErrQueueEmpty {
-		q.mu.Unlock()
+	v, w, err := q.getOrPark()
+	if w == nil {
 		return v, err
 	}
-	w := &queueWaiter[T]{ready: make(chan struct{})}
-	q.getters.pushBack(w)
-	q.mu.Unlock()
-
 	select {
 	case <-w.ready:
 		return w.val, w.err
@@ -182,6 +185,19 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	}
 	q.getters.remove(w)
 	return zero, context.Cause(ctx)
+}
+
+// getOrPark gets an item if there is one, and otherwise parks a waiter.
+func (q *Queue[T]) getOrPark() (T, *queueWaiter[T], error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if v, err := q.getLocked(); err != ErrQueueEmpty {
+		return v, nil, err
+	}
+	w := &queueWaiter[T]{ready: make(chan struct{})}
+	q.getters.pushBack(w)
+	var zero T
+	return zero, w, nil
 }
 
 // TryGet removes and returns the next item without waiting. It returns
