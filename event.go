@@ -56,8 +56,7 @@ func (e *Event) IsSet() bool {
 }
 
 // Wait blocks until the event is set and returns nil, at once if it is set
-// already. If ctx ends first it returns the cause of ctx (see
-// [context.Cause]); when both happen together, the Set wins.
+// already. If ctx ends first it returns [Interrupted](ctx); when both happen together, the Set wins.
 func (e *Event) Wait(ctx context.Context) error {
 	e.mu.Lock()
 	if e.set {
@@ -78,7 +77,7 @@ func (e *Event) Wait(ctx context.Context) error {
 		case <-ch:
 			return nil
 		default:
-			return context.Cause(ctx)
+			return interrupted(ctx, nil)
 		}
 	}
 }

@@ -170,8 +170,7 @@ func (l *Loop) Stop() {
 }
 
 // RunForever runs the loop on the calling goroutine until Stop is called,
-// returning nil, or until ctx ends, returning the cause of ctx (see
-// [context.Cause]) after the callback under way finishes. If a callback
+// returning nil, or until ctx ends, returning [Interrupted](ctx) after the callback under way finishes. If a callback
 // panics it returns a [*PanicError]. It returns [ErrLoopRunning] at once if
 // the loop is already running. Callbacks not yet run when it returns stay
 // scheduled for the next run.
@@ -182,8 +181,7 @@ func (l *Loop) RunForever(ctx context.Context) error {
 
 // RunUntilComplete runs l on the calling goroutine until a is done and then
 // returns a's result; if a is done already it returns at once without
-// running anything. Otherwise it returns the cause of ctx (see
-// [context.Cause]) if ctx ends first, [ErrLoopStopped] if [Loop.Stop] ends
+// running anything. Otherwise it returns [Interrupted](ctx) if ctx ends first, [ErrLoopStopped] if [Loop.Stop] ends
 // the run first, a [*PanicError] if a callback panics, and [ErrLoopRunning]
 // if l is already running. a itself is never cancelled. Callbacks not yet
 // run when it returns stay scheduled for the next run.

@@ -89,8 +89,7 @@ func NewPriorityQueue[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
 }
 
 // Put adds v to the queue, waiting while the queue is full. It returns nil
-// once v is in the queue (or handed to a waiting Get), the cause of ctx (see
-// [context.Cause]) if ctx ends first, and [ErrQueueShutdown] if the queue is
+// once v is in the queue (or handed to a waiting Get), [Interrupted](ctx) if ctx ends first, and [ErrQueueShutdown] if the queue is
 // or gets shut down before v is accepted. If ctx is already done, Put
 // returns its cause and leaves the queue alone. A Put that returns an error
 // did not add v.
@@ -115,7 +114,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 		return w.err
 	}
 	q.putters.remove(w)
-	return context.Cause(ctx)
+	return interrupted(ctx, nil)
 }
 
 // putOrPark puts v if it can, and otherwise parks a waiter holding v.
@@ -157,8 +156,7 @@ func (q *Queue[T]) putLocked(v T) error {
 
 // Get removes and returns the next item, waiting while the queue is empty.
 // After Shutdown it keeps returning the items left in the queue and then
-// [ErrQueueShutdown]. If ctx ends first it returns the cause of ctx (see
-// [context.Cause]); if ctx is already done, Get returns its cause and leaves
+// [ErrQueueShutdown]. If ctx ends first it returns [Interrupted](ctx); if ctx is already done, Get returns its cause and leaves
 // the queue alone. An item is never lost to a cancellation: if an item is
 // handed over just as ctx ends, Get returns the item and a nil error.
 //
@@ -184,7 +182,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		return w.val, w.err
 	}
 	q.getters.remove(w)
-	return zero, context.Cause(ctx)
+	return zero, interrupted(ctx, nil)
 }
 
 // getOrPark gets an item if there is one, and otherwise parks a waiter.
@@ -249,7 +247,7 @@ func (q *Queue[T]) TaskDone() {
 
 // Join waits until every item put into the queue has been retired with
 // TaskDone (or dropped by Shutdown(true)). It returns nil then, at once if
-// nothing is unfinished, or the cause of ctx (see [context.Cause]) if ctx
+// nothing is unfinished, or [Interrupted](ctx) if ctx
 // ends first. Any number of goroutines may Join at the same time.
 func (q *Queue[T]) Join(ctx context.Context) error {
 	q.mu.Lock()
@@ -271,7 +269,7 @@ func (q *Queue[T]) Join(ctx context.Context) error {
 		case <-joined:
 			return nil
 		default:
-			return context.Cause(ctx)
+			return interrupted(ctx, nil)
 		}
 	}
 }
@@ -412,7 +410,7 @@ func queueCtxErr(ctx context.Context) error {
 	}
 	select {
 	case <-done:
-		return context.Cause(ctx)
+		return interrupted(ctx, nil)
 	default:
 		return nil
 	}
