@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -28,18 +29,27 @@ func main() {
 // usageError marks errors in how the command was called.
 type usageError struct{ error }
 
-func run(ctx context.Context, args []string) int {
-	root := newRoot()
+func run(ctx context.Context, args []string) int { return runRoot(ctx, newRoot(), args) }
+
+func runRoot(ctx context.Context, root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(root.ErrOrStderr(), "spindle:", err)
-		if _, ok := err.(usageError); ok {
+		if _, ok := err.(usageError); ok || isCobraUsageError(err) {
 			return exitUsage
 		}
 		return exitFailed
 	}
 	return 0
+}
+
+// isCobraUsageError recognises the errors cobra itself returns for bad
+// command lines (unknown commands, wrong argument counts), which carry no
+// type of their own.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "accepts ") && strings.Contains(msg, " arg(s)") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag")
 }
 
 func newRoot() *cobra.Command {
@@ -55,6 +65,7 @@ a goroutine or as a durable job on another machine. Start with:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	root.AddCommand(newDemoCmd())
 	return root
