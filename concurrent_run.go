@@ -50,6 +50,7 @@ type concRun[T any] struct {
 	cancel context.CancelCauseFunc
 	limit  int64
 	stopCh chan struct{} // closed when the iteration ends
+	halted atomic.Bool   // set when the iteration ends, for the feeder
 
 	consumed     atomic.Int64  // results yielded; written by the consumer only
 	attn         atomic.Uint32 // concAttn bits for the consumer to look at
@@ -98,10 +99,13 @@ func concIterate[T any](ctx context.Context, src concSource[T], opts []Concurren
 			r.limit = math.MaxInt64
 		}
 		r.ctx, r.cancel = context.WithCancelCause(ctx)
+		// The consumer parks on one channel; the end of ctx wakes it there.
+		unwatch := context.AfterFunc(ctx, r.wakeConsumer)
 		// Deferred so that a loop body that panics or calls runtime.Goexit
 		// still cancels and awaits the units. A stop that already happened
 		// keeps its own cause.
 		defer func() {
+			unwatch()
 			r.stop(ErrConcurrentStopped)
 			r.wait()
 		}()
@@ -170,7 +174,8 @@ func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
 }
 
 // waitSlot parks the feeder until the consumer frees a slot or the
-// iteration ends. The flag is raised before the second look at consumed,
+// iteration ends (parking on one channel is cheaper than a select, and this
+// happens once per limit units in a busy run). The flag is raised before the second look at consumed,
 // and the consumer stores consumed before it looks at the flag, so one of
 // the two always sees the other (the atomics are sequentially consistent).
 func (r *concRun[T]) waitSlot() bool {
@@ -179,12 +184,8 @@ func (r *concRun[T]) waitSlot() bool {
 		r.attn.And(^concAttnFeeder)
 		return true
 	}
-	select {
-	case <-r.feederWake:
-		return true
-	case <-r.stopCh:
-		return false
-	}
+	<-r.feederWake // sent by the consumer or by stop
+	return !r.halted.Load()
 }
 
 func (r *concRun[T]) sourceDone(err error) {
@@ -195,6 +196,12 @@ func (r *concRun[T]) sourceDone(err error) {
 	} else {
 		r.sourceEnded = true
 	}
+	r.wakeConsumerLocked()
+	r.mu.Unlock()
+}
+
+func (r *concRun[T]) wakeConsumer() {
+	r.mu.Lock()
 	r.wakeConsumerLocked()
 	r.mu.Unlock()
 }
@@ -303,7 +310,12 @@ func (r *concRun[T]) stop(cause error) {
 		return
 	}
 	r.stopped = true
+	r.halted.Store(true)
 	close(r.stopCh)
+	select {
+	case r.feederWake <- struct{}{}:
+	default:
+	}
 	r.queue.clear()
 	clear(r.results)
 	r.results = r.results[:0]
@@ -351,14 +363,16 @@ func (c *concConsumer[T]) run() {
 				r.mu.Unlock()
 				return
 			}
-			r.consumerWaiting = true
-			r.mu.Unlock()
-			select {
-			case <-r.consumerWake:
-			case <-c.ctx.Done():
+			// ctx.Err is set before the AfterFunc runs and the AfterFunc
+			// takes mu, so looking here cannot miss a wake-up.
+			if c.ctx.Err() != nil {
+				r.mu.Unlock()
 				c.end(context.Cause(c.ctx), interrupted(c.ctx, nil))
 				return
 			}
+			r.consumerWaiting = true
+			r.mu.Unlock()
+			<-r.consumerWake
 			continue
 		}
 		batch, r.results = r.results, batch[:0]
