@@ -1,0 +1,439 @@
+package spindle
+
+import (
+	"context"
+	"iter"
+	"math"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// One iteration of Concurrent involves three kinds of goroutine:
+//
+//   - the feeder ranges over the source and admits each unit once a slot is
+//     free; it is the only goroutine that touches the source, so a source
+//     that blocks holds up nothing but new starts;
+//   - at most limit workers, started when queued units outnumber idle
+//     workers, each running units one after another until none is queued;
+//   - the consumer, the goroutine ranging over the iterator, which takes
+//     the finished results a batch at a time and yields them.
+//
+// A slot is held from admission until the result is yielded, which bounds
+// running units, queued units and unconsumed results together by the limit.
+// The consumer counts yielded results in an atomic and the feeder compares
+// it with its own count of admitted units, so releasing a slot costs the
+// consumer one atomic store and one load; the feeder parks on a channel
+// only when every slot is taken. Everything else is under mu, held for a
+// few instructions at a time and never while blocking.
+
+type concSource[T any] func(r *concRun[T]) error
+
+type concItem[T any] struct {
+	idx int
+	fn  func(context.Context) (T, error)
+}
+
+type concResult[T any] struct {
+	idx int
+	v   T
+	err error
+}
+
+const (
+	concAttnFeeder uint32 = 1 << iota // the feeder waits for a slot
+	concAttnFailed                    // the source failed
+)
+
+type concRun[T any] struct {
+	ctx    context.Context // the units' context
+	cancel context.CancelCauseFunc
+	limit  int64
+	stopCh chan struct{} // closed when the iteration ends
+	halted atomic.Bool   // set when the iteration ends, for the feeder
+
+	consumed     atomic.Int64  // results yielded; written by the consumer only
+	attn         atomic.Uint32 // concAttn bits for the consumer to look at
+	feederWake   chan struct{} // capacity 1
+	consumerWake chan struct{} // capacity 1
+
+	// Owned by the feeder.
+	pulled   int   // units the source has produced
+	admitted int64 // units given a slot
+
+	mu              sync.Mutex
+	queue           concRing[concItem[T]]
+	results         []concResult[T] // finished, not yet taken by the consumer
+	total           int             // units admitted, for the consumer's end check
+	workers         int             // live worker goroutines
+	busy            int             // workers running a unit
+	consumerWaiting bool
+	sourceEnded     bool
+	failed          error // a *ConcurrentIteratorError
+	stopped         bool
+	exited          chan struct{} // closed by the last worker after stop
+}
+
+func concIterate[T any](ctx context.Context, src concSource[T], opts []ConcurrentOption) iter.Seq2[T, error] {
+	cfg, cfgErr := concNewConfig(opts)
+	return func(yield func(T, error) bool) {
+		var zero T
+		switch {
+		case cfgErr != nil:
+			yield(zero, cfgErr)
+			return
+		case src == nil:
+			yield(zero, &ConcurrentIteratorError{Err: concErrNilSource})
+			return
+		case ctx.Err() != nil:
+			yield(zero, interrupted(ctx, nil))
+			return
+		}
+		r := &concRun[T]{
+			limit:        int64(cfg.limit),
+			stopCh:       make(chan struct{}),
+			feederWake:   make(chan struct{}, 1),
+			consumerWake: make(chan struct{}, 1),
+		}
+		if cfg.limit < 0 {
+			r.limit = math.MaxInt64
+		}
+		r.ctx, r.cancel = context.WithCancelCause(ctx)
+		// The consumer parks on one channel; the end of ctx wakes it there.
+		unwatch := context.AfterFunc(ctx, r.wakeConsumer)
+		// Deferred so that a loop body that panics or calls runtime.Goexit
+		// still cancels and awaits the units. A stop that already happened
+		// keeps its own cause.
+		defer func() {
+			unwatch()
+			r.stop(ErrConcurrentStopped)
+			r.wait()
+		}()
+		go r.feed(src)
+		c := concConsumer[T]{r: r, ctx: ctx, yield: yield, yieldErrors: cfg.yieldErrors, ordered: cfg.ordered}
+		c.run()
+	}
+}
+
+// feed runs on its own goroutine and ranges over the source.
+func (r *concRun[T]) feed(src concSource[T]) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		var err error = ErrGoexit
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+		r.sourceDone(&ConcurrentIteratorError{Index: r.pulled, Err: err})
+	}()
+	err := src(r)
+	normal = true
+	if err != nil {
+		err = &ConcurrentIteratorError{Index: r.pulled, Err: err}
+	}
+	r.sourceDone(err)
+}
+
+// admit is called by the source for each unit, on the feeder. It waits for
+// a slot and queues the unit; false means the iteration is over.
+func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
+	idx := r.pulled
+	r.pulled++
+	for r.admitted-r.consumed.Load() >= r.limit {
+		if !r.waitSlot() {
+			return false
+		}
+	}
+	r.admitted++
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return false
+	}
+	r.total++
+	if fn == nil {
+		r.results = append(r.results, concResult[T]{idx: idx, err: &ConcurrentError{Index: idx, Err: concErrNilUnit}})
+		r.wakeConsumerLocked()
+		r.mu.Unlock()
+		return true
+	}
+	r.queue.push(concItem[T]{idx: idx, fn: fn})
+	// Every queued unit needs a worker that is not running one. Queued plus
+	// running units hold slots, so this never starts more than limit.
+	spawn := r.queue.n > r.workers-r.busy
+	if spawn {
+		r.workers++
+	}
+	r.mu.Unlock()
+	if spawn {
+		go r.work()
+	}
+	return true
+}
+
+// waitSlot parks the feeder until the consumer frees a slot or the
+// iteration ends (parking on one channel is cheaper than a select, and this
+// happens once per limit units in a busy run). The flag is raised before the second look at consumed,
+// and the consumer stores consumed before it looks at the flag, so one of
+// the two always sees the other (the atomics are sequentially consistent).
+func (r *concRun[T]) waitSlot() bool {
+	r.attn.Or(concAttnFeeder)
+	if r.admitted-r.consumed.Load() < r.limit {
+		r.attn.And(^concAttnFeeder)
+		return true
+	}
+	<-r.feederWake // sent by the consumer or by stop
+	return !r.halted.Load()
+}
+
+func (r *concRun[T]) sourceDone(err error) {
+	r.mu.Lock()
+	if err != nil {
+		r.failed = err
+		r.attn.Or(concAttnFailed)
+	} else {
+		r.sourceEnded = true
+	}
+	r.wakeConsumerLocked()
+	r.mu.Unlock()
+}
+
+func (r *concRun[T]) wakeConsumer() {
+	r.mu.Lock()
+	r.wakeConsumerLocked()
+	r.mu.Unlock()
+}
+
+func (r *concRun[T]) wakeConsumerLocked() {
+	if r.consumerWaiting {
+		r.consumerWaiting = false
+		select {
+		case r.consumerWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// work runs queued units until none is left or the iteration is over.
+func (r *concRun[T]) work() {
+	var it concItem[T]
+	running := false
+	defer func() {
+		// Panics are recovered in call, so only runtime.Goexit in a unit
+		// gets here with running set.
+		if running {
+			r.goexited(it)
+		}
+	}()
+	r.mu.Lock()
+	for {
+		ok := false
+		if !r.stopped {
+			it, ok = r.queue.pop()
+		}
+		if !ok {
+			r.exitLocked()
+			r.mu.Unlock()
+			return
+		}
+		r.busy++
+		r.mu.Unlock()
+		// Look at ctx again: it may have ended while the unit was queued.
+		// The consumer is then ending the iteration and waits for no result.
+		started := r.ctx.Err() == nil
+		var res concResult[T]
+		if started {
+			running = true
+			res = r.call(it)
+			running = false
+		}
+		r.mu.Lock()
+		r.busy--
+		if started && !r.stopped {
+			r.results = append(r.results, res)
+			r.wakeConsumerLocked()
+		}
+	}
+}
+
+func (r *concRun[T]) exitLocked() {
+	r.workers--
+	if r.workers == 0 && r.exited != nil {
+		close(r.exited)
+	}
+}
+
+// goexited reports a unit that called runtime.Goexit. Its worker goroutine
+// is ending, so a new one takes its place if units are queued.
+func (r *concRun[T]) goexited(it concItem[T]) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.busy--
+	if r.stopped {
+		r.exitLocked()
+		return
+	}
+	r.results = append(r.results, concResult[T]{idx: it.idx, err: &ConcurrentExecutionError{Index: it.idx, Err: ErrGoexit}})
+	r.wakeConsumerLocked()
+	if r.queue.n > 0 {
+		go r.work()
+		return
+	}
+	r.exitLocked()
+}
+
+// call runs one unit and wraps its failure.
+func (r *concRun[T]) call(it concItem[T]) (res concResult[T]) {
+	res.idx = it.idx
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			res.v = zero
+			res.err = &ConcurrentExecutionError{Index: it.idx, Err: &PanicError{Value: p, Stack: debug.Stack()}}
+		}
+	}()
+	res.v, res.err = it.fn(r.ctx)
+	if res.err != nil {
+		res.err = &ConcurrentExecutionError{Index: it.idx, Err: settleErr(r.ctx, res.err)}
+	}
+	return res
+}
+
+// stop ends the iteration: no more pulls or starts, running units are
+// cancelled with cause. Only the first call has an effect.
+func (r *concRun[T]) stop(cause error) {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return
+	}
+	r.stopped = true
+	r.halted.Store(true)
+	close(r.stopCh)
+	select {
+	case r.feederWake <- struct{}{}:
+	default:
+	}
+	r.queue.clear()
+	clear(r.results)
+	r.results = r.results[:0]
+	if r.workers > 0 {
+		r.exited = make(chan struct{})
+	}
+	r.mu.Unlock()
+	r.cancel(cause)
+}
+
+// wait returns once every worker has exited, after stop.
+func (r *concRun[T]) wait() {
+	r.mu.Lock()
+	exited := r.exited
+	r.mu.Unlock()
+	if exited != nil {
+		<-exited
+	}
+}
+
+// concConsumer is the state of the goroutine ranging over the iterator.
+type concConsumer[T any] struct {
+	r           *concRun[T]
+	ctx         context.Context
+	yield       func(T, error) bool
+	yieldErrors bool
+	ordered     bool
+	consumed    int64
+	window      concWindow[T]
+}
+
+func (c *concConsumer[T]) run() {
+	r := c.r
+	var batch []concResult[T]
+	for {
+		r.mu.Lock()
+		if r.failed != nil {
+			err := r.failed
+			r.mu.Unlock()
+			c.end(err, err)
+			return
+		}
+		if len(r.results) == 0 {
+			if r.sourceEnded && int64(r.total) == c.consumed {
+				r.mu.Unlock()
+				return
+			}
+			// ctx.Err is set before the AfterFunc runs and the AfterFunc
+			// takes mu, so looking here cannot miss a wake-up.
+			if c.ctx.Err() != nil {
+				r.mu.Unlock()
+				c.end(context.Cause(c.ctx), interrupted(c.ctx, nil))
+				return
+			}
+			r.consumerWaiting = true
+			r.mu.Unlock()
+			<-r.consumerWake
+			continue
+		}
+		batch, r.results = r.results, batch[:0]
+		r.mu.Unlock()
+		for i := range batch {
+			if !c.take(&batch[i]) {
+				return
+			}
+			if r.attn.Load()&concAttnFailed != 0 {
+				break
+			}
+		}
+		clear(batch)
+	}
+}
+
+// take yields one finished result, or files it in the reorder window and
+// yields whatever is now in order. False means the iteration is over.
+func (c *concConsumer[T]) take(res *concResult[T]) bool {
+	if !c.ordered {
+		return c.yieldOne(res)
+	}
+	c.window.put(*res)
+	for {
+		next, ok := c.window.pop()
+		if !ok {
+			return true
+		}
+		if !c.yieldOne(&next) {
+			return false
+		}
+	}
+}
+
+func (c *concConsumer[T]) yieldOne(res *concResult[T]) bool {
+	if c.ctx.Err() != nil {
+		c.end(context.Cause(c.ctx), interrupted(c.ctx, nil))
+		return false
+	}
+	if res.err != nil && !c.yieldErrors {
+		c.end(res.err, res.err)
+		return false
+	}
+	if !c.yield(res.v, res.err) {
+		return false
+	}
+	c.consumed++
+	r := c.r
+	r.consumed.Store(c.consumed)
+	if r.attn.Load()&concAttnFeeder != 0 && r.attn.And(^concAttnFeeder)&concAttnFeeder != 0 {
+		select {
+		case r.feederWake <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// end stops the units with cause and yields err as the last element.
+func (c *concConsumer[T]) end(cause, err error) {
+	c.r.stop(cause)
+	var zero T
+	c.yield(zero, err)
+}
