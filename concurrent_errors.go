@@ -73,8 +73,6 @@ func (e *ConcurrentExecutionError) Unwrap() error { return e.Err }
 
 // Unexported names in package spindle carry their area as a prefix.
 var (
-	//lint:ignore ST1012 the conc prefix keeps merges with other areas clean
-	concErrNilUnit = errors.New("the unit is a nil func")
-	//lint:ignore ST1012 the conc prefix keeps merges with other areas clean
-	concErrNilSource = errors.New("the source is nil")
+	errConcNilUnit = errors.New("the unit is a nil func")
+	errConcNilSource = errors.New("the source is nil")
 )

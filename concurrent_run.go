@@ -83,7 +83,7 @@ func concIterate[T any](ctx context.Context, src concSource[T], opts []Concurren
 			yield(zero, cfgErr)
 			return
 		case src == nil:
-			yield(zero, &ConcurrentIteratorError{Err: concErrNilSource})
+			yield(zero, &ConcurrentIteratorError{Err: errConcNilSource})
 			return
 		case ctx.Err() != nil:
 			yield(zero, interrupted(ctx, nil))
@@ -154,7 +154,7 @@ func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
 	}
 	r.total++
 	if fn == nil {
-		r.results = append(r.results, concResult[T]{idx: idx, err: &ConcurrentError{Index: idx, Err: concErrNilUnit}})
+		r.results = append(r.results, concResult[T]{idx: idx, err: &ConcurrentError{Index: idx, Err: errConcNilUnit}})
 		r.wakeConsumerLocked()
 		r.mu.Unlock()
 		return true
