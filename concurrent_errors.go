@@ -73,6 +73,6 @@ func (e *ConcurrentExecutionError) Unwrap() error { return e.Err }
 
 // Unexported names in package spindle carry their area as a prefix.
 var (
-	errConcNilUnit = errors.New("the unit is a nil func")
+	errConcNilUnit   = errors.New("the unit is a nil func")
 	errConcNilSource = errors.New("the source is nil")
 )
