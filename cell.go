@@ -66,8 +66,8 @@ type cell struct {
 	done    chan struct{} // made on demand by doneChan: most cells are watched through waiters
 	state   atomic.Int32
 	mu      sync.Mutex
-	first   cellWaiter // inline slot: most cells have at most one waiter
-	waiters []cellWaiter
+	first   cellWaiter    // inline slot: most cells have at most one waiter
+	waiters *[]cellWaiter // the rest, rarely needed, so kept out of line
 }
 
 // closedChan is what doneChan hands out once a cell has settled.
@@ -106,10 +106,13 @@ func (c *cell) addWaiter(w cellWaiter) {
 		w.n.cellSettled(w.i)
 		return
 	}
-	if c.first.n == nil {
+	switch {
+	case c.first.n == nil:
 		c.first = w
-	} else {
-		c.waiters = append(c.waiters, w)
+	case c.waiters == nil:
+		c.waiters = &[]cellWaiter{w}
+	default:
+		*c.waiters = append(*c.waiters, w)
 	}
 	c.mu.Unlock()
 }
@@ -123,9 +126,13 @@ func (c *cell) removeWaiter(n cellNotify, i int) {
 		c.first = cellWaiter{}
 		return
 	}
-	for k, w := range c.waiters {
+	if c.waiters == nil {
+		return
+	}
+	ws := *c.waiters
+	for k, w := range ws {
 		if w.n == n && w.i == i {
-			c.waiters = append(c.waiters[:k], c.waiters[k+1:]...)
+			*c.waiters = append(ws[:k], ws[k+1:]...)
 			return
 		}
 	}
@@ -157,8 +164,10 @@ func (c *cell) commit(st State) {
 	if first.n != nil {
 		first.n.cellSettled(first.i)
 	}
-	for _, w := range rest {
-		w.n.cellSettled(w.i)
+	if rest != nil {
+		for _, w := range *rest {
+			w.n.cellSettled(w.i)
+		}
 	}
 }
 

@@ -64,7 +64,7 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 	}
 	t.meta.name = o.name
 	t.meta.cell = &t.cell
-	t.meta.started = time.Now()
+	t.meta.started = time.Now().UnixNano()
 	inner, cancel := context.WithCancelCause(ctx)
 	t.ctx = taskCtx{Context: inner, meta: &t.meta}
 	t.cancel = cancel
