@@ -99,11 +99,14 @@ type PipelineResult[In, Out any] struct {
 	// [ErrGoexit], or for an item never started an error matching both
 	// [ErrPipelineSkipped] and the [*CanceledError] of the stop.
 	Err error
-	// Elapsed is the time Work took; 0 when it was never started.
-	Elapsed time.Duration
 }
 
 // PipelineStats summarizes a run. Read == Done + Failed + Skipped always.
+//
+// There is deliberately no per-item timing: reading the clock twice per
+// item costs more than the rest of the pipeline's per-item overhead on
+// some machines. Work that wants its duration measures it and returns it
+// in Out.
 type PipelineStats struct {
 	// Elapsed is the wall time from the start of Run until every goroutine
 	// it started had exited.
@@ -121,10 +124,6 @@ type PipelineStats struct {
 	// HandlerPanics is the number of OnResult calls that panicked or called
 	// runtime.Goexit.
 	HandlerPanics int
-	// WorkTime is the time spent inside Work, summed over all workers.
-	// WorkTime / Elapsed is the average number of busy workers: far below
-	// Workers means the source or the handlers are the bottleneck.
-	WorkTime time.Duration
 }
 
 // ErrPipelineSkipped marks the result of an item that was read from the

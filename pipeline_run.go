@@ -19,7 +19,6 @@ type pipeItem[In any] struct {
 // goroutine exits, so the hot path shares no memory between workers.
 type pipeTally struct {
 	done, failed, skipped, handlerPanics int
-	workTime                             time.Duration
 }
 
 func (t *pipeTally) add(o pipeTally) {
@@ -27,7 +26,6 @@ func (t *pipeTally) add(o pipeTally) {
 	t.failed += o.failed
 	t.skipped += o.skipped
 	t.handlerPanics += o.handlerPanics
-	t.workTime += o.workTime
 }
 
 // pipeRun is one run of a Pipeline: its queues, goroutines and outcome.
@@ -96,7 +94,6 @@ func (p *Pipeline[In, Out]) run(ctx context.Context, feed func(*pipeRun[In, Out]
 		Failed:        r.tally.failed,
 		Skipped:       r.tally.skipped,
 		HandlerPanics: r.tally.handlerPanics,
-		WorkTime:      r.tally.workTime,
 	}
 	err := r.outcome()
 	r.cancel(nil)
@@ -179,11 +176,8 @@ func (r *pipeRun[In, Out]) process(it pipeItem[In], t *pipeTally) {
 		return
 	default:
 	}
-	start := time.Now()
 	returned := false
 	defer func() {
-		res.Elapsed = time.Since(start)
-		t.workTime += res.Elapsed
 		if !returned {
 			res.Err = pipeRecovered(recover())
 		}

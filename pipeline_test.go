@@ -257,8 +257,8 @@ func TestPipelineStopOnErrorCancelsWithTheFailure(t *testing.T) {
 			if !errors.As(r.Err, &ce) || ce.Cause != errBoom || !errors.Is(r.Err, context.Canceled) {
 				t.Errorf("item %d: %v, want a CanceledError caused by errBoom", r.Index, r.Err)
 			}
-			if errors.Is(r.Err, ErrPipelineSkipped) != (r.Elapsed == 0) {
-				t.Errorf("item %d: %v after %v: skipped items and only they have no Work time", r.Index, r.Err, r.Elapsed)
+			if _, started := causes.Load(r.In); errors.Is(r.Err, ErrPipelineSkipped) == started {
+				t.Errorf("item %d: %v, started %v: want ErrPipelineSkipped exactly for the items Work never saw", r.Index, r.Err, started)
 			}
 		}
 	})
@@ -322,8 +322,8 @@ func TestPipelineTimeoutIsNotACancel(t *testing.T) {
 		if d := time.Since(start); d != 2500*time.Millisecond {
 			t.Errorf("Run took %v, want it to return at the deadline (2.5s)", d)
 		}
-		if st.Done != 2 || st.Failed != 1 || st.WorkTime != 2500*time.Millisecond {
-			t.Errorf("stats %+v: want 2 done, the third interrupted, 2.5s of work", st)
+		if st.Done != 2 || st.Failed != 1 {
+			t.Errorf("stats %+v: want 2 done, the third interrupted", st)
 		}
 	})
 }
@@ -600,13 +600,8 @@ func TestPipelineStatsTiming(t *testing.T) {
 			t.Fatalf("Run: %v", err)
 		}
 		checkAccounting(t, s, st, err)
-		if st.Elapsed != 2*time.Second || st.WorkTime != 4*time.Second {
-			t.Errorf("Elapsed %v, WorkTime %v: want 2s and 4s (4 one-second items on 2 workers)", st.Elapsed, st.WorkTime)
-		}
-		for _, r := range s.byIndex() {
-			if r.Elapsed != time.Second {
-				t.Errorf("item %d Elapsed %v, want 1s", r.Index, r.Elapsed)
-			}
+		if st.Elapsed != 2*time.Second {
+			t.Errorf("Elapsed %v: want 2s (4 one-second items on 2 workers)", st.Elapsed)
 		}
 	})
 }

@@ -37,6 +37,13 @@ type task struct {
 	Number int
 }
 
+// result is what a worker hands to the result handlers: like the seed's
+// consumer, it times its own work.
+type result struct {
+	Result int
+	Time   time.Duration
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -66,24 +73,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		tasks[i] = task{TaskID: i, Number: i}
 	}
 
-	p := spindle.Pipeline[task, int]{
-		Work: func(ctx context.Context, t task) (int, error) {
+	p := spindle.Pipeline[task, result]{
+		Work: func(ctx context.Context, t task) (result, error) {
+			start := time.Now()
 			if err := sleep(ctx, randomUpTo(*maxSleep)); err != nil {
-				return 0, err
+				return result{}, err
 			}
-			return t.Number * t.Number, nil
+			return result{Result: t.Number * t.Number, Time: time.Since(start)}, nil
 		},
 		Workers:     numWorkers,
 		WorkQueue:   workQueueMaxSize,
 		Handlers:    numResultHandlers,
 		ResultQueue: resultQueueMaxSize,
-		OnResult: func(r spindle.PipelineResult[task, int]) {
+		OnResult: func(r spindle.PipelineResult[task, result]) {
 			if r.Err != nil {
 				fmt.Fprintf(out, "Task failed in job_id=%s: task_id=%d error=%v\n", jobID, r.In.TaskID, r.Err)
 				return
 			}
 			fmt.Fprintf(out, "Task completed in job_id=%s: task_id=%d result=%d time_secs=%.3f\n",
-				jobID, r.In.TaskID, r.Out, r.Elapsed.Seconds())
+				jobID, r.In.TaskID, r.Out.Result, r.Out.Time.Seconds())
 		},
 		OnDone: func(s spindle.PipelineStats, err error) {
 			fmt.Fprintf(out, "Job %s completed: elapsed_secs=%.3f done=%d failed=%d skipped=%d\n",
