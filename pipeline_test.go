@@ -661,3 +661,34 @@ func TestPipelineBadConfig(t *testing.T) {
 		t.Errorf("RunChan(nil): %v, want an error naming the nil channel", err)
 	}
 }
+
+func TestPipelineGoexitInSourceStillStopsEverything(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var handled atomic.Int64
+		p := Pipeline[int, int]{
+			Work: func(ctx context.Context, n int) (int, error) {
+				<-ctx.Done() // only the stop can end these
+				return 0, ctx.Err()
+			},
+			Workers:  2,
+			OnResult: func(PipelineResult[int, int]) { handled.Add(1) },
+		}
+		exited := make(chan struct{})
+		go func() {
+			defer close(exited)
+			_, _ = p.Run(context.Background(), func(yield func(int) bool) {
+				for i := range 3 {
+					yield(i)
+				}
+				runtime.Goexit() // as t.FailNow would
+			})
+			t.Error("Run returned after its goroutine called runtime.Goexit")
+		}()
+		<-exited
+		// By now every goroutine of the run must have exited (synctest.Test
+		// would report any left blocked) and every item read been handled.
+		if handled.Load() != 3 {
+			t.Errorf("OnResult saw %d items, want the 3 read", handled.Load())
+		}
+	})
+}
