@@ -20,7 +20,10 @@ import (
 //
 // Memory stays bounded however many items flow through: at most
 // WorkQueue + Workers + ResultQueue + Handlers + 1 items are held at once,
-// and reading the source pauses while the work queue is full.
+// and reading the source pauses while the work queue is full. Each item
+// costs one channel handoff to a worker, one more to a handler when
+// OnResult is set, and no allocation; a run costs its goroutines and
+// queues, allocated once.
 //
 // Failures of Work follow StopOnError. By default they are counted and
 // passed to OnResult like any result, and the other items go on. With
