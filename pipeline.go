@@ -142,8 +142,8 @@ var ErrPipelineSkipped = errors.New("spindle: pipeline item skipped: the run sto
 // the run has stopped and drained. When Run returns, every goroutine it
 // started has exited.
 //
-// Run returns nil when every item of the source was worked (and, under
-// StopOnError, none failed). Otherwise it returns, in this order: the
+// Run returns nil when every item of the source was worked and every
+// failure was handed to OnResult. Otherwise it returns, in this order: the
 // first failure under StopOnError; the first failure no callback could
 // report (see StopOnError); and, when ctx ended before the source was
 // exhausted, a [*CanceledError] carrying [context.Cause] of ctx (joined
