@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,21 @@ var demoScenarios = []demoScenario{
 	{"future: resolved from a done callback", demoFuture},
 }
 
-func runDemo(ctx context.Context, w io.Writer, unit time.Duration) error {
+// lockedWriter lets the scenarios' goroutines print without interleaving
+// partial lines or racing on the writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func runDemo(ctx context.Context, out io.Writer, unit time.Duration) error {
+	w := &lockedWriter{w: out}
 	fmt.Fprintf(w, "Spindle demo: %d in-process scenarios (1 unit = %v)\n\n", len(demoScenarios), unit)
 	total := time.Now()
 	for i, s := range demoScenarios {
