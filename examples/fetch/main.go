@@ -1,8 +1,8 @@
 // Command fetch runs the concurrent HTTP fetching scenario of the asyncio
 // notes against a local stand-in for the Pokémon API: 150 GETs of
 // /api/v2/pokemon/{n} with one shared http.Client, first one after the
-// other, then with at most -limit requests in flight through a
-// spindle.Pipeline. Both print the names in order and the time taken.
+// other, then with at most -limit requests in flight through
+// spindle.Concurrent. Both print the names in order and the time taken.
 package main
 
 import (
@@ -70,27 +70,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "--- serial: %.3f seconds ---\n", time.Since(start).Seconds())
 
-	// Concurrent: up to limit requests in flight, names kept in order.
+	// Concurrent: up to limit requests in flight, names yielded in request
+	// order as they arrive (gather's ordering, streamed). The first failure
+	// ends the loop and cancels the requests still in flight.
 	start = time.Now()
-	names := make([]string, *count)
-	p := spindle.Pipeline[int, string]{
-		Work: func(ctx context.Context, n int) (string, error) {
-			return getName(ctx, client, url(n))
-		},
-		Workers:     *limit,
-		StopOnError: true, // like gather without return_exceptions: the first failure ends it
-		OnResult: func(r spindle.PipelineResult[int, string]) {
-			names[r.Index] = r.Out // one handler: no locking needed
-		},
-	}
-	numbers := func(yield func(int) bool) {
-		for n := 1; n <= *count && yield(n); n++ {
+	fetches := func(yield func(func(context.Context) (string, error)) bool) {
+		for n := 1; n <= *count; n++ {
+			if !yield(func(ctx context.Context) (string, error) { return getName(ctx, client, url(n)) }) {
+				return
+			}
 		}
 	}
-	if _, err := p.Run(ctx, numbers); err != nil {
-		return err
-	}
-	for _, name := range names {
+	for name, err := range spindle.Concurrent(ctx, fetches, spindle.ConcurrentLimit(*limit), spindle.ConcurrentOrdered()) {
+		if err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, name)
 	}
 	fmt.Fprintf(stdout, "--- concurrent (limit %d): %.3f seconds ---\n", *limit, time.Since(start).Seconds())
