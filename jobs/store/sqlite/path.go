@@ -105,10 +105,11 @@ func checkHeader(path string) error {
 // dsn builds the driver's connection string for an absolute path: a file:
 // URI, so any character in the path is escaped rather than parsed, with
 // the per-connection pragmas.
-func dsn(abs string, o options, readOnly bool) string {
+func dsn(abs string, readOnly bool) string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.busyTimeout.Milliseconds()))
+	// busy_timeout 0: Store.retryBusy waits for locks, honouring ctx.
+	q.Add("_pragma", "busy_timeout(0)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {

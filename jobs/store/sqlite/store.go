@@ -81,7 +81,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 func (s *Store) open(ctx context.Context) error {
 	var err error
-	if s.wdb, err = sql.Open("sqlite", dsn(s.path, s.opts, false)); err != nil {
+	if s.wdb, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
 		return s.openErr("open", err)
 	}
 	s.wdb.SetMaxOpenConns(1)
@@ -103,7 +103,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.ws.prepare(ctx, s.wconn); err != nil {
 		return s.openErr("prepare statements", err)
 	}
-	if s.rdb, err = sql.Open("sqlite", dsn(s.path, s.opts, true)); err != nil {
+	if s.rdb, err = sql.Open("sqlite", dsn(s.path, true)); err != nil {
 		return s.openErr("open", err)
 	}
 	// One more than asked for: the change watcher pins one while it runs.

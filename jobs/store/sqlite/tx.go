@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -38,14 +39,16 @@ func isBusy(err error) bool {
 	return c == codeBusy || c == codeLocked
 }
 
-// retryBusy runs op until it does not fail with SQLITE_BUSY or the busy
-// timeout has passed. SQLite's own busy handler already waits inside most
-// calls; this covers the cases it cannot (WAL recovery, a lock held across
-// a failed commit) so callers see a busy error only after the configured
-// timeout, as documented.
+// retryBusy runs op until it does not fail with SQLITE_BUSY, the busy
+// timeout has passed, or ctx ends. The connections run with SQLite's own
+// busy handler off (busy_timeout 0), because that handler sleeps inside
+// the C call where ctx cannot reach it: a call queued behind another
+// process's long transaction would ignore cancellation for the whole busy
+// timeout. Waiting here instead costs the same polling SQLite would do
+// (its handler also sleeps and retries) and ends the moment ctx does.
 func (s *Store) retryBusy(ctx context.Context, op func() error) error {
 	var deadline time.Time
-	pause := time.Millisecond
+	pause := 100 * time.Microsecond
 	for {
 		err := op()
 		if err == nil || !isBusy(err) {
@@ -58,14 +61,16 @@ func (s *Store) retryBusy(ctx context.Context, op func() error) error {
 		if !now.Before(deadline) {
 			return fmt.Errorf("sqlite: %s: database stayed locked for the busy timeout (%v): %w", s.path, s.opts.busyTimeout, err)
 		}
-		t := time.NewTimer(min(pause, deadline.Sub(now)))
+		// Jitter keeps processes that collided from retrying in step.
+		d := min(pause/2+rand.N(pause), deadline.Sub(now))
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
 			return context.Cause(ctx)
 		}
-		pause = min(2*pause, 50*time.Millisecond)
+		pause = min(2*pause, 10*time.Millisecond)
 	}
 }
 
