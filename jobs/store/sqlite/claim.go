@@ -10,43 +10,55 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// readyQuery selects, for the queue bound to parameter ?q, the ids of up
-// to ?4 claimable jobs in claim order. It is a range scan of the
-// jobs_ready partial index that stops after the limit; the paused check
-// is one primary-key probe.
+// readyQuery selects the ids of up to limit claimable jobs of one queue
+// in claim order. It is a range scan of the jobs_ready partial index that
+// stops after the limit; the paused check is one primary-key probe.
+// Parameters: queue, now, queue, limit.
 //
-// The limit is written "?4 + 0" on purpose: SQLite's planner peeks at a
+// The limit is written "? + 0" on purpose: SQLite's planner peeks at a
 // bare bound LIMIT parameter and then marks the statement to be
 // recompiled whenever that parameter is bound again, that is on every
 // call, which tripled the cost of a claim. The expression keeps the plan
 // (the index scan already stops early) and the statement compiled once.
-func readyQuery(q int) string {
-	return fmt.Sprintf(`SELECT id, priority, run_at FROM jobs
-		WHERE queue = ?%[1]d AND state IN ('queued', 'scheduled') AND run_at <= ?1
-			AND NOT EXISTS (SELECT 1 FROM paused_queues WHERE name = ?%[1]d)
-		ORDER BY priority DESC, run_at, id LIMIT ?4 + 0`, q)
-}
+const readyQuery = `SELECT id, priority, run_at FROM jobs
+	WHERE queue = ? AND state IN ('queued', 'scheduled') AND run_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM paused_queues WHERE name = ?)
+	ORDER BY priority DESC, run_at, id LIMIT ? + 0`
 
 // claimSQL builds the claim statement for n queues: one UPDATE ...
 // RETURNING whose id list comes from the per-queue index scans, merged and
-// cut to the limit. Parameters: ?1 now, ?2 owner, ?3 lease until, ?4
-// limit, ?5... the queues.
+// cut to the limit. Parameters (see claimArgs): now, owner, lease until,
+// then readyQuery's for each queue, then (n > 1) the limit again.
 func claimSQL(n int) string {
 	var pick string
 	if n == 1 {
-		pick = `SELECT id FROM (` + readyQuery(5) + `)`
+		pick = `SELECT id FROM (` + readyQuery + `)`
 	} else {
 		parts := make([]string, n)
 		for i := range parts {
-			parts[i] = `SELECT * FROM (` + readyQuery(5+i) + `)`
+			parts[i] = `SELECT * FROM (` + readyQuery + `)`
 		}
 		pick = `SELECT id FROM (` + strings.Join(parts, " UNION ALL ") + `)
-			ORDER BY priority DESC, run_at, id LIMIT ?4 + 0`
+			ORDER BY priority DESC, run_at, id LIMIT ? + 0`
 	}
-	return `UPDATE jobs SET state = 'running', attempt = attempt + 1, started_at = ?1,
-		lease_owner = ?2, lease_until = ?3
+	return `UPDATE jobs SET state = 'running', attempt = attempt + 1, started_at = ?,
+		lease_owner = ?, lease_until = ?
 	WHERE id IN (` + pick + `)
 	RETURNING ` + jobColumns
+}
+
+// claimArgs lists claimSQL's parameters in order.
+func claimArgs(req store.ClaimRequest, queues []string) []any {
+	now := nanos(req.Now)
+	args := make([]any, 0, 4+4*len(queues))
+	args = append(args, now, req.Owner, nanos(req.LeaseUntil))
+	for _, q := range queues {
+		args = append(args, q, now, q, req.Limit)
+	}
+	if len(queues) > 1 {
+		args = append(args, req.Limit)
+	}
+	return args
 }
 
 // maxClaimQueues bounds how many queues one Claim may name, keeping the
@@ -70,11 +82,7 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, 4+len(queues))
-	args = append(args, nanos(req.Now), req.Owner, nanos(req.LeaseUntil), req.Limit)
-	for _, q := range queues {
-		args = append(args, q)
-	}
+	args := claimArgs(req, queues)
 	var jobs []*store.Job
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		jobs = jobs[:0]

@@ -42,8 +42,13 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 			case store.Queued:
 				n, err = execCount(ctx, s.ws.giveBack, o.ID, o.Owner)
 			default:
-				n, err = execCount(ctx, s.ws.finishFail, string(o.State), o.Error, rfc3339(o.FinishedAt),
-					nanos(o.RunAt), nanos(o.FinishedAt), nanos(o.RetainUntil), o.ID, o.Owner)
+				var runAt any // NULL keeps run_at
+				finAt, retain := nanos(o.FinishedAt), nanos(o.RetainUntil)
+				if o.State == store.Scheduled {
+					runAt, finAt, retain = nanos(o.RunAt), 0, 0
+				}
+				n, err = execCount(ctx, s.ws.finishFail, string(o.State), o.Error, rfc3339(o.FinishedAt), o.Error,
+					runAt, finAt, retain, o.ID, o.Owner)
 			}
 			if err != nil {
 				return fmt.Errorf("job %s: %w", o.ID, err)

@@ -25,7 +25,7 @@ CREATE TABLE jobs (
 	retain_until INTEGER NOT NULL DEFAULT 0,
 	unique_key   TEXT,
 	meta         BLOB
-);
+) WITHOUT ROWID;
 
 -- Claim: an index range scan per queue in claim order. Only claimable
 -- states are indexed, so finished jobs cost nothing here.
