@@ -88,7 +88,10 @@ const applicationID = 0x53504e44
 // timeout), then sees the step done and skips it.
 func (s *Store) migrate(ctx context.Context) error {
 	var appID int64
-	if err := s.wconn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+	err := s.retryBusy(ctx, func() error {
+		return s.wconn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID)
+	})
+	if err != nil {
 		return s.openErr("read the application id", err)
 	}
 	if appID != 0 && appID != applicationID {
@@ -138,17 +141,17 @@ func (s *Store) migrate(ctx context.Context) error {
 // appliedVersion reads the applied version without taking the write lock,
 // so opening an up-to-date database writes nothing.
 func (s *Store) appliedVersion(ctx context.Context) (int, error) {
-	var n int
-	err := s.wconn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&n)
-	if err != nil {
-		return 0, s.openErr("read the schema", err)
-	}
-	if n == 0 {
-		return 0, nil
-	}
 	var v sql.NullInt64
-	if err := s.wconn.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
-		return 0, s.openErr("read schema_migrations", err)
+	err := s.retryBusy(ctx, func() error {
+		var n int
+		err := s.wconn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&n)
+		if err != nil || n == 0 {
+			return err
+		}
+		return s.wconn.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v)
+	})
+	if err != nil {
+		return 0, s.openErr("read the schema version", err)
 	}
 	return int(v.Int64), nil
 }

@@ -88,19 +88,26 @@ func (s *Store) open(ctx context.Context) error {
 	s.wdb.SetMaxIdleConns(1)
 	s.wdb.SetConnMaxLifetime(0)
 	s.wdb.SetConnMaxIdleTime(0)
-	if s.wconn, err = s.wdb.Conn(ctx); err != nil {
+	// Connecting runs the per-connection pragmas, which read the schema
+	// and so can meet another process converting a new file to WAL.
+	err = s.retryBusy(ctx, func() (err error) {
+		s.wconn, err = s.wdb.Conn(ctx)
+		return err
+	})
+	if err != nil {
 		return s.openErr("open", err)
 	}
 	if err := s.setWAL(ctx); err != nil {
 		return err
 	}
-	if s.ws, err = prepareTxStmts(ctx, s.wconn); err != nil {
+	// Preparing reads the schema, so it retries SQLITE_BUSY like a query.
+	if err := s.retryBusy(ctx, func() (err error) { s.ws, err = prepareTxStmts(ctx, s.wconn); return err }); err != nil {
 		return s.openErr("prepare statements", err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
-	if err := s.ws.prepare(ctx, s.wconn); err != nil {
+	if err := s.retryBusy(ctx, func() error { return s.ws.prepare(ctx, s.wconn) }); err != nil {
 		return s.openErr("prepare statements", err)
 	}
 	if s.rdb, err = sql.Open("sqlite", dsn(s.path, true)); err != nil {
@@ -111,7 +118,7 @@ func (s *Store) open(ctx context.Context) error {
 	s.rdb.SetMaxIdleConns(s.opts.readConns + 1)
 	s.rdb.SetConnMaxLifetime(0)
 	s.rdb.SetConnMaxIdleTime(0)
-	if s.rs, err = prepareReadStmts(ctx, s.rdb); err != nil {
+	if err := s.retryBusy(ctx, func() (err error) { s.rs, err = prepareReadStmts(ctx, s.rdb); return err }); err != nil {
 		return s.openErr("prepare statements", err)
 	}
 	s.notify = newNotifier(s)
