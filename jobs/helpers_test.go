@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,14 +45,20 @@ func startWorker(t *testing.T, c *jobs.Client, opts jobs.WorkerOptions, defs ...
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	var once sync.Once
+	// A channel, not sync.Once, so a second caller parks durably (synctest).
+	result := make(chan error, 1)
+	go func() {
+		err := <-done
+		result <- err
+		close(result)
+	}()
+	var stopped atomic.Bool
 	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Worker.Run: %v", err)
-			}
-		})
+		cancel()
+		err, ok := <-result
+		if ok && err != nil && !stopped.Swap(true) {
+			t.Errorf("Worker.Run: %v", err)
+		}
 	}
 	t.Cleanup(stop)
 	return stop
@@ -65,7 +72,7 @@ type quietStore struct {
 	gets []time.Time
 }
 
-func (q *quietStore) Ready([]string) <-chan struct{}             { return nil }
+func (q *quietStore) Ready([]string) <-chan struct{}            { return nil }
 func (q *quietStore) Finished(string) (<-chan struct{}, func()) { return nil, func() {} }
 func (q *quietStore) Get(ctx context.Context, id string) (*store.Job, error) {
 	q.mu.Lock()

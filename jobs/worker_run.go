@@ -104,9 +104,13 @@ func (r *workerRun) run(ctx context.Context) error {
 
 	err := r.claimLoop(ctx)
 
-	// Graceful shutdown.
+	// Graceful shutdown: jobs waiting for a slot go back at once, so other
+	// workers can take them while the running ones finish.
 	close(r.stopping)
 	close(r.work)
+	for a := range r.work {
+		r.report(a, store.Outcome{ID: a.job.ID, Owner: r.opts.ID, State: store.Queued, FinishedAt: now()}, false)
+	}
 	runnersDone := make(chan struct{})
 	go func() {
 		r.runners.Wait()
