@@ -276,7 +276,9 @@ func (n *notifier) poll() {
 	changed := true // check once at start: a change may predate the baseline
 	for {
 		if changed {
-			n.onChange(ctx, conn)
+			// A failed check (busy, say) is repeated next tick rather
+			// than lost.
+			changed = !n.onChange(ctx, conn)
 		}
 		select {
 		case <-ctx.Done():
@@ -296,8 +298,9 @@ func (n *notifier) poll() {
 			// tick; after close the loop ends on ctx.
 			continue
 		}
-		changed = v != dv
-		dv = v
+		if v != dv {
+			changed, dv = true, v
+		}
 	}
 }
 
@@ -314,8 +317,9 @@ func (n *notifier) openPoll(ctx context.Context) (*sql.Conn, int64, error) {
 	return conn, dv, nil
 }
 
-// onChange reacts to a commit by another connection.
-func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) {
+// onChange reacts to a commit by another connection and reports whether
+// it could check the table.
+func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) bool {
 	n.mu.Lock()
 	n.signalReadyLocked(true, nil)
 	ids := make([]string, 0, len(n.finWs))
@@ -324,14 +328,14 @@ func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) {
 	}
 	n.mu.Unlock()
 	if len(ids) == 0 {
-		return
+		return true
 	}
 	arg, _ := json.Marshal(ids)
 	rows, err := conn.QueryContext(ctx, `SELECT w.value FROM json_each(?) AS w
 		LEFT JOIN jobs ON jobs.id = w.value
 		WHERE jobs.id IS NULL OR jobs.state IN `+finalStates, string(arg))
 	if err != nil {
-		return
+		return false
 	}
 	var done []string
 	for rows.Next() {
@@ -340,6 +344,8 @@ func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) {
 			done = append(done, id)
 		}
 	}
+	err = rows.Err()
 	rows.Close()
 	n.finished(done...)
+	return err == nil
 }

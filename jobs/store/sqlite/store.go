@@ -220,5 +220,6 @@ func (s *Store) release() error {
 	return nil
 }
 
-// Path reports the absolute path of the database file.
+// Path reports the absolute path of the database file. Safe for
+// concurrent use, also after Close.
 func (s *Store) Path() string { return s.path }
