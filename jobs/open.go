@@ -54,10 +54,7 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 		}
 		return memory.New(), nil
 	case "sqlite", "sqlite3":
-		path := rest
-		if strings.HasPrefix(path, "//") {
-			path = path[2:] // sqlite:///abs/path and sqlite://rel/path
-		}
+		path := strings.TrimPrefix(rest, "//") // sqlite:///abs/path and sqlite://rel/path
 		if path == "" {
 			return nil, fmt.Errorf("jobs: open %q: no file path; %s", url, acceptedURLs)
 		}

@@ -2,11 +2,16 @@ package jobs
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/sqlite"
 )
 
 func openSQLite(ctx context.Context, path string) (store.Store, error) {
-	return nil, errors.New("jobs: the sqlite store is not built yet")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: open sqlite:%s: %w", path, err)
+	}
+	return s, nil
 }
