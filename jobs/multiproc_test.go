@@ -69,7 +69,7 @@ func runChild(role string) int {
 		if err != nil {
 			lease = time.Second
 		}
-		w, err := jobs.NewWorker(c, jobs.WorkerOptions{LeaseDuration: lease, Grace: time.Second}, mpSquare, mpHang)
+		w, err := jobs.NewWorker(c, jobs.WorkerOptions{LeaseDuration: lease, Grace: time.Second}, mpSquare, mpHang, benchDouble)
 		if err == nil {
 			fmt.Println("ready")
 			err = w.Run(ctx)
@@ -129,7 +129,7 @@ type child struct {
 	err    error         // its Wait error, set before done closes
 }
 
-func startChild(t *testing.T, role, db string, env ...string) *child {
+func startChild(t testing.TB, role, db string, env ...string) *child {
 	t.Helper()
 	ch := &child{ready: make(chan struct{}), done: make(chan struct{})}
 	ch.cmd = exec.Command(os.Args[0], "-test.run=^$")
@@ -176,7 +176,7 @@ func startChild(t *testing.T, role, db string, env ...string) *child {
 }
 
 // wait waits for the child to exit and checks it exited 0.
-func (ch *child) wait(t *testing.T, timeout time.Duration) {
+func (ch *child) wait(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	select {
 	case <-ch.done:
@@ -188,7 +188,7 @@ func (ch *child) wait(t *testing.T, timeout time.Duration) {
 	}
 }
 
-func (ch *child) waitReady(t *testing.T) {
+func (ch *child) waitReady(t testing.TB) {
 	t.Helper()
 	select {
 	case <-ch.ready:

@@ -54,10 +54,15 @@ type WorkerOptions struct {
 	// PruneInterval is how often finished jobs past their retention are
 	// deleted. Default 1 minute.
 	PruneInterval time.Duration
-	// ClaimBatch caps how many jobs one claim takes. Default Concurrency.
+	// ClaimBatch caps how many jobs one claim takes. Default
+	// 4*Concurrency.
 	ClaimBatch int
-	// Prefetch is how many claimed jobs may wait for a free slot, to hide
-	// the claim round trip. Default Concurrency; negative means none.
+	// Prefetch caps how many claimed jobs may wait for a free slot, which
+	// hides the claim round trip when jobs are short. The worker adapts
+	// below the cap: it prefetches no more than its slots would finish in
+	// about 10ms at the recent average job duration, so slow jobs are not
+	// hoarded by one worker while others idle. Default 4*Concurrency;
+	// negative means none.
 	Prefetch int
 	// PollInterval bounds the idle wait between claims when the store sends
 	// no wake-up: the worker polls after 1ms, doubling up to this. It is
@@ -110,10 +115,10 @@ func (o WorkerOptions) normalize() (WorkerOptions, error) {
 		o.PruneInterval = time.Minute
 	}
 	if o.ClaimBatch == 0 {
-		o.ClaimBatch = o.Concurrency
+		o.ClaimBatch = 4 * o.Concurrency
 	}
 	if o.Prefetch == 0 {
-		o.Prefetch = o.Concurrency
+		o.Prefetch = 4 * o.Concurrency
 	}
 	if o.Prefetch < 0 {
 		o.Prefetch = 0

@@ -56,7 +56,9 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 	ctx = context.WithValue(ctx, runningJobKey{}, RunningJob{
 		ID: j.ID, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, MaxAttempts: j.MaxAttempts, EnqueuedAt: j.EnqueuedAt,
 	})
+	started := time.Now()
 	res, err := safeRun(ctx, def, j.Args)
+	r.observeRun(time.Since(started))
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, ErrLeaseLost):

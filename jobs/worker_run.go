@@ -48,8 +48,8 @@ type workerRun struct {
 	opts     WorkerOptions
 	st       store.Store
 	log      *slog.Logger
-	capacity int
-	lowWater int // claim once this many slots are free (while work is plentiful)
+	capacity int          // Concurrency + Prefetch: the most jobs held at once
+	avgRun   atomic.Int64 // moving average of handler durations, ns; 0 until known
 
 	runners sync.WaitGroup
 
@@ -69,13 +69,9 @@ type workerRun struct {
 
 func newRun(w *Worker) *workerRun {
 	capacity := w.opts.Concurrency + w.opts.Prefetch
-	low := min(w.opts.ClaimBatch, w.opts.Prefetch)
-	if low < 1 {
-		low = 1
-	}
 	return &workerRun{
 		w: w, opts: w.opts, st: w.c.store, log: w.opts.Logger,
-		capacity: capacity, lowWater: low,
+		capacity: capacity,
 		held:     make(map[string]*activeJob),
 		freed:    make(chan struct{}, 1),
 		work:     make(chan *activeJob, capacity),
@@ -144,9 +140,12 @@ func (r *workerRun) claimLoop(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		free := r.capacity - int(r.busy.Load())
-		want := r.lowWater
-		if r.busy.Load() == 0 {
+		prefetch := r.prefetch()
+		busy := int(r.busy.Load())
+		free := r.opts.Concurrency + prefetch - busy
+		// While work is plentiful, wait until a worthwhile batch is free.
+		want := max(1, min(r.opts.ClaimBatch, prefetch))
+		if busy == 0 {
 			want = 1
 		}
 		if more && free >= want {
@@ -193,6 +192,39 @@ func (r *workerRun) claimLoop(ctx context.Context) error {
 		case <-timer.C:
 			more = true
 			delay = min(delay*2, r.opts.PollInterval)
+		}
+	}
+}
+
+// prefetchWindow is how much work, in time, a worker may hold beyond its
+// running jobs.
+const prefetchWindow = 10 * time.Millisecond
+
+// prefetch returns how many jobs may wait for a slot now: what the slots
+// finish in prefetchWindow at the recent average duration, capped by
+// WorkerOptions.Prefetch, and none until a duration is known.
+func (r *workerRun) prefetch() int {
+	avg := r.avgRun.Load()
+	if avg <= 0 || r.opts.Prefetch == 0 {
+		return 0
+	}
+	n := int64(r.opts.Concurrency) * int64(prefetchWindow) / avg
+	return int(min(n, int64(r.opts.Prefetch)))
+}
+
+// observeRun folds one handler duration into the moving average.
+func (r *workerRun) observeRun(d time.Duration) {
+	if d <= 0 {
+		d = 1
+	}
+	for {
+		old := r.avgRun.Load()
+		nw := int64(d)
+		if old > 0 {
+			nw = old + (int64(d)-old)/8
+		}
+		if r.avgRun.CompareAndSwap(old, nw) {
+			return
 		}
 	}
 }

@@ -203,14 +203,25 @@ func TestGracefulShutdownGivesBackWork(t *testing.T) {
 		c, mem := memClient(t)
 		b := newBlocker("test.blocker-shutdown")
 		ctx := context.Background()
-		stop := startWorker(t, c, jobs.WorkerOptions{Concurrency: 2, Prefetch: 2, Grace: 5 * time.Second}, b.def)
+		stop := startWorker(t, c, jobs.WorkerOptions{Concurrency: 2, Prefetch: 2, Grace: 5 * time.Second}, b.def, add)
+		// Fast jobs first: the worker prefetches only once it knows jobs
+		// are short.
+		warm, _ := add.Map(ctx, c, []addArgs{{1, 2}, {3, 4}})
+		if _, err := warm.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
 		hs := make([]*jobs.Handle[string], 4)
 		for i, s := range []string{"a", "b", "c", "d"} {
 			hs[i], _ = b.def.Enqueue(ctx, c, s)
 		}
 		<-b.started
 		<-b.started
-		synctest.Wait() // c and d are prefetched, waiting for a slot
+		synctest.Wait()
+		for _, h := range hs[2:] {
+			if j, _ := mem.Get(ctx, h.ID()); j.State != store.Running {
+				t.Fatalf("job %s is %s; want it prefetched (claimed, waiting for a slot)", j.Args, j.State)
+			}
+		}
 		stopped := make(chan struct{})
 		go func() { stop(); close(stopped) }()
 		time.Sleep(time.Second)
@@ -494,4 +505,26 @@ func TestEnqueueBadArgs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "do not encode as JSON") {
 		t.Fatalf("Enqueue(chan) = %v", err)
 	}
+}
+
+func TestSlowJobsAreNotPrefetched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := memClient(t)
+		startWorker(t, c, jobs.WorkerOptions{Concurrency: 1, Prefetch: 8}, slowDouble)
+		ctx := context.Background()
+		if _, err := slowDouble.Map(ctx, c, []int{1, 2, 3, 4}); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			time.Sleep(25 * time.Millisecond)
+			st, err := c.Inspect().Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Counts[store.Running] != 1 {
+				t.Fatalf("%d jobs held by a one-slot worker running 50ms jobs; want 1 (no prefetch)", st.Counts[store.Running])
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	})
 }
