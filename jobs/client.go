@@ -81,8 +81,10 @@ func (c *Client) Store() store.Store { return c.store }
 // Close stops every handle watcher the client started, waits for them to
 // return, and closes the store if [Open] opened it. Handles whose job had
 // not finished report an error wrapping [ErrClientClosed]; Await calls in
-// progress return it. Close is idempotent and safe to call concurrently
-// with anything; it returns the store's Close error.
+// progress return it. Stop the client's workers first: a worker whose
+// store is closed under it stops and its Run returns the store's error.
+// Close is idempotent and safe to call concurrently with anything; it
+// returns the store's Close error.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	if c.closed {
