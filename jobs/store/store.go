@@ -98,7 +98,10 @@ type ClaimRequest struct {
 type Outcome struct {
 	ID    string
 	Owner string // must still hold the lease, or the outcome is dropped with ErrLeaseLost
-	// State is Succeeded, Scheduled (retry at RunAt), Dead or Canceled.
+	// State is Succeeded, Scheduled (retry at RunAt), Dead or Canceled,
+	// or Queued to give the job back untouched (graceful shutdown): it is
+	// claimable again at once, Attempt is decremented so the attempt does
+	// not count, and nothing is appended to Errors.
 	State       State
 	Result      []byte    // with Succeeded
 	Error       string    // with anything but Succeeded: appended to Errors
@@ -135,7 +138,8 @@ type Store interface {
 
 	// Recover returns Running jobs whose lease expired before now: to
 	// Queued when attempts remain, else to Dead with LastError saying the
-	// lease expired. It reports how many it moved.
+	// lease expired. Either way the expiry is appended to Errors as that
+	// attempt's error. It reports how many it moved.
 	Recover(ctx context.Context, now time.Time) (int, error)
 
 	// Get returns one job, or ErrNotFound.

@@ -1,0 +1,173 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// DefaultRetention is how long a finished job and its result are kept
+// when neither the definition nor the client says otherwise.
+const DefaultRetention = 7 * 24 * time.Hour
+
+// ErrClientClosed is the cause reported by waits that the client's Close
+// ended, and the error of calls made after Close.
+var ErrClientClosed = errors.New("jobs: client is closed")
+
+// Client enqueues jobs and awaits their results through one store. It is
+// safe for concurrent use by any number of goroutines; open one per store
+// and share it.
+type Client struct {
+	store     store.Store
+	owned     bool // Close closes the store
+	poll      Polling
+	retention time.Duration
+	ids       jobIDs
+
+	ctx    context.Context // ends at Close; watchers stop with it
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards closed and wg.Add against Close
+	closed bool
+}
+
+// Option configures a [Client].
+type Option func(*Client) error
+
+// WithPolling sets how handles poll the store for a result when it cannot
+// push one (another process ran the job): see [Polling]. Zero fields keep
+// the defaults.
+func WithPolling(p Polling) Option {
+	return func(c *Client) error {
+		np, err := p.normalize(DefaultPolling)
+		c.poll = np
+		return err
+	}
+}
+
+// WithRetention sets how long finished jobs are kept for definitions that
+// do not set [Retention]. Zero or less keeps them until deleted.
+func WithRetention(d time.Duration) Option {
+	return func(c *Client) error {
+		c.retention = d
+		return nil
+	}
+}
+
+// New returns a client for a store opened elsewhere. The caller keeps
+// ownership: Close on the client does not close s.
+func New(s store.Store, opts ...Option) (*Client, error) {
+	if s == nil {
+		return nil, errors.New("jobs: New: nil store")
+	}
+	c := &Client{store: s, poll: DefaultPolling, retention: DefaultRetention}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	return c, nil
+}
+
+// Store returns the store the client uses, for the inspector, stores'
+// own features and tests.
+func (c *Client) Store() store.Store { return c.store }
+
+// Close stops every handle watcher the client started, waits for them to
+// return, and closes the store if [Open] opened it. Handles whose job had
+// not finished report an error wrapping [ErrClientClosed]; Await calls in
+// progress return it. Stop the client's workers first: a worker whose
+// store is closed under it stops and its Run returns the store's error.
+// Close is idempotent and safe to call concurrently with anything; it
+// returns the store's Close error.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel(ErrClientClosed)
+	c.wg.Wait()
+	if c.owned {
+		return c.store.Close()
+	}
+	return nil
+}
+
+// goWatch runs fn in a goroutine that Close waits for. It reports false,
+// without running fn, once the client is closed.
+func (c *Client) goWatch(fn func(ctx context.Context)) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		fn(c.ctx)
+	}()
+	return true
+}
+
+// checkOpen returns ErrClientClosed after Close.
+func (c *Client) checkOpen() error {
+	if c.ctx.Err() != nil {
+		return ErrClientClosed
+	}
+	return nil
+}
+
+// now is the client's clock: UTC wall time (synctest's fake clock in
+// tests).
+func now() time.Time { return time.Now().UTC() }
+
+// Polling is how a handle polls for a result the store cannot push to it:
+// the first wait is First, each next one is Factor times longer, up to Max
+// (Huey's aget_result: backoff=1.15, max_delay=1.0). In the process that
+// ran the job, and with stores that push across processes, the handle
+// wakes at once and polling is only a safety net.
+type Polling struct {
+	First  time.Duration // default 1ms: one indexed read on an embedded store is cheap
+	Factor float64       // default 1.15, as Huey; at least 1
+	Max    time.Duration // default 1s, as Huey
+}
+
+// DefaultPolling is the polling used unless [WithPolling] or [Poll] say
+// otherwise.
+var DefaultPolling = Polling{First: time.Millisecond, Factor: 1.15, Max: time.Second}
+
+func (p Polling) normalize(def Polling) (Polling, error) {
+	if p.First < 0 || p.Max < 0 || (p.Factor != 0 && p.Factor < 1) {
+		return def, fmt.Errorf("jobs: polling %+v: want First and Max of zero (default) or more, and Factor of zero (default) or at least 1", p)
+	}
+	if p.First == 0 {
+		p.First = def.First
+	}
+	if p.Factor == 0 {
+		p.Factor = def.Factor
+	}
+	if p.Max == 0 {
+		p.Max = def.Max
+	}
+	if p.Max < p.First {
+		p.Max = p.First
+	}
+	return p, nil
+}
+
+// next returns the wait after d.
+func (p Polling) next(d time.Duration) time.Duration {
+	n := time.Duration(float64(d) * p.Factor)
+	if n > p.Max {
+		n = p.Max
+	}
+	return n
+}

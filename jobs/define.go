@@ -1,0 +1,216 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Definition is a typed kind of job: a name that the store records, the
+// function a worker runs, and defaults for its jobs. Arguments and results
+// travel as JSON, so A and R must survive encoding/json. A Definition is
+// immutable and safe for concurrent use; declare it once, at package level,
+// in the code shared by producers and workers.
+type Definition[A, R any] struct {
+	core definitionCore
+	fn   func(context.Context, A) (R, error)
+}
+
+// definitionCore is the untyped part a worker needs.
+type definitionCore struct {
+	name     string
+	argsType string
+	cfg      jobConfig
+	run      func(ctx context.Context, args []byte) ([]byte, error)
+}
+
+// Registrable is a definition a [Worker] can run: any *[Definition].
+type Registrable interface {
+	// Name returns the name jobs of this definition are stored under.
+	Name() string
+	definition() *definitionCore
+}
+
+// Define declares a kind of job. name identifies it in the store, so keep
+// it stable across deployments: 1 to 128 characters of letters, digits and
+// _ . : / -, starting with a letter or digit.
+//
+// Define panics on an invalid name, a nil fn or a bad option, like
+// regexp.MustCompile: definitions are declared at package level and such a
+// mistake is a programming error to catch at start-up, not a runtime
+// condition to handle.
+func Define[A, R any](name string, fn func(context.Context, A) (R, error), opts ...DefineOption) *Definition[A, R] {
+	if err := checkName("job name", name); err != nil {
+		panic(err)
+	}
+	if fn == nil {
+		panic(fmt.Errorf("jobs: Define(%q): nil function", name))
+	}
+	cfg := jobConfig{queue: DefaultQueue, maxAttempts: DefaultMaxAttempts}
+	for _, o := range opts {
+		o.applyDefine(&cfg)
+	}
+	if cfg.err != nil {
+		panic(fmt.Errorf("jobs: Define(%q): %w", name, cfg.err))
+	}
+	if cfg.backoff == nil {
+		cfg.backoff = defaultBackoff
+	}
+	d := &Definition[A, R]{fn: fn}
+	d.core = definitionCore{name: name, argsType: reflect.TypeFor[A]().String(), cfg: cfg, run: d.run}
+	return d
+}
+
+func defaultBackoff(attempt int) time.Duration {
+	return jitteredBackoffRand(DefaultRetryBase, DefaultRetryMax, attempt)
+}
+
+// Name returns the definition's name.
+func (d *Definition[A, R]) Name() string { return d.core.name }
+
+func (d *Definition[A, R]) definition() *definitionCore { return &d.core }
+
+// errBadArgs marks arguments that do not decode: retrying cannot help.
+type badArgsError struct{ err error }
+
+func (e *badArgsError) Error() string { return e.err.Error() }
+func (e *badArgsError) Unwrap() error { return e.err }
+
+// run decodes the arguments, calls fn and encodes the result.
+func (d *Definition[A, R]) run(ctx context.Context, raw []byte) ([]byte, error) {
+	var args A
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return nil, &badArgsError{fmt.Errorf("arguments of job %q do not decode into %s: %v (arguments: %s)", d.core.name, d.core.argsType, err, clip(raw, 200))}
+	}
+	r, err := d.fn(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(r)
+	if err != nil {
+		return nil, Permanent(fmt.Errorf("result of job %q does not encode as JSON: %v", d.core.name, err))
+	}
+	return out, nil
+}
+
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}
+
+// Enqueue stores one job that runs fn(ctx, args) on a worker and returns
+// its handle. The job is durable once Enqueue returns. args is encoded as
+// JSON now; an encoding error or a bad option is returned and nothing is
+// stored. Enqueue is safe for concurrent use and honours ctx while it
+// writes (the job may or may not be stored if ctx ends mid-write).
+func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts ...EnqueueOption) (*Handle[R], error) {
+	j, err := d.newJob(c, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.store.Insert(ctx, []*store.Job{j}); err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
+	}
+	return newHandle[R](c, j.ID), nil
+}
+
+// Map enqueues one job per element of args in one atomic write (all or
+// none) and returns a group handle whose result lists the results in the
+// order of args (Huey's task.map). opts apply to every job. It is the fast
+// way to enqueue many jobs.
+func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ...EnqueueOption) (*Group[R], error) {
+	batch := make([]*store.Job, len(args))
+	for i, a := range args {
+		j, err := d.newJob(c, a, opts)
+		if err != nil {
+			return nil, fmt.Errorf("element %d: %w", i, err)
+		}
+		batch[i] = j
+	}
+	if len(batch) > 0 {
+		if _, err := c.store.Insert(ctx, batch); err != nil {
+			return nil, fmt.Errorf("jobs: enqueue %d %q jobs: %w", len(batch), d.core.name, err)
+		}
+	}
+	hs := make([]*Handle[R], len(batch))
+	for i, j := range batch {
+		hs[i] = newHandle[R](c, j.ID)
+	}
+	return newGroup(c, hs), nil
+}
+
+// Handle returns the handle of an existing job of this definition, by ID:
+// another process awaits a job this way. It does not touch the store; a
+// wrong ID shows up when the handle is awaited.
+func (d *Definition[A, R]) Handle(c *Client, id string) *Handle[R] {
+	return newHandle[R](c, id)
+}
+
+func (d *Definition[A, R]) newJob(c *Client, args A, opts []EnqueueOption) (*store.Job, error) {
+	if err := c.checkOpen(); err != nil {
+		return nil, err
+	}
+	cfg := enqueueConfig{jobConfig: d.core.cfg}
+	cfg.err = nil
+	for _, o := range opts {
+		o.applyEnqueue(&cfg)
+	}
+	if cfg.err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, cfg.err)
+	}
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)
+	}
+	t := now()
+	runAt := t.Add(cfg.delay)
+	if !cfg.at.IsZero() {
+		runAt = cfg.at.UTC()
+	}
+	state := store.Queued
+	if runAt.After(t) {
+		state = store.Scheduled
+	} else {
+		runAt = t
+	}
+	return &store.Job{
+		ID:          c.ids.next(t),
+		Name:        d.core.name,
+		Queue:       cfg.queue,
+		Priority:    cfg.priority,
+		Args:        raw,
+		State:       state,
+		MaxAttempts: cfg.maxAttempts,
+		RunAt:       runAt,
+		EnqueuedAt:  t,
+	}, nil
+}
+
+// permanentError marks an error that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent wraps err so that the worker dead-letters the job at once
+// instead of retrying it. errors.Is and errors.As see through it. A nil
+// err stays nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+func isPermanent(err error) bool {
+	var p *permanentError
+	var b *badArgsError
+	return errors.As(err, &p) || errors.As(err, &b)
+}

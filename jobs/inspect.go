@@ -1,0 +1,142 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// State is where a job is in its life; see the constants in package
+// store (store.Queued, store.Dead, ...).
+type State = store.State
+
+// JobInfo is everything the store keeps about one job: its state,
+// attempts, error history, arguments and result (both JSON).
+type JobInfo = store.Job
+
+// QueueInfo is one queue with its job counts per state.
+type QueueInfo = store.QueueInfo
+
+// Stats summarizes the whole store.
+type Stats = store.Stats
+
+// Inspector administers the jobs of a store: the surface of the command
+// line tool and the dashboard. It is safe for concurrent use; every call
+// is one store round trip and honours ctx.
+type Inspector struct{ c *Client }
+
+// Inspect returns the client's inspector.
+func (c *Client) Inspect() *Inspector { return &Inspector{c: c} }
+
+// Queues lists every queue that holds jobs or is paused, with counts per
+// state.
+func (in *Inspector) Queues(ctx context.Context) ([]QueueInfo, error) {
+	return in.c.store.Queues(ctx)
+}
+
+// ListOptions selects a page of jobs. Empty fields match everything.
+type ListOptions struct {
+	Queue string
+	State State
+	Name  string
+	Limit int    // page size: 1 to 1000, 0 means 100
+	After string // Page.Next of the previous page; empty for the first
+}
+
+// Page is one page of jobs in ID (enqueue) order.
+type Page struct {
+	Jobs []*JobInfo
+	Next string // pass as ListOptions.After for the next page; empty on the last
+}
+
+// Jobs returns one page of jobs matching opts.
+func (in *Inspector) Jobs(ctx context.Context, opts ListOptions) (Page, error) {
+	if opts.State != "" && !opts.State.Valid() {
+		return Page{}, fmt.Errorf("jobs: list: unknown state %q; accepted: %v", opts.State, store.States)
+	}
+	if opts.Limit < 0 || opts.Limit > 1000 {
+		return Page{}, fmt.Errorf("jobs: list: page size %d; want 1 to 1000, or 0 for 100", opts.Limit)
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	js, err := in.c.store.List(ctx, store.ListRequest{Queue: opts.Queue, State: opts.State, Name: opts.Name, Limit: limit, After: opts.After})
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{Jobs: js}
+	if len(js) == limit {
+		p.Next = js[len(js)-1].ID
+	}
+	return p, nil
+}
+
+// Job returns one job with its attempts and error history, or an error
+// wrapping store.ErrNotFound.
+func (in *Inspector) Job(ctx context.Context, id string) (*JobInfo, error) {
+	j, err := in.c.store.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: job %s: %w", id, err)
+	}
+	return j, nil
+}
+
+// Retry puts a finished job (dead-lettered, cancelled, expired or even
+// succeeded) back in its queue with a fresh attempt budget, keeping its
+// error history; a waiting job is made ready at once. A running job gives
+// an error wrapping store.ErrRunning.
+func (in *Inspector) Retry(ctx context.Context, id string) error {
+	if err := in.c.store.Retry(ctx, id, now()); err != nil {
+		return fmt.Errorf("jobs: retry %s: %w", id, err)
+	}
+	return nil
+}
+
+// Delete removes a job that is not running (store.ErrRunning otherwise).
+func (in *Inspector) Delete(ctx context.Context, id string) error {
+	if err := in.c.store.Delete(ctx, id); err != nil {
+		return fmt.Errorf("jobs: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// Purge deletes every job of queue (every queue when empty) in state
+// (every state when empty), except running ones, and reports how many.
+func (in *Inspector) Purge(ctx context.Context, queue string, state State) (int, error) {
+	if state != "" && !state.Valid() {
+		return 0, fmt.Errorf("jobs: purge: unknown state %q; accepted: %v", state, store.States)
+	}
+	if state != "" {
+		return in.c.store.Purge(ctx, queue, state)
+	}
+	total := 0
+	for _, s := range store.States {
+		if s == store.Running {
+			continue
+		}
+		n, err := in.c.store.Purge(ctx, queue, s)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Pause stops workers from claiming jobs of queue; running jobs go on.
+func (in *Inspector) Pause(ctx context.Context, queue string) error {
+	return in.c.store.Pause(ctx, queue)
+}
+
+// Resume lets workers claim jobs of a paused queue again.
+func (in *Inspector) Resume(ctx context.Context, queue string) error {
+	return in.c.store.Resume(ctx, queue)
+}
+
+// Stats returns counts per state, the number of queues and the enqueue
+// time of the oldest waiting job.
+func (in *Inspector) Stats(ctx context.Context) (Stats, error) {
+	return in.c.store.Stats(ctx)
+}

@@ -1,0 +1,191 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Queues implements [store.Inspector]: every queue that holds a job or is
+// paused, sorted by name.
+func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	byName := make(map[string]*store.QueueInfo)
+	info := func(q string) *store.QueueInfo {
+		qi := byName[q]
+		if qi == nil {
+			qi = &store.QueueInfo{Name: q, Paused: s.paused[q], Counts: make(map[store.State]int)}
+			byName[q] = qi
+		}
+		return qi
+	}
+	for q := range s.paused {
+		info(q)
+	}
+	for _, e := range s.jobs {
+		info(e.job.Queue).Counts[e.job.State]++
+	}
+	out := make([]store.QueueInfo, 0, len(byName))
+	for _, qi := range byName {
+		out = append(out, *qi)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// List implements [store.Inspector]: jobs in ID order.
+func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
+	if req.State != "" && !req.State.Valid() {
+		return nil, fmt.Errorf("memory: list: unknown state %q; accepted: %v", req.State, store.States)
+	}
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	limit := req.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var ids []string
+	for id, e := range s.jobs {
+		j := &e.job
+		if (req.Queue != "" && j.Queue != req.Queue) || (req.State != "" && j.State != req.State) ||
+			(req.Name != "" && j.Name != req.Name) || (req.After != "" && id <= req.After) {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if len(ids) > limit {
+		ids = ids[:limit]
+	}
+	out := make([]*store.Job, len(ids))
+	for i, id := range ids {
+		out[i] = clone(&s.jobs[id].job)
+	}
+	return out, nil
+}
+
+// Retry implements [store.Inspector]. A job that waits (Queued or
+// Scheduled) is made ready at once; a Running one gives [store.ErrRunning].
+func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	e := s.jobs[id]
+	if e == nil {
+		return store.ErrNotFound
+	}
+	j := &e.job
+	switch {
+	case j.State == store.Running:
+		return store.ErrRunning
+	case j.State.Final():
+		if k := j.UniqueKey; k != "" {
+			if other, ok := s.unique[k]; ok && other != id {
+				return fmt.Errorf("memory: retry %s: unique key %q is held by unfinished job %s", id, k, other)
+			}
+			s.unique[k] = id
+		}
+		j.Attempt = 0
+		j.FinishedAt, j.RetainUntil = time.Time{}, time.Time{}
+		j.Result = nil
+	}
+	detach(e)
+	j.State = store.Queued
+	j.RunAt = now
+	s.enqueue(e)
+	s.signalReady(map[string]bool{j.Queue: true})
+	return nil
+}
+
+// Delete implements [store.Inspector].
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	e := s.jobs[id]
+	if e == nil {
+		return store.ErrNotFound
+	}
+	if e.job.State == store.Running {
+		return store.ErrRunning
+	}
+	s.remove(id, e)
+	return nil
+}
+
+// Purge implements [store.Inspector]. An empty state matches every state
+// but Running.
+func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
+	if state != "" && !state.Valid() {
+		return 0, fmt.Errorf("memory: purge: unknown state %q; accepted: %v", state, store.States)
+	}
+	if err := s.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, e := range s.jobs {
+		j := &e.job
+		if j.State == store.Running || (queue != "" && j.Queue != queue) || (state != "" && j.State != state) {
+			continue
+		}
+		s.remove(id, e)
+		n++
+	}
+	return n, nil
+}
+
+// Pause implements [store.Inspector].
+func (s *Store) Pause(ctx context.Context, queue string) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.paused[queue] = true
+	s.queues[queue] = true
+	return nil
+}
+
+// Resume implements [store.Inspector].
+func (s *Store) Resume(ctx context.Context, queue string) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	delete(s.paused, queue)
+	s.signalReady(map[string]bool{queue: true})
+	return nil
+}
+
+// Stats implements [store.Inspector].
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.Stats{}, err
+	}
+	defer s.mu.Unlock()
+	st := store.Stats{Counts: make(map[store.State]int)}
+	queues := make(map[string]bool)
+	for q := range s.paused {
+		queues[q] = true
+	}
+	for _, e := range s.jobs {
+		j := &e.job
+		st.Counts[j.State]++
+		queues[j.Queue] = true
+		if j.State == store.Queued && (st.Oldest.IsZero() || j.EnqueuedAt.Before(st.Oldest)) {
+			st.Oldest = j.EnqueuedAt
+		}
+	}
+	st.Queues = len(queues)
+	return st, nil
+}

@@ -1,0 +1,91 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// nanos stores a time as Unix nanoseconds, the zero time as 0. Integer
+// columns keep comparisons and index order cheap and exact. Instants
+// outside what int64 nanoseconds hold (years 1678 to 2262) are clamped to
+// the nearest one it does, and the instant 1970-01-01T00:00:00Z itself
+// reads back as the zero time.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// fromNanos is the inverse of nanos: 0 is the zero time, others are UTC.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// rfc3339 formats a time the way encoding/json does, so the errors
+// column, built in SQL, decodes into []store.AttemptError.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// nullText stores "" as NULL, keeping optional text columns out of the
+// unique index and the file small.
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullBytes stores a nil slice as NULL.
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanJob reads one row of jobColumns. The errors JSON is decoded only
+// when the job has failed before, so claims of fresh jobs skip it.
+func scanJob(sc scanner) (*store.Job, error) {
+	var (
+		j                                                  store.Job
+		state, errs                                        string
+		priority, attempt, maxAttempts                     int64
+		runAt, enqAt, startAt, finAt, leaseUntil, retainAt int64
+	)
+	err := sc.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
+		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
+		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta)
+	if err != nil {
+		return nil, err
+	}
+	j.Priority, j.Attempt, j.MaxAttempts = int(priority), int(attempt), int(maxAttempts)
+	j.State = store.State(state)
+	j.RunAt, j.EnqueuedAt, j.StartedAt = fromNanos(runAt), fromNanos(enqAt), fromNanos(startAt)
+	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromNanos(finAt), fromNanos(leaseUntil), fromNanos(retainAt)
+	if errs != "" && errs != "[]" {
+		if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
+			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
+		}
+	}
+	return &j, nil
+}

@@ -1,0 +1,164 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Finish applies outcomes in one transaction. An outcome whose job is not
+// Running under Outcome.Owner (the lease expired and was recovered, the
+// job was deleted, another worker holds it) changes nothing and its ID is
+// returned in lost. Failed outcomes append to the job's error history; a
+// Queued outcome gives the job back without counting the attempt.
+// Watchers of jobs that reached a final state are signalled after the
+// commit, and Ready watchers when a job was rescheduled.
+//
+// ctx cancels the wait for the write lock and the statements; a canceled
+// Finish applies nothing and returns context.Cause(ctx).
+func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	for i, o := range outcomes {
+		if err := validateOutcome(i, o); err != nil {
+			return nil, err
+		}
+	}
+	if len(outcomes) == 0 {
+		return nil, nil
+	}
+	err = s.writeTx(ctx, func(ctx context.Context) error {
+		lost = lost[:0]
+		for _, o := range outcomes {
+			var err error
+			var n int64
+			switch o.State {
+			case store.Succeeded:
+				n, err = execCount(ctx, s.ws.finishOK, nullBytes(o.Result), nanos(o.FinishedAt), nanos(o.RetainUntil), o.ID, o.Owner)
+			case store.Queued:
+				n, err = execCount(ctx, s.ws.giveBack, o.ID, o.Owner)
+			default:
+				var runAt any // NULL keeps run_at
+				finAt, retain := nanos(o.FinishedAt), nanos(o.RetainUntil)
+				if o.State == store.Scheduled {
+					runAt, finAt, retain = nanos(o.RunAt), 0, 0
+				}
+				n, err = execCount(ctx, s.ws.finishFail, string(o.State), o.Error, rfc3339(o.FinishedAt), o.Error,
+					runAt, finAt, retain, o.ID, o.Owner)
+			}
+			if err != nil {
+				return fmt.Errorf("job %s: %w", o.ID, err)
+			}
+			if n == 0 {
+				lost = append(lost, o.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.writeErr(ctx, "finish", err)
+	}
+	s.notify.finishedOutcomes(outcomes, lost)
+	if len(lost) == 0 {
+		lost = nil
+	}
+	return lost, nil
+}
+
+func validateOutcome(i int, o store.Outcome) error {
+	switch {
+	case o.ID == "":
+		return fmt.Errorf("sqlite: finish: outcomes[%d] has an empty ID", i)
+	case o.Owner == "":
+		return fmt.Errorf("sqlite: finish job %s: empty Owner; want the worker holding the lease", o.ID)
+	}
+	switch o.State {
+	case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Queued:
+		return nil
+	}
+	return fmt.Errorf("sqlite: finish job %s: State %q; want %q, %q, %q, %q or %q (give back)", o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Queued)
+}
+
+// ExtendLeases moves the lease of each job in ids that owner still holds
+// to until, in one transaction, and returns the IDs it no longer holds.
+//
+// ctx cancels the wait for the write lock and the statements; a canceled
+// call extends nothing and returns context.Cause(ctx).
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if owner == "" {
+		return nil, fmt.Errorf("sqlite: extend leases: empty owner; want the worker holding the leases")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	u := nanos(until)
+	err = s.writeTx(ctx, func(ctx context.Context) error {
+		lost = lost[:0]
+		for _, id := range ids {
+			n, err := execCount(ctx, s.ws.extend, u, id, owner)
+			if err != nil {
+				return fmt.Errorf("job %s: %w", id, err)
+			}
+			if n == 0 {
+				lost = append(lost, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.writeErr(ctx, "extend leases", err)
+	}
+	if len(lost) == 0 {
+		lost = nil
+	}
+	return lost, nil
+}
+
+// Recover returns Running jobs whose lease expired before now to Queued
+// when attempts remain, or moves them to Dead, recording "lease expired"
+// as the attempt's error either way. It is one UPDATE over the running
+// jobs' lease index, safe to run from every worker at once.
+//
+// ctx cancels the wait for the write lock and the statement; a canceled
+// Recover moves nothing and returns context.Cause(ctx).
+func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	var queues, dead []string
+	err := s.writeTx(ctx, func(ctx context.Context) error {
+		queues, dead = queues[:0], dead[:0]
+		rows, err := s.ws.recover.QueryContext(ctx, nanos(now), rfc3339(now))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, queue, state string
+			if err := rows.Scan(&id, &queue, &state); err != nil {
+				return err
+			}
+			if store.State(state) == store.Dead {
+				dead = append(dead, id)
+			} else {
+				queues = append(queues, queue)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, s.writeErr(ctx, "recover", err)
+	}
+	s.notify.ready(queues...)
+	s.notify.finished(dead...)
+	return len(queues) + len(dead), nil
+}

@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// insertChunk is how many fresh jobs one INSERT statement carries.
+const insertChunk = 16
+
+// Insert adds jobs in one transaction: all of them or, on error, none. A
+// job whose UniqueKey is held by an unfinished job (one already stored, or
+// an earlier one in the same batch) is skipped and its ID returned in
+// dups. A job with an empty State is stored as Queued; only Queued and
+// Scheduled are accepted. The store keeps its own copy of every slice.
+//
+// Each call is one committed transaction, so batching many jobs into one
+// call is far cheaper per job than calling once per job. ctx cancels the
+// wait for the write lock and the statements; a canceled Insert inserts
+// nothing and returns context.Cause(ctx).
+func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	// Validate and encode outside the transaction so the write lock is
+	// held only for the statements themselves. Fresh jobs (the usual
+	// enqueue) go in multi-row statements; jobs carrying a unique key or
+	// other state go one by one through the full statement.
+	var fresh []any
+	var full []*store.Job
+	var fullErrs []any
+	for i, j := range jobs {
+		if err := validateNew(i, j); err != nil {
+			return nil, err
+		}
+		if isFresh(j) {
+			fresh = append(fresh, j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)),
+				j.MaxAttempts, nanos(j.RunAt), nanos(j.EnqueuedAt), nullBytes(j.Meta))
+			continue
+		}
+		var errs any
+		if len(j.Errors) > 0 {
+			b, err := json.Marshal(j.Errors)
+			if err != nil {
+				return nil, fmt.Errorf("sqlite: insert job %s: encode Errors: %w", j.ID, err)
+			}
+			errs = string(b)
+		}
+		full, fullErrs = append(full, j), append(fullErrs, errs)
+	}
+	err = s.writeTx(ctx, func(ctx context.Context) error {
+		dups = dups[:0]
+		for i, j := range full {
+			n, err := execCount(ctx, s.ws.insert,
+				j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)), j.Attempt, j.MaxAttempts,
+				nanos(j.RunAt), nanos(j.EnqueuedAt), nanos(j.StartedAt), nanos(j.FinishedAt), nullText(j.LeaseOwner), nanos(j.LeaseUntil),
+				nullBytes(j.Result), nullText(j.LastError), fullErrs[i], nanos(j.RetainUntil), nullText(j.UniqueKey), nullBytes(j.Meta))
+			if err != nil {
+				return insertErr(err, "job "+j.ID)
+			}
+			if n == 0 {
+				dups = append(dups, j.ID)
+			}
+		}
+		for rest := fresh; len(rest) > 0; {
+			n := min(len(rest)/freshParams, insertChunk)
+			st, err := s.ws.insertFreshStmt(ctx, s.wconn, n)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, rest[:n*freshParams]...); err != nil {
+				return insertErr(err, fmt.Sprintf("jobs %v..%v", rest[0], rest[(n-1)*freshParams]))
+			}
+			rest = rest[n*freshParams:]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.writeErr(ctx, "insert", err)
+	}
+	s.notify.readyJobs(jobs, dups)
+	if len(dups) == 0 {
+		dups = nil
+	}
+	return dups, nil
+}
+
+func insertErr(err error, what string) error {
+	if code(err)&0xff == codeConstraint {
+		return fmt.Errorf("%s: %w (is an ID already used?)", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func stateOrQueued(s store.State) store.State {
+	if s == "" {
+		return store.Queued
+	}
+	return s
+}
+
+// isFresh reports whether j sets nothing but the columns of a new job, so
+// it can go through the multi-row statement.
+func isFresh(j *store.Job) bool {
+	return j.UniqueKey == "" && j.Attempt == 0 && j.StartedAt.IsZero() && j.FinishedAt.IsZero() &&
+		j.LeaseOwner == "" && j.LeaseUntil.IsZero() && j.Result == nil && j.LastError == "" &&
+		len(j.Errors) == 0 && j.RetainUntil.IsZero()
+}
+
+// validateNew rejects jobs no store could run, naming the job and field.
+func validateNew(i int, j *store.Job) error {
+	switch {
+	case j == nil:
+		return fmt.Errorf("sqlite: insert: jobs[%d] is nil", i)
+	case j.ID == "":
+		return fmt.Errorf("sqlite: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID", i)
+	case j.Name == "":
+		return fmt.Errorf("sqlite: insert job %s: empty Name; want the name of the definition that runs it", j.ID)
+	case j.Queue == "":
+		return fmt.Errorf("sqlite: insert job %s: empty Queue; want a queue name", j.ID)
+	case j.MaxAttempts < 1:
+		return fmt.Errorf("sqlite: insert job %s: MaxAttempts is %d; want at least 1", j.ID, j.MaxAttempts)
+	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
+		return fmt.Errorf("sqlite: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
+	}
+	return nil
+}

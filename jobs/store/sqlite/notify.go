@@ -1,0 +1,351 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// notifier delivers Ready and Finished signals: at once for commits made
+// through this Store, and through the data_version watcher for commits
+// made by other connections (other Stores, other processes).
+type notifier struct {
+	s *Store
+
+	mu      sync.Mutex
+	closed  bool
+	readyWs []*readyWatcher
+	finWs   map[string]map[*finishedWatcher]struct{}
+	nfin    int  // finished watchers registered
+	polling bool // a poller goroutine is running
+
+	stop    context.CancelFunc // cancels pollCtx at close
+	pollCtx context.Context
+	pollers sync.WaitGroup
+}
+
+type readyWatcher struct {
+	queues map[string]bool // nil: every queue
+	ch     chan struct{}   // capacity 1: signals coalesce
+}
+
+type finishedWatcher struct {
+	ch   chan struct{}
+	done bool // ch closed; guarded by notifier.mu
+}
+
+func newNotifier(s *Store) *notifier {
+	n := &notifier{s: s, finWs: map[string]map[*finishedWatcher]struct{}{}}
+	n.pollCtx, n.stop = context.WithCancel(context.Background())
+	return n
+}
+
+// closedCh is returned by Ready and Finished after Close: receiving from
+// it succeeds at once, and the caller's next call reports ErrClosed.
+var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Ready returns a channel that receives a value (coalesced: at most one
+// is buffered) whenever jobs may have become claimable on one of queues,
+// or on any queue when queues is empty: after an Insert, a retry
+// reschedule, a Recover, a Retry or a Resume through this Store at once,
+// and within the watch interval after another process commits anything.
+// Signals can be spurious; a worker answers one by calling Claim. Jobs
+// scheduled for later are not signalled when their RunAt arrives: workers
+// still wake on their own timer for those.
+//
+// Each call registers a watcher that lives until Close, so call it once
+// per worker, not once per wait. Close closes the channel, so a receiver
+// wakes and sees ErrClosed from its next call. Safe for concurrent use.
+func (s *Store) Ready(queues []string) <-chan struct{} {
+	return s.notify.addReady(queues)
+}
+
+// Finished returns a channel that is closed once job id may have reached
+// a final state (or been deleted), and a stop func that releases the
+// watcher; call stop when done waiting, whether or not ch was closed. The
+// caller confirms with Get: register first, then Get, then wait on ch, so
+// a finish between the two is never missed. Finishes through this Store
+// close ch right after the commit; finishes by other processes are seen
+// within the watch interval. Close closes every such channel. Safe for
+// concurrent use; stop is idempotent.
+func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
+	return s.notify.addFinished(id)
+}
+
+func (n *notifier) addReady(queues []string) <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh
+	}
+	w := &readyWatcher{ch: make(chan struct{}, 1)}
+	if len(queues) > 0 {
+		w.queues = make(map[string]bool, len(queues))
+		for _, q := range queues {
+			w.queues[q] = true
+		}
+	}
+	n.readyWs = append(n.readyWs, w)
+	n.startPollLocked()
+	return w.ch
+}
+
+func (n *notifier) addFinished(id string) (<-chan struct{}, func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh, func() {}
+	}
+	w := &finishedWatcher{ch: make(chan struct{})}
+	set := n.finWs[id]
+	if set == nil {
+		set = map[*finishedWatcher]struct{}{}
+		n.finWs[id] = set
+	}
+	set[w] = struct{}{}
+	n.nfin++
+	n.startPollLocked()
+	var once sync.Once
+	return w.ch, func() {
+		once.Do(func() {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			if set, ok := n.finWs[id]; ok {
+				if _, ok := set[w]; ok {
+					delete(set, w)
+					n.nfin--
+					if len(set) == 0 {
+						delete(n.finWs, id)
+					}
+				}
+			}
+		})
+	}
+}
+
+// watchingLocked reports whether anyone waits for a signal.
+func (n *notifier) watchingLocked() bool { return len(n.readyWs) > 0 || n.nfin > 0 }
+
+func (n *notifier) signalReadyLocked(all bool, queues []string) {
+	for _, w := range n.readyWs {
+		if !all && w.queues != nil && !slices.ContainsFunc(queues, func(q string) bool { return w.queues[q] }) {
+			continue
+		}
+		select {
+		case w.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// ready signals the Ready watchers of queues.
+func (n *notifier) ready(queues ...string) {
+	if len(queues) == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.signalReadyLocked(false, queues)
+}
+
+// readyJobs signals the queues of the inserted jobs (skipping dups).
+func (n *notifier) readyJobs(jobs []*store.Job, dups []string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.readyWs) == 0 {
+		return
+	}
+	var queues []string
+	for _, j := range jobs {
+		if !slices.Contains(queues, j.Queue) && !slices.Contains(dups, j.ID) {
+			queues = append(queues, j.Queue)
+		}
+	}
+	n.signalReadyLocked(false, queues)
+}
+
+// finished closes the channels of the watchers of ids.
+func (n *notifier) finished(ids ...string) {
+	if len(ids) == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.nfin == 0 {
+		return
+	}
+	for _, id := range ids {
+		n.fireLocked(id)
+	}
+}
+
+func (n *notifier) fireLocked(id string) {
+	for w := range n.finWs[id] {
+		if !w.done {
+			w.done = true
+			close(w.ch)
+		}
+		n.nfin--
+	}
+	delete(n.finWs, id)
+}
+
+// finishedAll wakes every Finished watcher: after a purge, when which
+// jobs went is not worth listing.
+func (n *notifier) finishedAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for id := range n.finWs {
+		n.fireLocked(id)
+	}
+}
+
+// finishedOutcomes signals what a committed Finish changed: watchers of
+// jobs now final, and Ready watchers when a job was rescheduled.
+func (n *notifier) finishedOutcomes(outcomes []store.Outcome, lost []string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	retried := false
+	for _, o := range outcomes {
+		if slices.Contains(lost, o.ID) {
+			continue
+		}
+		if o.State == store.Scheduled || o.State == store.Queued {
+			retried = true
+		} else if n.nfin > 0 {
+			n.fireLocked(o.ID)
+		}
+	}
+	if retried {
+		n.signalReadyLocked(true, nil)
+	}
+}
+
+// startPollLocked starts the data_version poller if it is not running.
+func (n *notifier) startPollLocked() {
+	if n.polling || n.closed {
+		return
+	}
+	n.polling = true
+	n.pollers.Add(1)
+	go n.poll()
+}
+
+// close stops the poller, waits for it, and closes every channel so that
+// waiters wake up.
+func (n *notifier) close() {
+	n.mu.Lock()
+	n.closed = true
+	n.stop()
+	for _, w := range n.readyWs {
+		close(w.ch)
+	}
+	n.readyWs = nil
+	for id := range n.finWs {
+		n.fireLocked(id)
+	}
+	n.mu.Unlock()
+	n.pollers.Wait()
+}
+
+// poll watches for commits by other connections while anyone is watching.
+// PRAGMA data_version changes whenever another connection (in any
+// process) commits; it is answered from the connection's own state, so
+// polling it every few milliseconds costs next to nothing. When it moves,
+// Ready watchers are signalled and Finished watchers are checked against
+// the table with one query, so they are woken only for jobs that are final
+// or gone.
+func (n *notifier) poll() {
+	defer n.pollers.Done()
+	ctx := n.pollCtx
+	conn, dv, err := n.openPoll(ctx)
+	if err != nil {
+		n.mu.Lock()
+		n.polling = false
+		n.mu.Unlock()
+		return
+	}
+	defer conn.Close()
+	t := time.NewTicker(n.s.opts.watchInterval)
+	defer t.Stop()
+	changed := true // check once at start: a change may predate the baseline
+	for {
+		if changed {
+			// A failed check (busy, say) is repeated next tick rather
+			// than lost.
+			changed = !n.onChange(ctx, conn)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n.mu.Lock()
+		if !n.watchingLocked() || n.closed {
+			n.polling = false
+			n.mu.Unlock()
+			return
+		}
+		n.mu.Unlock()
+		var v int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+			// A transient error (busy during recovery) is retried next
+			// tick; after close the loop ends on ctx.
+			continue
+		}
+		if v != dv {
+			changed, dv = true, v
+		}
+	}
+}
+
+func (n *notifier) openPoll(ctx context.Context) (*sql.Conn, int64, error) {
+	conn, err := n.s.rdb.Conn(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var dv int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+		conn.Close()
+		return nil, 0, err
+	}
+	return conn, dv, nil
+}
+
+// onChange reacts to a commit by another connection and reports whether
+// it could check the table.
+func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) bool {
+	n.mu.Lock()
+	n.signalReadyLocked(true, nil)
+	ids := make([]string, 0, len(n.finWs))
+	for id := range n.finWs {
+		ids = append(ids, id)
+	}
+	n.mu.Unlock()
+	if len(ids) == 0 {
+		return true
+	}
+	arg, _ := json.Marshal(ids)
+	rows, err := conn.QueryContext(ctx, `SELECT w.value FROM json_each(?) AS w
+		LEFT JOIN jobs ON jobs.id = w.value
+		WHERE jobs.id IS NULL OR jobs.state IN `+finalStates, string(arg))
+	if err != nil {
+		return false
+	}
+	var done []string
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil {
+			done = append(done, id)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	n.finished(done...)
+	return err == nil
+}

@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// jobColumns is the select list every Job is scanned from (see scanJob).
+// Nullable text comes back as "" so scanning needs no sql.Null wrappers.
+const jobColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
+	run_at, enqueued_at, started_at, finished_at, coalesce(lease_owner, ''), lease_until,
+	result, coalesce(last_error, ''), coalesce(errors, ''), retain_until, coalesce(unique_key, ''), meta`
+
+// finalStates is the SQL list of store.State.Final states.
+const finalStates = `('succeeded', 'dead', 'canceled', 'expired')`
+
+const (
+	sqlInsert = `INSERT INTO jobs (id, name, queue, priority, args, state, attempt, max_attempts,
+		run_at, enqueued_at, started_at, finished_at, lease_owner, lease_until,
+		result, last_error, errors, retain_until, unique_key, meta)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running') DO NOTHING`
+
+	// freshColumns are the columns a new job sets; the rest start at
+	// their defaults. See insertFreshSQL.
+	freshColumns = `id, name, queue, priority, args, state, max_attempts, run_at, enqueued_at, meta`
+	freshParams  = 10
+
+	// sqlFinishOK and sqlFinishFail apply one Outcome; zero rows changed
+	// means the caller lost the lease. Hot statements use plain ?
+	// placeholders: the driver matches numbered ones (?1) to arguments by
+	// formatting and comparing names, a cost paid per parameter per call.
+	sqlFinishOK = `UPDATE jobs SET state = 'succeeded', result = ?, finished_at = ?, retain_until = ?,
+		lease_owner = NULL, lease_until = 0
+	WHERE id = ? AND state = 'running' AND lease_owner = ?`
+
+	// sqlFinishFail: state, last_error, at, error, run_at (NULL keeps it),
+	// finished_at, retain_until, id, owner.
+	sqlFinishFail = `UPDATE jobs SET state = ?,
+		last_error = ?,
+		errors = json_insert(coalesce(errors, '[]'), '$[#]', json_object('attempt', attempt, 'at', ?, 'error', ?)),
+		run_at = coalesce(?, run_at),
+		finished_at = ?,
+		retain_until = ?,
+		lease_owner = NULL, lease_until = 0
+	WHERE id = ? AND state = 'running' AND lease_owner = ?`
+
+	// sqlGiveBack returns a claimed job untouched (graceful shutdown): the
+	// attempt does not count and nothing joins the error history.
+	sqlGiveBack = `UPDATE jobs SET state = 'queued', attempt = max(attempt - 1, 0),
+		lease_owner = NULL, lease_until = 0
+	WHERE id = ? AND state = 'running' AND lease_owner = ?`
+
+	sqlExtend = `UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND lease_owner = ?`
+
+	sqlRecover = `UPDATE jobs SET
+		state = CASE WHEN attempt < max_attempts THEN 'queued' ELSE 'dead' END,
+		last_error = 'lease held by ' || coalesce(lease_owner, '?') || ' expired (the worker stopped or lost contact)',
+		errors = json_insert(coalesce(errors, '[]'), '$[#]', json_object('attempt', attempt, 'at', ?2,
+			'error', 'lease held by ' || coalesce(lease_owner, '?') || ' expired (the worker stopped or lost contact)')),
+		finished_at = CASE WHEN attempt < max_attempts THEN 0 ELSE ?1 END,
+		lease_owner = NULL, lease_until = 0
+	WHERE state = 'running' AND lease_until < ?1
+	RETURNING id, queue, state`
+
+	sqlGet = `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`
+)
+
+// insertFreshSQL inserts n new jobs (no unique key, nothing but the
+// fresh columns set) in one statement. Binding half the columns and
+// stepping one statement per chunk instead of per job roughly halves the
+// per-job cost of a bulk Insert. A unique key never conflicts here, so no
+// ON CONFLICT clause is needed; a duplicate ID fails the statement.
+func insertFreshSQL(n int) string {
+	row := "(" + strings.Repeat("?, ", freshParams-1) + "?)"
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = row
+	}
+	return "INSERT INTO jobs (" + freshColumns + ") VALUES " + strings.Join(rows, ", ")
+}
+
+// writeStmts are prepared once on the write connection. Everything but
+// the transaction control statements needs the schema, so those are
+// prepared first (migrations use them) and the rest after migrating.
+type writeStmts struct {
+	begin, commit, rollback *sql.Stmt
+
+	insert, finishOK, finishFail, giveBack, extend, recover *sql.Stmt
+
+	// claim holds one statement per number of queues claimed from, and
+	// insertFresh one per number of rows. Guarded by the write semaphore
+	// like the connection itself.
+	claim, insertFresh map[int]*sql.Stmt
+}
+
+// readStmts are prepared on the read pool (database/sql re-prepares them
+// per connection as needed).
+type readStmts struct {
+	get *sql.Stmt
+}
+
+func prepareTxStmts(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
+	ws := &writeStmts{claim: make(map[int]*sql.Stmt), insertFresh: make(map[int]*sql.Stmt)}
+	var err error
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&ws.begin, "BEGIN IMMEDIATE"},
+		{&ws.commit, "COMMIT"},
+		{&ws.rollback, "ROLLBACK"},
+	} {
+		if *p.dst, err = c.PrepareContext(ctx, p.sql); err != nil {
+			return ws, err
+		}
+	}
+	return ws, nil
+}
+
+func (ws *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
+	var err error
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&ws.insert, sqlInsert},
+		{&ws.finishOK, sqlFinishOK},
+		{&ws.finishFail, sqlFinishFail},
+		{&ws.giveBack, sqlGiveBack},
+		{&ws.extend, sqlExtend},
+		{&ws.recover, sqlRecover},
+	} {
+		if *p.dst, err = c.PrepareContext(ctx, p.sql); err != nil {
+			return fmt.Errorf("prepare %q: %w", firstLine(p.sql), err)
+		}
+	}
+	return nil
+}
+
+// claimStmt returns the claim statement for n queues, preparing it on
+// first use. The caller holds the write connection.
+func (ws *writeStmts) claimStmt(ctx context.Context, c *sql.Conn, n int) (*sql.Stmt, error) {
+	if st := ws.claim[n]; st != nil {
+		return st, nil
+	}
+	st, err := c.PrepareContext(ctx, claimSQL(n))
+	if err != nil {
+		return nil, err
+	}
+	ws.claim[n] = st
+	return st, nil
+}
+
+// insertFreshStmt returns the statement inserting n fresh jobs,
+// preparing it on first use. The caller holds the write connection.
+func (ws *writeStmts) insertFreshStmt(ctx context.Context, c *sql.Conn, n int) (*sql.Stmt, error) {
+	if st := ws.insertFresh[n]; st != nil {
+		return st, nil
+	}
+	st, err := c.PrepareContext(ctx, insertFreshSQL(n))
+	if err != nil {
+		return nil, err
+	}
+	ws.insertFresh[n] = st
+	return st, nil
+}
+
+func (ws *writeStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{ws.begin, ws.commit, ws.rollback, ws.insert, ws.finishOK, ws.finishFail, ws.giveBack, ws.extend, ws.recover} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	for _, m := range []map[int]*sql.Stmt{ws.claim, ws.insertFresh} {
+		for _, st := range m {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func prepareReadStmts(ctx context.Context, db *sql.DB) (*readStmts, error) {
+	rs := &readStmts{}
+	var err error
+	if rs.get, err = db.PrepareContext(ctx, sqlGet); err != nil {
+		return rs, err
+	}
+	return rs, nil
+}
+
+func (rs *readStmts) close() error {
+	if rs.get != nil {
+		return rs.get.Close()
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
