@@ -30,6 +30,7 @@ type Store struct {
 	rs  *readStmts
 
 	notify *notifier
+	ckpt   *checkpointer
 
 	// life guards closed: every call holds it shared while it runs, Close
 	// holds it exclusively, so Close waits for calls in flight and calls
@@ -121,6 +122,13 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.retryBusy(ctx, func() (err error) { s.rs, err = prepareReadStmts(ctx, s.rdb); return err }); err != nil {
 		return s.openErr("prepare statements", err)
 	}
+	// Checkpoints move to a goroutine of their own (see checkpointer).
+	if _, err := s.wconn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		return s.openErr("configure checkpoints", err)
+	}
+	if s.ckpt, err = startCheckpointer(s.path); err != nil {
+		return s.openErr("start the checkpointer", err)
+	}
 	s.notify = newNotifier(s)
 	return nil
 }
@@ -199,6 +207,9 @@ func (s *Store) release() error {
 		s.notify.close()
 	}
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.rs != nil {
 		errs = append(errs, s.rs.close())
 	}
