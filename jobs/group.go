@@ -101,14 +101,15 @@ func (g *Group[R]) Result() ([]R, error) {
 // Await waits for every job, in the caller's goroutine, and returns the
 // results as [Group.Result] does (Huey's aget_result_group). opts apply to
 // each job as in [Handle.Await]. When ctx ends it returns nil and
-// context.Cause(ctx); the jobs go on and can be awaited again.
+// spindle.Interrupted(ctx) (a *spindle.CanceledError carrying
+// context.Cause(ctx)); the jobs go on and can be awaited again.
 func (g *Group[R]) Await(ctx context.Context, opts ...AwaitOption) ([]R, error) {
 	res := make([]R, len(g.handles))
 	var errs []error
 	for i, h := range g.handles {
 		r, err := h.Await(ctx, opts...)
 		if err != nil && ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+			return nil, spindle.Interrupted(ctx)
 		}
 		res[i] = r
 		if err != nil {

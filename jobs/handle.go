@@ -122,7 +122,7 @@ func Poll(p Polling) AwaitOption {
 // Await blocks until the job's outcome is known or ctx ends, and returns
 // it. It is woken at once when the job finishes in this process (or the
 // store can push across processes), and otherwise polls with Huey's
-// backoff. When ctx ends it returns the zero value and context.Cause(ctx);
+// backoff. When ctx ends it returns the zero value and spindle.Interrupted(ctx);
 // the job is not affected and can be awaited again. Close of the client
 // ends it with an error wrapping [ErrClientClosed]. A job that did not
 // succeed is reported as a [*JobError]. Unless [Preserve] is given, the
@@ -142,7 +142,7 @@ func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
 		j, err := h.c.waitFinal(ctx, h.id, cfg.poll, h.done)
 		if err != nil {
 			if ctx.Err() != nil {
-				return zero, context.Cause(ctx)
+				return zero, spindle.Interrupted(ctx)
 			}
 			if h.c.ctx.Err() != nil {
 				return zero, fmt.Errorf("jobs: waiting for job %s: %w", h.id, ErrClientClosed)
@@ -266,7 +266,7 @@ func (c *Client) waitFinal(ctx context.Context, id string, p Polling, also <-cha
 			return nil, nil
 		case <-ctx.Done():
 			stop()
-			return nil, context.Cause(ctx)
+			return nil, spindle.Interrupted(ctx)
 		case <-c.ctx.Done():
 			stop()
 			return nil, ErrClientClosed
