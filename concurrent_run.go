@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,13 @@ import (
 //   - the feeder ranges over the source and admits each unit it pulls; it
 //     is the only goroutine that touches the source, so a source that
 //     blocks holds up nothing but new starts;
-//   - at most limit workers, started when queued units outnumber idle
-//     workers, each running units one after another until none is queued;
+//   - at most limit workers, started when queued units outnumber awake
+//     workers not running one, each running units one after another; a
+//     worker that finds the queue empty yields the processor once (the
+//     feeder often queues the next unit meanwhile) and then parks on
+//     workWake until admit hands it a unit, and exits once the source has
+//     ended or the iteration is over, so short units cost neither a
+//     goroutine start nor a wake-up each;
 //   - the consumer, the goroutine ranging over the iterator, which takes
 //     the finished results a batch at a time and yields them.
 //
@@ -64,6 +70,7 @@ type concRun[T any] struct {
 	attn         atomic.Uint32 // concAttn bits for the consumer to look at
 	feederWake   chan struct{} // capacity 1
 	consumerWake chan struct{} // capacity 1
+	workWake     chan struct{} // unbuffered: one send per parked worker woken
 
 	// Owned by the feeder.
 	pulled   int   // units the source has produced
@@ -75,6 +82,7 @@ type concRun[T any] struct {
 	total           int             // units admitted, for the consumer's end check
 	workers         int             // live worker goroutines
 	busy            int             // workers running a unit
+	idle            int             // workers parked on workWake, not yet sent a wake-up
 	consumerWaiting bool
 	sourceEnded     bool
 	failIdx         int   // the earliest failed unit that ends the iteration, or -1
@@ -106,6 +114,7 @@ func concIterate[T any](ctx context.Context, src concSource[T], opts []Concurren
 			stopCh:       make(chan struct{}),
 			feederWake:   make(chan struct{}, 1),
 			consumerWake: make(chan struct{}, 1),
+			workWake:     make(chan struct{}),
 		}
 		if cfg.limit < 0 {
 			r.limit, r.window = math.MaxInt64, math.MaxInt64
@@ -161,21 +170,29 @@ func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
 	}
 	r.total++
 	r.admitted++
-	spawn := false
+	spawn, wake := false, false
 	if fn == nil {
 		r.finishLocked(concResult[T]{idx: idx, err: &ConcurrentError{Index: idx, Err: errConcNilUnit}})
 	} else {
 		r.queue.push(concItem[T]{idx: idx, fn: fn})
-		// Every queued unit needs a worker that is not running one, up to
-		// limit workers; the one unit queued beyond them waits for the
-		// first worker that finishes.
-		spawn = r.queue.n > r.workers-r.busy && int64(r.workers) < r.limit
-		if spawn {
-			r.workers++
+		// Every queued unit needs a worker that is awake and not running
+		// one: a parked one if there is one, else a new one, up to limit
+		// workers; the one unit queued beyond them waits for the first
+		// worker that finishes.
+		if r.queue.n > r.workers-r.busy-r.idle {
+			if r.idle > 0 {
+				r.idle--
+				wake = true
+			} else if int64(r.workers) < r.limit {
+				r.workers++
+				spawn = true
+			}
 		}
 	}
 	r.mu.Unlock()
-	if spawn {
+	if wake {
+		r.workWake <- struct{}{} // the worker is parked or about to be
+	} else if spawn {
 		go r.work()
 	}
 	for !r.room() {
@@ -247,7 +264,23 @@ func (r *concRun[T]) sourceDone(err error) {
 		r.sourceEnded = true
 	}
 	r.wakeConsumerLocked()
+	idle := r.takeIdleLocked()
 	r.mu.Unlock()
+	r.wakeWorkers(idle)
+}
+
+// takeIdleLocked claims every parked worker, for wakeWorkers to wake once
+// no unit will be queued any more, so that they exit.
+func (r *concRun[T]) takeIdleLocked() int {
+	n := r.idle
+	r.idle = 0
+	return n
+}
+
+func (r *concRun[T]) wakeWorkers(n int) {
+	for range n {
+		r.workWake <- struct{}{}
+	}
 }
 
 func (r *concRun[T]) wakeConsumer() {
@@ -266,10 +299,11 @@ func (r *concRun[T]) wakeConsumerLocked() {
 	}
 }
 
-// work runs queued units until none is left or the iteration is over.
+// work runs queued units until the source has ended and none is left, or
+// the iteration is over.
 func (r *concRun[T]) work() {
 	var it concItem[T]
-	running := false
+	running, yielded := false, false
 	defer func() {
 		// Panics are recovered in call, so only runtime.Goexit in a unit
 		// gets here with running set.
@@ -290,10 +324,28 @@ func (r *concRun[T]) work() {
 			}
 		}
 		if !ok {
+			// While the source may queue more, park rather than exit: with
+			// short units the queue empties often, and waking a parked
+			// worker is cheaper than starting one.
+			if !r.stopped && !r.sourceEnded && r.failed == nil && r.failIdx < 0 {
+				if !yielded {
+					yielded = true
+					r.mu.Unlock()
+					runtime.Gosched()
+					r.mu.Lock()
+					continue
+				}
+				r.idle++
+				r.mu.Unlock()
+				<-r.workWake // sent by admit, sourceDone or stop
+				r.mu.Lock()
+				continue
+			}
 			r.exitLocked()
 			r.mu.Unlock()
 			return
 		}
+		yielded = false
 		r.busy++
 		r.mu.Unlock()
 		// Look at ctx again: it may have ended while the unit was queued.
@@ -375,7 +427,9 @@ func (r *concRun[T]) stop(cause error) {
 	if r.workers > 0 {
 		r.exited = make(chan struct{})
 	}
+	idle := r.takeIdleLocked()
 	r.mu.Unlock()
+	r.wakeWorkers(idle)
 	r.cancel(cause)
 }
 
