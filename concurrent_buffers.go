@@ -1,7 +1,7 @@
 package spindle
 
 // concRing is a FIFO of units pulled but not started. With a limit it never
-// holds more than limit+1 items, so it stops growing after warm-up and costs
+// holds more than 2*limit items, so it stops growing after warm-up and costs
 // no allocation per unit.
 type concRing[E any] struct {
 	buf  []E // len is zero or a power of two

@@ -25,16 +25,18 @@ import (
 //   - the consumer, the goroutine ranging over the iterator, which takes
 //     the finished results a batch at a time and yields them.
 //
-// Two counts bound the work. A unit holds a run slot from admission until
-// it returns, so the workers never wait on the consumer; the feeder pulls
-// the next unit only while at most limit units hold run slots, so at most
-// one unit waits in the queue for a slot, ready for the first worker that
-// frees one. And at most 2*limit units may be admitted and not yet
-// yielded, which bounds finished results waiting for a slow consumer (and
-// the reorder window) by 2*limit. Workers count returned units and the
-// consumer yielded ones in atomics that the feeder compares with its own
-// count of admitted units, so freeing a slot costs one atomic add or store
-// and one load; the feeder parks on a channel only when it has no room.
+// Two bounds hold the work. At most limit workers exist, so at most limit
+// units run, and a unit's slot frees when it returns, so the workers never
+// wait on the consumer. And the feeder pulls the next unit only while
+// fewer than 2*limit units are admitted and not yet yielded, which bounds
+// queued units, finished results waiting for a slow consumer and the
+// reorder window together by 2*limit. Queued units are what lets a worker
+// that frees its slot start the next unit at once: when many units finish
+// together (units of the same length started together), up to limit are
+// ready for them, instead of each waiting for the feeder to pull one. The
+// consumer counts yielded units in an atomic that the feeder compares with
+// its own count of admitted units, so yielding costs one atomic store and
+// one load; the feeder parks on a channel only when it has no room.
 // Everything else is under mu, held for a few instructions at a time and
 // never while blocking.
 
@@ -66,7 +68,6 @@ type concRun[T any] struct {
 	halted      atomic.Bool   // set when the iteration ends or a unit failed, for the feeder
 
 	consumed     atomic.Int64  // results yielded; written by the consumer only
-	finished     atomic.Int64  // admitted units that returned or never will run
 	attn         atomic.Uint32 // concAttn bits for the consumer to look at
 	feederWake   chan struct{} // capacity 1
 	consumerWake chan struct{} // capacity 1
@@ -177,8 +178,8 @@ func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
 		r.queue.push(concItem[T]{idx: idx, fn: fn})
 		// Every queued unit needs a worker that is awake and not running
 		// one: a parked one if there is one, else a new one, up to limit
-		// workers; the one unit queued beyond them waits for the first
-		// worker that finishes.
+		// workers; units queued beyond them wait for the first workers
+		// that finish.
 		if r.queue.n > r.workers-r.busy-r.idle {
 			if r.idle > 0 {
 				r.idle--
@@ -203,26 +204,24 @@ func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
 	return true
 }
 
-// room reports whether the feeder may pull another unit: at most limit
-// admitted units have not returned (so the next one, if it cannot start at
-// once, is the only one waiting for a slot) and fewer than window are
-// admitted and not yet yielded.
+// room reports whether the feeder may pull another unit: fewer than window
+// are admitted and not yet yielded.
 func (r *concRun[T]) room() bool {
-	return r.admitted-r.finished.Load() <= r.limit && r.admitted-r.consumed.Load() < r.window
+	return r.admitted-r.consumed.Load() < r.window
 }
 
-// waitRoom parks the feeder until a worker or the consumer makes room or
-// the iteration ends (parking on one channel is cheaper than a select). The
-// flag is raised before the second look at the counts, and workers and the
-// consumer store their count before they look at the flag, so one of the
-// two always sees the other (the atomics are sequentially consistent).
+// waitRoom parks the feeder until the consumer makes room or the iteration
+// ends (parking on one channel is cheaper than a select). The flag is
+// raised before the second look at the count, and the consumer stores its
+// count before it looks at the flag, so one of the two always sees the
+// other (the atomics are sequentially consistent).
 func (r *concRun[T]) waitRoom() bool {
 	r.attn.Or(concAttnFeeder)
 	if r.room() {
 		r.attn.And(^concAttnFeeder)
 		return !r.halted.Load()
 	}
-	<-r.feederWake // sent by a worker, the consumer, a failure or stop
+	<-r.feederWake // sent by the consumer, a failure or stop
 	return !r.halted.Load()
 }
 
@@ -240,8 +239,8 @@ func (r *concRun[T]) sendFeederWake() {
 	}
 }
 
-// finishLocked files the result of an admitted unit for the consumer and
-// frees its run slot. A failure that will end the iteration stops the
+// finishLocked files the result of an admitted unit for the consumer. A
+// failure that will end the iteration stops the
 // feeder and the start of any later unit: nothing after it will be yielded.
 func (r *concRun[T]) finishLocked(res concResult[T]) {
 	r.results = append(r.results, res)
@@ -251,8 +250,6 @@ func (r *concRun[T]) finishLocked(res concResult[T]) {
 		r.halted.Store(true)
 		r.sendFeederWake()
 	}
-	r.finished.Add(1)
-	r.wakeFeeder()
 }
 
 func (r *concRun[T]) sourceDone(err error) {
@@ -361,8 +358,6 @@ func (r *concRun[T]) work() {
 		r.busy--
 		if started && !r.stopped {
 			r.finishLocked(res)
-		} else {
-			r.finished.Add(1)
 		}
 	}
 }

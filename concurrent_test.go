@@ -356,6 +356,9 @@ func TestConcurrentExecutionErrorEndsTheIteration(t *testing.T) {
 			concSleeper(2, time.Hour),
 			concSleeper(3, 0),
 			concSleeper(4, 0),
+			concSleeper(5, 0),
+			concSleeper(6, 0),
+			concSleeper(7, 0),
 		}
 		var errs []error
 		for _, err := range Concurrent(t.Context(), c.seq(units...), ConcurrentLimit(3)) {
@@ -369,15 +372,16 @@ func TestConcurrentExecutionErrorEndsTheIteration(t *testing.T) {
 			t.Fatalf("errors %v, want only unit 1's ConcurrentExecutionError", errs)
 		}
 		// The loop has ended: every started unit has returned, cancelled with
-		// the error as the cause, and no more than one unit was pulled ahead.
+		// the error as the cause, units queued behind them never started, and
+		// no more than 2*limit units were pulled.
 		if r, run := c.returned.Load(), c.running.Load(); run != 0 || r != 3 {
 			t.Errorf("%d returned, %d still running after the loop", r, run)
 		}
 		if slowCause != errs[0] {
 			t.Errorf("running unit's cause %v, want the error that ended the iteration", slowCause)
 		}
-		if p := c.pulled.Load(); p > 4 {
-			t.Errorf("%d units pulled, want at most 4", p)
+		if p := c.pulled.Load(); p > 6 {
+			t.Errorf("%d units pulled, want at most 2*limit = 6", p)
 		}
 	})
 }
