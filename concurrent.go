@@ -22,9 +22,11 @@ import (
 // # Sources
 //
 // The source is pulled on a goroutine of its own, one unit at a time, and
-// only when a unit may start (at most one unit is taken ahead of a free
-// slot), so a generator may be slow, infinite, or fed as results arrive, and
-// a source that blocks never holds back results that are ready. Concurrent
+// only while fewer than 2×limit units are pulled and not yet yielded (see
+// below), so a generator may be slow, infinite, or fed as results arrive,
+// and a source that blocks never holds back results that are ready. Up to
+// limit pulled units may wait for a slot, so that when many units return
+// together the next ones start at once. Concurrent
 // takes an iter.Seq (a sync generator, slices.Values of a slice of funcs);
 // [ConcurrentSeq2] takes a source that can fail; [ConcurrentChan] takes a
 // channel fed by another goroutine (the async generator). Three functions
@@ -41,10 +43,12 @@ import (
 //
 // [ConcurrentLimit] sets the limit; the default is min(32, runtime.NumCPU()+4)
 // and -1 means no limit. A unit holds its slot from the moment it starts
-// until its result has been yielded and the loop body has returned, so at
-// most limit units run at once, a unit starts as soon as a slot frees, and
-// a slow consumer holds back the work: at most limit results wait to be
-// yielded, and nothing else is pulled from the source meanwhile. An invalid
+// until it returns, so at most limit units run at once and a unit starts as
+// soon as a slot frees, whatever the loop body is doing. A slow consumer
+// still holds back the work: at most 2×limit units are pulled and not yet
+// yielded (so at most 2×limit finished results wait, counting the one the
+// loop body has), and once that many are, nothing else is pulled from the
+// source until the loop body takes the next. An invalid
 // limit (0, or below -1) is reported as the first and only element, an error
 // wrapping [ErrConcurrentLimit]; nothing is run.
 //
@@ -61,6 +65,9 @@ import (
 // cause of ctx as the last element.
 //
 // # Ending
+//
+// Once a unit has failed in a way that ends the iteration, no unit after it
+// in the source is started or pulled.
 //
 // When the iteration ends for any reason (the source is exhausted, an error,
 // ctx, or the loop body breaks out, returns or panics), nothing more is
@@ -175,11 +182,12 @@ func ConcurrentYieldErrors() ConcurrentOption {
 
 // ConcurrentOrdered yields the results in source order instead of as they
 // become available. Results that finish ahead of an earlier unit wait in a
-// reorder buffer; since they hold their slots until they are yielded, the
-// buffer holds at most limit-1 results, and when it is full no new unit
-// starts until the earliest one finishes (with no limit, the buffer is not
-// bounded either). A unit failure is reported at its position, after the
-// results before it, so the outcome matches a sequential loop.
+// reorder buffer; since at most 2×limit units are pulled and not yet
+// yielded, the buffer holds at most 2×limit-1 results, and when it is full
+// no new unit is pulled or started until the earliest one finishes and is
+// yielded (with no limit, the buffer is not bounded either). A unit failure
+// is reported at its position, after the results before it, so the outcome
+// matches a sequential loop.
 func ConcurrentOrdered() ConcurrentOption {
 	return func(c *concConfig) { c.ordered = true }
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -11,21 +12,33 @@ import (
 
 // One iteration of Concurrent involves three kinds of goroutine:
 //
-//   - the feeder ranges over the source and admits each unit once a slot is
-//     free; it is the only goroutine that touches the source, so a source
-//     that blocks holds up nothing but new starts;
-//   - at most limit workers, started when queued units outnumber idle
-//     workers, each running units one after another until none is queued;
+//   - the feeder ranges over the source and admits each unit it pulls; it
+//     is the only goroutine that touches the source, so a source that
+//     blocks holds up nothing but new starts;
+//   - at most limit workers, started when queued units outnumber awake
+//     workers not running one, each running units one after another; a
+//     worker that finds the queue empty yields the processor once (the
+//     feeder often queues the next unit meanwhile) and then parks on
+//     workWake until admit hands it a unit, and exits once the source has
+//     ended or the iteration is over, so short units cost neither a
+//     goroutine start nor a wake-up each;
 //   - the consumer, the goroutine ranging over the iterator, which takes
 //     the finished results a batch at a time and yields them.
 //
-// A slot is held from admission until the result is yielded, which bounds
-// running units, queued units and unconsumed results together by the limit.
-// The consumer counts yielded results in an atomic and the feeder compares
-// it with its own count of admitted units, so releasing a slot costs the
-// consumer one atomic store and one load; the feeder parks on a channel
-// only when every slot is taken. Everything else is under mu, held for a
-// few instructions at a time and never while blocking.
+// Two bounds hold the work. At most limit workers exist, so at most limit
+// units run, and a unit's slot frees when it returns, so the workers never
+// wait on the consumer. And the feeder pulls the next unit only while
+// fewer than 2*limit units are admitted and not yet yielded, which bounds
+// queued units, finished results waiting for a slow consumer and the
+// reorder window together by 2*limit. Queued units are what lets a worker
+// that frees its slot start the next unit at once: when many units finish
+// together (units of the same length started together), up to limit are
+// ready for them, instead of each waiting for the feeder to pull one. The
+// consumer counts yielded units in an atomic that the feeder compares with
+// its own count of admitted units, so yielding costs one atomic store and
+// one load; the feeder parks on a channel only when it has no room.
+// Everything else is under mu, held for a few instructions at a time and
+// never while blocking.
 
 type concSource[T any] func(r *concRun[T]) error
 
@@ -41,25 +54,28 @@ type concResult[T any] struct {
 }
 
 const (
-	concAttnFeeder uint32 = 1 << iota // the feeder waits for a slot
+	concAttnFeeder uint32 = 1 << iota // the feeder waits for room
 	concAttnFailed                    // the source failed
 )
 
 type concRun[T any] struct {
-	ctx    context.Context // the units' context
-	cancel context.CancelCauseFunc
-	limit  int64
-	stopCh chan struct{} // closed when the iteration ends
-	halted atomic.Bool   // set when the iteration ends, for the feeder
+	ctx         context.Context // the units' context
+	cancel      context.CancelCauseFunc
+	limit       int64
+	window      int64 // most units admitted and not yet yielded: 2*limit
+	yieldErrors bool
+	stopCh      chan struct{} // closed when the iteration ends
+	halted      atomic.Bool   // set when the iteration ends or a unit failed, for the feeder
 
 	consumed     atomic.Int64  // results yielded; written by the consumer only
 	attn         atomic.Uint32 // concAttn bits for the consumer to look at
 	feederWake   chan struct{} // capacity 1
 	consumerWake chan struct{} // capacity 1
+	workWake     chan struct{} // unbuffered: one send per parked worker woken
 
 	// Owned by the feeder.
 	pulled   int   // units the source has produced
-	admitted int64 // units given a slot
+	admitted int64 // units queued to run (or reported, if nil)
 
 	mu              sync.Mutex
 	queue           concRing[concItem[T]]
@@ -67,8 +83,10 @@ type concRun[T any] struct {
 	total           int             // units admitted, for the consumer's end check
 	workers         int             // live worker goroutines
 	busy            int             // workers running a unit
+	idle            int             // workers parked on workWake, not yet sent a wake-up
 	consumerWaiting bool
 	sourceEnded     bool
+	failIdx         int   // the earliest failed unit that ends the iteration, or -1
 	failed          error // a *ConcurrentIteratorError
 	stopped         bool
 	exited          chan struct{} // closed by the last worker after stop
@@ -91,12 +109,16 @@ func concIterate[T any](ctx context.Context, src concSource[T], opts []Concurren
 		}
 		r := &concRun[T]{
 			limit:        int64(cfg.limit),
+			window:       2 * int64(cfg.limit),
+			yieldErrors:  cfg.yieldErrors,
+			failIdx:      -1,
 			stopCh:       make(chan struct{}),
 			feederWake:   make(chan struct{}, 1),
 			consumerWake: make(chan struct{}, 1),
+			workWake:     make(chan struct{}),
 		}
 		if cfg.limit < 0 {
-			r.limit = math.MaxInt64
+			r.limit, r.window = math.MaxInt64, math.MaxInt64
 		}
 		r.ctx, r.cancel = context.WithCancelCause(ctx)
 		// The consumer parks on one channel; the end of ctx wakes it there.
@@ -136,56 +158,98 @@ func (r *concRun[T]) feed(src concSource[T]) {
 	r.sourceDone(err)
 }
 
-// admit is called by the source for each unit, on the feeder. It waits for
-// a slot and queues the unit; false means the iteration is over.
+// admit is called by the source for each unit, on the feeder. It queues
+// the unit, then waits for room to take the next one from the source; false
+// means the iteration is over (or a unit failed and it soon will be).
 func (r *concRun[T]) admit(fn func(context.Context) (T, error)) bool {
 	idx := r.pulled
 	r.pulled++
-	for r.admitted-r.consumed.Load() >= r.limit {
-		if !r.waitSlot() {
-			return false
-		}
-	}
-	r.admitted++
 	r.mu.Lock()
-	if r.stopped {
+	if r.stopped || r.failIdx >= 0 {
 		r.mu.Unlock()
 		return false
 	}
 	r.total++
+	r.admitted++
+	spawn, wake := false, false
 	if fn == nil {
-		r.results = append(r.results, concResult[T]{idx: idx, err: &ConcurrentError{Index: idx, Err: errConcNilUnit}})
-		r.wakeConsumerLocked()
-		r.mu.Unlock()
-		return true
-	}
-	r.queue.push(concItem[T]{idx: idx, fn: fn})
-	// Every queued unit needs a worker that is not running one. Queued plus
-	// running units hold slots, so this never starts more than limit.
-	spawn := r.queue.n > r.workers-r.busy
-	if spawn {
-		r.workers++
+		r.finishLocked(concResult[T]{idx: idx, err: &ConcurrentError{Index: idx, Err: errConcNilUnit}})
+	} else {
+		r.queue.push(concItem[T]{idx: idx, fn: fn})
+		// Every queued unit needs a worker that is awake and not running
+		// one: a parked one if there is one, else a new one, up to limit
+		// workers; units queued beyond them wait for the first workers
+		// that finish.
+		if r.queue.n > r.workers-r.busy-r.idle {
+			if r.idle > 0 {
+				r.idle--
+				wake = true
+			} else if int64(r.workers) < r.limit {
+				r.workers++
+				spawn = true
+			}
+		}
 	}
 	r.mu.Unlock()
-	if spawn {
+	if wake {
+		r.workWake <- struct{}{} // the worker is parked or about to be
+	} else if spawn {
 		go r.work()
+	}
+	for !r.room() {
+		if !r.waitRoom() {
+			return false
+		}
 	}
 	return true
 }
 
-// waitSlot parks the feeder until the consumer frees a slot or the
-// iteration ends (parking on one channel is cheaper than a select, and this
-// happens once per limit units in a busy run). The flag is raised before the second look at consumed,
-// and the consumer stores consumed before it looks at the flag, so one of
-// the two always sees the other (the atomics are sequentially consistent).
-func (r *concRun[T]) waitSlot() bool {
+// room reports whether the feeder may pull another unit: fewer than window
+// are admitted and not yet yielded.
+func (r *concRun[T]) room() bool {
+	return r.admitted-r.consumed.Load() < r.window
+}
+
+// waitRoom parks the feeder until the consumer makes room or the iteration
+// ends (parking on one channel is cheaper than a select). The flag is
+// raised before the second look at the count, and the consumer stores its
+// count before it looks at the flag, so one of the two always sees the
+// other (the atomics are sequentially consistent).
+func (r *concRun[T]) waitRoom() bool {
 	r.attn.Or(concAttnFeeder)
-	if r.admitted-r.consumed.Load() < r.limit {
+	if r.room() {
 		r.attn.And(^concAttnFeeder)
-		return true
+		return !r.halted.Load()
 	}
-	<-r.feederWake // sent by the consumer or by stop
+	<-r.feederWake // sent by the consumer, a failure or stop
 	return !r.halted.Load()
+}
+
+// wakeFeeder wakes the feeder if it waits for room.
+func (r *concRun[T]) wakeFeeder() {
+	if r.attn.Load()&concAttnFeeder != 0 && r.attn.And(^concAttnFeeder)&concAttnFeeder != 0 {
+		r.sendFeederWake()
+	}
+}
+
+func (r *concRun[T]) sendFeederWake() {
+	select {
+	case r.feederWake <- struct{}{}:
+	default:
+	}
+}
+
+// finishLocked files the result of an admitted unit for the consumer. A
+// failure that will end the iteration stops the
+// feeder and the start of any later unit: nothing after it will be yielded.
+func (r *concRun[T]) finishLocked(res concResult[T]) {
+	r.results = append(r.results, res)
+	r.wakeConsumerLocked()
+	if res.err != nil && !r.yieldErrors && (r.failIdx < 0 || res.idx < r.failIdx) {
+		r.failIdx = res.idx
+		r.halted.Store(true)
+		r.sendFeederWake()
+	}
 }
 
 func (r *concRun[T]) sourceDone(err error) {
@@ -197,7 +261,23 @@ func (r *concRun[T]) sourceDone(err error) {
 		r.sourceEnded = true
 	}
 	r.wakeConsumerLocked()
+	idle := r.takeIdleLocked()
 	r.mu.Unlock()
+	r.wakeWorkers(idle)
+}
+
+// takeIdleLocked claims every parked worker, for wakeWorkers to wake once
+// no unit will be queued any more, so that they exit.
+func (r *concRun[T]) takeIdleLocked() int {
+	n := r.idle
+	r.idle = 0
+	return n
+}
+
+func (r *concRun[T]) wakeWorkers(n int) {
+	for range n {
+		r.workWake <- struct{}{}
+	}
 }
 
 func (r *concRun[T]) wakeConsumer() {
@@ -216,10 +296,11 @@ func (r *concRun[T]) wakeConsumerLocked() {
 	}
 }
 
-// work runs queued units until none is left or the iteration is over.
+// work runs queued units until the source has ended and none is left, or
+// the iteration is over.
 func (r *concRun[T]) work() {
 	var it concItem[T]
-	running := false
+	running, yielded := false, false
 	defer func() {
 		// Panics are recovered in call, so only runtime.Goexit in a unit
 		// gets here with running set.
@@ -232,12 +313,36 @@ func (r *concRun[T]) work() {
 		ok := false
 		if !r.stopped {
 			it, ok = r.queue.pop()
+			// Under a failure only earlier units can still be yielded (in
+			// source order); the queue is in source order.
+			if ok && r.failIdx >= 0 && it.idx > r.failIdx {
+				r.queue.clear()
+				ok = false
+			}
 		}
 		if !ok {
+			// While the source may queue more, park rather than exit: with
+			// short units the queue empties often, and waking a parked
+			// worker is cheaper than starting one.
+			if !r.stopped && !r.sourceEnded && r.failed == nil && r.failIdx < 0 {
+				if !yielded {
+					yielded = true
+					r.mu.Unlock()
+					runtime.Gosched()
+					r.mu.Lock()
+					continue
+				}
+				r.idle++
+				r.mu.Unlock()
+				<-r.workWake // sent by admit, sourceDone or stop
+				r.mu.Lock()
+				continue
+			}
 			r.exitLocked()
 			r.mu.Unlock()
 			return
 		}
+		yielded = false
 		r.busy++
 		r.mu.Unlock()
 		// Look at ctx again: it may have ended while the unit was queued.
@@ -252,8 +357,7 @@ func (r *concRun[T]) work() {
 		r.mu.Lock()
 		r.busy--
 		if started && !r.stopped {
-			r.results = append(r.results, res)
-			r.wakeConsumerLocked()
+			r.finishLocked(res)
 		}
 	}
 }
@@ -275,8 +379,7 @@ func (r *concRun[T]) goexited(it concItem[T]) {
 		r.exitLocked()
 		return
 	}
-	r.results = append(r.results, concResult[T]{idx: it.idx, err: &ConcurrentExecutionError{Index: it.idx, Err: ErrGoexit}})
-	r.wakeConsumerLocked()
+	r.finishLocked(concResult[T]{idx: it.idx, err: &ConcurrentExecutionError{Index: it.idx, Err: ErrGoexit}})
 	if r.queue.n > 0 {
 		go r.work()
 		return
@@ -312,17 +415,16 @@ func (r *concRun[T]) stop(cause error) {
 	r.stopped = true
 	r.halted.Store(true)
 	close(r.stopCh)
-	select {
-	case r.feederWake <- struct{}{}:
-	default:
-	}
+	r.sendFeederWake()
 	r.queue.clear()
 	clear(r.results)
 	r.results = r.results[:0]
 	if r.workers > 0 {
 		r.exited = make(chan struct{})
 	}
+	idle := r.takeIdleLocked()
 	r.mu.Unlock()
+	r.wakeWorkers(idle)
 	r.cancel(cause)
 }
 
@@ -420,14 +522,8 @@ func (c *concConsumer[T]) yieldOne(res *concResult[T]) bool {
 		return false
 	}
 	c.consumed++
-	r := c.r
-	r.consumed.Store(c.consumed)
-	if r.attn.Load()&concAttnFeeder != 0 && r.attn.And(^concAttnFeeder)&concAttnFeeder != 0 {
-		select {
-		case r.feederWake <- struct{}{}:
-		default:
-		}
-	}
+	c.r.consumed.Store(c.consumed)
+	c.r.wakeFeeder()
 	return true
 }
 

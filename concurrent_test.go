@@ -187,8 +187,9 @@ func TestConcurrentBadLimit(t *testing.T) {
 }
 
 // TestConcurrentBackpressure checks that a slow consumer holds back the
-// work: never more than limit units finished and waiting to be consumed,
-// and at most one unit pulled from the source ahead of a free slot.
+// work: never more than 2*limit units finished and waiting to be consumed
+// (counting the one the loop body has), nothing pulled beyond them, and the
+// bound is reached, so it is the exact one.
 func TestConcurrentBackpressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const limit, n = 3, 20
@@ -197,23 +198,59 @@ func TestConcurrentBackpressure(t *testing.T) {
 		for i := range units {
 			units[i] = func(context.Context) (int, error) { return i, nil }
 		}
-		consumed := int64(0)
+		consumed, maxWaiting := int64(0), int64(0)
 		for _, err := range Concurrent(t.Context(), c.seq(units...), ConcurrentLimit(limit)) {
 			if err != nil {
 				t.Fatal(err)
 			}
 			synctest.Wait() // let every other goroutine go as far as it can
-			if waiting := c.returned.Load() - consumed; waiting > limit {
-				t.Fatalf("%d units finished and unconsumed, limit %d", waiting, limit)
+			waiting := c.returned.Load() - consumed
+			if waiting > 2*limit {
+				t.Fatalf("%d units finished and unconsumed, want at most 2*limit = %d", waiting, 2*limit)
 			}
-			if ahead := c.pulled.Load() - consumed; ahead > limit+1 {
-				t.Fatalf("%d units pulled and unconsumed, want at most limit+1 = %d", ahead, limit+1)
+			maxWaiting = max(maxWaiting, waiting)
+			if ahead := c.pulled.Load() - consumed; ahead > 2*limit {
+				t.Fatalf("%d units pulled and unconsumed, want at most 2*limit = %d", ahead, 2*limit)
 			}
 			time.Sleep(time.Second) // a slow consumer
 			consumed++
 		}
 		if consumed != n {
 			t.Fatalf("consumed %d, want %d", consumed, n)
+		}
+		if maxWaiting != 2*limit {
+			t.Errorf("at most %d results waited, want the bound 2*limit = %d to be reached", maxWaiting, 2*limit)
+		}
+	})
+}
+
+// TestConcurrentSlowConsumerDoesNotDelayStarts checks that a unit's slot
+// frees when it returns, not when its result is consumed: with a consumer
+// slower than the units, the next units start at the instant earlier ones
+// finish, until 2*limit results wait.
+func TestConcurrentSlowConsumerDoesNotDelayStarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const limit = 2
+		t0 := time.Now()
+		var mu sync.Mutex
+		var started []time.Duration
+		units := make([]concTestUnit, 2*limit)
+		for i := range units {
+			units[i] = func(ctx context.Context) (int, error) {
+				mu.Lock()
+				started = append(started, time.Since(t0))
+				mu.Unlock()
+				return concSleeper(i, time.Second)(ctx)
+			}
+		}
+		for _, err := range Concurrent(t.Context(), slices.Values(units), ConcurrentLimit(limit)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Hour) // a consumer far slower than the units
+		}
+		if want := []time.Duration{0, 0, time.Second, time.Second}; !slices.Equal(started, want) {
+			t.Errorf("units started at %v, want %v", started, want)
 		}
 	})
 }
@@ -242,7 +279,7 @@ func TestConcurrentOrdered(t *testing.T) {
 
 // TestConcurrentOrderedBound checks the reorder buffer's bound: while the
 // first unit runs, later ones finish and wait for it, and no unit starts
-// once limit units hold slots.
+// once 2*limit units are started and not yielded.
 func TestConcurrentOrderedBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const limit = 3
@@ -256,14 +293,14 @@ func TestConcurrentOrderedBound(t *testing.T) {
 		go func() {
 			time.Sleep(time.Minute)
 			synctest.Wait()
-			if r := c.returned.Load(); r != limit-1 {
-				t.Errorf("%d units finished while the head ran, want limit-1 = %d", r, limit-1)
+			if r := c.returned.Load(); r != 2*limit-1 {
+				t.Errorf("%d units finished while the head ran, want 2*limit-1 = %d", r, 2*limit-1)
 			}
-			if p := c.pulled.Load(); p > limit+1 {
-				t.Errorf("%d units pulled while the head ran, want at most limit+1 = %d", p, limit+1)
+			if p := c.pulled.Load(); p > 2*limit {
+				t.Errorf("%d units pulled while the head ran, want at most 2*limit = %d", p, 2*limit)
 			}
-			if s := c.returned.Load() + c.running.Load(); s != limit {
-				t.Errorf("%d units started while the head ran, want limit = %d", s, limit)
+			if s := c.returned.Load() + c.running.Load(); s != 2*limit {
+				t.Errorf("%d units started while the head ran, want 2*limit = %d", s, 2*limit)
 			}
 		}()
 		var got []int
@@ -319,6 +356,9 @@ func TestConcurrentExecutionErrorEndsTheIteration(t *testing.T) {
 			concSleeper(2, time.Hour),
 			concSleeper(3, 0),
 			concSleeper(4, 0),
+			concSleeper(5, 0),
+			concSleeper(6, 0),
+			concSleeper(7, 0),
 		}
 		var errs []error
 		for _, err := range Concurrent(t.Context(), c.seq(units...), ConcurrentLimit(3)) {
@@ -332,15 +372,16 @@ func TestConcurrentExecutionErrorEndsTheIteration(t *testing.T) {
 			t.Fatalf("errors %v, want only unit 1's ConcurrentExecutionError", errs)
 		}
 		// The loop has ended: every started unit has returned, cancelled with
-		// the error as the cause, and no more than one unit was pulled ahead.
+		// the error as the cause, units queued behind them never started, and
+		// no more than 2*limit units were pulled.
 		if r, run := c.returned.Load(), c.running.Load(); run != 0 || r != 3 {
 			t.Errorf("%d returned, %d still running after the loop", r, run)
 		}
 		if slowCause != errs[0] {
 			t.Errorf("running unit's cause %v, want the error that ended the iteration", slowCause)
 		}
-		if p := c.pulled.Load(); p > 4 {
-			t.Errorf("%d units pulled, want at most 4", p)
+		if p := c.pulled.Load(); p > 6 {
+			t.Errorf("%d units pulled, want at most 2*limit = 6", p)
 		}
 	})
 }
@@ -522,7 +563,9 @@ func TestConcurrentNilSource(t *testing.T) {
 
 // TestConcurrentBreak checks the consumer breaking out of the loop: running
 // units are cancelled with ErrConcurrentStopped and have all returned when
-// the loop ends, and nothing more is pulled.
+// the loop ends, and nothing more is pulled. Unit 0's slot frees when it
+// returns, so unit 3 may start (unless the loop has ended first) and unit 4
+// may be pulled to wait for a slot, but unit 4 never starts.
 func TestConcurrentBreak(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c concCounting
@@ -542,11 +585,19 @@ func TestConcurrentBreak(t *testing.T) {
 		if run := c.running.Load(); run != 0 {
 			t.Errorf("%d units still running after the loop", run)
 		}
-		if p := c.pulled.Load(); p > 4 {
-			t.Errorf("%d units pulled, want at most 4", p)
+		if p := c.pulled.Load(); p > 5 {
+			t.Errorf("%d units pulled, want at most 5", p)
 		}
-		if len(causes) != 2 || !errors.Is(causes[0], ErrConcurrentStopped) || !errors.Is(causes[1], ErrConcurrentStopped) {
-			t.Errorf("causes %v, want ErrConcurrentStopped twice", causes)
+		if len(causes) < 2 || len(causes) > 3 {
+			t.Errorf("%d blocked units ran, want 2 or 3", len(causes))
+		}
+		for _, cause := range causes {
+			if !errors.Is(cause, ErrConcurrentStopped) {
+				t.Errorf("cause %v, want ErrConcurrentStopped", cause)
+			}
+		}
+		if r := c.returned.Load(); r != int64(1+len(causes)) {
+			t.Errorf("%d units returned, want %d", r, 1+len(causes))
 		}
 	})
 }
