@@ -3,6 +3,8 @@ package spindle
 import (
 	"context"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,12 +24,11 @@ import (
 // package benchmarks for measured figures.
 type Task[T any] struct {
 	cell
-	meta   taskMeta
-	ctx    taskCtx
-	cancel context.CancelCauseFunc
-	fn     func(context.Context) (T, error)
-	val    T
-	err    error
+	meta taskMeta
+	ctx  taskCtx
+	fn   func(context.Context) (T, error)
+	val  T
+	err  error
 }
 
 // TaskOption configures a task started by Go, Shield or a Group.
@@ -65,9 +66,8 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 	t.meta.name = o.name
 	t.meta.cell = &t.cell
 	t.meta.started = time.Now().UnixNano()
-	inner, cancel := context.WithCancelCause(ctx)
-	t.ctx = taskCtx{Context: inner, meta: &t.meta}
-	t.cancel = cancel
+	t.ctx.parent = ctx
+	t.ctx.meta = &t.meta
 	taskRegister(&t.meta)
 	return t
 }
@@ -107,7 +107,7 @@ func (t *Task[T]) settle(v T, err error) {
 // in the task table. taskStart defers it from the top of the goroutine's
 // stack, where cancelling a context does not force the stack to grow.
 func (t *Task[T]) release() {
-	t.cancel(errTaskFinished)
+	t.ctx.finish()
 	taskUnregister(&t.meta)
 }
 
@@ -141,7 +141,7 @@ func (t *Task[T]) Cancel(cause error) bool {
 	if cause == nil {
 		cause = context.Canceled
 	}
-	t.cancel(cause)
+	t.ctx.cancelWith(cause)
 	return true
 }
 
@@ -167,17 +167,97 @@ func (t *Task[T]) spindleMeta() *taskMeta { return &t.meta }
 
 // taskCtx is the context a task's function receives: the task's own
 // cancellable context, plus the task itself as a value so CurrentTask can
-// find it. It lives inside the Task allocation, so it costs nothing extra.
+// find it. It lives inside the Task allocation.
+//
+// The cancellable context is made on first use: a context.WithCancelCause
+// costs two allocations (and, under a cancellable parent, an entry in the
+// parent's children map), which most short tasks never need because they
+// never look at their context. Every method but Deadline and the
+// CurrentTask lookup goes through inner, so the function, and anything it
+// derives from its context, sees exactly the context it would have seen
+// had it been made at start: cancelled by Cancel, by the parent, and once
+// the task has finished, with the same cause.
 type taskCtx struct {
-	context.Context
-	meta *taskMeta
+	parent context.Context
+	meta   *taskMeta
+	ready  atomic.Bool // inner and cancel are set and never change again
+	mu     sync.Mutex  // serialises making inner with finish
+	inner  context.Context
+	cancel context.CancelCauseFunc
+	// ended is set by finish when the task finished before inner was made:
+	// endedByParent says the parent had already ended (inner then simply
+	// derives from it); otherwise inner is made cancelled with
+	// errTaskFinished.
+	ended, endedByParent bool
 }
 
 type currentTaskKey struct{}
+
+func (c *taskCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *taskCtx) Done() <-chan struct{}       { return c.get().Done() }
+func (c *taskCtx) Err() error                  { return c.get().Err() }
 
 func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(currentTaskKey); ok {
 		return c.meta
 	}
-	return c.Context.Value(key)
+	return c.get().Value(key)
+}
+
+// String keeps the context's printed form close to what WithCancelCause
+// would print, without making inner.
+func (c *taskCtx) String() string {
+	return "spindle.taskContext(" + c.meta.displayName() + ")"
+}
+
+func (c *taskCtx) get() context.Context {
+	if c.ready.Load() {
+		return c.inner
+	}
+	return c.make()
+}
+
+func (c *taskCtx) make() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inner == nil {
+		switch {
+		case !c.ended || c.endedByParent:
+			c.inner, c.cancel = context.WithCancelCause(c.parent)
+		default:
+			// The task finished while its parent was live: what it would
+			// have seen is a context cancelled by the task's end, still
+			// carrying the parent's values and deadline.
+			c.inner, c.cancel = context.WithCancelCause(context.WithoutCancel(c.parent))
+			c.cancel(errTaskFinished)
+		}
+		c.ready.Store(true)
+	}
+	return c.inner
+}
+
+// cancelWith cancels the task's context with cause. Cancelling is rare, so
+// it simply makes inner first.
+func (c *taskCtx) cancelWith(cause error) {
+	c.get()
+	c.cancel(cause)
+}
+
+// finish cancels the context with errTaskFinished once the task has
+// settled. When inner was never made it only records how the context
+// would have ended, so a task that never used its context costs nothing.
+func (c *taskCtx) finish() {
+	if c.ready.Load() {
+		c.cancel(errTaskFinished)
+		return
+	}
+	c.mu.Lock()
+	if c.inner == nil {
+		c.ended = true
+		c.endedByParent = c.parent.Err() != nil
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.cancel(errTaskFinished)
 }
