@@ -23,9 +23,7 @@ import (
 // its done channel, its context, and the goroutine's closure); see the
 // package benchmarks for measured figures.
 type Task[T any] struct {
-	cell
-	meta taskMeta
-	ctx  taskCtx
+	taskMeta
 	fn   func(context.Context) (T, error)
 	val  T
 	err  error
@@ -63,12 +61,10 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 	for _, opt := range opts {
 		opt(&o)
 	}
-	t.meta.name = o.name
-	t.meta.cell = &t.cell
-	t.meta.started = time.Now().UnixNano()
-	t.ctx.parent = ctx
-	t.ctx.meta = &t.meta
-	taskRegister(&t.meta)
+	t.name = o.name
+	t.started = time.Now().UnixNano()
+	t.parent = ctx
+	taskRegister(&t.taskMeta)
 	return t
 }
 
@@ -89,9 +85,10 @@ func (t *Task[T]) runBody() {
 		}
 	}()
 	t.cell.state.Store(int32(Running))
-	v, err := t.fn(&t.ctx)
+	ctx := t.context()
+	v, err := t.fn(ctx)
 	returned = true
-	t.settle(v, settleErr(&t.ctx, err))
+	t.settle(v, settleErr(ctx, err))
 }
 
 func (t *Task[T]) settle(v T, err error) {
@@ -107,8 +104,8 @@ func (t *Task[T]) settle(v T, err error) {
 // in the task table. taskStart defers it from the top of the goroutine's
 // stack, where cancelling a context does not force the stack to grow.
 func (t *Task[T]) release() {
-	t.ctx.finish()
-	taskUnregister(&t.meta)
+	t.ctxFinish()
+	taskUnregister(&t.taskMeta)
 }
 
 // Done returns a channel closed once the task has settled.
@@ -141,7 +138,7 @@ func (t *Task[T]) Cancel(cause error) bool {
 	if cause == nil {
 		cause = context.Canceled
 	}
-	t.ctx.cancelWith(cause)
+	t.ctxCancel(cause)
 	return true
 }
 
@@ -157,17 +154,18 @@ func (t *Task[T]) OnDone(fn func(*Task[T])) {
 func (t *Task[T]) State() State { return t.getState() }
 
 // Name returns the task's name ("task-<id>" unless Named was given).
-func (t *Task[T]) Name() string { return t.meta.displayName() }
+func (t *Task[T]) Name() string { return t.displayName() }
 
 // ID returns the task's process-unique id.
-func (t *Task[T]) ID() uint64 { return t.meta.id }
+func (t *Task[T]) ID() uint64 { return t.id }
 
 func (t *Task[T]) spindleCell() *cell     { return &t.cell }
-func (t *Task[T]) spindleMeta() *taskMeta { return &t.meta }
+func (t *Task[T]) spindleMeta() *taskMeta { return &t.taskMeta }
 
 // taskCtx is the context a task's function receives: the task's own
 // cancellable context, plus the task itself as a value so CurrentTask can
-// find it. It lives inside the Task allocation.
+// find it. It is the task's taskMeta under another type, so it costs no
+// allocation and no pointer of its own.
 //
 // The cancellable context is made on first use: a context.WithCancelCause
 // costs two allocations (and, under a cancellable parent, an entry in the
@@ -177,21 +175,26 @@ func (t *Task[T]) spindleMeta() *taskMeta { return &t.meta }
 // derives from its context, sees exactly the context it would have seen
 // had it been made at start: cancelled by Cancel, by the parent, and once
 // the task has finished, with the same cause.
-type taskCtx struct {
+type taskCtx taskMeta
+
+// taskCtxState is the part of taskMeta that backs taskCtx.
+type taskCtxState struct {
 	parent context.Context
-	meta   *taskMeta
-	ready  atomic.Bool // inner and cancel are set and never change again
-	mu     sync.Mutex  // serialises making inner with finish
-	inner  context.Context
+	inner  context.Context // set once under ctxMu, read freely once ctxReady
 	cancel context.CancelCauseFunc
-	// ended is set by finish when the task finished before inner was made:
-	// endedByParent says the parent had already ended (inner then simply
-	// derives from it); otherwise inner is made cancelled with
+	ctxMu  sync.Mutex // serialises making inner with ctxFinish
+	// ctxReady: inner and cancel are set and never change again.
+	ctxReady atomic.Bool
+	// ctxEnded is set by ctxFinish when the task finished before inner was
+	// made; ctxEndedByParent says the parent had already ended then (inner
+	// simply derives from it); otherwise inner is made cancelled with
 	// errTaskFinished.
-	ended, endedByParent bool
+	ctxEnded, ctxEndedByParent bool
 }
 
 type currentTaskKey struct{}
+
+func (m *taskMeta) context() *taskCtx { return (*taskCtx)(m) }
 
 func (c *taskCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
 func (c *taskCtx) Done() <-chan struct{}       { return c.get().Done() }
@@ -199,65 +202,62 @@ func (c *taskCtx) Err() error                  { return c.get().Err() }
 
 func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(currentTaskKey); ok {
-		return c.meta
+		return (*taskMeta)(c)
 	}
 	return c.get().Value(key)
 }
 
-// String keeps the context's printed form close to what WithCancelCause
-// would print, without making inner.
+// String names the task without making inner.
 func (c *taskCtx) String() string {
-	return "spindle.taskContext(" + c.meta.displayName() + ")"
+	return "spindle.taskContext(" + (*taskMeta)(c).displayName() + ")"
 }
 
 func (c *taskCtx) get() context.Context {
-	if c.ready.Load() {
+	if c.ctxReady.Load() {
 		return c.inner
 	}
-	return c.make()
+	return (*taskMeta)(c).ctxMake()
 }
 
-func (c *taskCtx) make() context.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.inner == nil {
+func (m *taskMeta) ctxMake() context.Context {
+	m.ctxMu.Lock()
+	defer m.ctxMu.Unlock()
+	if m.inner == nil {
 		switch {
-		case !c.ended || c.endedByParent:
-			c.inner, c.cancel = context.WithCancelCause(c.parent)
+		case !m.ctxEnded || m.ctxEndedByParent:
+			m.inner, m.cancel = context.WithCancelCause(m.parent)
 		default:
 			// The task finished while its parent was live: what it would
 			// have seen is a context cancelled by the task's end, still
-			// carrying the parent's values and deadline.
-			c.inner, c.cancel = context.WithCancelCause(context.WithoutCancel(c.parent))
-			c.cancel(errTaskFinished)
+			// carrying the parent's values (Deadline reads the parent).
+			m.inner, m.cancel = context.WithCancelCause(context.WithoutCancel(m.parent))
+			m.cancel(errTaskFinished)
 		}
-		c.ready.Store(true)
+		m.ctxReady.Store(true)
 	}
-	return c.inner
+	return m.inner
 }
 
-// cancelWith cancels the task's context with cause. Cancelling is rare, so
+// ctxCancel cancels the task's context with cause. Cancelling is rare, so
 // it simply makes inner first.
-func (c *taskCtx) cancelWith(cause error) {
-	c.get()
-	c.cancel(cause)
+func (m *taskMeta) ctxCancel(cause error) {
+	m.context().get()
+	m.cancel(cause)
 }
 
-// finish cancels the context with errTaskFinished once the task has
+// ctxFinish cancels the context with errTaskFinished once the task has
 // settled. When inner was never made it only records how the context
 // would have ended, so a task that never used its context costs nothing.
-func (c *taskCtx) finish() {
-	if c.ready.Load() {
-		c.cancel(errTaskFinished)
-		return
+func (m *taskMeta) ctxFinish() {
+	if !m.ctxReady.Load() {
+		m.ctxMu.Lock()
+		if m.inner == nil {
+			m.ctxEnded = true
+			m.ctxEndedByParent = m.parent.Err() != nil
+			m.ctxMu.Unlock()
+			return
+		}
+		m.ctxMu.Unlock()
 	}
-	c.mu.Lock()
-	if c.inner == nil {
-		c.ended = true
-		c.endedByParent = c.parent.Err() != nil
-		c.mu.Unlock()
-		return
-	}
-	c.mu.Unlock()
-	c.cancel(errTaskFinished)
+	m.cancel(errTaskFinished)
 }
