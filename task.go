@@ -24,9 +24,9 @@ import (
 // package benchmarks for measured figures.
 type Task[T any] struct {
 	taskMeta
-	fn   func(context.Context) (T, error)
-	val  T
-	err  error
+	fn  func(context.Context) (T, error)
+	val T
+	err error
 }
 
 // TaskOption configures a task started by Go, Shield or a Group.
