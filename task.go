@@ -36,6 +36,17 @@ type taskOptions struct {
 	name string
 }
 
+// taskOptionsOf applies opts. It is kept apart from newTask because the
+// options escape to the heap (the option functions are opaque), which
+// would otherwise cost every task an allocation, options or not.
+func taskOptionsOf(opts []TaskOption) *taskOptions {
+	o := new(taskOptions)
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
 // Named gives a task a name, shown by AllTasks, DumpTasks and CurrentTask.
 // Unnamed tasks are called "task-<id>".
 func Named(name string) TaskOption { return func(o *taskOptions) { o.name = name } }
@@ -57,11 +68,9 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 		panic("spindle: Go called with a nil function")
 	}
 	t := &Task[T]{fn: fn}
-	var o taskOptions
-	for _, opt := range opts {
-		opt(&o)
+	if len(opts) > 0 {
+		t.name = taskOptionsOf(opts).name
 	}
-	t.name = o.name
 	t.started = time.Now().UnixNano()
 	t.parent = ctx
 	taskRegister(&t.taskMeta)
@@ -180,17 +189,22 @@ type taskCtx taskMeta
 // taskCtxState is the part of taskMeta that backs taskCtx.
 type taskCtxState struct {
 	parent context.Context
-	inner  context.Context // set once under ctxMu, read freely once ctxReady
+	inner  context.Context // set once while ctxMaking, read freely once ctxReady
 	cancel context.CancelCauseFunc
-	ctxMu  sync.Mutex // serialises making inner with ctxFinish
-	// ctxReady: inner and cancel are set and never change again.
-	ctxReady atomic.Bool
-	// ctxEnded is set by ctxFinish when the task finished before inner was
-	// made; ctxEndedByParent says the parent had already ended then (inner
-	// simply derives from it); otherwise inner is made cancelled with
-	// errTaskFinished.
-	ctxEnded, ctxEndedByParent bool
+	ctxMu  sync.Mutex    // held while inner is made, so concurrent first uses wait
+	ctxSt  atomic.Uint32 // a taskCtx* state below
 }
+
+// The life of a task's context. ctxFinish moves a fresh context to one of
+// the ended states with a single compare-and-swap, so a task that never
+// used its context takes no lock to end it.
+const (
+	taskCtxFresh         uint32 = iota // inner not made; the task is live
+	taskCtxEnded                       // the task finished while its parent was live
+	taskCtxEndedByParent               // the task finished after its parent ended
+	taskCtxMaking                      // inner is being made (under ctxMu)
+	taskCtxReady                       // inner and cancel are set for good
+)
 
 type currentTaskKey struct{}
 
@@ -213,7 +227,7 @@ func (c *taskCtx) String() string {
 }
 
 func (c *taskCtx) get() context.Context {
-	if c.ctxReady.Load() {
+	if c.ctxSt.Load() == taskCtxReady {
 		return c.inner
 	}
 	return (*taskMeta)(c).ctxMake()
@@ -222,20 +236,27 @@ func (c *taskCtx) get() context.Context {
 func (m *taskMeta) ctxMake() context.Context {
 	m.ctxMu.Lock()
 	defer m.ctxMu.Unlock()
-	if m.inner == nil {
-		switch {
-		case !m.ctxEnded || m.ctxEndedByParent:
-			m.inner, m.cancel = context.WithCancelCause(m.parent)
-		default:
-			// The task finished while its parent was live: what it would
-			// have seen is a context cancelled by the task's end, still
-			// carrying the parent's values (Deadline reads the parent).
-			m.inner, m.cancel = context.WithCancelCause(context.WithoutCancel(m.parent))
-			m.cancel(errTaskFinished)
+	for {
+		st := m.ctxSt.Load()
+		if st == taskCtxReady {
+			return m.inner
 		}
-		m.ctxReady.Store(true)
+		// ctxFinish may move a fresh context to an ended state meanwhile.
+		if m.ctxSt.CompareAndSwap(st, taskCtxMaking) {
+			if st == taskCtxEnded {
+				// The task finished while its parent was live: what it
+				// would have seen is a context cancelled by the task's
+				// end, still carrying the parent's values (Deadline reads
+				// the parent).
+				m.inner, m.cancel = context.WithCancelCause(context.WithoutCancel(m.parent))
+				m.cancel(errTaskFinished)
+			} else {
+				m.inner, m.cancel = context.WithCancelCause(m.parent)
+			}
+			m.ctxSt.Store(taskCtxReady)
+			return m.inner
+		}
 	}
-	return m.inner
 }
 
 // ctxCancel cancels the task's context with cause. Cancelling is rare, so
@@ -249,15 +270,16 @@ func (m *taskMeta) ctxCancel(cause error) {
 // settled. When inner was never made it only records how the context
 // would have ended, so a task that never used its context costs nothing.
 func (m *taskMeta) ctxFinish() {
-	if !m.ctxReady.Load() {
-		m.ctxMu.Lock()
-		if m.inner == nil {
-			m.ctxEnded = true
-			m.ctxEndedByParent = m.parent.Err() != nil
-			m.ctxMu.Unlock()
+	if m.ctxSt.Load() == taskCtxFresh {
+		ended := taskCtxEnded
+		if m.parent.Err() != nil {
+			ended = taskCtxEndedByParent
+		}
+		if m.ctxSt.CompareAndSwap(taskCtxFresh, ended) {
 			return
 		}
-		m.ctxMu.Unlock()
 	}
+	// inner exists or is being made: get waits for it.
+	m.context().get()
 	m.cancel(errTaskFinished)
 }
