@@ -24,15 +24,15 @@ import (
 type taskMeta struct {
 	cell
 	id         uint64
-	name       string
-	started    int64     // Unix nanoseconds; a time.Time would cost 16 more bytes per task
-	prev, next *taskMeta // in a shard's list while the task is live
+	opts       *taskOptions // nil unless options were given
+	started    int64        // Unix nanoseconds; a time.Time would cost 16 more bytes per task
+	prev, next *taskMeta    // in a shard's list while the task is live
 	taskCtxState
 }
 
 func (m *taskMeta) displayName() string {
-	if m.name != "" {
-		return m.name
+	if m.opts != nil && m.opts.name != "" {
+		return m.opts.name
 	}
 	return "task-" + itoa(int64(m.id))
 }

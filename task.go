@@ -2,8 +2,8 @@ package spindle
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -38,7 +38,8 @@ type taskOptions struct {
 
 // taskOptionsOf applies opts. It is kept apart from newTask because the
 // options escape to the heap (the option functions are opaque), which
-// would otherwise cost every task an allocation, options or not.
+// would otherwise cost every task an allocation, options or not. The task
+// keeps the result, so a name costs an unnamed task no bytes.
 func taskOptionsOf(opts []TaskOption) *taskOptions {
 	o := new(taskOptions)
 	for _, opt := range opts {
@@ -69,7 +70,7 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 	}
 	t := &Task[T]{fn: fn}
 	if len(opts) > 0 {
-		t.name = taskOptionsOf(opts).name
+		t.opts = taskOptionsOf(opts)
 	}
 	t.started = time.Now().UnixNano()
 	t.parent = ctx
@@ -191,7 +192,6 @@ type taskCtxState struct {
 	parent context.Context
 	inner  context.Context // set once while ctxMaking, read freely once ctxReady
 	cancel context.CancelCauseFunc
-	ctxMu  sync.Mutex    // held while inner is made, so concurrent first uses wait
 	ctxSt  atomic.Uint32 // a taskCtx* state below
 }
 
@@ -233,30 +233,51 @@ func (c *taskCtx) get() context.Context {
 	return (*taskMeta)(c).ctxMake()
 }
 
+// ctxMake makes inner, or waits for the goroutine making it. No lock is
+// held while context.WithCancelCause runs, since it calls into the parent,
+// which may be another task's context making its own. Waiting yields
+// instead of parking: making takes well under a microsecond, never
+// blocks, and only goroutines that first use the same context at the same
+// moment ever wait.
 func (m *taskMeta) ctxMake() context.Context {
-	m.ctxMu.Lock()
-	defer m.ctxMu.Unlock()
 	for {
 		st := m.ctxSt.Load()
-		if st == taskCtxReady {
+		switch st {
+		case taskCtxReady:
 			return m.inner
+		case taskCtxMaking:
+			runtime.Gosched()
+			continue
 		}
-		// ctxFinish may move a fresh context to an ended state meanwhile.
-		if m.ctxSt.CompareAndSwap(st, taskCtxMaking) {
-			if st == taskCtxEnded {
-				// The task finished while its parent was live: what it
-				// would have seen is a context cancelled by the task's
-				// end, still carrying the parent's values (Deadline reads
-				// the parent).
-				m.inner, m.cancel = context.WithCancelCause(context.WithoutCancel(m.parent))
-				m.cancel(errTaskFinished)
-			} else {
-				m.inner, m.cancel = context.WithCancelCause(m.parent)
-			}
-			m.ctxSt.Store(taskCtxReady)
-			return m.inner
+		// ctxFinish may move a fresh context to an ended state meanwhile,
+		// failing this swap; the loop then reads the new state.
+		if !m.ctxSt.CompareAndSwap(st, taskCtxMaking) {
+			continue
 		}
+		m.ctxBuild(st)
+		return m.inner
 	}
+}
+
+// ctxBuild makes inner for a context that was in state st, which the
+// caller moved to taskCtxMaking. Should the parent panic, the state goes
+// back to st so that other goroutines do not wait for ever.
+func (m *taskMeta) ctxBuild(st uint32) {
+	defer func() {
+		if m.ctxSt.Load() == taskCtxMaking {
+			m.ctxSt.Store(st)
+		}
+	}()
+	if st == taskCtxEnded {
+		// The task finished while its parent was live: what it would have
+		// seen is a context cancelled by the task's end, still carrying
+		// the parent's values (Deadline reads the parent).
+		m.inner, m.cancel = context.WithCancelCause(context.WithoutCancel(m.parent))
+		m.cancel(errTaskFinished)
+	} else {
+		m.inner, m.cancel = context.WithCancelCause(m.parent)
+	}
+	m.ctxSt.Store(taskCtxReady)
 }
 
 // ctxCancel cancels the task's context with cause. Cancelling is rare, so

@@ -114,7 +114,11 @@ func (w *gatherWatch[T]) signal() {
 // stop detaches the watch from every awaitable and waits for its helper
 // goroutines to exit.
 func (w *gatherWatch[T]) stop() {
+	// Once every awaitable has settled, every waiter has been consumed.
 	for i, a := range w.aws {
+		if w.left.Load() == 0 {
+			break
+		}
 		if c := cellOf(a); c != nil {
 			c.removeWaiter(w, i)
 		}
