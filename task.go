@@ -19,9 +19,17 @@ import (
 // a context error, the task reports a *CanceledError that carries the cause
 // (see [CanceledError]) instead of a bare "context canceled".
 //
-// Cost: one goroutine and about five small allocations per task (the task,
-// its done channel, its context, and the goroutine's closure); see the
-// package benchmarks for measured figures.
+// Cost: one goroutine and two allocations per task beyond what fn
+// captures: the Task (176 bytes for a Task[int]) and the goroutine's
+// closure. The done channel is made only if Done is called, and the
+// task's cancellable context (two more allocations, and an entry in a
+// cancellable parent's list of children) only once something looks at it
+// (Done, Err, Value, context.Cause, a context derived from it) or Cancel
+// is called, so a task that ignores its context never pays for it.
+// Measured on a loaded 2-core machine (bench module, L1a: a million
+// trivial tasks started with Go, then gathered): about 1,130 ns and 248 B
+// per task, against errgroup's 1,185 ns in the same run; see the package
+// benchmarks.
 type Task[T any] struct {
 	taskMeta
 	fn  func(context.Context) (T, error)
