@@ -100,6 +100,10 @@ func (c *cell) getState() State { return State(c.state.Load()) }
 // addWaiter registers w, or calls it at once (in the caller's goroutine)
 // when the cell has already settled.
 func (c *cell) addWaiter(w cellWaiter) {
+	if State(c.state.Load()).Done() { // settled: no need to lock
+		w.n.cellSettled(w.i)
+		return
+	}
 	c.mu.Lock()
 	if State(c.state.Load()).Done() {
 		c.mu.Unlock()
@@ -118,8 +122,13 @@ func (c *cell) addWaiter(w cellWaiter) {
 }
 
 // removeWaiter forgets a waiter registered by an internal watcher; it is a
-// no-op when the cell already settled.
+// no-op when the cell already settled (commit took the waiters in the same
+// critical section that stored the final state, so there is nothing left
+// to remove and no need to lock).
 func (c *cell) removeWaiter(n cellNotify, i int) {
+	if State(c.state.Load()).Done() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.first.n == n && c.first.i == i {

@@ -19,27 +19,37 @@ func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
 	if len(aws) == 0 {
 		return out, nil
 	}
-	w := watchCompletions(aws)
+	w := watchGather(aws)
 	defer w.stop()
 	var firstErr error
-	for remaining := len(aws); remaining > 0; remaining-- {
+	for {
 		select {
-		case i := <-w.ch:
-			v, err := aws[i].Result()
-			if err == nil {
-				out[i] = v
+		case <-w.wake:
+			if f := w.failed.Load(); f != 0 && firstErr == nil {
+				_, firstErr = aws[f-1].Result()
+				cancelAll(aws, firstErr)
+			}
+			if w.left.Load() != 0 {
 				continue
 			}
-			if firstErr == nil {
-				firstErr = err
-				cancelAll(aws, err)
-			}
+			gatherSucceeded(aws, out)
+			return out, firstErr
 		case <-ctx.Done():
 			cancelAll(aws, context.Cause(ctx))
+			gatherSucceeded(aws, out)
 			return out, interrupted(ctx, nil)
 		}
 	}
-	return out, firstErr
+}
+
+// gatherSucceeded copies the value of every awaitable that has succeeded
+// into out.
+func gatherSucceeded[T any](aws []Awaitable[T], out []T) {
+	for i, a := range aws {
+		if v, err := a.Result(); err == nil {
+			out[i] = v
+		}
+	}
 }
 
 func cancelAll[T any](aws []Awaitable[T], cause error) {

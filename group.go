@@ -30,9 +30,13 @@ import (
 // zero Group is ready to use, with context.Background() as its parent and
 // no limit.
 //
-// Cost per child is one goroutine and one small allocation, the same as
-// errgroup; see the package benchmarks. Spawn, which also gives each child
-// a Task handle, costs what Go (the function) costs.
+// Cost per child is one goroutine and one allocation beyond what fn
+// captures, the same as errgroup; see the package benchmarks. Spawn, which
+// also gives each child a Task handle, costs what Go (the function) costs.
+// Measured on a loaded 2-core machine (bench module, a million trivial
+// children, medians of one run): with no limit, Go about 1,320 ns per
+// child against errgroup's 1,185; with GroupLimit(8), Go about 1,440 and
+// Spawn followed by Gather about 1,740, against errgroup's 1,020.
 type Group struct {
 	once    sync.Once
 	parent  context.Context
