@@ -42,6 +42,7 @@ type Group struct {
 	parent  context.Context
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
+	done    <-chan struct{} // g.ctx.Done(), cached
 	sem     chan struct{}
 	wg      sync.WaitGroup
 	waited  atomic.Bool
@@ -81,6 +82,19 @@ func (g *Group) init() {
 		g.parent = context.Background()
 	}
 	g.ctx, g.cancel = context.WithCancelCause(g.parent)
+	g.done = g.ctx.Done()
+}
+
+// stopped reports whether the group's context has ended. A non-blocking
+// receive on the cached Done channel takes no lock, where ctx.Err() would,
+// and Go asks twice per child.
+func (g *Group) stopped() bool {
+	select {
+	case <-g.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Context returns the context the children receive. It is cancelled when a
@@ -122,12 +136,12 @@ func (g *Group) enter(block bool) bool {
 	if g.sem == nil {
 		return true
 	}
-	if g.ctx.Err() == nil {
+	if !g.stopped() {
 		select {
 		case g.sem <- struct{}{}:
 			// Checked again: the group may have been cancelled while this
 			// child waited for its slot, and queued work must not start then.
-			if g.ctx.Err() == nil {
+			if !g.stopped() {
 				return true
 			}
 			<-g.sem
@@ -135,7 +149,7 @@ func (g *Group) enter(block bool) bool {
 			if block {
 				select {
 				case g.sem <- struct{}{}:
-					if g.ctx.Err() == nil {
+					if !g.stopped() {
 						return true
 					}
 					<-g.sem
