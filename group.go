@@ -22,7 +22,7 @@ import (
 //     cancels the siblings and comes back from Wait. It never crashes the
 //     process and is never lost.
 //   - With GroupLimit(n), at most n children run at once; Go blocks until a
-//     slot is free, and a child still waiting for a slot when the group is
+//     slot is free, and a child whose slot comes after the group was
 //     cancelled is never started.
 //
 // Go, Spawn and TryGo may be called from any goroutine, including from
@@ -136,31 +136,24 @@ func (g *Group) enter(block bool) bool {
 	if g.sem == nil {
 		return true
 	}
-	if !g.stopped() {
+	if block {
+		// A plain send, as errgroup does: a two-way select with the
+		// group's Done channel costs more than the whole child when slots
+		// turn over fast. A cancelled group's children free their slots
+		// promptly, and the check below keeps queued work from starting.
+		g.sem <- struct{}{}
+	} else {
 		select {
 		case g.sem <- struct{}{}:
-			// Checked again: the group may have been cancelled while this
-			// child waited for its slot, and queued work must not start then.
-			if !g.stopped() {
-				return true
-			}
-			<-g.sem
 		default:
-			if block {
-				select {
-				case g.sem <- struct{}{}:
-					if !g.stopped() {
-						return true
-					}
-					<-g.sem
-				case <-g.ctx.Done():
-				}
-			} else {
-				g.wg.Done()
-				return false
-			}
+			g.wg.Done()
+			return false
 		}
 	}
+	if !g.stopped() {
+		return true
+	}
+	<-g.sem
 	g.mu.Lock()
 	g.dropped = true
 	g.mu.Unlock()
