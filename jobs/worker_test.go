@@ -217,10 +217,12 @@ func TestGracefulShutdownGivesBackWork(t *testing.T) {
 		<-b.started
 		<-b.started
 		synctest.Wait()
-		for _, h := range hs[2:] {
-			if j, _ := mem.Get(ctx, h.ID()); j.State != store.Running {
-				t.Fatalf("job %s is %s; want it prefetched (claimed, waiting for a slot)", j.Args, j.State)
-			}
+		// c is prefetched. d may or may not be: while slots are busy the
+		// claim loop waits for a batch worth a round trip, so d is held only
+		// if it arrived in the same claim as c. Either way it must come
+		// back unspent below.
+		if j, _ := mem.Get(ctx, hs[2].ID()); j.State != store.Running {
+			t.Fatalf("job %s is %s; want it prefetched (claimed, waiting for a slot)", j.Args, j.State)
 		}
 		stopped := make(chan struct{})
 		go func() { stop(); close(stopped) }()
