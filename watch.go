@@ -18,24 +18,7 @@ type completionWatch[T any] struct {
 
 func watchCompletions[T any](aws []Awaitable[T]) *completionWatch[T] {
 	w := &completionWatch[T]{aws: aws, ch: make(chan int, len(aws))}
-	for i, a := range aws {
-		if c := cellOf(a); c != nil {
-			c.addWaiter(cellWaiter{n: w, i: i})
-			continue
-		}
-		if w.quit == nil {
-			w.quit = make(chan struct{})
-		}
-		w.wg.Add(1)
-		go func(i int, done <-chan struct{}) {
-			defer w.wg.Done()
-			select {
-			case <-done:
-				w.ch <- i
-			case <-w.quit:
-			}
-		}(i, a.Done())
-	}
+	w.quit = watchAttach(aws, w, &w.wg)
 	return w
 }
 
@@ -43,15 +26,48 @@ func (w *completionWatch[T]) cellSettled(i int) { w.ch <- i }
 
 // stop detaches the watch from every awaitable and waits for its helper
 // goroutines to exit.
-func (w *completionWatch[T]) stop() {
-	for i, a := range w.aws {
+func (w *completionWatch[T]) stop() { watchDetach(w.aws, w, w.quit, &w.wg, nil) }
+
+// watchAttach arranges for n.cellSettled(i) to be called once aws[i]
+// settles, for every i: through the cell of Spindle's own awaitables, or
+// through one goroutine each (counted in wg, stopped by closing the
+// returned quit channel, nil when none was needed) for the others.
+func watchAttach[T any](aws []Awaitable[T], n cellNotify, wg *sync.WaitGroup) (quit chan struct{}) {
+	for i, a := range aws {
 		if c := cellOf(a); c != nil {
-			c.removeWaiter(w, i)
+			c.addWaiter(cellWaiter{n: n, i: i})
+			continue
+		}
+		if quit == nil {
+			quit = make(chan struct{})
+		}
+		wg.Add(1)
+		go func(i int, done, quit <-chan struct{}) {
+			defer wg.Done()
+			select {
+			case <-done:
+				n.cellSettled(i)
+			case <-quit:
+			}
+		}(i, a.Done(), quit)
+	}
+	return quit
+}
+
+// watchDetach undoes watchAttach (stopping early once settled reports true),
+// and waits for its goroutines to exit.
+func watchDetach[T any](aws []Awaitable[T], n cellNotify, quit chan struct{}, wg *sync.WaitGroup, settled func() bool) {
+	for i, a := range aws {
+		if settled != nil && settled() {
+			break
+		}
+		if c := cellOf(a); c != nil {
+			c.removeWaiter(n, i)
 		}
 	}
-	if w.quit != nil {
-		close(w.quit)
-		w.wg.Wait()
+	if quit != nil {
+		close(quit)
+		wg.Wait()
 	}
 }
 
@@ -73,24 +89,7 @@ type gatherWatch[T any] struct {
 func watchGather[T any](aws []Awaitable[T]) *gatherWatch[T] {
 	w := &gatherWatch[T]{aws: aws, wake: make(chan struct{}, 1)}
 	w.left.Store(int64(len(aws)))
-	for i, a := range aws {
-		if c := cellOf(a); c != nil {
-			c.addWaiter(cellWaiter{n: w, i: i})
-			continue
-		}
-		if w.quit == nil {
-			w.quit = make(chan struct{})
-		}
-		w.wg.Add(1)
-		go func(i int, done <-chan struct{}) {
-			defer w.wg.Done()
-			select {
-			case <-done:
-				w.cellSettled(i)
-			case <-w.quit:
-			}
-		}(i, a.Done())
-	}
+	w.quit = watchAttach(aws, w, &w.wg)
 	return w
 }
 
@@ -115,16 +114,5 @@ func (w *gatherWatch[T]) signal() {
 // goroutines to exit.
 func (w *gatherWatch[T]) stop() {
 	// Once every awaitable has settled, every waiter has been consumed.
-	for i, a := range w.aws {
-		if w.left.Load() == 0 {
-			break
-		}
-		if c := cellOf(a); c != nil {
-			c.removeWaiter(w, i)
-		}
-	}
-	if w.quit != nil {
-		close(w.quit)
-		w.wg.Wait()
-	}
+	watchDetach(w.aws, w, w.quit, &w.wg, func() bool { return w.left.Load() == 0 })
 }

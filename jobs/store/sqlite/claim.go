@@ -94,15 +94,8 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		return rows.Err()
+		jobs, err = scanJobs(rows, jobs)
+		return err
 	})
 	if err != nil {
 		return nil, s.writeErr(ctx, "claim", err)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -65,6 +66,20 @@ type scanner interface{ Scan(dest ...any) error }
 
 // scanJob reads one row of jobColumns. The errors JSON is decoded only
 // when the job has failed before, so claims of fresh jobs skip it.
+// scanJobs appends every row of rows, read as a job, to jobs, and closes
+// rows.
+func scanJobs(rows *sql.Rows, jobs []*store.Job) ([]*store.Job, error) {
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return jobs, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
 func scanJob(sc scanner) (*store.Job, error) {
 	var (
 		j                                                  store.Job

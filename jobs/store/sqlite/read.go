@@ -94,15 +94,8 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		return rows.Err()
+		jobs, err = scanJobs(rows, jobs)
+		return err
 	})
 	if err != nil {
 		return nil, s.readErr(ctx, "list", err)
