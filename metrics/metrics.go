@@ -1,0 +1,36 @@
+// Package metrics exposes Spindle's job queues to Prometheus.
+//
+// Two sources feed it:
+//
+//   - [NewQueueCollector] reads the store's inspector at scrape time: jobs
+//     per queue and state, paused queues, the age of the oldest waiting
+//     job. Any process with a client can serve it (the dashboard does).
+//   - [Observer] counts what happens in one process's workers and
+//     producers: jobs enqueued, attempts processed, failed, retried,
+//     their durations, and jobs in flight. Feed it job lifecycle events.
+//
+// Serve either with [Handler] (the default registry) or promhttp on a
+// registry of your own. Metric names start with "spindle_".
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Handler serves the metrics of prometheus.DefaultGatherer, where
+// [Register] puts Spindle's by default, in the Prometheus text format.
+// It is safe for concurrent use.
+func Handler() http.Handler { return promhttp.Handler() }
+
+// HandlerFor serves the metrics of one gatherer (a *prometheus.Registry),
+// for a process that keeps Spindle's metrics apart from the default
+// registry. It is safe for concurrent use.
+func HandlerFor(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+// NewRegistry returns an empty registry, for [HandlerFor].
+func NewRegistry() *prometheus.Registry { return prometheus.NewRegistry() }

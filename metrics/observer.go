@@ -1,0 +1,96 @@
+package metrics
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Outcome is how one attempt of a job ended, for [Observer.Finished].
+type Outcome string
+
+const (
+	// Succeeded: the handler returned a result.
+	Succeeded Outcome = "succeeded"
+	// Failed: the handler returned an error (or panicked, or timed out).
+	Failed Outcome = "failed"
+	// Canceled: the attempt was revoked or given back at shutdown; it is
+	// neither a success nor a failure of the job's code.
+	Canceled Outcome = "canceled"
+)
+
+// DefaultBuckets are the duration histogram's buckets, in seconds: from
+// a millisecond (in-process work) to ten minutes (batch jobs).
+var DefaultBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+
+// Observer counts job lifecycle events of one process: enqueues by its
+// producers, attempts run by its workers. Its methods are the lifecycle
+// events themselves, so any event source can feed it; each is cheap
+// (a few atomic adds), never blocks and is safe for concurrent use.
+// Series are labelled by queue and job name: both come from code, not
+// from users, so their number stays bounded.
+type Observer struct {
+	enqueued  *prometheus.CounterVec
+	processed *prometheus.CounterVec
+	failed    *prometheus.CounterVec
+	retried   *prometheus.CounterVec
+	dead      *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	inFlight  *prometheus.GaugeVec
+}
+
+// NewObserver returns an observer whose metrics are registered with reg
+// (prometheus.DefaultRegisterer when nil). It reports a registration
+// conflict, such as a second observer on one registry.
+func NewObserver(reg prometheus.Registerer) (*Observer, error) {
+	if reg == nil {
+		reg = prometheus.DefaultRegisterer
+	}
+	l := []string{"queue", "name"}
+	o := &Observer{
+		enqueued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_enqueued_total",
+			Help: "Jobs enqueued by this process."}, l),
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_processed_total",
+			Help: "Attempts this process's workers finished, whatever the outcome."}, l),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_failed_total",
+			Help: "Attempts that ended in an error (retried or not)."}, l),
+		retried: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_retried_total",
+			Help: "Failed attempts that will be tried again."}, l),
+		dead: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_dead_lettered_total",
+			Help: "Jobs that failed their last attempt and were dead-lettered."}, l),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "spindle_job_duration_seconds",
+			Help: "How long attempts ran, by outcome.", Buckets: DefaultBuckets}, append(l, "outcome")),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "spindle_jobs_in_flight",
+			Help: "Attempts running in this process now."}, l),
+	}
+	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.duration, o.inFlight} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// Enqueued counts one job stored for queue and name.
+func (o *Observer) Enqueued(queue, name string) { o.enqueued.WithLabelValues(queue, name).Inc() }
+
+// Started counts one attempt in flight until its Finished.
+func (o *Observer) Started(queue, name string) { o.inFlight.WithLabelValues(queue, name).Inc() }
+
+// Finished ends an attempt that Started counted: it is no longer in
+// flight, it counts as processed (and as failed for [Failed]), and d is
+// added to the duration histogram under its outcome.
+func (o *Observer) Finished(queue, name string, outcome Outcome, d time.Duration) {
+	o.inFlight.WithLabelValues(queue, name).Dec()
+	o.processed.WithLabelValues(queue, name).Inc()
+	if outcome == Failed {
+		o.failed.WithLabelValues(queue, name).Inc()
+	}
+	o.duration.WithLabelValues(queue, name, string(outcome)).Observe(d.Seconds())
+}
+
+// Retrying counts a failed job that will be tried again.
+func (o *Observer) Retrying(queue, name string) { o.retried.WithLabelValues(queue, name).Inc() }
+
+// DeadLettered counts a job that failed its last attempt.
+func (o *Observer) DeadLettered(queue, name string) { o.dead.WithLabelValues(queue, name).Inc() }
