@@ -1,0 +1,435 @@
+// Spindle dashboard. Job data reaches the DOM only as text (textContent,
+// text nodes, setAttribute on data-* and fixed attributes), never as
+// markup; the server's Content-Security-Policy forbids inline script as a
+// second line of defence.
+'use strict';
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const SVG = 'http://www.w3.org/2000/svg';
+  const finalStates = new Set(['succeeded', 'dead', 'canceled', 'expired']);
+  let states = ['scheduled', 'queued', 'running', 'succeeded', 'dead', 'canceled', 'expired'];
+  let can = {};
+
+  // el builds an element; string children become text nodes.
+  function el(tag, props, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v == null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v);
+    }
+    for (const k of kids) if (k != null) e.append(k);
+    return e;
+  }
+  const jobHref = (id) => '#/job/' + encodeURIComponent(id);
+  const badge = (s) => el('span', { class: 'badge', 'data-s': s, text: s });
+
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  }
+  function fmtAgo(iso) {
+    if (!iso) return '';
+    const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+    const a = Math.abs(s);
+    const v = a < 60 ? `${a}s` : a < 3600 ? `${Math.round(a / 60)}m` : a < 86400 ? `${Math.round(a / 3600)}h` : `${Math.round(a / 86400)}d`;
+    return s >= 0 ? `${v} ago` : `in ${v}`;
+  }
+  function fmtBytes(n) {
+    if (n < 1024) return `${n} bytes`;
+    if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`;
+    return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  }
+  function fmtNum(v) {
+    if (v == null) return '–';
+    return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  }
+
+  async function api(path, post) {
+    const init = { credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    if (post) {
+      init.method = 'POST';
+      init.headers['X-CSRF-Token'] = csrf;
+      init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      init.body = new URLSearchParams(post);
+    }
+    const res = await fetch(path, init);
+    if (res.status === 401) { location.reload(); throw new Error('log in again'); }
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
+    return body;
+  }
+
+  let toastTimer = 0;
+  function toast(msg, bad) {
+    const t = $('toast');
+    t.textContent = msg;
+    t.className = bad ? 'bad' : '';
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, 4000);
+  }
+
+  // confirmAction asks in a <dialog>, never window.confirm.
+  function confirmAction(msg, label) {
+    const d = $('confirm');
+    $('confirm-text').textContent = msg;
+    $('confirm-ok').textContent = label;
+    d.returnValue = '';
+    return new Promise((resolve) => {
+      d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true });
+      d.showModal();
+    });
+  }
+  async function act(msg, label, path, body, after) {
+    if (!(await confirmAction(msg, label))) return;
+    try {
+      const r = await api(path, body || {});
+      toast(r.message || 'Done.');
+      if (after) after();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  // ---- routing
+  let view = '';
+  let params = new URLSearchParams();
+  let jobID = '';
+  function route() {
+    const h = location.hash.replace(/^#/, '') || '/';
+    const q = h.indexOf('?');
+    const path = q < 0 ? h : h.slice(0, q);
+    params = new URLSearchParams(q < 0 ? '' : h.slice(q + 1));
+    const parts = path.split('/').filter(Boolean);
+    view = parts[0] || 'overview';
+    if (!['overview', 'jobs', 'job', 'workers'].includes(view)) view = 'overview';
+    jobID = view === 'job' ? decodeURIComponent(parts.slice(1).join('/')) : '';
+    for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== 'view-' + view;
+    for (const a of document.querySelectorAll('[data-nav]')) {
+      a.classList.toggle('on', a.dataset.nav === view || (view === 'job' && a.dataset.nav === 'jobs'));
+    }
+    if (view === 'jobs') loadJobs(true);
+    if (view === 'job') loadJob();
+    if (view === 'workers') loadWorkers();
+    if (view === 'overview' && latest) renderOverview();
+  }
+
+  // ---- live samples
+  let history = [];
+  let latest = null;
+  let lastTick = 0;
+  function connect() {
+    const es = new EventSource('api/events');
+    const live = $('live');
+    es.addEventListener('open', () => { live.textContent = 'live'; live.classList.add('on'); });
+    es.addEventListener('error', () => { live.textContent = 'reconnecting'; live.classList.remove('on'); });
+    es.addEventListener('history', (e) => {
+      history = JSON.parse(e.data);
+      if (history.length) onSample(history[history.length - 1]);
+      else drawCharts();
+    });
+    es.addEventListener('sample', (e) => {
+      const p = JSON.parse(e.data);
+      history.push(p);
+      if (history.length > 120) history.shift();
+      onSample(p);
+    });
+  }
+  function onSample(p) {
+    if (p.error) { toast(p.error, true); return; }
+    latest = p;
+    fillQueueFilter();
+    if (view === 'overview') renderOverview();
+    const now = Date.now();
+    if (now - lastTick < 900) return;
+    lastTick = now;
+    if (view === 'jobs' && !jobsExtended) loadJobs(false);
+    if (view === 'job' && currentJob && !finalStates.has(currentJob.state)) loadJob();
+    if (view === 'workers') loadWorkers();
+  }
+
+  // ---- overview
+  let lastQueues = '';
+  function renderOverview() {
+    const qs = latest.queues || [];
+    const totals = {};
+    for (const s of states) totals[s] = 0;
+    for (const q of qs) for (const s of states) totals[s] += q.counts[s] || 0;
+    const tbox = $('totals');
+    tbox.replaceChildren(...states.map((s) => el('a', { class: 'total', 'data-s': s, 'data-total': s, href: '#/jobs?state=' + s },
+      el('div', { class: 'n', text: String(totals[s]) }), el('div', { class: 'l', text: s }))));
+    drawCharts();
+    const key = JSON.stringify(qs);
+    if (key === lastQueues) return;
+    lastQueues = key;
+    const head = $('queues-head');
+    head.replaceChildren(el('th', { text: 'Queue' }), ...states.map((s) => el('th', { class: 'num', text: s })), el('th', {}));
+    const body = $('queues').tBodies[0];
+    body.replaceChildren(...qs.map((q) => {
+      const cells = states.map((s) => {
+        const n = q.counts[s] || 0;
+        return el('td', { class: n ? 'num' : 'num zero', 'data-state': s },
+          el('a', { href: '#/jobs?' + new URLSearchParams({ queue: q.name, state: s }), text: String(n) }));
+      });
+      const toggle = q.paused
+        ? el('button', { type: 'button', class: 'primary', text: 'Resume', 'data-act': 'resume',
+          onclick: () => act(`Resume queue "${q.name}"? Workers start claiming its jobs again.`, 'Resume', queuePath(q.name, 'resume')) })
+        : el('button', { type: 'button', text: 'Pause', 'data-act': 'pause',
+          onclick: () => act(`Pause queue "${q.name}"? Running jobs finish; no new job of it starts.`, 'Pause', queuePath(q.name, 'pause')) });
+      return el('tr', { 'data-queue': q.name },
+        el('td', {}, el('a', { href: '#/jobs?' + new URLSearchParams({ queue: q.name }), text: q.name }), q.paused ? ' ' : null,
+          q.paused ? el('span', { class: 'badge paused', text: 'paused' }) : null),
+        ...cells, el('td', { class: 'num' }, toggle));
+    }));
+    $('queues-empty').hidden = qs.length > 0;
+  }
+  const queuePath = (name, what) => `api/queues/${encodeURIComponent(name)}/${what}`;
+
+  function drawCharts() {
+    const at = history.map((p) => p.at);
+    drawChart($('chart-rate'), [
+      { cls: 's-succeeded', values: history.map((p) => p.succeeded) },
+      { cls: 's-dead', values: history.map((p) => p.failed) },
+    ], at);
+    drawChart($('chart-latency'), [
+      { cls: 's-p50', values: history.map((p) => p.p50) },
+      { cls: 's-p95', values: history.map((p) => p.p95) },
+    ], at);
+  }
+
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    const e = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= v) return m * e;
+    return 10 * e;
+  }
+  function svg(tag, attrs, txt) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (txt != null) e.textContent = txt;
+    return e;
+  }
+  // drawChart plots up to 120 samples; a null value breaks the line.
+  function drawChart(box, series, at) {
+    const W = 600, H = 180, L = 44, R = 8, T = 8, B = 20, N = 120;
+    let max = 0;
+    for (const s of series) for (const v of s.values) if (v != null && v > max) max = v;
+    max = niceMax(max);
+    const x = (i, n) => L + (W - L - R) * (N - n + i) / (N - 1);
+    const y = (v) => T + (H - T - B) * (1 - v / max);
+    const kids = [];
+    for (let g = 0; g <= 4; g++) {
+      const v = max * g / 4;
+      kids.push(svg('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+      kids.push(svg('text', { class: 'axis', x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, fmtNum(v)));
+    }
+    kids.push(svg('text', { class: 'axis', x: L, y: H - 4 }, at.length > 1 ? `${Math.round((new Date(at[at.length - 1]) - new Date(at[0])) / 1000)}s ago` : ''));
+    kids.push(svg('text', { class: 'axis', x: W - R, y: H - 4, 'text-anchor': 'end' }, 'now'));
+    for (const s of series) {
+      const n = s.values.length;
+      let pts = [];
+      const flush = () => {
+        if (pts.length === 1) pts.push(pts[0]);
+        if (pts.length) kids.push(svg('polyline', { class: s.cls, points: pts.join(' ') }));
+        pts = [];
+      };
+      s.values.forEach((v, i) => {
+        if (v == null) { flush(); return; }
+        pts.push(`${x(i, n).toFixed(1)},${y(v).toFixed(1)}`);
+      });
+      flush();
+    }
+    box.replaceChildren(...kids);
+  }
+
+  // ---- jobs
+  let jobsNext = '';
+  let jobsExtended = false;
+  let lastJobs = '';
+  function fillQueueFilter() {
+    const sel = $('f-queue');
+    const names = (latest && latest.queues || []).map((q) => q.name);
+    const want = params.get('queue') || '';
+    if (want && !names.includes(want)) names.push(want);
+    const have = Array.from(sel.options).slice(1).map((o) => o.value);
+    if (have.join('\n') !== names.join('\n')) {
+      sel.replaceChildren(el('option', { value: '', text: 'all' }), ...names.map((n) => el('option', { value: n, text: n })));
+    }
+    if (view === 'jobs') sel.value = want;
+  }
+  function jobFilters() {
+    const f = {};
+    for (const k of ['queue', 'state', 'name']) if (params.get(k)) f[k] = params.get(k);
+    return f;
+  }
+  async function loadJobs(reset) {
+    const f = jobFilters();
+    if (reset) {
+      fillQueueFilter();
+      $('f-state').value = f.state || '';
+      $('f-name').value = f.name || '';
+      jobsExtended = false;
+      lastJobs = '';
+      const purge = $('purge');
+      purge.hidden = !f.state || f.state === 'running';
+      purge.textContent = f.state ? `Purge ${f.state}` : 'Purge';
+    }
+    let page;
+    try {
+      page = await api('api/jobs?' + new URLSearchParams(f));
+    } catch (e) { toast(e.message, true); return; }
+    const key = JSON.stringify(page);
+    if (key === lastJobs && !reset) return;
+    lastJobs = key;
+    const body = $('jobs').tBodies[0];
+    body.replaceChildren(...page.jobs.map(jobRow));
+    jobsNext = page.next || '';
+    $('more').hidden = !jobsNext;
+    $('jobs-empty').hidden = page.jobs.length > 0;
+  }
+  function jobRow(j) {
+    return el('tr', { 'data-id': j.id, 'data-s': j.state },
+      el('td', { class: 'id' }, el('a', { class: 'job-link', href: jobHref(j.id), text: j.id })),
+      el('td', { text: j.name }),
+      el('td', { text: j.queue }),
+      el('td', {}, badge(j.state)),
+      el('td', { class: 'num', text: `${j.attempt}/${j.maxAttempts}` }),
+      el('td', { title: fmtTime(j.enqueuedAt), text: fmtAgo(j.enqueuedAt) }),
+      el('td', { class: 'clip args', title: j.args.text, text: j.args.text + (j.args.truncated ? '…' : '') }),
+      el('td', { class: 'clip err', title: j.lastError ? j.lastError.text : '', text: j.lastError ? j.lastError.text : '' }));
+  }
+  async function moreJobs() {
+    const f = jobFilters();
+    f.after = jobsNext;
+    try {
+      const page = await api('api/jobs?' + new URLSearchParams(f));
+      $('jobs').tBodies[0].append(...page.jobs.map(jobRow));
+      jobsNext = page.next || '';
+      $('more').hidden = !jobsNext;
+      jobsExtended = true;
+    } catch (e) { toast(e.message, true); }
+  }
+
+  // ---- one job
+  let currentJob = null;
+  function showText(pre, note, t) {
+    pre.textContent = t.text + (t.truncated ? '\n…' : '');
+    note.hidden = !t.truncated;
+    note.textContent = t.truncated ? `Showing the first ${fmtBytes(t.text.length)} of ${fmtBytes(t.size)}.` : '';
+  }
+  async function loadJob() {
+    const id = jobID;
+    let j;
+    try {
+      j = await api('api/jobs/' + encodeURIComponent(id));
+    } catch (e) {
+      if (id !== jobID) return;
+      currentJob = null;
+      $('job-name').textContent = 'Job not found';
+      $('job-state').hidden = true;
+      $('job-id').textContent = id;
+      $('job-props').replaceChildren();
+      for (const b of ['act-retry', 'act-revoke', 'act-delete']) $(b).hidden = true;
+      toast(e.message, true);
+      return;
+    }
+    if (id !== jobID) return;
+    currentJob = j;
+    $('job-name').textContent = j.name;
+    const st = $('job-state');
+    st.hidden = false;
+    st.textContent = j.state;
+    st.dataset.s = j.state;
+    $('job-id').textContent = j.id;
+    const props = [
+      ['Queue', j.queue], ['Priority', String(j.priority)], ['Attempts', `${j.attempt} of ${j.maxAttempts}`],
+      ['Enqueued', fmtTime(j.enqueuedAt)], ['Run at', fmtTime(j.runAt)], ['Started', fmtTime(j.startedAt)],
+      ['Finished', fmtTime(j.finishedAt)], ['Lease', j.leaseOwner ? `${j.leaseOwner} until ${fmtTime(j.leaseUntil)}` : ''],
+      ['Kept until', fmtTime(j.retainUntil)], ['Unique key', j.uniqueKey || ''],
+    ].filter(([, v]) => v);
+    $('job-props').replaceChildren(...props.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+    showText($('job-args'), $('job-args-note'), j.args);
+    $('job-result-card').hidden = !j.result;
+    if (j.result) showText($('job-result'), $('job-result-note'), j.result);
+    $('job-error-card').hidden = !j.lastError;
+    if (j.lastError) showText($('job-error'), $('job-error-note'), j.lastError);
+    $('job-attempts-card').hidden = !j.attempts.length;
+    $('job-attempts').replaceChildren(...j.attempts.map((a) => el('tr', {},
+      el('td', { class: 'num', text: String(a.attempt) }),
+      el('td', { title: fmtAgo(a.at), text: fmtTime(a.at) }),
+      el('td', {}, el('pre', { text: a.error.text + (a.error.truncated ? '\n…' : '') })))));
+    $('job-relatives-card').hidden = !j.relatives.length;
+    $('job-relatives').replaceChildren(...j.relatives.map((r) => el('li', {}, `${r.role}: `, el('a', { class: 'mono', href: jobHref(r.id), text: r.id }))));
+    $('job-meta-card').hidden = !j.meta;
+    if (j.meta) $('job-meta').textContent = j.meta.text;
+    $('act-retry').hidden = !finalStates.has(j.state);
+    $('act-revoke').hidden = !j.canRevoke;
+    $('act-delete').hidden = j.state === 'running';
+  }
+
+  // ---- workers
+  async function loadWorkers() {
+    let p;
+    try { p = await api('api/workers'); } catch (e) { toast(e.message, true); return; }
+    $('workers').tBodies[0].replaceChildren(...p.workers.map((w) => el('tr', { 'data-worker': w.id },
+      el('td', { class: 'id', text: w.id }),
+      el('td', { text: (w.queues || []).join(', ') }),
+      el('td', { class: 'num', text: w.concurrency ? String(w.concurrency) : '–' }),
+      el('td', { class: 'num', text: String(w.inFlight) }),
+      el('td', { title: fmtTime(w.heartbeat), text: w.heartbeat ? fmtAgo(w.heartbeat) : '–' }),
+      el('td', { title: fmtTime(w.leaseUntil), text: w.leaseUntil ? fmtAgo(w.leaseUntil) : '–' }))));
+    $('workers-note').textContent = (p.workers.length ? '' : 'No worker is running a job right now. ') + (p.note || '');
+  }
+
+  // ---- wiring
+  function wire() {
+    $('search').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const id = $('search-id').value.trim();
+      if (id) location.hash = jobHref(id);
+    });
+    $('filters').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const f = {};
+      for (const k of ['queue', 'state', 'name']) {
+        const v = $('f-' + k).value.trim();
+        if (v) f[k] = v;
+      }
+      location.hash = '#/jobs?' + new URLSearchParams(f);
+    });
+    $('more').addEventListener('click', moreJobs);
+    $('purge').addEventListener('click', () => {
+      const f = jobFilters();
+      const where = f.queue ? `queue "${f.queue}"` : 'every queue';
+      act(`Delete every ${f.state} job in ${where}? This cannot be undone.`, 'Purge', 'api/purge',
+        { state: f.state, queue: f.queue || '' }, () => loadJobs(true));
+    });
+    const jobPath = (what) => `api/jobs/${encodeURIComponent(jobID)}/${what}`;
+    $('act-retry').addEventListener('click', () => act(`Retry job ${jobID}? It is queued again with a fresh attempt budget.`, 'Retry', jobPath('retry'), {}, loadJob));
+    $('act-revoke').addEventListener('click', () => act(`Revoke job ${jobID}? A running attempt has its context cancelled.`, 'Revoke', jobPath('revoke'), {}, loadJob));
+    $('act-delete').addEventListener('click', () => act(`Delete job ${jobID}? Its arguments, result and history are gone for good.`, 'Delete', jobPath('delete'), {},
+      () => { location.hash = '#/jobs'; }));
+    $('f-state').replaceChildren(el('option', { value: '', text: 'all' }), ...states.map((s) => el('option', { value: s, text: s })));
+    window.addEventListener('hashchange', route);
+  }
+
+  async function start() {
+    wire();
+    try {
+      const o = await api('api/overview');
+      if (o.states) states = o.states;
+      can = o.can || {};
+      latest = { queues: o.queues };
+    } catch (e) { toast(e.message, true); }
+    document.body.dataset.revoke = can.revoke ? 'yes' : 'no';
+    route();
+    connect();
+  }
+  start();
+})();
