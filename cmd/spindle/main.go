@@ -68,5 +68,6 @@ a goroutine or as a durable job on another machine. Start with:
 		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	root.AddCommand(newDemoCmd())
+	root.AddCommand(newDashCommand())
 	return root
 }
