@@ -55,7 +55,9 @@ func TestJobDetailIsClippedText(t *testing.T) {
 	if d.Relatives == nil || len(d.Relatives) != 0 {
 		t.Errorf("relatives without metadata: %v, want []", d.Relatives)
 	}
-	var page struct{ Jobs []struct{ Args struct{ Text string } } }
+	var page struct {
+		Jobs []struct{ Args struct{ Text string } }
+	}
 	if code := getJSON(t, e, "/api/jobs?state=dead", &page); code != 200 || len(page.Jobs) != 1 || len(page.Jobs[0].Args.Text) > 200 {
 		t.Fatalf("list: %d %+v", code, page)
 	}

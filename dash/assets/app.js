@@ -217,7 +217,9 @@
   }
   // drawChart plots up to 120 samples; a null value breaks the line.
   function drawChart(box, series, at) {
-    const W = 600, H = 180, L = 44, R = 8, T = 8, B = 20, N = 120;
+    // The line spans the width once 20 samples are in, so a page opened a
+    // moment ago already shows a trend.
+    const W = 600, H = 180, L = 44, R = 8, T = 8, B = 20, N = Math.max(20, at.length);
     let max = 0;
     for (const s of series) for (const v of s.values) if (v != null && v > max) max = v;
     max = niceMax(max);
@@ -357,11 +359,12 @@
     showText($('job-args'), $('job-args-note'), j.args);
     $('job-result-card').hidden = !j.result;
     if (j.result) showText($('job-result'), $('job-result-note'), j.result);
-    $('job-error-card').hidden = !j.lastError;
+    // A job that succeeded on a retry keeps its old error in the attempts.
+    $('job-error-card').hidden = !j.lastError || j.state === 'succeeded';
     if (j.lastError) showText($('job-error'), $('job-error-note'), j.lastError);
     $('job-attempts-card').hidden = !j.attempts.length;
     $('job-attempts').replaceChildren(...j.attempts.map((a) => el('tr', {},
-      el('td', { class: 'num', text: String(a.attempt) }),
+      el('td', { text: String(a.attempt) }),
       el('td', { title: fmtAgo(a.at), text: fmtTime(a.at) }),
       el('td', {}, el('pre', { text: a.error.text + (a.error.truncated ? '\n…' : '') })))));
     $('job-relatives-card').hidden = !j.relatives.length;
