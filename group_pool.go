@@ -1,6 +1,9 @@
 package spindle
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // groupChild runs an admitted child (start true) or drops it because the
 // group was cancelled before its turn came (start false). Either way it
@@ -96,12 +99,28 @@ func (p *groupPool) work(c groupChild, stopped func() bool) {
 	}()
 	for c != nil {
 		c(!stopped())
-		p.mu.Lock()
-		c = p.next()
-		if c == nil {
-			p.workers--
-		}
-		p.mu.Unlock()
+		c = p.take()
 	}
 	exited = false
+}
+
+// take returns the next queued child or, when the ring stays empty across
+// one yield, un-counts the worker and returns nil. The yield lets a
+// producer that is about to submit run first, so a stream of children
+// slower to make than to run (Spawn's handles) keeps its workers instead
+// of starting a goroutine per child.
+func (p *groupPool) take() groupChild {
+	for yielded := false; ; yielded = true {
+		p.mu.Lock()
+		c := p.next()
+		if c != nil || yielded {
+			if c == nil {
+				p.workers--
+			}
+			p.mu.Unlock()
+			return c
+		}
+		p.mu.Unlock()
+		runtime.Gosched()
+	}
 }
