@@ -21,29 +21,33 @@ import (
 //     child: its panic is recovered into a *PanicError (with the stack),
 //     cancels the siblings and comes back from Wait. It never crashes the
 //     process and is never lost.
-//   - With GroupLimit(n), at most n children run at once; Go blocks until a
-//     slot is free, and a child whose slot comes after the group was
-//     cancelled is never started.
+//   - With GroupLimit(n), at most n children run at once and at most n
+//     more wait their turn; Go blocks while that many are admitted, and a
+//     waiting child whose turn comes after the group was cancelled is
+//     never started.
 //
 // Go, Spawn and TryGo may be called from any goroutine, including from
 // children, until Wait has returned; calling them after that panics. The
 // zero Group is ready to use, with context.Background() as its parent and
 // no limit.
 //
-// Cost per child is one goroutine and one allocation beyond what fn
-// captures, the same as errgroup; see the package benchmarks. Spawn, which
-// also gives each child a Task handle, costs what Go (the function) costs.
-// Measured on a loaded 2-core machine (bench module, a million trivial
-// children, medians of one run): with no limit, Go about 1,320 ns per
-// child against errgroup's 1,185; with GroupLimit(8), Go about 1,440 and
-// Spawn followed by Gather about 1,740, against errgroup's 1,020.
+// Cost: without a limit, one goroutine and one allocation per child beyond
+// what fn captures, as with errgroup. With GroupLimit(n), children run on
+// at most n worker goroutines that take the next child when one finishes,
+// with up to n more children waiting in a ring, so a fast stream of
+// children costs one allocation and no goroutine start each, and a caller
+// blocked in Go is woken once per n/2 children rather than once per child.
+// Workers exit when the ring is empty: an idle group holds no goroutines.
+// Spawn, which also gives each child a Task handle, costs what Go (the
+// function) costs. Figures against errgroup, measured in the same run,
+// are in docs/benchmarks.md.
 type Group struct {
 	once    sync.Once
 	parent  context.Context
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	done    <-chan struct{} // g.ctx.Done(), cached
-	sem     chan struct{}
+	pool    *groupPool      // nil without a limit
 	wg      sync.WaitGroup
 	waited  atomic.Bool
 	mu      sync.Mutex
@@ -58,7 +62,7 @@ type GroupOption func(*Group)
 func GroupLimit(n int) GroupOption {
 	return func(g *Group) {
 		if n > 0 {
-			g.sem = make(chan struct{}, n)
+			g.pool = newGroupPool(n)
 		}
 	}
 }
@@ -106,65 +110,65 @@ func (g *Group) Context() context.Context {
 
 var errGroupDone = errors.New("spindle: the group's Wait has returned")
 
-// Go runs fn in a new goroutine as a child of the group. With a limit it
-// blocks until a slot is free; if the group is cancelled meanwhile, fn is
-// not run.
+// Go runs fn in a new goroutine as a child of the group. With a limit of
+// n, at most n children run at once and at most n more wait their turn;
+// Go blocks while that many are admitted. A waiting child whose turn comes
+// after the group was cancelled is never run.
 func (g *Group) Go(fn func(ctx context.Context) error) {
-	if !g.enter(true) {
+	g.enter()
+	if g.pool == nil {
+		go g.run(fn)
 		return
 	}
-	go g.run(fn)
+	g.pool.submit(g.child(fn), g.stopped, true)
 }
 
-// TryGo is Go that never blocks: it returns false, without running fn,
-// when the group is at its limit or already cancelled.
+// TryGo starts fn only if it can run at once: it returns false, without
+// running fn, when the group is already cancelled or, with a limit, when
+// limit children are running. It never blocks and never queues.
 func (g *Group) TryGo(fn func(ctx context.Context) error) bool {
-	if !g.enter(false) {
+	g.enter()
+	if g.stopped() {
+		g.drop()
 		return false
 	}
-	go g.run(fn)
+	if g.pool == nil {
+		go g.run(fn)
+		return true
+	}
+	if !g.pool.submit(g.child(fn), g.stopped, false) {
+		g.wg.Done()
+		return false
+	}
 	return true
 }
 
-// enter admits one child: it counts it in the WaitGroup and takes a slot.
-func (g *Group) enter(block bool) bool {
+// enter counts one child in the WaitGroup.
+func (g *Group) enter() {
 	g.once.Do(g.init)
 	if g.waited.Load() {
 		panic("spindle: Group used after Wait returned; start a new Group")
 	}
 	g.wg.Add(1)
-	if g.sem == nil {
-		return true
-	}
-	if block {
-		// A plain send, as errgroup does: a two-way select with the
-		// group's Done channel costs more than the whole child when slots
-		// turn over fast. A cancelled group's children free their slots
-		// promptly, and the check below keeps queued work from starting.
-		g.sem <- struct{}{}
-	} else {
-		select {
-		case g.sem <- struct{}{}:
-		default:
-			g.wg.Done()
-			return false
+}
+
+// child wraps fn for the pool: run it, or drop it when its turn came after
+// the group was cancelled.
+func (g *Group) child(fn func(context.Context) error) groupChild {
+	return func(start bool) {
+		if start {
+			g.run(fn)
+		} else {
+			g.drop()
 		}
 	}
-	if !g.stopped() {
-		return true
-	}
-	<-g.sem
+}
+
+// drop accounts for an admitted child that will never run.
+func (g *Group) drop() {
 	g.mu.Lock()
 	g.dropped = true
 	g.mu.Unlock()
-	g.wg.Done()
-	return false
-}
-
-func (g *Group) leave() {
-	if g.sem != nil {
-		<-g.sem
-	}
 	g.wg.Done()
 }
 
@@ -178,7 +182,7 @@ func (g *Group) run(fn func(context.Context) error) {
 				g.fail(ErrGoexit)
 			}
 		}
-		g.leave()
+		g.wg.Done()
 	}()
 	err := fn(g.ctx)
 	returned = true
@@ -238,18 +242,28 @@ func (g *Group) Wait() error {
 func Spawn[T any](g *Group, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
 	g.once.Do(g.init)
 	t := newTask(g.ctx, fn, opts)
-	if !g.enter(true) {
+	g.enter()
+	if g.pool == nil {
+		go spawnRun(g, t)
+		return t
+	}
+	g.pool.submit(func(start bool) {
+		if start {
+			spawnRun(g, t)
+			return
+		}
 		var zero T
 		t.settle(zero, interrupted(g.ctx, nil))
 		t.release()
-		return t
-	}
-	go func() {
-		defer g.leave()
-		taskStart(t)
-		if t.err != nil {
-			g.fail(t.err)
-		}
-	}()
+		g.drop()
+	}, g.stopped, true)
 	return t
+}
+
+func spawnRun[T any](g *Group, t *Task[T]) {
+	defer g.wg.Done()
+	taskStart(t)
+	if t.err != nil {
+		g.fail(t.err)
+	}
 }

@@ -80,7 +80,7 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 	if len(opts) > 0 {
 		t.opts = taskOptionsOf(opts)
 	}
-	t.started = time.Now().UnixNano()
+	t.started = int64(time.Since(taskEpoch))
 	t.parent = ctx
 	taskRegister(&t.taskMeta)
 	return t
