@@ -115,7 +115,7 @@ func TestBrowserRetryFailedJob(t *testing.T) {
 	}
 
 	// A few waves, so the chart has a shape.
-	for wave := range 6 {
+	for wave := range 8 {
 		imgs := make([]resizeArgs, 6+wave*3)
 		for i := range imgs {
 			imgs[i] = resizeArgs{Image: fmt.Sprintf("photo-%d-%d.jpg", wave, i), Width: 320 * (1 + i%3)}
@@ -137,7 +137,7 @@ func TestBrowserRetryFailedJob(t *testing.T) {
 		tb.waitFor(fmt.Sprintf("wave %d is counted", wave),
 			fmt.Sprintf(`Number(document.querySelector('tr[data-queue="mail"] td[data-state="succeeded"]')?.textContent) >= %d`, (wave+1)*4))
 	}
-	tb.waitFor("every image is done", `Number(document.querySelector('tr[data-queue="images"] td[data-state="succeeded"]')?.textContent) === 81`)
+	tb.waitFor("every image is done", `Number(document.querySelector('tr[data-queue="images"] td[data-state="succeeded"]')?.textContent) === 132`)
 	tb.waitFor("the failed report shows", `document.querySelector('[data-total="dead"] .n')?.textContent === '1'`)
 	tb.waitFor("the chart has a line", `document.querySelectorAll('#chart-rate polyline').length > 0`)
 	tb.shot("overview")
