@@ -7,7 +7,8 @@
 // It lives apart from package jobs so programs that do not trace do not
 // link OpenTelemetry. Spans go to the global TracerProvider and the trace
 // context uses the global propagator (set them with otel.SetTracerProvider
-// and otel.SetTextMapPropagator) unless options say otherwise.
+// and otel.SetTextMapPropagator) unless options say otherwise. Every
+// function is safe for concurrent use and never blocks on the exporter.
 package otelspindle
 
 import (
