@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spindlehq/spindle/jobs"
 )
 
 // Handler serves the metrics of prometheus.DefaultGatherer, where
@@ -34,3 +35,18 @@ func HandlerFor(g prometheus.Gatherer) http.Handler {
 
 // NewRegistry returns an empty registry, for [HandlerFor].
 func NewRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// Register registers, with reg (prometheus.DefaultRegisterer when nil),
+// a [QueueCollector] over c's store and a new [Observer], and returns the
+// observer to feed with c's job lifecycle events. Call it once per
+// process; a second call reports the registry's conflict. Serve the
+// result with [Handler] (or [HandlerFor] on your own registry).
+func Register(c *jobs.Client, reg prometheus.Registerer) (*Observer, error) {
+	if reg == nil {
+		reg = prometheus.DefaultRegisterer
+	}
+	if err := reg.Register(NewQueueCollector(c.Inspect())); err != nil {
+		return nil, err
+	}
+	return NewObserver(reg)
+}

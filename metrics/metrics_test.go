@@ -118,3 +118,25 @@ spindle_jobs_retried_total{name="a",queue="q"} 1
 		}
 	}
 }
+
+func TestRegister(t *testing.T) {
+	s := memory.New()
+	defer s.Close()
+	c, err := jobs.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	reg := prometheus.NewPedanticRegistry()
+	o, err := metrics.Register(c, reg)
+	if err != nil || o == nil {
+		t.Fatalf("Register: %v", err)
+	}
+	o.Enqueued("q", "n")
+	if n, err := testutil.GatherAndCount(reg, "spindle_jobs_enqueued_total", "spindle_oldest_queued_job_age_seconds"); err != nil || n != 2 {
+		t.Fatalf("after Register: %d series, %v", n, err)
+	}
+	if _, err := metrics.Register(c, reg); err == nil {
+		t.Fatal("second Register on one registry: no error")
+	}
+}
