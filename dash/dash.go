@@ -219,7 +219,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderLogin(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
-	h.render(w, status, "login.html", pageData{Store: RedactURL(h.opts.StoreURL), Error: msg})
+	h.render(w, status, "login.html", pageData{Error: msg}) // nothing about the store before login
 }
 
 func (h *Handler) render(w http.ResponseWriter, status int, name string, d pageData) {
