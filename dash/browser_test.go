@@ -145,7 +145,21 @@ func evalJS[T any](tb *tab, expr string) T {
 	return v
 }
 
-func (tb *tab) click(sel string) { tb.t.Helper(); tb.do(chromedp.Click(chromedp.CSS(sel))) }
+// click clicks the element with real input events. The page re-renders
+// live parts once a sample changes them, so an element found a moment
+// ago may have been replaced: find it again then.
+func (tb *tab) click(sel string) {
+	tb.t.Helper()
+	var err error
+	for range 5 {
+		if err = chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(sel))); err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+	}
+	if err != nil {
+		tb.t.Fatalf("click %s: %v", sel, err)
+	}
+}
 
 // shot saves a screenshot of the viewport as NAME.png and returns its
 // path.

@@ -161,13 +161,13 @@
     const totals = {};
     for (const s of states) totals[s] = 0;
     for (const q of qs) for (const s of states) totals[s] += q.counts[s] || 0;
+    drawCharts();
+    const key = JSON.stringify([totals, qs]);
+    if (key === lastQueues) return; // unchanged: keep the elements a pointer may be on
+    lastQueues = key;
     const tbox = $('totals');
     tbox.replaceChildren(...states.map((s) => el('a', { class: 'total', 'data-s': s, 'data-total': s, href: '#/jobs?state=' + s },
       el('div', { class: 'n', text: String(totals[s]) }), el('div', { class: 'l', text: s }))));
-    drawCharts();
-    const key = JSON.stringify(qs);
-    if (key === lastQueues) return;
-    lastQueues = key;
     const head = $('queues-head');
     head.replaceChildren(el('th', { text: 'Queue' }), ...states.map((s) => el('th', { class: 'num', text: s })), el('th', {}));
     const body = $('queues').tBodies[0];
