@@ -173,6 +173,9 @@ func (a *app) runDemo(cmd *cobra.Command, n, workers int) (err error) {
 		r := mrand.New(mrand.NewPCG(uint64(i), 1138))
 		items[i] = demoItem{kind: k, start: time.Now()}
 		h, err := demoKinds[k].def.Enqueue(waitCtx, c, demoKinds[k].args(r, demoArgs{Run: run, Item: i}))
+		if err != nil && waitCtx.Err() != nil {
+			break // said below
+		}
 		if err != nil {
 			return a.storeErr("enqueue", "", err)
 		}
@@ -182,6 +185,9 @@ func (a *app) runDemo(cmd *cobra.Command, n, workers int) (err error) {
 	}
 	aws = append(aws, chain)
 	index[chain] = n
+	if len(aws) < n+1 {
+		aws = nil // interrupted while enqueueing
+	}
 
 	for aw := range spindle.AsCompleted(waitCtx, aws...) {
 		i := index[aw]
