@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestQueuesAndStats(t *testing.T) {
 }
 
 func TestEmptyStore(t *testing.T) {
-	url := tempStore(t)
+	url := newStore(t)
 	r := execute(t, "", "queues", "--store", url)
 	wantOK(t, r)
 	if !strings.Contains(r.out, "no queues") {
@@ -253,7 +254,7 @@ func TestRetryDeletePurge(t *testing.T) {
 }
 
 func TestPauseResume(t *testing.T) {
-	url := tempStore(t)
+	url := newStore(t)
 	wantOK(t, execute(t, "", "pause", "mail", "--store", url))
 	qs := decode[[]queueJSON](t, execute(t, "", "queues", "--json", "--store", url).out)
 	if len(qs) != 1 || qs[0].Name != "mail" || !qs[0].Paused {
@@ -319,7 +320,8 @@ func TestBadStores(t *testing.T) {
 		{"mysql://root:hunter2@db/app", []string{"unknown scheme", "mysql://root:xxxxx@db/app"}},
 		{"postgres://app:s3cr%40t@127.0.0.1:1/app?sslmode=disable", []string{}},
 		{"redis://:topsecret@127.0.0.1:1/0", []string{}},
-		{"sqlite:" + dir + "/missing/dir/jobs.db", []string{"create the directory first"}},
+		{"sqlite:" + dir + "/missing/dir/jobs.db", []string{"no store at sqlite:" + dir + "/missing/dir/jobs.db: the file does not exist"}},
+		{"sqlite:" + dir + "/missing.db", []string{"the file does not exist", "--store or SPINDLE_STORE"}},
 		{"sqlite:" + dir, []string{"is a directory"}},
 		{"", []string{"--store is empty"}},
 	} {
@@ -359,4 +361,18 @@ func TestStoreFromEnvironment(t *testing.T) {
 	if st := decode[statsJSON](t, r.out); st.Total != 3 || st.Store != s.url {
 		t.Errorf("stats with %s=%s: %+v", defaultStoreEnv, s.url, st)
 	}
+}
+
+func TestAdminCommandsDoNotCreateAStore(t *testing.T) {
+	dir := t.TempDir()
+	url := "sqlite:" + dir + "/jobs.db"
+	for _, args := range [][]string{{"queues"}, {"jobs"}, {"stats"}, {"pause", "q"}, {"purge", "--state", "dead", "--yes"}, {"job", "01JZZZZZZZZZZZZZZZZZZZZZZZ"}} {
+		wantFail(t, execute(t, "", append(args, "--store", url)...), ExitFailed, "the file does not exist")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("administration commands created %v", entries)
+	}
+	// The commands that run jobs create it.
+	wantOK(t, execute(t, "", "enqueue", "test.double", "1", "--store", url))
+	wantOK(t, execute(t, "", "queues", "--store", url))
 }

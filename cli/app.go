@@ -182,9 +182,20 @@ func (a *app) openURL(ctx context.Context, url string) (*jobs.Client, error) {
 	return c, nil
 }
 
-// withClient opens the store, runs fn and closes the store.
+// withClient opens an existing store, runs fn and closes the store. It
+// refuses to create a SQLite file: an administration command run in the
+// wrong directory should say so, not leave an empty database behind.
 func (a *app) withClient(cmd *cobra.Command, fn func(ctx context.Context, c *jobs.Client) error) error {
+	return a.withStore(cmd, false, fn)
+}
+
+// withStore opens the store, creating it if create is set, runs fn and
+// closes the store.
+func (a *app) withStore(cmd *cobra.Command, create bool, fn func(ctx context.Context, c *jobs.Client) error) error {
 	ctx := cmd.Context()
+	if !create && sqliteFileMissing(a.store) {
+		return fmt.Errorf("no store at %s: the file does not exist (run in the directory that holds it, or name it with --%s or %s; demo, worker and enqueue create it)", redactURL(a.store), storeFlag, a.cfg.StoreEnv)
+	}
 	c, err := a.open(ctx)
 	if err != nil {
 		return err

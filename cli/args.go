@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -116,11 +115,4 @@ func (a *app) definition(name string) (jobDef, error) {
 		return nil, usagef("no job named %q in this binary; it defines: %s", name, a.definitionNames())
 	}
 	return d, nil
-}
-
-func fmtState(st store.State) string {
-	if st == "" {
-		return "any state"
-	}
-	return fmt.Sprint(st)
 }

@@ -47,7 +47,7 @@ line on stdout, with progress on stderr:
 
   l1  in-process fan-out: 1,000,000 trivial tasks without a limit (l1a) and
       with a limit of 8 (l1b), 10,000 tasks sleeping 1 ms with a limit of
-      100 (l1c), through spindle Go+Gather, Group and Concurrent
+      100 (l1c), through Spindle's Go+Gather, Group and Concurrent
   q1  durable throughput: enqueue 20,000 no-op jobs one by one, run them
       with a worker of 8 slots, and enqueue them again in one batch
   q2  round trip: enqueue a job and await its result, 1,000 times in a

@@ -287,6 +287,10 @@ func (a *app) demoSummary(w io.Writer, items []demoItem, chainLat []time.Duratio
 	} else {
 		fmt.Fprintf(w, "The chain's last job says: %s\n", chainResult)
 	}
+	if storeKind(a.store) == "memory" {
+		fmt.Fprintf(w, "\nThe jobs lived in this process's memory and are gone with it; run the demo without --store to keep them in spindle.db.\n")
+		return nil
+	}
 	store := ""
 	if a.store != jobs.DefaultURL {
 		store = " --store " + redactURL(a.store)

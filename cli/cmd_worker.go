@@ -59,7 +59,7 @@ This binary runs: ` + a.definitionNames() + `.`),
 			if lease < jobs.MinLeaseDuration {
 				return usagef("--lease %v: want at least %v", lease, jobs.MinLeaseDuration)
 			}
-			return a.withClient(cmd, func(ctx context.Context, c *jobs.Client) error {
+			return a.withStore(cmd, true, func(ctx context.Context, c *jobs.Client) error {
 				logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 				regs := make([]jobs.Registrable, len(a.defs))
 				for i, d := range a.defs {
@@ -206,7 +206,7 @@ This binary defines:
 			if timeout < 0 {
 				return usagef("--timeout %v: want 0 (no limit) or more", timeout)
 			}
-			return a.withClient(cmd, func(ctx context.Context, c *jobs.Client) error {
+			return a.withStore(cmd, true, func(ctx context.Context, c *jobs.Client) error {
 				id, err := d.EnqueueJSON(ctx, c, raw, opts...)
 				if errors.Is(err, jobs.ErrBadArgs) {
 					return Usage(err)

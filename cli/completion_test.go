@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -44,8 +45,8 @@ func TestCompletion(t *testing.T) {
 	if got := completions(t, "pause", "--store", "sqlite:"+missing, ""); len(got) != 0 {
 		t.Errorf("queues of a missing store: %v", got)
 	}
-	if r := execute(t, "", "queues", "--store", "sqlite:"+missing); r.code != 0 {
-		t.Errorf("queues: %v", r)
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("completing created %s", missing)
 	}
 }
 

@@ -17,7 +17,6 @@ func TestDemo(t *testing.T) {
 				"12 thumbnail", "5 report", "2 webhook", "1 import",
 				"Summary", "all ", "jobs/s", "p50", "p99",
 				"receipt for order 1138 sent: $51.48",
-				"spindle jobs --queue spindle-demo --state dead",
 			} {
 				if !strings.Contains(r.out, want) {
 					t.Errorf("demo output lacks %q:\n%s", want, r.out)
@@ -33,6 +32,13 @@ func TestDemo(t *testing.T) {
 			}
 			if !regexp.MustCompile(`all\s+23\s+22\s+1\s`).MatchString(r.out) {
 				t.Errorf("the total row is not 23 jobs, 22 ok, 1 failed:\n%s", r.out)
+			}
+			hint := "spindle jobs --queue spindle-demo --state dead --store " + url
+			if url == "memory:" {
+				hint = "gone with it"
+			}
+			if !strings.Contains(r.out, hint) {
+				t.Errorf("demo output lacks %q:\n%s", hint, r.out)
 			}
 			if !strings.Contains(r.errOut, "demo: 23/23 100%") {
 				t.Errorf("no final progress line on stderr:\n%s", r.errOut)
@@ -57,7 +63,7 @@ func TestDemoRunsAgainOnTheSameStore(t *testing.T) {
 }
 
 func TestDemoResumesItsQueue(t *testing.T) {
-	url := tempStore(t)
+	url := newStore(t)
 	wantOK(t, execute(t, "", "pause", demoQueue, "--store", url))
 	wantOK(t, execute(t, "", "demo", "-n", "2", "--store", url))
 }

@@ -67,6 +67,18 @@ func tempStore(t *testing.T) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "jobs.db")
 }
 
+// newStore returns the URL of a new, empty SQLite store.
+func newStore(t *testing.T) string {
+	t.Helper()
+	url := tempStore(t)
+	c, err := jobs.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	return url
+}
+
 // openClient opens url for the test, closed at cleanup.
 func openClient(t *testing.T, url string) *jobs.Client {
 	t.Helper()
