@@ -16,7 +16,8 @@ import (
 
 // Config configures the command tree [NewCommand] builds. The zero value
 // gives the administration, demo and benchmark commands of the spindle
-// binary.
+// binary. NewCommand copies what it needs; changing a Config afterwards
+// does not change a tree already built.
 type Config struct {
 	// Name is what users type to run the command, used in help and
 	// examples: "spindle", or your binary's name. When the command is
@@ -61,24 +62,40 @@ func NewCommand(cfg Config) *cobra.Command {
 	return a.root()
 }
 
-// Main runs the command tree for cfg.Definitions with os.Args, stops on
-// SIGINT or SIGTERM (workers shut down gracefully), and exits the process
+// Main runs the command tree for defs with os.Args and exits the process
 // with the code of [Execute]. It is the one line a program holding job
 // definitions needs:
 //
 //	func main() { cli.Main(resize, sendMail) }
+//
+// The first SIGINT or SIGTERM cancels the command's context, so a worker
+// shuts down gracefully; a second one kills the process at once.
 func Main(defs ...jobs.Registrable) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Execute(ctx, NewCommand(Config{Definitions: defs}), os.Args[1:])
-	stop()
-	os.Exit(code)
+	os.Exit(Execute(SignalContext(), NewCommand(Config{Definitions: defs}), os.Args[1:]))
 }
 
-// Execute runs cmd (a tree from [NewCommand]) with args until it ends or
-// ctx ends, and returns an exit code: [ExitOK], [ExitFailed] or
-// [ExitUsage]. A failure is printed as one line on cmd's error output,
-// with any password of the store URL masked; usage errors add a hint to
-// run --help rather than the whole usage text.
+// SignalContext returns a context that ends at the first SIGINT or
+// SIGTERM, after which the signals' default behaviour (ending the
+// process) is restored, so a second Ctrl-C stops a command whose graceful
+// shutdown takes too long. Call it once per process, from main.
+func SignalContext() context.Context {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx
+}
+
+// Execute runs cmd (a tree from [NewCommand], or a command of yours that
+// holds one) with args and returns an exit code: [ExitOK], [ExitFailed]
+// or [ExitUsage]. The commands honour ctx: when it ends, waits stop and
+// workers shut down gracefully, and the command fails. A failure is
+// printed as one line on cmd's error output, with any password of the
+// store URL masked; usage errors add a hint to run --help rather than the
+// whole usage text. Execute sets cmd's SilenceErrors, SilenceUsage and
+// flag error handling; do not call it on one tree from two goroutines at
+// once.
 func Execute(ctx context.Context, cmd *cobra.Command, args []string) int {
 	cmd.SetArgs(args)
 	cmd.SilenceErrors = true

@@ -6,21 +6,13 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spindlehq/spindle/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Execute(ctx, newRoot(), os.Args[1:])
-	stop()
-	os.Exit(code)
-}
+func main() { os.Exit(cli.Execute(cli.SignalContext(), newRoot(), os.Args[1:])) }
 
 func newRoot() *cobra.Command {
 	root := cli.NewCommand(cli.Config{
