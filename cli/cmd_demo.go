@@ -280,7 +280,7 @@ func (a *app) demoSummary(w io.Writer, items []demoItem, chainLat []time.Duratio
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d jobs in %v: %.1f jobs/s · latency p50 %s, p99 %s · %d retries · %d failures (dead-lettered after their last attempt)\n",
+	fmt.Fprintf(w, "\n%d jobs in %v: %.1f jobs/s · latency p50 %s, p99 %s · retries %d · failures %d (dead-lettered after their last attempt)\n",
 		total, wall.Round(time.Millisecond), float64(total)/wall.Seconds(), fmtLat(pct(all, 0.5)), fmtLat(pct(all, 0.99)), retries, failed)
 	if chainErr != nil {
 		fmt.Fprintf(w, "The chain failed: %v\n", chainErr)

@@ -29,9 +29,9 @@ func (a *app) jobsCmd() *cobra.Command {
 		Long: a.ex(`jobs lists jobs in the order they were enqueued (oldest first), one page at a
 time. Filters combine: --state, --queue and --name each narrow the list.
 
-A page holds --limit jobs (1 to 1000, default 50). When there are more,
-the command says so on stderr with the --after value of the next page;
---all follows the pages to the end instead.
+A page holds --limit jobs (1 to 1000, default 50). When a page is full,
+the command says on stderr how to ask for the next one (--after the last
+ID shown); --all follows the pages to the end instead.
 
 With --json it prints {"jobs": [...], "next": ID} where each job has the
 fields of "job --json" and next is "" on the last page.`),
@@ -106,7 +106,7 @@ func (a *app) printJobs(cmd *cobra.Command, list []*jobs.JobInfo, next string, a
 		return err
 	}
 	if next != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "more jobs match: add --after %s for the next page, or --all\n", next)
+		fmt.Fprintf(cmd.ErrOrStderr(), "more jobs may match: add --after %s for the next page, or --all\n", next)
 	}
 	return nil
 }
