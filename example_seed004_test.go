@@ -93,18 +93,16 @@ func ExampleGatherSettled() {
 func ExampleWait_firstCompletedThenTimeout() {
 	ctx := context.Background()
 	var tasks []spindle.Awaitable[string]
-	for i := 1; i <= 10; i++ {
-		tasks = append(tasks, spindle.Go(ctx, coro(fmt.Sprint(i), time.Duration(i*i)*time.Millisecond)))
+	for i := 1; i <= 10; i++ { // task i takes 4*i*i ms: 4 ms ... 400 ms
+		tasks = append(tasks, spindle.Go(ctx, coro(fmt.Sprint(i), time.Duration(4*i*i)*time.Millisecond)))
 	}
 	fmt.Println("Get first result:")
 	finished, unfinished, _ := spindle.Wait(ctx, spindle.FirstCompleted, 0, tasks...)
-	for _, t := range finished {
-		fmt.Println(t.Result())
-	}
-	fmt.Println("unfinished:", len(unfinished))
+	first, _ := finished[0].Result() // on a busy machine more than one may be done
+	fmt.Println(first, len(finished)+len(unfinished))
 
-	fmt.Println("Get more results in 30 ms:")
-	finished2, unfinished2, _ := spindle.Wait(ctx, spindle.AllCompleted, 30*time.Millisecond, unfinished...)
+	fmt.Println("Get more results in 120 ms:")
+	finished2, unfinished2, _ := spindle.Wait(ctx, spindle.AllCompleted, 120*time.Millisecond, unfinished...)
 	fmt.Println("finished2 at least 3:", len(finished2) >= 3, "unfinished2 at least 1:", len(unfinished2) >= 1)
 
 	fmt.Println("Get all other results:")
@@ -117,9 +115,8 @@ func ExampleWait_firstCompletedThenTimeout() {
 	fmt.Println(slices.Contains(last, "10"), len(finished)+len(finished2)+len(finished3))
 	// Output:
 	// Get first result:
-	// 1 <nil>
-	// unfinished: 9
-	// Get more results in 30 ms:
+	// 1 10
+	// Get more results in 120 ms:
 	// finished2 at least 3: true unfinished2 at least 1: true
 	// Get all other results:
 	// true 10

@@ -8,14 +8,17 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spindlehq/spindle/cli"
 	"github.com/spindlehq/spindle/dash"
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/metrics"
 )
 
-// newDashCommand is `spindle dash`: the web dashboard over a store.
+// newDashCommand is `spindle dash`: the web dashboard over a store. The
+// store comes from the root's --store flag (or SPINDLE_STORE) when the
+// root has one, as the spindle command's does.
 func newDashCommand() *cobra.Command {
-	var storeURL, addr, token string
+	var addr, token string
 	cmd := &cobra.Command{
 		Use:   "dash",
 		Short: "Serve the web dashboard: queues, jobs, workers, live throughput",
@@ -36,7 +39,14 @@ scripts send "Authorization: Bearer TOKEN".`,
 				token = os.Getenv("SPINDLE_DASH_TOKEN")
 			}
 			if err := dash.CheckAddr(addr, token); err != nil {
-				return usageError{errors.New(strings.TrimPrefix(err.Error(), "dash: "))}
+				return cli.Usage(errors.New(strings.TrimPrefix(err.Error(), "dash: ")))
+			}
+			storeURL, err := cmd.Flags().GetString("store")
+			if err != nil || storeURL == "" {
+				storeURL = os.Getenv("SPINDLE_STORE")
+			}
+			if storeURL == "" {
+				storeURL = jobs.DefaultURL
 			}
 			ctx := cmd.Context()
 			c, err := jobs.Open(ctx, storeURL)
@@ -50,18 +60,13 @@ scripts send "Authorization: Bearer TOKEN".`,
 			}
 			h, err := dash.New(c, dash.Options{Token: token, StoreURL: storeURL, Metrics: metrics.HandlerFor(reg)})
 			if err != nil {
-				return usageError{errors.New(strings.TrimPrefix(err.Error(), "dash: "))}
+				return cli.Usage(errors.New(strings.TrimPrefix(err.Error(), "dash: ")))
 			}
 			return dash.ListenAndServe(ctx, addr, h, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on http://%s/ (store %s); Ctrl-C to stop\n", a, dash.RedactURL(storeURL))
 			})
 		},
 	}
-	def := os.Getenv("SPINDLE_STORE")
-	if def == "" {
-		def = jobs.DefaultURL
-	}
-	cmd.Flags().StringVar(&storeURL, "store", def, "store URL (sqlite:PATH, memory:, ...); default $SPINDLE_STORE or "+jobs.DefaultURL)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "host:port to listen on; a non-loopback address needs a token")
 	cmd.Flags().StringVar(&token, "token", "", "access token, at least 16 characters (default $SPINDLE_DASH_TOKEN)")
 	return cmd

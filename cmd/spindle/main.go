@@ -1,73 +1,27 @@
-// Command spindle is Spindle's command-line tool: a demo of the library,
-// and (as the durable layer grows) administration and benchmarks.
+// Command spindle is Spindle's command-line tool: a demo of durable jobs,
+// administration of any store, benchmarks, and a tour of the in-process
+// toolkit. The command tree lives in package cli, so programs holding
+// their own job definitions get the same commands (plus worker and
+// enqueue) with cli.Main; this binary adds only the tour.
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spindlehq/spindle/cli"
 )
 
-// Exit codes: 0 ok, 1 the operation failed, 2 usage error.
-const (
-	exitFailed = 1
-	exitUsage  = 2
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
-}
-
-// usageError marks errors in how the command was called.
-type usageError struct{ error }
-
-func run(ctx context.Context, args []string) int { return runRoot(ctx, newRoot(), args) }
-
-func runRoot(ctx context.Context, root *cobra.Command, args []string) int {
-	root.SetArgs(args)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(root.ErrOrStderr(), "spindle:", err)
-		if _, ok := err.(usageError); ok || isCobraUsageError(err) {
-			return exitUsage
-		}
-		return exitFailed
-	}
-	return 0
-}
-
-// isCobraUsageError recognises the errors cobra itself returns for bad
-// command lines (unknown commands, wrong argument counts), which carry no
-// type of their own.
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "accepts ") && strings.Contains(msg, " arg(s)") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag")
-}
+func main() { os.Exit(cli.Execute(cli.SignalContext(), newRoot(), os.Args[1:])) }
 
 func newRoot() *cobra.Command {
-	root := &cobra.Command{
-		Use:   "spindle",
+	root := cli.NewCommand(cli.Config{
+		Name:  "spindle",
 		Short: "Asynchronous work for Go: tasks you can await, from a goroutine to a fleet of workers",
-		Long: `spindle is the command-line tool of the Spindle library.
-
-Everything Spindle starts returns a handle you can await, whether it runs in
-a goroutine or as a durable job on another machine. Start with:
-
-  spindle demo`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          cobra.NoArgs,
-		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	root.AddCommand(newDemoCmd())
+	})
+	tour := newTourCmd()
+	tour.GroupID = "try"
+	root.AddCommand(tour)
 	root.AddCommand(newDashCommand())
 	return root
 }

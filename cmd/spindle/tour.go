@@ -10,44 +10,51 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spindlehq/spindle"
+	"github.com/spindlehq/spindle/cli"
 )
 
-func newDemoCmd() *cobra.Command {
+// newTourCmd is the in-process part of Spindle at work: goroutines, not
+// durable jobs. It lives here rather than in package cli, so users'
+// binaries do not carry it.
+func newTourCmd() *cobra.Command {
 	var scale time.Duration
 	cmd := &cobra.Command{
-		Use:   "demo",
-		Short: "Run the seed scenarios in-process and show what happened and how long it took",
-		Long: `demo runs the asyncio scenarios Spindle was built from, in this process:
-gather of nested groups, a task group whose child fails, wait for the first
-result, a timeout that is rescheduled, a shielded save, and a future
-resolved from a callback. Each prints what happened and how long it took.
+		Use:   "tour",
+		Short: "Run the asyncio scenarios in-process and show what happened and how long it took",
+		Long: `tour runs the asyncio scenarios Spindle was built from, in this process,
+with package spindle alone (no store): gather of nested groups, a task group
+whose child fails, wait for the first result, a timeout that is
+rescheduled, a shielded save, and a future resolved from a callback. Each
+prints what happened and how long it took.
 
 --unit scales every sleep in the scenarios (default 10ms, as in "1 second"
 of the original examples = 10ms here).`,
+		Example: `  spindle tour
+  spindle tour --unit 100ms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if scale <= 0 {
-				return usageError{fmt.Errorf("--unit must be a positive duration such as 10ms, got %v", scale)}
+				return cli.Usage(fmt.Errorf("--unit must be a positive duration such as 10ms, got %v", scale))
 			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), scale)
+			return runTour(cmd.Context(), cmd.OutOrStdout(), scale)
 		},
 	}
 	cmd.Flags().DurationVar(&scale, "unit", 10*time.Millisecond, "how long one \"second\" of the seed scenarios lasts")
 	return cmd
 }
 
-type demoScenario struct {
+type tourScenario struct {
 	name string
 	run  func(ctx context.Context, w io.Writer, unit time.Duration) error
 }
 
-var demoScenarios = []demoScenario{
-	{"gather: three groups of tasks, results in order", demoGather},
-	{"task group: one child fails, siblings are cancelled", demoGroup},
-	{"wait: first completed, then the rest", demoWait},
-	{"timeout: rescheduled once, then expired", demoTimeout},
-	{"shield: a save outlives its cancelled caller", demoShield},
-	{"future: resolved from a done callback", demoFuture},
+var tourScenarios = []tourScenario{
+	{"gather: three groups of tasks, results in order", tourGather},
+	{"task group: one child fails, siblings are cancelled", tourGroup},
+	{"wait: first completed, then the rest", tourWait},
+	{"timeout: rescheduled once, then expired", tourTimeout},
+	{"shield: a save outlives its cancelled caller", tourShield},
+	{"future: resolved from a done callback", tourFuture},
 }
 
 // lockedWriter lets the scenarios' goroutines print without interleaving
@@ -63,19 +70,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func runDemo(ctx context.Context, out io.Writer, unit time.Duration) error {
+func runTour(ctx context.Context, out io.Writer, unit time.Duration) error {
 	w := &lockedWriter{w: out}
-	fmt.Fprintf(w, "Spindle demo: %d in-process scenarios (1 unit = %v)\n\n", len(demoScenarios), unit)
+	fmt.Fprintf(w, "Spindle tour: %d in-process scenarios (1 unit = %v)\n\n", len(tourScenarios), unit)
 	total := time.Now()
-	for i, s := range demoScenarios {
-		fmt.Fprintf(w, "[%d/%d] %s\n", i+1, len(demoScenarios), s.name)
+	for i, s := range tourScenarios {
+		fmt.Fprintf(w, "[%d/%d] %s\n", i+1, len(tourScenarios), s.name)
 		start := time.Now()
 		if err := s.run(ctx, w, unit); err != nil {
 			return fmt.Errorf("scenario %q: %w", s.name, err)
 		}
 		fmt.Fprintf(w, "      took %v\n\n", time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "All %d scenarios done in %v.\n", len(demoScenarios), time.Since(total).Round(time.Millisecond))
+	fmt.Fprintf(w, "All %d scenarios done in %v.\n", len(tourScenarios), time.Since(total).Round(time.Millisecond))
 	return nil
 }
 
@@ -83,7 +90,7 @@ func sleepThen[T any](d time.Duration, v T) func(context.Context) (T, error) {
 	return func(ctx context.Context) (T, error) { return v, spindle.Sleep(ctx, d) }
 }
 
-func demoGather(ctx context.Context, w io.Writer, unit time.Duration) error {
+func tourGather(ctx context.Context, w io.Writer, unit time.Duration) error {
 	group := func(name string, n int) spindle.Awaitable[[]string] {
 		var tasks []spindle.Awaitable[string]
 		for i := 1; i <= n; i++ {
@@ -98,7 +105,7 @@ func demoGather(ctx context.Context, w io.Writer, unit time.Duration) error {
 	return err
 }
 
-func demoGroup(ctx context.Context, w io.Writer, unit time.Duration) error {
+func tourGroup(ctx context.Context, w io.Writer, unit time.Duration) error {
 	g := spindle.NewGroup(ctx)
 	g.Go(func(ctx context.Context) error {
 		if err := spindle.Sleep(ctx, unit); err != nil {
@@ -117,7 +124,7 @@ func demoGroup(ctx context.Context, w io.Writer, unit time.Duration) error {
 	return nil
 }
 
-func demoWait(ctx context.Context, w io.Writer, unit time.Duration) error {
+func tourWait(ctx context.Context, w io.Writer, unit time.Duration) error {
 	var tasks []spindle.Awaitable[int]
 	for i := 5; i >= 1; i-- {
 		tasks = append(tasks, spindle.Go(ctx, sleepThen(time.Duration(i)*unit, i)))
@@ -135,7 +142,7 @@ func demoWait(ctx context.Context, w io.Writer, unit time.Duration) error {
 	return nil
 }
 
-func demoTimeout(ctx context.Context, w io.Writer, unit time.Duration) error {
+func tourTimeout(ctx context.Context, w io.Writer, unit time.Duration) error {
 	scope, tctx := spindle.NewTimeout(ctx, 2*unit)
 	defer scope.Stop()
 	scope.Reschedule(time.Now().Add(4 * unit))
@@ -144,7 +151,7 @@ func demoTimeout(ctx context.Context, w io.Writer, unit time.Duration) error {
 	return nil
 }
 
-func demoShield(ctx context.Context, w io.Writer, unit time.Duration) error {
+func tourShield(ctx context.Context, w io.Writer, unit time.Duration) error {
 	caller, cancel := context.WithCancelCause(ctx)
 	save := spindle.Shield(caller, sleepThen(2*unit, "order 1138 saved"), spindle.Named("save-order"))
 	cancel(errors.New("client disconnected"))
@@ -155,7 +162,7 @@ func demoShield(ctx context.Context, w io.Writer, unit time.Duration) error {
 	return err
 }
 
-func demoFuture(ctx context.Context, w io.Writer, unit time.Duration) error {
+func tourFuture(ctx context.Context, w io.Writer, unit time.Duration) error {
 	fut := spindle.NewFuture[int]()
 	spindle.Go(ctx, sleepThen(unit, struct{}{})).OnDone(func(*spindle.Task[struct{}]) { fut.Resolve(555) })
 	v, err := fut.Await(ctx)

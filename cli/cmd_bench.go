@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spindlehq/spindle/jobs"
+)
+
+// benchCommon are the fields every benchmark line starts with (the
+// format of BENCHMARKS.md: workload, store or lib, n, workers, seconds).
+type benchCommon struct {
+	Workload   string  `json:"workload"`
+	Store      string  `json:"store,omitempty"`
+	Lib        string  `json:"lib,omitempty"`
+	N          int     `json:"n"`
+	Workers    int     `json:"workers"`
+	Seconds    float64 `json:"seconds"`
+	Run        int     `json:"run"`
+	Go         string  `json:"go"`
+	GOMAXPROCS int     `json:"gomaxprocs"`
+}
+
+func newBenchCommon(workload string, n, workers, run int) benchCommon {
+	return benchCommon{Workload: workload, N: n, Workers: workers, Run: run, Go: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+}
+
+// benchFlags are the flags every durable benchmark takes.
+type benchFlags struct {
+	n, workers, count int
+}
+
+func (a *app) benchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the workloads of BENCHMARKS.md: l1, q1, q2",
+		Long: a.ex(`bench runs the project's benchmark workloads and prints one JSON object per
+line on stdout, with progress on stderr:
+
+  l1  in-process fan-out: 1,000,000 trivial tasks without a limit (l1a) and
+      with a limit of 8 (l1b), 10,000 tasks sleeping 1 ms with a limit of
+      100 (l1c), through Spindle's Go+Gather, Group and Concurrent
+  q1  durable throughput: enqueue 20,000 no-op jobs one by one, run them
+      with a worker of 8 slots, and enqueue them again in one batch
+  q2  round trip: enqueue a job and await its result, 1,000 times in a
+      row, with an idle worker of 8 slots in this process or another one
+
+Every line has "workload", "store" (q1, q2) or "lib" (l1), "n", "workers",
+"seconds", "run" (the repetition, from 1), "go" and "gomaxprocs", and the
+workload's own figures; docs/cli.md lists them. Machines are noisy: repeat
+with --count and compare medians, and compare ratios measured in one run.
+
+q1 and q2 use --store. Without --store (or ` + a.cfg.StoreEnv + `) they use a
+new SQLite file in a temporary directory, removed afterwards. With a store
+of yours they work in the queue "spindle-bench", which they empty before
+and after.`),
+		Example: a.ex(`  spindle bench q1
+  spindle bench q1 --store sqlite:/tmp/x.db --count 5
+  spindle bench q2 --store memory:
+  spindle bench l1 --count 5 > l1.jsonl`),
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
+	return cmd
+}
+
+func (f *benchFlags) add(cmd *cobra.Command, n, workers int) {
+	cmd.Flags().IntVarP(&f.n, "jobs", "n", n, "how many jobs (q1) or round trips (q2)")
+	cmd.Flags().IntVarP(&f.workers, "workers", "w", workers, "the worker's concurrent slots")
+	cmd.Flags().IntVar(&f.count, "count", 1, "how many times to run the workload")
+}
+
+func (f *benchFlags) check() error {
+	if f.n < 1 {
+		return usagef("-n %d: want at least 1", f.n)
+	}
+	if f.workers < 1 {
+		return usagef("-w %d: want at least 1", f.workers)
+	}
+	if f.count < 1 {
+		return usagef("--count %d: want at least 1", f.count)
+	}
+	return nil
+}
+
+// benchQueue is where the durable benchmarks put their jobs.
+const benchQueue = "spindle-bench"
+
+// benchStore returns the store URL a durable benchmark uses, and a
+// cleanup: a temporary SQLite file unless the user named a store.
+func (a *app) benchStore(cmd *cobra.Command) (url string, cleanup func(), err error) {
+	if a.storeExplicit(cmd) {
+		return a.store, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "spindle-bench-")
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: a temporary directory for the store: %w", err)
+	}
+	return "sqlite:" + filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
+}
+
+// storeKind names the store of a URL in benchmark lines: its scheme.
+func storeKind(url string) string {
+	scheme, _, _ := strings.Cut(url, ":")
+	switch s := strings.ToLower(scheme); s {
+	case "sqlite3":
+		return "sqlite"
+	case "postgresql":
+		return "postgres"
+	case "rediss":
+		return "redis"
+	default:
+		return s
+	}
+}
+
+// emit prints one benchmark line.
+func emit(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// pathFromRoot is the arguments that reach cmd from the root, so a child
+// process of the same binary can run a sibling command even when this tree
+// is mounted under a user's own command.
+func pathFromRoot(cmd *cobra.Command) []string {
+	var path []string
+	for c := cmd; c.HasParent(); c = c.Parent() {
+		path = append(path, c.Name())
+	}
+	slices.Reverse(path)
+	return path
+}
+
+// benchWorkerOptions are the worker settings of q1 and q2: the defaults
+// but the slots, as jobs/bench_test.go uses.
+func benchWorkerOptions(workers int, logTo io.Writer) jobs.WorkerOptions {
+	return jobs.WorkerOptions{Concurrency: workers, Queues: map[string]int{benchQueue: 1}, Logger: warnLogger(logTo)}
+}
+
+// runWorker runs w until the returned stop is called and returns Run's
+// error from stop.
+func runWorker(ctx context.Context, w *jobs.Worker) (stop func() error) {
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}

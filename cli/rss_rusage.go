@@ -1,0 +1,20 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package cli
+
+import (
+	"runtime"
+	"syscall"
+)
+
+// peakRSS returns the process's maximum resident set size in bytes.
+func peakRSS() (uint64, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil || ru.Maxrss <= 0 {
+		return 0, false
+	}
+	if runtime.GOOS == "darwin" {
+		return uint64(ru.Maxrss), true // bytes there
+	}
+	return uint64(ru.Maxrss) * 1024, true // KiB elsewhere
+}
