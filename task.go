@@ -162,8 +162,10 @@ func (t *Task[T]) Cancel(cause error) bool {
 
 // OnDone arranges for fn to be called with t once it has settled: in the
 // task's goroutine, or at once in the caller's goroutine when t has already
-// settled (asyncio's add_done_callback). Callbacks run in registration
-// order and should be quick; a panic in one is not recovered.
+// settled (asyncio's add_done_callback). Callbacks registered before t
+// settles run in registration order, just after Done is closed, so a
+// goroutine woken by Done may run before them. They should be quick; a
+// panic in one is not recovered.
 func (t *Task[T]) OnDone(fn func(*Task[T])) {
 	t.addWaiter(cellWaiter{n: funcNotify(func() { fn(t) })})
 }

@@ -181,10 +181,12 @@ func TestOnDoneBeforeAndAfterCompletion(t *testing.T) {
 			mu.Unlock()
 		}
 	}
+	ran := make(chan struct{}, 2)
 	task.OnDone(record(1))
-	task.OnDone(record(2))
+	task.OnDone(func(tt *Task[int]) { record(2)(tt); ran <- struct{}{} })
 	close(release)
 	<-task.Done()
+	<-ran                  // the earlier callbacks run in the task's goroutine, just after Done closes
 	task.OnDone(record(3)) // already done: runs now, in this goroutine
 	mu.Lock()
 	defer mu.Unlock()
