@@ -75,8 +75,8 @@ const (
 	RETURNING id, queue, state`
 
 	// sqlExpire moves waiting jobs whose deadline passed before ?1 to
-	// Expired, walking the jobs_expires index (its WHERE is repeated
-	// verbatim so the planner can use it).
+	// Expired: two range scans of the jobs_expires index, whose WHERE is
+	// repeated verbatim so the planner can use it.
 	sqlExpire = `UPDATE jobs SET state = 'expired', finished_at = ?1,
 		last_error = 'expired: not started before its deadline ' ||
 			strftime('%Y-%m-%dT%H:%M:%fZ', expires_at / 1000000000.0, 'unixepoch'),
