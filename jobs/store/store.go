@@ -76,6 +76,15 @@ type Job struct {
 	RetainUntil time.Time // final jobs are deleted after this; zero keeps them
 	UniqueKey   string    // non-empty: at most one unfinished job per key
 	Meta        []byte    // JSON metadata for features layered on top (workflows, signing, options)
+	ExpiresAt   time.Time // not started by then: the job becomes Expired instead of running; zero never expires
+	// Retention is how long a job the store finalizes by itself (Recover
+	// moving it to Dead or Expired, Revoke moving it to Canceled) is kept:
+	// RetainUntil becomes FinishedAt + Retention. Zero keeps it forever.
+	Retention time.Duration
+	// Revoke is non-empty on a Running job whose revoke was requested: the
+	// reason. The lease owner cancels the attempt and reports Canceled. On
+	// a Canceled job it holds the reason it was revoked with.
+	Revoke string
 }
 
 // AttemptError records one failed attempt.
@@ -98,10 +107,14 @@ type ClaimRequest struct {
 type Outcome struct {
 	ID    string
 	Owner string // must still hold the lease, or the outcome is dropped with ErrLeaseLost
-	// State is Succeeded, Scheduled (retry at RunAt), Dead or Canceled,
-	// or Queued to give the job back untouched (graceful shutdown): it is
-	// claimable again at once, Attempt is decremented so the attempt does
-	// not count, and nothing is appended to Errors.
+	// State is Succeeded, Scheduled (retry at RunAt), Dead, Canceled or
+	// Expired (the worker found ExpiresAt passed before starting it), or
+	// Queued to give the job back untouched (graceful shutdown, a lock or
+	// rate limit that was not available, a dependency not yet finished):
+	// Attempt is decremented so the attempt does not count, nothing is
+	// appended to Errors, and the job is claimable again at RunAt (at once
+	// when RunAt is zero or not after FinishedAt; it is Scheduled until
+	// then).
 	State       State
 	Result      []byte    // with Succeeded
 	Error       string    // with anything but Succeeded: appended to Errors
@@ -114,9 +127,11 @@ type Outcome struct {
 // many goroutines and, where the store allows it, many processes. Every
 // method honours ctx cancellation and returns promptly when it ends.
 type Store interface {
-	// Insert adds jobs atomically: all or none. A job whose UniqueKey
-	// matches an unfinished job is not inserted; its ID is returned in
-	// dups and the other jobs are still inserted.
+	// Insert adds jobs atomically: all or none. A job whose ID already
+	// exists (in any state), or whose UniqueKey matches an unfinished job,
+	// is not inserted; its ID is returned in dups and the other jobs are
+	// still inserted. Cron ticks and workflow steps rely on the first rule:
+	// inserting a pre-assigned ID twice runs it once.
 	Insert(ctx context.Context, jobs []*Job) (dups []string, err error)
 
 	// Claim leases up to req.Limit ready jobs (Queued, or Scheduled with
@@ -139,13 +154,40 @@ type Store interface {
 	// Recover returns Running jobs whose lease expired before now: to
 	// Queued when attempts remain, else to Dead with LastError saying the
 	// lease expired. Either way the expiry is appended to Errors as that
-	// attempt's error. It reports how many it moved.
+	// attempt's error. It also moves Queued and Scheduled jobs whose
+	// non-zero ExpiresAt is before now to Expired (FinishedAt = now,
+	// LastError saying so). It reports how many jobs it moved.
 	Recover(ctx context.Context, now time.Time) (int, error)
+
+	// Revoke cancels job id with reason. A Scheduled or Queued job becomes
+	// Canceled at once (FinishedAt = now, LastError = Revoke = reason,
+	// RetainUntil from Retention). A Running job keeps its lease with
+	// Revoke = reason; its owner learns of it from RevokeRequests (woken by
+	// Notifier.Revoked where the store can push) and reports Canceled. The
+	// state after the call is returned; a job already final is left alone
+	// and its state is returned with ErrFinal.
+	Revoke(ctx context.Context, id, reason string, now time.Time) (State, error)
+
+	// RevokeRequests returns the Running jobs leased by owner whose revoke
+	// was requested, as ID to reason.
+	RevokeRequests(ctx context.Context, owner string) (map[string]string, error)
+
+	// Wake makes the Scheduled jobs among ids claimable now (State Queued,
+	// RunAt = now) and signals Ready; jobs in other states are untouched
+	// and unknown IDs are ignored. Workflows wake a waiting step when the
+	// step it depends on finishes.
+	Wake(ctx context.Context, ids []string, now time.Time) error
+
+	// Leases: named, expiring claims (locks, unique keys with a TTL,
+	// revocations by name, worker presence); see Leaser.
+	Leaser
 
 	// Get returns one job, or ErrNotFound.
 	Get(ctx context.Context, id string) (*Job, error)
 
-	// Prune deletes final jobs whose RetainUntil is non-zero and before now.
+	// Prune deletes final jobs whose RetainUntil is non-zero and before
+	// now, and reports how many. It also deletes leases and counters that
+	// expired before now (not counted).
 	Prune(ctx context.Context, now time.Time) (int, error)
 
 	// Inspector: queues, listing and administration.
@@ -171,6 +213,45 @@ type Notifier interface {
 	// reached a final state, and a func to stop watching. A nil channel
 	// means the store cannot push and the caller polls with backoff.
 	Finished(id string) (ch <-chan struct{}, stop func())
+
+	// Revoked returns a channel that receives a value, coalesced, whenever
+	// a revoke was requested for some Running job, so lease owners call
+	// RevokeRequests at once instead of at their next heartbeat. A nil
+	// channel means the store cannot push.
+	Revoked() <-chan struct{}
+}
+
+// Lease is a named claim with an expiry.
+type Lease struct {
+	Key   string
+	Owner string
+	Data  []byte    // opaque to the store; replaced on renewal
+	Until time.Time // the lease is free from this instant
+}
+
+// Leaser keeps leases and counters. Keys are opaque strings chosen by
+// package jobs (prefixes "lock:", "unique:", "revoke:", "worker:",
+// "rate:"); stores must not interpret them beyond prefix matching.
+type Leaser interface {
+	// Acquire takes or renews l.Key for l.Owner until l.Until. It succeeds
+	// when the key is absent, expired (Until <= now), or already held by
+	// l.Owner (Until and Data are then replaced). It returns the holder
+	// after the call: l itself on success, the current holder otherwise.
+	Acquire(ctx context.Context, l Lease, now time.Time) (holder Lease, ok bool, err error)
+
+	// Release deletes key if owner holds it, or whoever holds it when
+	// owner is "". It reports whether a lease was deleted.
+	Release(ctx context.Context, key, owner string) (bool, error)
+
+	// Leases lists the leases not expired at now whose key starts with
+	// prefix, in key order.
+	Leases(ctx context.Context, prefix string, now time.Time) ([]Lease, error)
+
+	// Count adds one to counter key and returns the new value. A counter
+	// that is absent or expired (its until <= now) restarts at 1 and takes
+	// until as its expiry; a live one keeps its expiry. Counters and
+	// leases are separate namespaces. Fixed-window rate limits use it.
+	Count(ctx context.Context, key string, until, now time.Time) (int64, error)
 }
 
 // QueueInfo describes one queue.
@@ -220,4 +301,6 @@ var (
 	ErrRunning = errors.New("job is running")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
+	// ErrFinal: the operation needs a job that has not finished.
+	ErrFinal = errors.New("job already finished")
 )
