@@ -3,6 +3,7 @@ module github.com/spindlehq/spindle
 go 1.25.0
 
 require (
+	github.com/robfig/cron/v3 v3.0.1
 	github.com/spf13/cobra v1.10.2
 	go.uber.org/goleak v1.3.0
 	modernc.org/libc v1.75.7

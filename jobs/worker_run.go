@@ -28,6 +28,10 @@ type activeJob struct {
 	mu     sync.Mutex
 	cancel context.CancelCauseFunc // set while the handler runs
 	lost   bool
+	// revoked is the reason a revoke was requested; lock the lease key
+	// of the job's lock while it holds it (renewed by heartbeats).
+	revoked string
+	lock    string
 }
 
 // markLost records that the lease is gone and stops the handler if it
@@ -52,6 +56,12 @@ type workerRun struct {
 	avgRun   atomic.Int64 // moving average of handler durations, ns; 0 until known
 
 	runners sync.WaitGroup
+
+	revokes revocations // by name: revoke.go
+	wakeMu  sync.Mutex
+	wakes   map[string][]string // job ID -> workflow steps to wake once its outcome is recorded
+	wakeN   atomic.Int64        // len(wakes), read without the lock
+	started time.Time
 
 	heldMu sync.Mutex
 	held   map[string]*activeJob
@@ -95,10 +105,20 @@ func (r *workerRun) run(ctx context.Context) error {
 		r.finisher()
 	}()
 	bgStop := make(chan struct{})
+	r.started = now()
+	r.publishPresence()
 	background.Go(func() { r.heartbeat(bgStop) })
 	background.Go(func() { r.maintain(bgStop) })
+	background.Go(func() { r.watchRevokes(bgStop) })
+	schedStop := make(chan struct{})
+	var schedulers sync.WaitGroup
+	for _, sc := range r.opts.Schedules {
+		schedulers.Go(func() { r.runSchedule(sc, schedStop) })
+	}
 
 	err := r.claimLoop(ctx)
+	close(schedStop)
+	schedulers.Wait()
 
 	// Graceful shutdown: jobs waiting for a slot go back at once, so other
 	// workers can take them while the running ones finish.
@@ -124,6 +144,7 @@ func (r *workerRun) run(ctx context.Context) error {
 	<-finisherDone
 	close(bgStop)
 	background.Wait()
+	r.withdrawPresence()
 	return err
 }
 
@@ -161,6 +182,9 @@ func (r *workerRun) claimLoop(ctx context.Context) error {
 				delay = min(time.Duration(failures)*10*time.Millisecond, time.Second)
 			} else {
 				failures = 0
+				if len(got) > 0 {
+					r.refreshRevocations()
+				}
 				for _, j := range got {
 					a := &activeJob{job: j}
 					r.heldMu.Lock()
@@ -281,7 +305,7 @@ func (r *workerRun) runOne(a *activeJob) {
 	returned := false
 	defer func() {
 		if !returned {
-			r.report(a, r.failed(store.Outcome{ID: a.job.ID, Owner: r.opts.ID}, a.job, r.w.defs[a.job.Name], spindle.ErrGoexit), false)
+			r.report(a, r.failed(store.Outcome{ID: a.job.ID, Owner: r.opts.ID}, a.job, r.w.defs[a.job.Name], spindle.ErrGoexit, 0), false)
 			r.runners.Go(r.runner)
 		}
 	}()
@@ -353,6 +377,7 @@ func (r *workerRun) finish(batch []store.Outcome) {
 			if len(lost) > 0 {
 				r.log.Warn("jobs: worker: outcomes dropped: leases lost (the jobs were recovered and may run again)", "worker", r.opts.ID, "jobs", lost)
 			}
+			r.wakeAfter(batch)
 			break
 		}
 		stopping := false
@@ -378,27 +403,35 @@ func (r *workerRun) finish(batch []store.Outcome) {
 	r.heldMu.Unlock()
 }
 
-// heartbeat extends the leases of every held job until stop is closed.
+// heartbeat extends the leases of every held job (and their locks),
+// renews the worker's presence and checks for revoke requests, until
+// stop is closed.
 func (r *workerRun) heartbeat(stop <-chan struct{}) {
 	t := time.NewTicker(r.opts.HeartbeatInterval)
 	defer t.Stop()
 	var ids []string
+	var locked []*activeJob
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 		}
-		ids = ids[:0]
+		r.publishPresence()
+		ids, locked = ids[:0], locked[:0]
 		r.heldMu.Lock()
-		for id := range r.held {
+		for id, a := range r.held {
 			ids = append(ids, id)
+			locked = append(locked, a)
 		}
 		r.heldMu.Unlock()
 		if len(ids) == 0 {
 			continue
 		}
-		lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, now().Add(r.opts.LeaseDuration))
+		until := now().Add(r.opts.LeaseDuration)
+		r.renewLocks(locked, until)
+		r.checkRevokes()
+		lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, until)
 		if err != nil {
 			r.log.Warn("jobs: worker: extending leases failed", "worker", r.opts.ID, "jobs", len(ids), "err", err)
 			continue
