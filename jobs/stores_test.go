@@ -108,3 +108,26 @@ func testCtx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// waitAll returns the first event of kind for each of ids, in any order.
+func (l *eventLog) waitAll(t *testing.T, ctx context.Context, kind jobs.EventKind, ids ...string) map[string]jobs.Event {
+	t.Helper()
+	got := make(map[string]jobs.Event)
+	want := make(map[string]bool)
+	for _, id := range ids {
+		want[id] = true
+	}
+	for len(got) < len(want) {
+		select {
+		case e := <-l.ch:
+			if e.Kind == kind && want[e.JobID] {
+				if _, dup := got[e.JobID]; !dup {
+					got[e.JobID] = e
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("%s events for %d of %v", kind, len(got), ids)
+		}
+	}
+	return got
+}
