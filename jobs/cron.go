@@ -57,8 +57,8 @@ func CronTimeZone(loc *time.Location) CronOption {
 }
 
 // CronLookback bounds how far back a worker looks for ticks that nobody
-// fired (every worker was down, or stalled): ticks older than d are never
-// fired. Default [DefaultCronLookback]. Keep it well below the jobs'
+// fired (every worker was down, or stalled): ticks more than d (plus a
+// second of slack for timer lateness) in the past are never fired. Default [DefaultCronLookback]. Keep it well below the jobs'
 // retention: a tick whose job was already pruned would run again.
 func CronLookback(d time.Duration) CronOption {
 	return func(c *cronConfig) {
@@ -141,6 +141,10 @@ func withID(id string) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) { c.feat.id = id })
 }
 
+// cronSlack is how late a worker may wake for a tick and still fire it
+// on top of the lookback: timers fire a little after their instant.
+const cronSlack = time.Second
+
 // maxCatchUp bounds the ticks one round fires.
 const maxCatchUp = 1000
 
@@ -161,12 +165,12 @@ func (s *Schedule) due(after, t time.Time) []time.Time {
 
 // runSchedule fires the schedule's ticks until stop is closed.
 func (r *workerRun) runSchedule(s *Schedule, stop <-chan struct{}) {
-	cursor := now().Add(-s.lookback)
+	cursor := now().Add(-s.lookback - cronSlack)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		t := now()
-		if floor := t.Add(-s.lookback); cursor.Before(floor) {
+		if floor := t.Add(-s.lookback - cronSlack); cursor.Before(floor) {
 			cursor = floor
 		}
 		if ticks := s.due(cursor, t); len(ticks) > 0 {

@@ -85,9 +85,9 @@ func TestCronMissedTicks(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ticks.reset()
 				c, _ := memClient(t)
-				// Start half a second after a minute: the ticks of the
-				// last five minutes were missed.
-				time.Sleep(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute + 500*time.Millisecond)))
+				// Start 1.5s after a minute: the ticks of the last five
+				// minutes were missed.
+				time.Sleep(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute + 1500*time.Millisecond)))
 				s, err := tickJob.Cron("* * * * *", "minutely", tc.opts...)
 				if err != nil {
 					t.Fatal(err)
