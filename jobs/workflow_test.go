@@ -18,7 +18,7 @@ var (
 		}
 		return "<html>" + url + "</html>", nil
 	})
-	wfLen = jobs.Define("test.wf-len", func(ctx context.Context, page string) (int, error) { return len(page), nil })
+	wfLen    = jobs.Define("test.wf-len", func(ctx context.Context, page string) (int, error) { return len(page), nil })
 	wfDouble = jobs.Define("test.wf-double", func(ctx context.Context, n int) (int, error) { return 2 * n, nil })
 	wfMember = jobs.Define("test.wf-member", func(ctx context.Context, n int) (int, error) {
 		switch {
