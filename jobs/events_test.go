@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,8 @@ func TestSubscribeOrderAndStop(t *testing.T) {
 }
 
 func TestSubscriberPanicDoesNotStopDelivery(t *testing.T) {
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(quiet) // the recovered panic is logged there
 	c, _ := memClient(t)
 	n := 0
 	done := make(chan struct{})

@@ -410,40 +410,39 @@ func (r *workerRun) heartbeat(stop <-chan struct{}) {
 	t := time.NewTicker(r.opts.HeartbeatInterval)
 	defer t.Stop()
 	var ids []string
-	var locked []*activeJob
+	var held []*activeJob
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 		}
-		r.publishPresence()
-		ids, locked = ids[:0], locked[:0]
+		ids, held = ids[:0], held[:0]
 		r.heldMu.Lock()
 		for id, a := range r.held {
 			ids = append(ids, id)
-			locked = append(locked, a)
+			held = append(held, a)
 		}
 		r.heldMu.Unlock()
-		if len(ids) == 0 {
-			continue
-		}
-		until := now().Add(r.opts.LeaseDuration)
-		r.renewLocks(locked, until)
-		r.checkRevokes()
-		lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, until)
-		if err != nil {
-			r.log.Warn("jobs: worker: extending leases failed", "worker", r.opts.ID, "jobs", len(ids), "err", err)
-			continue
-		}
-		for _, id := range lost {
-			r.heldMu.Lock()
-			a := r.held[id]
-			r.heldMu.Unlock()
-			if a != nil {
-				a.markLost()
+		if len(ids) > 0 {
+			// The leases first: they are what a late heartbeat loses.
+			until := now().Add(r.opts.LeaseDuration)
+			lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, until)
+			if err != nil {
+				r.log.Warn("jobs: worker: extending leases failed", "worker", r.opts.ID, "jobs", len(ids), "err", err)
 			}
+			for _, id := range lost {
+				r.heldMu.Lock()
+				a := r.held[id]
+				r.heldMu.Unlock()
+				if a != nil {
+					a.markLost()
+				}
+			}
+			r.renewLocks(held, until)
+			r.checkRevokes()
 		}
+		r.publishPresence()
 	}
 }
 
