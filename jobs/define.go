@@ -108,7 +108,8 @@ func clip(b []byte, n int) string {
 // Enqueue stores one job that runs fn(ctx, args) on a worker and returns
 // its handle. The job is durable once Enqueue returns. args is encoded as
 // JSON now; an encoding error or a bad option is returned and nothing is
-// stored. Enqueue is safe for concurrent use and honours ctx while it
+// stored. With [Unique] or [UniqueArgs], a duplicate is not stored: the
+// existing job's handle is returned with an error matching [ErrDuplicate]. Enqueue is safe for concurrent use and honours ctx while it
 // writes (the job may or may not be stored if ctx ends mid-write).
 func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts ...EnqueueOption) (*Handle[R], error) {
 	j, err := d.newJob(ctx, c, args, opts)
@@ -125,7 +126,9 @@ func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts 
 // Map enqueues one job per element of args in one atomic write (all or
 // none) and returns a group handle whose result lists the results in the
 // order of args (Huey's task.map). opts apply to every job. It is the fast
-// way to enqueue many jobs.
+// way to enqueue many jobs. With [Unique] or [UniqueArgs], duplicates are
+// not stored: their places hold the existing jobs' handles and the error
+// joins one [*DuplicateError] each (errors.Is(err, ErrDuplicate)).
 func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ...EnqueueOption) (*Group[R], error) {
 	batch := make([]*store.Job, len(args))
 	for i, a := range args {

@@ -34,7 +34,8 @@ type featureConfig struct {
 // worker that claims it later records it as Expired instead of running it
 // (event [EventExpired]), and any worker's recovery sweep does the same
 // for jobs nobody claims. Awaiting it returns a [*JobError] matching
-// [ErrExpired]. A delayed job's expiry still counts from its enqueue.
+// [ErrExpired]. A delayed job's expiry still counts from its enqueue, and
+// a job waiting for a retry when its expiry passes is dropped too.
 // Zero (the default) never expires.
 func Expires(d time.Duration) JobOption {
 	return optFunc(func(c *jobConfig) {

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -72,6 +73,9 @@ func (r *workerRun) publishPresence() {
 	})
 	l := store.Lease{Key: "worker:" + r.opts.ID, Owner: r.opts.ID, Data: data, Until: t.Add(r.opts.LeaseDuration)}
 	if _, ok, err := r.st.Acquire(r.storeCtx, l, t); err != nil {
+		if errors.Is(err, store.ErrClosed) {
+			return
+		}
 		r.log.Warn("jobs: worker: announcing presence failed", "worker", r.opts.ID, "err", err)
 	} else if !ok {
 		r.log.Warn("jobs: worker: another worker announces itself with this worker's ID; give each worker a unique WorkerOptions.ID", "worker", r.opts.ID)
@@ -80,7 +84,7 @@ func (r *workerRun) publishPresence() {
 
 // withdrawPresence removes the worker from Inspector.Workers.
 func (r *workerRun) withdrawPresence() {
-	if _, err := r.st.Release(r.storeCtx, "worker:"+r.opts.ID, r.opts.ID); err != nil {
+	if _, err := r.st.Release(r.storeCtx, "worker:"+r.opts.ID, r.opts.ID); err != nil && !errors.Is(err, store.ErrClosed) {
 		r.log.Warn("jobs: worker: withdrawing presence failed; it lapses with its lease", "worker", r.opts.ID, "err", err)
 	}
 }

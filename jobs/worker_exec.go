@@ -69,8 +69,11 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 		return o, true
 	}
 	if a.revoked != "" {
+		cause := &RevokedError{Reason: a.revoked}
 		a.mu.Unlock()
-		return r.revokedOutcome(o, j, def, a.revokedCause()), false
+		o = r.revokedOutcome(o, j, def, cause)
+		r.settled(j, m, o)
+		return o, false
 	}
 	a.cancel = cancel
 	a.mu.Unlock()

@@ -71,6 +71,7 @@ type workerRun struct {
 	work     chan *activeJob
 	outcomes chan store.Outcome
 	stopping chan struct{} // closed at shutdown: unstarted jobs go back
+	extras   chan struct{} // heartbeat -> heartbeatExtras
 
 	storeCtx   context.Context // store calls; outlives the Run ctx for the shutdown writes
 	jobsCtx    context.Context // parent of handler contexts; cancelled when grace runs out
@@ -87,6 +88,7 @@ func newRun(w *Worker) *workerRun {
 		work:     make(chan *activeJob, capacity),
 		outcomes: make(chan store.Outcome, capacity),
 		stopping: make(chan struct{}),
+		extras:   make(chan struct{}, 1),
 	}
 }
 
@@ -108,6 +110,7 @@ func (r *workerRun) run(ctx context.Context) error {
 	r.started = now()
 	r.publishPresence()
 	background.Go(func() { r.heartbeat(bgStop) })
+	background.Go(func() { r.heartbeatExtras(bgStop) })
 	background.Go(func() { r.maintain(bgStop) })
 	background.Go(func() { r.watchRevokes(bgStop) })
 	schedStop := make(chan struct{})
@@ -410,22 +413,19 @@ func (r *workerRun) heartbeat(stop <-chan struct{}) {
 	t := time.NewTicker(r.opts.HeartbeatInterval)
 	defer t.Stop()
 	var ids []string
-	var held []*activeJob
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 		}
-		ids, held = ids[:0], held[:0]
+		ids = ids[:0]
 		r.heldMu.Lock()
-		for id, a := range r.held {
+		for id := range r.held {
 			ids = append(ids, id)
-			held = append(held, a)
 		}
 		r.heldMu.Unlock()
 		if len(ids) > 0 {
-			// The leases first: they are what a late heartbeat loses.
 			until := now().Add(r.opts.LeaseDuration)
 			lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, until)
 			if err != nil {
@@ -439,7 +439,34 @@ func (r *workerRun) heartbeat(stop <-chan struct{}) {
 					a.markLost()
 				}
 			}
-			r.renewLocks(held, until)
+		}
+		select {
+		case r.extras <- struct{}{}:
+		default: // the previous round is still going
+		}
+	}
+}
+
+// heartbeatExtras renews the running jobs' locks, checks for revoke
+// requests and renews the worker's presence after each heartbeat, in its
+// own goroutine so that a slow store never delays the leases, until stop
+// is closed.
+func (r *workerRun) heartbeatExtras(stop <-chan struct{}) {
+	var held []*activeJob
+	for {
+		select {
+		case <-stop:
+			return
+		case <-r.extras:
+		}
+		held = held[:0]
+		r.heldMu.Lock()
+		for _, a := range r.held {
+			held = append(held, a)
+		}
+		r.heldMu.Unlock()
+		if len(held) > 0 {
+			r.renewLocks(held, now().Add(r.opts.LeaseDuration))
 			r.checkRevokes()
 		}
 		r.publishPresence()
