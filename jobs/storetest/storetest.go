@@ -80,6 +80,28 @@ func Run(t *testing.T, newStore NewStore) {
 		{"FinishedSignal", testFinishedSignal},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
+
+		{"InsertGetExtended", testInsertGetExtended},
+		{"RecoverExpires", testRecoverExpires},
+		{"RecoverDeadRetention", testRecoverDeadRetention},
+		{"FinishExpired", testFinishExpired},
+		{"GiveBackDeferred", testGiveBackDeferred},
+		{"Wake", testWake},
+		{"RevokeWaiting", testRevokeWaiting},
+		{"RevokeRunning", testRevokeRunning},
+		{"RevokeRequestsAfterRecover", testRevokeRequestsAfterRecover},
+		{"RevokeFinal", testRevokeFinal},
+		{"RevokeUnknown", testRevokeUnknown},
+		{"RevokeEmptyReason", testRevokeEmptyReason},
+		{"RevokedSignal", testRevokedSignal},
+		{"RetryAfterRevokeOrExpiry", testRetryAfterRevokeOrExpiry},
+		{"Acquire", testAcquire},
+		{"AcquireConcurrent", testAcquireConcurrent},
+		{"Release", testRelease},
+		{"Leases", testLeases},
+		{"Count", testCount},
+		{"CountConcurrent", testCountConcurrent},
+		{"PruneLeases", testPruneLeases},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
