@@ -90,7 +90,8 @@ func TestActions(t *testing.T) {
 		{"/api/jobs/01J00000000000000000000001/retry", nil, 200},
 		{"/api/jobs/01J00000000000000000000002/delete", nil, http.StatusConflict},
 		{"/api/jobs/01J00000000000000000000009/retry", nil, http.StatusNotFound},
-		{"/api/jobs/01J00000000000000000000001/revoke", nil, http.StatusNotImplemented},
+		{"/api/jobs/01J00000000000000000000001/revoke", nil, 200},
+		{"/api/jobs/01J00000000000000000000009/revoke", nil, http.StatusNotFound},
 		{"/api/queues/q/pause", nil, 200},
 		{"/api/purge", url.Values{"state": {"running"}}, http.StatusBadRequest},
 		{"/api/purge", url.Values{}, http.StatusBadRequest},
@@ -115,8 +116,8 @@ func TestActions(t *testing.T) {
 		t.Fatalf("overview %+v", o)
 	}
 	q := o.Queues[0]
-	if !q.Paused || q.Counts["queued"] != 1 || q.Counts["running"] != 1 || q.Counts["dead"] != 0 {
-		t.Errorf("after retry, pause and purge: %+v", q)
+	if !q.Paused || q.Counts["queued"] != 0 || q.Counts["canceled"] != 1 || q.Counts["running"] != 1 || q.Counts["dead"] != 0 {
+		t.Errorf("after retry, revoke, pause and purge: %+v", q)
 	}
 	if code, body := post("/api/queues/q/resume", url.Values{}); code != 200 || !strings.Contains(body, "Resumed") {
 		t.Errorf("resume: %d %s", code, body)

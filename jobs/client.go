@@ -27,6 +27,9 @@ type Client struct {
 	poll      Polling
 	retention time.Duration
 	ids       jobIDs
+	bus       eventBus                                               // Subscribe: events.go
+	onEnqueue []func(ctx context.Context, headers map[string]string) // OnEnqueue: headers.go
+	signer    *signer                                                // WithSigning: signing.go
 
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc

@@ -108,42 +108,45 @@ func clip(b []byte, n int) string {
 // Enqueue stores one job that runs fn(ctx, args) on a worker and returns
 // its handle. The job is durable once Enqueue returns. args is encoded as
 // JSON now; an encoding error or a bad option is returned and nothing is
-// stored. Enqueue is safe for concurrent use and honours ctx while it
+// stored. With [Unique] or [UniqueArgs], a duplicate is not stored: the
+// existing job's handle is returned with an error matching [ErrDuplicate]. Enqueue is safe for concurrent use and honours ctx while it
 // writes (the job may or may not be stored if ctx ends mid-write).
 func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts ...EnqueueOption) (*Handle[R], error) {
-	j, err := d.newJob(c, args, opts)
+	j, err := d.newJob(ctx, c, args, opts)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.store.Insert(ctx, []*store.Job{j}); err != nil {
+	ids, err := c.insert(ctx, []*store.Job{j})
+	if ids == nil {
 		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}
-	return newHandle[R](c, j.ID), nil
+	return newHandle[R](c, ids[0]), err
 }
 
 // Map enqueues one job per element of args in one atomic write (all or
 // none) and returns a group handle whose result lists the results in the
 // order of args (Huey's task.map). opts apply to every job. It is the fast
-// way to enqueue many jobs.
+// way to enqueue many jobs. With [Unique] or [UniqueArgs], duplicates are
+// not stored: their places hold the existing jobs' handles and the error
+// joins one [*DuplicateError] each (errors.Is(err, ErrDuplicate)).
 func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ...EnqueueOption) (*Group[R], error) {
 	batch := make([]*store.Job, len(args))
 	for i, a := range args {
-		j, err := d.newJob(c, a, opts)
+		j, err := d.newJob(ctx, c, a, opts)
 		if err != nil {
 			return nil, fmt.Errorf("element %d: %w", i, err)
 		}
 		batch[i] = j
 	}
-	if len(batch) > 0 {
-		if _, err := c.store.Insert(ctx, batch); err != nil {
-			return nil, fmt.Errorf("jobs: enqueue %d %q jobs: %w", len(batch), d.core.name, err)
-		}
+	ids, err := c.insert(ctx, batch)
+	if ids == nil {
+		return nil, fmt.Errorf("jobs: enqueue %d %q jobs: %w", len(batch), d.core.name, err)
 	}
 	hs := make([]*Handle[R], len(batch))
-	for i, j := range batch {
-		hs[i] = newHandle[R](c, j.ID)
+	for i, id := range ids {
+		hs[i] = newHandle[R](c, id)
 	}
-	return newGroup(c, hs), nil
+	return newGroup(c, hs), err
 }
 
 // Handle returns the handle of an existing job of this definition, by ID:
@@ -153,7 +156,7 @@ func (d *Definition[A, R]) Handle(c *Client, id string) *Handle[R] {
 	return newHandle[R](c, id)
 }
 
-func (d *Definition[A, R]) newJob(c *Client, args A, opts []EnqueueOption) (*store.Job, error) {
+func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts []EnqueueOption) (*store.Job, error) {
 	if err := c.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -180,7 +183,7 @@ func (d *Definition[A, R]) newJob(c *Client, args A, opts []EnqueueOption) (*sto
 	} else {
 		runAt = t
 	}
-	return &store.Job{
+	j := &store.Job{
 		ID:          c.ids.next(t),
 		Name:        d.core.name,
 		Queue:       cfg.queue,
@@ -190,7 +193,11 @@ func (d *Definition[A, R]) newJob(c *Client, args A, opts []EnqueueOption) (*sto
 		MaxAttempts: cfg.maxAttempts,
 		RunAt:       runAt,
 		EnqueuedAt:  t,
-	}, nil
+	}
+	if err := c.decorate(ctx, j, &cfg); err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
+	}
+	return j, nil
 }
 
 // permanentError marks an error that retrying cannot fix.

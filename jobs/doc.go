@@ -26,4 +26,26 @@
 // timeout helpers mix durable jobs with in-process work. In the process
 // that ran the job it wakes as soon as the job finishes; from another
 // process it polls with Huey's backoff (see [Polling]).
+//
+// # Features
+//
+// Everything below is kept in the store, so it holds across any number
+// of workers and processes, and costs nothing when unused:
+//
+//   - Periodic jobs from cron expressions: [Definition.Cron] and
+//     WorkerOptions.Schedules; each tick runs once however many workers
+//     fire it.
+//   - Revoke and restore: [Handle.Revoke] (a running job's ctx is
+//     cancelled with a [*RevokedError] cause), [Inspector.RevokeAll] by
+//     name (until a time, or once), [Inspector.Restore].
+//   - Per-attempt [Timeout] ([ErrTimeout]) and [Expires] ([ErrExpired]).
+//   - [Unique] and [UniqueArgs] enqueue ([ErrDuplicate] with the existing
+//     job's handle), named locks ([Lock], [LockArgs]) held as leases, and
+//     [RateLimit] per definition.
+//   - Workflows: chains ([Then]), groups ([EnqueueGroup]) and chords
+//     ([EnqueueChord]), all awaitable, all inserted at once and crash-safe.
+//   - [Middleware], [OnEnqueue] headers for tracing, and lifecycle events
+//     through [Client.Subscribe].
+//   - HMAC signing of payloads: [WithSigning].
+//   - [Inspector.Workers] lists the workers running on the store.
 package jobs

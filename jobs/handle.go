@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,7 @@ type Handle[R any] struct {
 	err      error
 	success  bool
 	consumed bool
+	keep     bool // a workflow step others read: never consumed
 }
 
 var _ spindle.Awaitable[int] = (*Handle[int])(nil)
@@ -162,7 +164,7 @@ func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
 // consume deletes a succeeded job once, after its result was read.
 func (h *Handle[R]) consume(ctx context.Context) {
 	h.mu.Lock()
-	do := h.settled && h.success && !h.consumed
+	do := h.settled && h.success && !h.consumed && !h.keep
 	h.consumed = h.consumed || do
 	h.mu.Unlock()
 	if do {
@@ -179,6 +181,7 @@ func (h *Handle[R]) settle(j *store.Job, err error) {
 	}
 	var res R
 	success := false
+	keep := j != nil && len(j.Meta) > 0 && bytes.Contains(j.Meta, nextMark)
 	switch {
 	case err != nil && errors.Is(err, store.ErrNotFound):
 		err = fmt.Errorf("jobs: job %s not found: it never existed, was deleted, was pruned after its retention, or an Await without Preserve consumed its result: %w", h.id, err)
@@ -197,7 +200,7 @@ func (h *Handle[R]) settle(j *store.Job, err error) {
 		h.mu.Unlock()
 		return
 	}
-	h.settled, h.res, h.err, h.success = true, res, err, success
+	h.settled, h.res, h.err, h.success, h.keep = true, res, err, success, keep
 	close(h.done)
 	h.mu.Unlock()
 }
@@ -213,6 +216,9 @@ type JobError struct {
 	Err      string      // the last attempt's error text
 	Errors   []store.AttemptError
 }
+
+// nextMark is how encodeMeta writes a workflow step's dependents.
+var nextMark = []byte(`"next":`)
 
 func newJobError(j *store.Job) *JobError {
 	return &JobError{ID: j.ID, Name: j.Name, State: j.State, Attempts: j.Attempt, Err: j.LastError, Errors: j.Errors}

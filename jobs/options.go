@@ -29,7 +29,8 @@ type jobConfig struct {
 	retention   *time.Duration
 	backoff     func(attempt int) time.Duration
 	timeout     time.Duration
-	err         error // the first bad option
+	feat        featureConfig // expiry, uniqueness, locks, rate limits: features.go
+	err         error         // the first bad option
 }
 
 // enqueueConfig is what one enqueue overrides.

@@ -73,6 +73,14 @@ type WorkerOptions struct {
 	// Logger receives store failures and lost leases. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// Middleware wraps every attempt this worker runs, outermost first;
+	// see [Middleware].
+	Middleware []Middleware
+	// Schedules are the periodic jobs this worker fires (see
+	// [Definition.Cron]). Give every worker the same schedules: each tick
+	// runs once however many fire it. The jobs run on any worker that
+	// has their definition.
+	Schedules []*Schedule
 }
 
 func (o WorkerOptions) normalize() (WorkerOptions, error) {
@@ -147,6 +155,8 @@ type Worker struct {
 	c    *Client
 	opts WorkerOptions
 	defs map[string]*definitionCore
+	// handlers are the definitions' runs wrapped in the middleware
+	handlers map[string]Handler
 	// queues and weights, in a fixed order
 	queues  []string
 	weights []int
@@ -162,7 +172,7 @@ func NewWorker(c *Client, opts WorkerOptions, defs ...Registrable) (*Worker, err
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{c: c, opts: o, defs: make(map[string]*definitionCore)}
+	w := &Worker{c: c, opts: o, defs: make(map[string]*definitionCore), handlers: make(map[string]Handler)}
 	for _, d := range defs {
 		if d == nil {
 			return nil, errors.New("jobs: NewWorker: nil definition")
@@ -172,6 +182,15 @@ func NewWorker(c *Client, opts WorkerOptions, defs ...Registrable) (*Worker, err
 			return nil, fmt.Errorf("jobs: NewWorker: two definitions named %q", core.name)
 		}
 		w.defs[core.name] = core
+		run := core.run
+		w.handlers[core.name] = chain(func(ctx context.Context, _ *RunningJob, args []byte) ([]byte, error) {
+			return run(ctx, args)
+		}, o.Middleware)
+	}
+	for i, sc := range o.Schedules {
+		if sc == nil {
+			return nil, fmt.Errorf("jobs: WorkerOptions.Schedules[%d] is nil", i)
+		}
 	}
 	for q := range o.Queues {
 		w.queues = append(w.queues, q)
@@ -182,6 +201,9 @@ func NewWorker(c *Client, opts WorkerOptions, defs ...Registrable) (*Worker, err
 	}
 	return w, nil
 }
+
+// handler returns def's run wrapped in the worker's middleware.
+func (w *Worker) handler(def *definitionCore) Handler { return w.handlers[def.name] }
 
 // ID returns the worker's lease-owner name.
 func (w *Worker) ID() string { return w.opts.ID }

@@ -28,6 +28,10 @@ type activeJob struct {
 	mu     sync.Mutex
 	cancel context.CancelCauseFunc // set while the handler runs
 	lost   bool
+	// revoked is the reason a revoke was requested; lock the lease key
+	// of the job's lock while it holds it (renewed by heartbeats).
+	revoked string
+	lock    string
 }
 
 // markLost records that the lease is gone and stops the handler if it
@@ -53,6 +57,12 @@ type workerRun struct {
 
 	runners sync.WaitGroup
 
+	revokes revocations // by name: revoke.go
+	wakeMu  sync.Mutex
+	wakes   map[string][]string // job ID -> workflow steps to wake once its outcome is recorded
+	wakeN   atomic.Int64        // len(wakes), read without the lock
+	started time.Time
+
 	heldMu sync.Mutex
 	held   map[string]*activeJob
 
@@ -61,6 +71,7 @@ type workerRun struct {
 	work     chan *activeJob
 	outcomes chan store.Outcome
 	stopping chan struct{} // closed at shutdown: unstarted jobs go back
+	extras   chan struct{} // heartbeat -> heartbeatExtras
 
 	storeCtx   context.Context // store calls; outlives the Run ctx for the shutdown writes
 	jobsCtx    context.Context // parent of handler contexts; cancelled when grace runs out
@@ -77,6 +88,7 @@ func newRun(w *Worker) *workerRun {
 		work:     make(chan *activeJob, capacity),
 		outcomes: make(chan store.Outcome, capacity),
 		stopping: make(chan struct{}),
+		extras:   make(chan struct{}, 1),
 	}
 }
 
@@ -95,10 +107,21 @@ func (r *workerRun) run(ctx context.Context) error {
 		r.finisher()
 	}()
 	bgStop := make(chan struct{})
+	r.started = now()
+	r.publishPresence()
 	background.Go(func() { r.heartbeat(bgStop) })
+	background.Go(func() { r.heartbeatExtras(bgStop) })
 	background.Go(func() { r.maintain(bgStop) })
+	background.Go(func() { r.watchRevokes(bgStop) })
+	schedStop := make(chan struct{})
+	var schedulers sync.WaitGroup
+	for _, sc := range r.opts.Schedules {
+		schedulers.Go(func() { r.runSchedule(sc, schedStop) })
+	}
 
 	err := r.claimLoop(ctx)
+	close(schedStop)
+	schedulers.Wait()
 
 	// Graceful shutdown: jobs waiting for a slot go back at once, so other
 	// workers can take them while the running ones finish.
@@ -124,6 +147,7 @@ func (r *workerRun) run(ctx context.Context) error {
 	<-finisherDone
 	close(bgStop)
 	background.Wait()
+	r.withdrawPresence()
 	return err
 }
 
@@ -161,6 +185,9 @@ func (r *workerRun) claimLoop(ctx context.Context) error {
 				delay = min(time.Duration(failures)*10*time.Millisecond, time.Second)
 			} else {
 				failures = 0
+				if len(got) > 0 {
+					r.refreshRevocations()
+				}
 				for _, j := range got {
 					a := &activeJob{job: j}
 					r.heldMu.Lock()
@@ -281,7 +308,7 @@ func (r *workerRun) runOne(a *activeJob) {
 	returned := false
 	defer func() {
 		if !returned {
-			r.report(a, r.failed(store.Outcome{ID: a.job.ID, Owner: r.opts.ID}, a.job, r.w.defs[a.job.Name], spindle.ErrGoexit), false)
+			r.report(a, r.failed(store.Outcome{ID: a.job.ID, Owner: r.opts.ID}, a.job, r.w.defs[a.job.Name], spindle.ErrGoexit, 0), false)
 			r.runners.Go(r.runner)
 		}
 	}()
@@ -353,6 +380,7 @@ func (r *workerRun) finish(batch []store.Outcome) {
 			if len(lost) > 0 {
 				r.log.Warn("jobs: worker: outcomes dropped: leases lost (the jobs were recovered and may run again)", "worker", r.opts.ID, "jobs", lost)
 			}
+			r.wakeAfter(batch)
 			break
 		}
 		stopping := false
@@ -378,7 +406,9 @@ func (r *workerRun) finish(batch []store.Outcome) {
 	r.heldMu.Unlock()
 }
 
-// heartbeat extends the leases of every held job until stop is closed.
+// heartbeat extends the leases of every held job (and their locks),
+// renews the worker's presence and checks for revoke requests, until
+// stop is closed.
 func (r *workerRun) heartbeat(stop <-chan struct{}) {
 	t := time.NewTicker(r.opts.HeartbeatInterval)
 	defer t.Stop()
@@ -395,22 +425,51 @@ func (r *workerRun) heartbeat(stop <-chan struct{}) {
 			ids = append(ids, id)
 		}
 		r.heldMu.Unlock()
-		if len(ids) == 0 {
-			continue
-		}
-		lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, now().Add(r.opts.LeaseDuration))
-		if err != nil {
-			r.log.Warn("jobs: worker: extending leases failed", "worker", r.opts.ID, "jobs", len(ids), "err", err)
-			continue
-		}
-		for _, id := range lost {
-			r.heldMu.Lock()
-			a := r.held[id]
-			r.heldMu.Unlock()
-			if a != nil {
-				a.markLost()
+		if len(ids) > 0 {
+			until := now().Add(r.opts.LeaseDuration)
+			lost, err := r.st.ExtendLeases(r.storeCtx, r.opts.ID, ids, until)
+			if err != nil {
+				r.log.Warn("jobs: worker: extending leases failed", "worker", r.opts.ID, "jobs", len(ids), "err", err)
+			}
+			for _, id := range lost {
+				r.heldMu.Lock()
+				a := r.held[id]
+				r.heldMu.Unlock()
+				if a != nil {
+					a.markLost()
+				}
 			}
 		}
+		select {
+		case r.extras <- struct{}{}:
+		default: // the previous round is still going
+		}
+	}
+}
+
+// heartbeatExtras renews the running jobs' locks, checks for revoke
+// requests and renews the worker's presence after each heartbeat, in its
+// own goroutine so that a slow store never delays the leases, until stop
+// is closed.
+func (r *workerRun) heartbeatExtras(stop <-chan struct{}) {
+	var held []*activeJob
+	for {
+		select {
+		case <-stop:
+			return
+		case <-r.extras:
+		}
+		held = held[:0]
+		r.heldMu.Lock()
+		for _, a := range r.held {
+			held = append(held, a)
+		}
+		r.heldMu.Unlock()
+		if len(held) > 0 {
+			r.renewLocks(held, now().Add(r.opts.LeaseDuration))
+			r.checkRevokes()
+		}
+		r.publishPresence()
 	}
 }
 

@@ -1,0 +1,72 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// ErrTimeout is the cause a handler's ctx reports when its attempt ran
+// longer than the definition's [Timeout]; the attempt fails with an error
+// that matches it (errors.Is) and is retried while attempts remain. The
+// [*JobError] of a job whose last attempt timed out matches it too.
+var ErrTimeout = errors.New("jobs: attempt timed out")
+
+// ErrExpired is matched (errors.Is) by the [*JobError] of a job that was
+// not started before its expiry (see [Expires]).
+var ErrExpired = errors.New("jobs: job expired before it started")
+
+// ErrRevoked is the cause a handler's ctx reports when its job is revoked
+// while it runs (see [Handle.Revoke]); context.Cause(ctx) is a
+// [*RevokedError] carrying the reason. The [*JobError] of any Canceled job
+// matches it: revoked by ID or by name, skipped by its lock policy, or a
+// workflow step whose dependency failed.
+var ErrRevoked = errors.New("jobs: job revoked")
+
+// ErrDuplicate is matched (errors.Is) by the error Enqueue returns when a
+// unique job (see [Unique], [UniqueArgs]) already exists; the handle
+// returned with it is the existing job's, so the caller can still await it.
+var ErrDuplicate = errors.New("jobs: duplicate job")
+
+// RevokedError is the cause of a revoked job's ctx.
+type RevokedError struct{ Reason string }
+
+func (e *RevokedError) Error() string {
+	if e.Reason == "" {
+		return ErrRevoked.Error()
+	}
+	return ErrRevoked.Error() + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrRevoked) true.
+func (e *RevokedError) Is(target error) bool { return target == ErrRevoked }
+
+// DuplicateError is the error of an Enqueue whose unique key was taken.
+type DuplicateError struct {
+	Key string // the unique key, as stored ("unique:...")
+	ID  string // the existing job's ID
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("jobs: duplicate job: %s is held by job %s", e.Key, e.ID)
+}
+
+// Is makes errors.Is(err, ErrDuplicate) true.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// Is reports whether the job's final state matches target: [ErrExpired]
+// for Expired jobs, [ErrRevoked] for Canceled ones, and [ErrTimeout] when
+// the last attempt's recorded error says it timed out.
+func (e *JobError) Is(target error) bool {
+	switch target {
+	case ErrExpired:
+		return e.State == store.Expired
+	case ErrRevoked:
+		return e.State == store.Canceled
+	case ErrTimeout:
+		return strings.Contains(e.Err, ErrTimeout.Error())
+	}
+	return false
+}

@@ -1,0 +1,188 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// EventKind names a moment in a job's life; see [Event].
+type EventKind string
+
+// The kinds of [Event]. Each is emitted in the process where the
+// transition happens: Enqueued by the client that enqueued, Revoked by
+// the client that revoked a waiting job or by the worker that stopped a
+// running one, the rest by the worker that ran (or skipped) the job. A
+// transition the store makes on its own (Recover expiring a waiting job or
+// dead-lettering one whose worker died) emits nothing.
+const (
+	EventEnqueued     EventKind = "enqueued"      // stored; not for duplicates
+	EventStarted      EventKind = "started"       // the handler is about to run
+	EventSucceeded    EventKind = "succeeded"     // Duration is the handler's run time
+	EventFailed       EventKind = "failed"        // an attempt failed (Err); Retrying or DeadLettered follows
+	EventRetrying     EventKind = "retrying"      // will run again; At is when
+	EventRevoked      EventKind = "revoked"       // ended Canceled: revoked by ID or name, skipped by its lock policy, or a workflow dependency failed (Err says which)
+	EventExpired      EventKind = "expired"       // not started before its expiry
+	EventLocked       EventKind = "locked"        // its lock was held elsewhere: deferred, or skipped (then Revoked follows)
+	EventDeadLettered EventKind = "dead-lettered" // no attempts left, a permanent error, or a payload that cannot run (unknown name, bad signature)
+)
+
+// Event is one moment in a job's life, delivered to subscribers (see
+// [Client.Subscribe]). Events are values; a subscriber may keep them.
+type Event struct {
+	Kind     EventKind
+	JobID    string
+	Name     string
+	Queue    string
+	Attempt  int           // the attempt it concerns; 0 before the first
+	Err      error         // with Failed, Retrying, DeadLettered, Revoked, Expired, Locked
+	Duration time.Duration // with Succeeded and Failed: the handler's run time
+	At       time.Time     // when it happened; with Retrying, when the next attempt is due; with Locked, when the job tries again
+}
+
+// Subscribe calls fn for every event the client and the workers built on
+// it emit from now on, until stop is called or the client closes.
+//
+// Delivery contract: each subscription has its own goroutine that calls
+// fn with one event at a time, in the order the events were emitted in
+// this process. Emitting never blocks and never drops: events wait in an
+// unbounded queue per subscription, so a slow fn delays only its own
+// deliveries (and holds their memory) and never slows jobs. stop stops
+// new events from being queued, waits until fn has been called for every
+// event queued before it, and returns; it must not be called from fn
+// (it would wait for itself). Client.Close does the same for every
+// subscription. A panic in fn is recovered and logged with slog.Default,
+// and delivery goes on with the next event. Subscribe is safe for
+// concurrent use; after Close it returns a stop that does nothing.
+func (c *Client) Subscribe(fn func(Event)) (stop func()) {
+	if fn == nil {
+		return func() {}
+	}
+	s := &subscriber{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c.bus.mu.Lock()
+	if c.bus.subs == nil {
+		c.bus.subs = make(map[*subscriber]struct{})
+	}
+	c.bus.subs[s] = struct{}{}
+	c.bus.n.Store(int32(len(c.bus.subs)))
+	c.bus.mu.Unlock()
+	if !c.goWatch(s.deliver) {
+		c.bus.remove(s)
+		return func() {}
+	}
+	return func() {
+		c.bus.remove(s)
+		s.close()
+		<-s.done
+	}
+}
+
+// eventBus fans events out to subscriptions. With none, emitting is one
+// atomic load.
+type eventBus struct {
+	n    atomic.Int32
+	mu   sync.Mutex
+	subs map[*subscriber]struct{}
+}
+
+func (b *eventBus) remove(s *subscriber) {
+	b.mu.Lock()
+	delete(b.subs, s)
+	b.n.Store(int32(len(b.subs)))
+	b.mu.Unlock()
+}
+
+// on reports whether anyone listens; callers skip building events when
+// not.
+func (b *eventBus) on() bool { return b.n.Load() > 0 }
+
+func (b *eventBus) emit(e Event) {
+	if b.n.Load() == 0 {
+		return
+	}
+	if e.At.IsZero() {
+		e.At = now()
+	}
+	b.mu.Lock()
+	for s := range b.subs {
+		s.push(e)
+	}
+	b.mu.Unlock()
+}
+
+type subscriber struct {
+	fn      func(Event)
+	mu      sync.Mutex
+	queue   []Event
+	closing bool
+	wake    chan struct{}
+	done    chan struct{}
+}
+
+func (s *subscriber) push(e Event) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.queue = append(s.queue, e)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *subscriber) close() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliver runs in the subscription's goroutine until stop or Close, then
+// delivers what was queued before and returns.
+func (s *subscriber) deliver(ctx context.Context) {
+	defer close(s.done)
+	for {
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			s.close()
+		}
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		closing := s.closing
+		s.mu.Unlock()
+		for _, e := range batch {
+			s.call(e)
+		}
+		if closing {
+			s.mu.Lock()
+			rest := s.queue
+			s.queue = nil
+			s.mu.Unlock()
+			for _, e := range rest {
+				s.call(e)
+			}
+			return
+		}
+	}
+}
+
+func (s *subscriber) call(e Event) {
+	defer func() {
+		if v := recover(); v != nil {
+			slog.Default().Error("jobs: event subscriber panicked", "event", e.Kind, "job", e.JobID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	s.fn(e)
+}
