@@ -180,8 +180,9 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 
 // Retry moves a final job back to Queued, claimable from now, with
 // Attempt reset to 0 (a fresh budget of MaxAttempts) and its lease,
-// result, retention and revoke cleared; LastError and Errors are kept as
-// history. It fails with store.ErrNotFound, store.ErrRunning, or an error
+// result, retention, revoke reason and ExpiresAt cleared (retrying is a
+// request to run it, which an old revoke or a passed deadline would undo
+// at once); LastError and Errors are kept as history. It fails with store.ErrNotFound, store.ErrRunning, or an error
 // saying the job is not final yet or its UniqueKey is now held by
 // another unfinished job. ctx bounds it.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {

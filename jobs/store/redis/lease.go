@@ -8,16 +8,25 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Acquire takes or renews l.Key for l.Owner until l.Until, in one script:
-// it succeeds when the key is free, expired at now, or held by l.Owner.
-// It returns the holder after the call. ctx bounds the call.
+// Acquire takes or renews l.Key for l.Owner until l.Until, in one script,
+// so two callers anywhere never both hold a key: it succeeds when the key
+// is free (absent, or its Until is not after now) or held by l.Owner
+// (whose Until and Data are then replaced), and returns the holder after
+// the call. Key and Owner must not be empty and Until must be after now.
+// ctx bounds the call.
 func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
 	if err := s.enter(); err != nil {
 		return store.Lease{}, false, err
 	}
 	defer s.leave()
-	if l.Key == "" || l.Owner == "" {
-		return store.Lease{}, false, fmt.Errorf("redis: acquire: Key %q, Owner %q; want both non-empty", l.Key, l.Owner)
+	switch {
+	case l.Key == "":
+		return store.Lease{}, false, fmt.Errorf("redis: acquire: empty Key; want the name of the lease")
+	case l.Owner == "":
+		return store.Lease{}, false, fmt.Errorf("redis: acquire %q: empty Owner; want who takes the lease", l.Key)
+	case !l.Until.After(now):
+		return store.Lease{}, false, fmt.Errorf("redis: acquire %q: Until %s is not after now %s; want a lease that ends in the future",
+			l.Key, rfc3339(l.Until), rfc3339(now))
 	}
 	res, err := acquireScript.run(ctx, s, l.Key, l.Owner, string(l.Data), msAlways(l.Until), msAlways(now)).Slice()
 	if err != nil {

@@ -13,12 +13,17 @@ import (
 // job keeps its lease with Revoke = reason and every process's Revoked
 // channel is signalled, so the owner calls RevokeRequests and reports
 // Canceled. A final job is left alone: its state comes back with
-// store.ErrFinal. ctx bounds the call.
+// store.ErrFinal. An unknown id gives store.ErrNotFound and an empty
+// reason an error (the reason is how the owner tells a revoked job from
+// another). ctx bounds the call.
 func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
 	if err := s.enter(); err != nil {
 		return "", err
 	}
 	defer s.leave()
+	if reason == "" {
+		return "", fmt.Errorf("redis: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+	}
 	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
 	if err != nil {
 		return "", opErr(ctx, "revoke "+id, err)
@@ -31,7 +36,7 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	case "notfound":
 		return "", fmt.Errorf("redis: revoke %s: %w", id, store.ErrNotFound)
 	case "final":
-		return st, fmt.Errorf("redis: revoke %s: %w", id, store.ErrFinal)
+		return st, fmt.Errorf("redis: revoke %s: job is %s: %w", id, st, store.ErrFinal)
 	}
 	if st == store.Canceled {
 		s.notify.finished([]string{id})

@@ -159,7 +159,12 @@ for k = 1, math.min(limit, #cands) do
 	redis.call('ZADD', qk(q, 'run'), lu, id)
 	local all = redis.call('HGETALL', key)
 	for j = 1, #all, 2 do
-		if all[j] == 'xa' then redis.call('ZREM', P .. 'exp', id) end
+		if all[j] == 'xa' then
+			redis.call('ZREM', P .. 'exp', id)
+		elseif all[j] == 'rv' then
+			-- a revoke requested earlier still stands: the new owner cancels it
+			redis.call('SADD', P .. 'rv:' .. owner, id)
+		end
 	end
 	out[#out + 1] = id
 	out[#out + 1] = all
@@ -389,7 +394,7 @@ return sigl
 const scriptRetry = prelude + `
 local id, now = ARGV[2], ARGV[3]
 local key = jk(id)
-local f = redis.call('HMGET', key, 's', 'q', 'p', 'uk', 'xa')
+local f = redis.call('HMGET', key, 's', 'q', 'p', 'uk')
 local s, q = f[1], f[2]
 if not s then return 'notfound' end
 if s == 'running' then return 'running' end
@@ -399,10 +404,12 @@ if f[4] and f[4] ~= '' then
 	redis.call('HSET', P .. 'unique', f[4], id)
 end
 redis.call('ZREM', P .. 'final', id)
-redis.call('HDEL', key, 'sa', 'fa', 'lo', 'lu', 'r', 'ru', 'rv')
+-- Retrying asks for the job to run: an old revoke or a passed deadline
+-- would undo that at once, so both go.
+redis.call('HDEL', key, 'sa', 'fa', 'lo', 'lu', 'r', 'ru', 'rv', 'xa')
+redis.call('ZREM', P .. 'exp', id)
 redis.call('HSET', key, 's', 'queued', 't', 0, 'ra', now)
 toready(q, id, f[3], now)
-if f[5] then redis.call('ZADD', P .. 'exp', f[5], id) end
 count(q, s, -1)
 count(q, 'queued', 1)
 redis.call('PUBLISH', EV, 'r' .. q)
