@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
 )
@@ -42,11 +43,13 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 		if err != nil {
 			return nil, fmt.Errorf("redis: insert job %s: %w", j.ID, err)
 		}
-		args = append(args, j.ID, j.Queue, string(st), strconv.Itoa(j.Priority), msAlwaysOrZero(j), j.UniqueKey, ms(j.ExpiresAt), strconv.Itoa(len(fields)))
+		args = append(args, j.ID, j.Queue, string(st), strconv.Itoa(j.Priority), msAlwaysOrZero(j), j.UniqueKey, ms(j.ExpiresAt),
+			s.registerQueue(j.Queue), strconv.Itoa(len(fields)))
 		args = append(args, fields...)
 	}
 	res, err := insertScript.run(ctx, s, args...).Slice()
 	if err != nil {
+		s.forgetQueues(jobs)
 		return nil, opErr(ctx, "insert", err)
 	}
 	if len(res) >= 2 {
@@ -81,4 +84,28 @@ func validateNew(i int, j *store.Job) error {
 		return fmt.Errorf("redis: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
 	}
 	return nil
+}
+
+// queueRecheck is how long Insert trusts that it registered a queue in
+// the namespace's queue set, which Recover, Queues and Stats walk. The set
+// only grows, so the cache saves a command per insert; it expires so that
+// a namespace wiped under a running process heals.
+const queueRecheck = 30 * time.Second
+
+// registerQueue returns "1" when the insert script should add q to the
+// queue set, and notes that it will have.
+func (s *Store) registerQueue(q string) string {
+	now := time.Now().UnixNano()
+	if t, ok := s.queuesSeen.Load(q); ok && now-t.(int64) < int64(queueRecheck) {
+		return "0"
+	}
+	s.queuesSeen.Store(q, now)
+	return "1"
+}
+
+// forgetQueues undoes registerQueue after a failed insert.
+func (s *Store) forgetQueues(jobs []*store.Job) {
+	for _, j := range jobs {
+		s.queuesSeen.Delete(j.Queue)
+	}
 }

@@ -30,7 +30,9 @@ local function rmember(ra, id)
 	return string.format('%012x', ra) .. id
 end
 local function isfinal(s) return s == 'succeeded' or s == 'dead' or s == 'canceled' or s == 'expired' end
-local function count(q, st, d) if d ~= 0 then redis.call('HINCRBY', qk(q, 'n'), st, d) end end
+-- count keeps the per-queue count of a final state; the other states are
+-- counted by the cardinality of their sets (ready, sched, run)
+local function count(q, st, d) if d ~= 0 and isfinal(st) then redis.call('HINCRBY', qk(q, 'n'), st, d) end end
 local function toready(q, id, p, ra) return redis.call('ZADD', qk(q, 'ready'), -(tonumber(p) or 0), rmember(ra, id)) end
 local function unready(q, id, p, ra) return redis.call('ZREM', qk(q, 'ready'), rmember(ra, id)) end
 -- release frees the unique key of a job that is now final or gone
@@ -72,14 +74,14 @@ local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', EV,
 `
 
 // scriptInsert: ARGV[2] is the job count; each job is id, queue, state,
-// priority, runAt, uniqueKey, expiresAt, n, then n hash field/value
-// strings. Returns {dups, signaled queues}.
+// priority, runAt, uniqueKey, expiresAt, "1" to register the queue, n,
+// then n hash field/value strings. Returns {dups, signaled queues}.
 const scriptInsert = prelude + `
 local dups, signal, sigl = {}, {}, {}
 local i = 3
 for _ = 1, tonumber(ARGV[2]) do
-	local id, q, st, p, ra, uk, xa, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], tonumber(ARGV[i+7])
-	local f0 = i + 8
+	local id, q, st, p, ra, uk, xa, reg, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], tonumber(ARGV[i+8])
+	local f0 = i + 9
 	i = f0 + nf
 	local key = jk(id)
 	if redis.call('EXISTS', key) == 1 or (uk ~= '' and holds(uk, id)) then
@@ -87,10 +89,9 @@ for _ = 1, tonumber(ARGV[2]) do
 	else
 		redis.call('HSET', key, unpack(ARGV, f0, f0 + nf - 1))
 		redis.call('ZADD', P .. 'all', 0, id)
-		redis.call('SADD', P .. 'queues', q)
+		if reg == '1' then redis.call('SADD', P .. 'queues', q) end
 		if uk ~= '' then redis.call('HSET', P .. 'unique', uk, id) end
 		if xa ~= '' then redis.call('ZADD', P .. 'exp', xa, id) end
-		count(q, st, 1)
 		if st == 'queued' then
 			toready(q, id, p, ra)
 			-- Only the first job into an empty ready set wakes workers: a
@@ -110,9 +111,25 @@ return {dups, sigl}
 
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
 // count, queues. Due Scheduled jobs of each queue are promoted to its
-// ready set first. Returns id, HGETALL pairs, for each job claimed.
+// ready set first. Returns id, HGETALL pairs, for each job claimed. Each
+// job costs two calls (HGETALL, HSET); the sets are updated once per
+// queue.
 const scriptClaim = prelude + `
 local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local function promote(q)
+	local sk = qk(q, 'sched')
+	local due = redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, 1000)
+	if #due == 0 then return end
+	local za = {}
+	for _, id in ipairs(due) do
+		local f = redis.call('HMGET', jk(id), 'p', 'ra')
+		za[#za + 1] = -(tonumber(f[1]) or 0)
+		za[#za + 1] = rmember(f[2], id)
+		redis.call('HSET', jk(id), 's', 'queued')
+	end
+	redis.call('ZADD', qk(q, 'ready'), unpack(za))
+	redis.call('ZREM', sk, unpack(due))
+end
 -- bytewise string order (Lua's < follows the server's locale)
 local function lt(a, b)
 	local n = math.min(#a, #b)
@@ -122,57 +139,78 @@ local function lt(a, b)
 	end
 	return #a < #b
 end
-local cands = {}
-for k = 1, nq do
-	local q = ARGV[6 + k]
+local picked = {} -- {member, queue}
+if nq == 1 then
+	local q = ARGV[7]
 	if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
-		local sk = qk(q, 'sched')
-		local due = redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, 1000)
-		if #due > 0 then
-			for _, id in ipairs(due) do
-				local f = redis.call('HMGET', jk(id), 'p', 'ra')
-				toready(q, id, f[1], f[2])
-				redis.call('HSET', jk(id), 's', 'queued')
-			end
-			redis.call('ZREM', sk, unpack(due))
-			count(q, 'scheduled', -#due)
-			count(q, 'queued', #due)
-		end
-		local top = redis.call('ZRANGE', qk(q, 'ready'), 0, limit - 1, 'WITHSCORES')
-		for j = 1, #top, 2 do cands[#cands + 1] = {tonumber(top[j + 1]), top[j], q} end
+		promote(q)
+		local pop = redis.call('ZPOPMIN', qk(q, 'ready'), limit)
+		for j = 1, #pop, 2 do picked[#picked + 1] = {pop[j], q} end
 	end
-end
-if nq > 1 then
+else
+	local cands = {}
+	for k = 1, nq do
+		local q = ARGV[6 + k]
+		if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
+			promote(q)
+			local top = redis.call('ZRANGE', qk(q, 'ready'), 0, limit - 1, 'WITHSCORES')
+			for j = 1, #top, 2 do cands[#cands + 1] = {tonumber(top[j + 1]), top[j], q} end
+		end
+	end
 	table.sort(cands, function(a, b)
 		if a[1] ~= b[1] then return a[1] < b[1] end
 		return lt(a[2], b[2])
 	end)
+	local rem = {}
+	for k = 1, math.min(limit, #cands) do
+		local c = cands[k]
+		picked[#picked + 1] = {c[2], c[3]}
+		rem[c[3]] = rem[c[3]] or {}
+		table.insert(rem[c[3]], c[2])
+	end
+	for q, ms in pairs(rem) do redis.call('ZREM', qk(q, 'ready'), unpack(ms)) end
 end
-local out, perq = {}, {}
-for k = 1, math.min(limit, #cands) do
-	local c = cands[k]
-	local q, id = c[3], string.sub(c[2], 13)
+local out, run = {}, {}
+for _, pk in ipairs(picked) do
+	local q, id = pk[2], string.sub(pk[1], 13)
 	local key = jk(id)
-	redis.call('ZREM', qk(q, 'ready'), c[2])
-	redis.call('HINCRBY', key, 't', 1)
-	redis.call('HSET', key, 's', 'running', 'sa', now, 'lo', owner, 'lu', lu)
-	redis.call('ZADD', qk(q, 'run'), lu, id)
 	local all = redis.call('HGETALL', key)
+	local t, n = 0, 0
+	local res = {}
 	for j = 1, #all, 2 do
-		if all[j] == 'xa' then
-			redis.call('ZREM', P .. 'exp', id)
-		elseif all[j] == 'rv' then
-			-- a revoke requested earlier still stands: the new owner cancels it
-			redis.call('SADD', P .. 'rv:' .. owner, id)
+		local f = all[j]
+		if f == 't' then
+			t = tonumber(all[j + 1]) or 0
+		elseif f ~= 's' and f ~= 'sa' and f ~= 'lo' and f ~= 'lu' then
+			res[n + 1] = f
+			res[n + 2] = all[j + 1]
+			n = n + 2
+			if f == 'xa' then
+				redis.call('ZREM', P .. 'exp', id)
+			elseif f == 'rv' then
+				-- a revoke requested earlier still stands: the new owner cancels it
+				redis.call('SADD', P .. 'rv:' .. owner, id)
+			end
 		end
 	end
+	t = t + 1
+	redis.call('HSET', key, 's', 'running', 't', t, 'sa', now, 'lo', owner, 'lu', lu)
+	res[n + 1], res[n + 2], res[n + 3], res[n + 4], res[n + 5] = 's', 'running', 't', tostring(t), 'sa'
+	res[n + 6], res[n + 7], res[n + 8], res[n + 9], res[n + 10] = now, 'lo', owner, 'lu', lu
 	out[#out + 1] = id
-	out[#out + 1] = all
-	perq[q] = (perq[q] or 0) + 1
+	out[#out + 1] = res
+	local r = run[q]
+	if not r then
+		r = {}
+		run[q] = r
+	end
+	r[#r + 1] = lu
+	r[#r + 1] = id
 end
-for q, n in pairs(perq) do
-	count(q, 'queued', -n)
-	count(q, 'running', n)
+for q, r in pairs(run) do
+	redis.call('ZADD', qk(q, 'run'), unpack(r))
+	-- Recover finds running jobs through the queue set
+	redis.call('SADD', P .. 'queues', q)
 end
 return out
 `
@@ -180,8 +218,21 @@ return out
 // scriptFinish: ARGV[2] is the outcome count; each outcome is id, owner,
 // state, result, error as JSON, error text, at (RFC 3339), runAt,
 // finishedAt, retainUntil. Returns {lost, finished IDs, signaled queues}.
+// Each outcome costs two calls (HMGET, HSET); the sets and counts are
+// updated once per queue.
 const scriptFinish = prelude + `
 local lost, fin, signal, sigl = {}, {}, {}, {}
+local run, sched, ready, final, counts = {}, {}, {}, {}, {}
+local function push(t, k, a, b)
+	local l = t[k]
+	if not l then
+		l = {}
+		t[k] = l
+	end
+	l[#l + 1] = a
+	if b then l[#l + 1] = b end
+end
+local function wake(q) if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end end
 local i = 3
 for _ = 1, tonumber(ARGV[2]) do
 	local id, owner, st, res, ej, et, at, ra, fa, ru = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9]
@@ -192,54 +243,55 @@ for _ = 1, tonumber(ARGV[2]) do
 		lost[#lost + 1] = id
 	else
 		local q = f[3]
-		redis.call('ZREM', qk(q, 'run'), id)
-		redis.call('HDEL', key, 'lo', 'lu')
+		push(run, q, id)
 		if f[9] then redis.call('SREM', P .. 'rv:' .. owner, id) end
-		count(q, 'running', -1)
 		if st == 'queued' then
 			local t = math.max((tonumber(f[4]) or 1) - 1, 0)
-			redis.call('HSET', key, 't', t)
 			if ra ~= '' and (fa == '' or tonumber(ra) > tonumber(fa)) then
-				redis.call('HSET', key, 's', 'scheduled', 'ra', ra)
-				redis.call('ZADD', qk(q, 'sched'), ra, id)
-				count(q, 'scheduled', 1)
+				redis.call('HSET', key, 's', 'scheduled', 'ra', ra, 't', t, 'lo', '', 'lu', '')
+				push(sched, q, ra, id)
 			else
-				redis.call('HSET', key, 's', 'queued')
-				toready(q, id, f[10], f[7])
-				count(q, 'queued', 1)
+				redis.call('HSET', key, 's', 'queued', 't', t, 'lo', '', 'lu', '')
+				push(ready, q, -(tonumber(f[10]) or 0), rmember(f[7], id))
 			end
 			if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
-			if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end
-		elseif st == 'succeeded' then
-			if res ~= '' then redis.call('HSET', key, 'r', res) else redis.call('HDEL', key, 'r') end
-			redis.call('HSET', key, 's', 'succeeded', 'fa', fa)
-			if ru ~= '' then
-				redis.call('HSET', key, 'ru', ru)
-				redis.call('ZADD', P .. 'final', ru, id)
-			end
-			release(id, f[5])
-			count(q, 'succeeded', 1)
-			fin[#fin + 1] = id
+			wake(q)
+		elseif st == 'scheduled' then
+			redis.call('HSET', key, 's', 'scheduled', 'ra', ra, 'le', et, 'er', adderr(f[6], f[4], at, ej), 'lo', '', 'lu', '')
+			push(sched, q, ra, id)
+			if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
+			wake(q)
 		else
-			redis.call('HSET', key, 'le', et, 'er', adderr(f[6], f[4], at, ej))
-			if st == 'scheduled' then
-				redis.call('HSET', key, 's', 'scheduled', 'ra', ra)
-				redis.call('ZADD', qk(q, 'sched'), ra, id)
-				if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
-				count(q, 'scheduled', 1)
-				if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end
-			else
-				redis.call('HSET', key, 's', st, 'fa', fa)
-				if ru ~= '' then
-					redis.call('HSET', key, 'ru', ru)
-					redis.call('ZADD', P .. 'final', ru, id)
-				end
-				release(id, f[5])
-				count(q, st, 1)
-				fin[#fin + 1] = id
+			local h = {'s', st, 'fa', fa, 'lo', '', 'lu', ''}
+			if st ~= 'succeeded' then
+				h[9], h[10], h[11], h[12] = 'le', et, 'er', adderr(f[6], f[4], at, ej)
+			elseif res ~= '' then
+				h[9], h[10] = 'r', res
 			end
+			if ru ~= '' then
+				h[#h + 1] = 'ru'
+				h[#h + 1] = ru
+				final[#final + 1] = ru
+				final[#final + 1] = id
+			end
+			redis.call('HSET', key, unpack(h))
+			release(id, f[5])
+			local c = counts[q]
+			if not c then
+				c = {}
+				counts[q] = c
+			end
+			c[st] = (c[st] or 0) + 1
+			fin[#fin + 1] = id
 		end
 	end
+end
+for q, ids in pairs(run) do redis.call('ZREM', qk(q, 'run'), unpack(ids)) end
+for q, za in pairs(sched) do redis.call('ZADD', qk(q, 'sched'), unpack(za)) end
+for q, za in pairs(ready) do redis.call('ZADD', qk(q, 'ready'), unpack(za)) end
+if #final > 0 then redis.call('ZADD', P .. 'final', unpack(final)) end
+for q, c in pairs(counts) do
+	for st, n in pairs(c) do redis.call('HINCRBY', qk(q, 'n'), st, n) end
 end
 publish_finished(fin)
 publish_ready(signal)
@@ -547,8 +599,9 @@ end
 return {out, cursor, 0}
 `
 
-// scriptQueues: ARGV is prefix. Returns name, paused (0/1), HGETALL of
-// the counts, for every known or paused queue.
+// scriptQueues: ARGV is prefix. Returns name, paused (0/1), state/count
+// pairs, for every known or paused queue: final states from the queue's
+// counters, the others from the size of their sets.
 const scriptQueues = prelude + `
 local paused = {}
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'paused')) do paused[q] = true end
@@ -556,9 +609,16 @@ local out, seen = {}, {}
 local function add(q)
 	if seen[q] then return end
 	seen[q] = true
+	local c = redis.call('HGETALL', qk(q, 'n'))
+	c[#c + 1] = 'queued'
+	c[#c + 1] = tostring(redis.call('ZCARD', qk(q, 'ready')))
+	c[#c + 1] = 'scheduled'
+	c[#c + 1] = tostring(redis.call('ZCARD', qk(q, 'sched')))
+	c[#c + 1] = 'running'
+	c[#c + 1] = tostring(redis.call('ZCARD', qk(q, 'run')))
 	out[#out + 1] = q
 	out[#out + 1] = paused[q] and 1 or 0
-	out[#out + 1] = redis.call('HGETALL', qk(q, 'n'))
+	out[#out + 1] = c
 end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do add(q) end
 for q in pairs(paused) do add(q) end

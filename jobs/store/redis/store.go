@@ -23,6 +23,8 @@ type Store struct {
 
 	notify *notifier
 
+	queuesSeen sync.Map // queue -> when Insert last registered it (UnixNano)
+
 	// life guards closed: every call holds it shared while it runs, Close
 	// holds it exclusively, so Close waits for calls in flight and calls
 	// after Close see closed.
