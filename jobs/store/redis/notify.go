@@ -147,8 +147,8 @@ func (n *notifier) receive(ps *goredis.PubSub) (established bool) {
 		case *goredis.Subscription:
 			if m.Kind == "subscribe" {
 				established = true
-				n.subOnce.Do(func() { close(n.subscribed) })
 				n.wakeAll()
+				n.subOnce.Do(func() { close(n.subscribed) })
 			}
 		case *goredis.Message:
 			n.dispatch(m.Payload)
