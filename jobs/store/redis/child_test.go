@@ -39,9 +39,22 @@ type ran struct {
 	Pid int `json:"pid"`
 }
 
-// mpRun runs in worker processes and says which process ran it.
-var mpRun = jobs.Define("mp.run", func(ctx context.Context, n int) (ran, error) {
-	return ran{N: n, Pid: os.Getpid()}, nil
+type runArgs struct {
+	N     int           `json:"n"`
+	Sleep time.Duration `json:"sleep"`
+}
+
+// mpRun runs in worker processes, takes Sleep, and says which process
+// ran it.
+var mpRun = jobs.Define("mp.run", func(ctx context.Context, a runArgs) (ran, error) {
+	if a.Sleep > 0 {
+		select {
+		case <-time.After(a.Sleep):
+		case <-ctx.Done():
+			return ran{}, context.Cause(ctx)
+		}
+	}
+	return ran{N: a.N, Pid: os.Getpid()}, nil
 })
 
 type benchArgs struct {
@@ -92,7 +105,7 @@ func runChild(role string) int {
 		jobsIn := make([]*store.Job, len(ids))
 		for i, id := range ids {
 			now := time.Now().UTC()
-			jobsIn[i] = &store.Job{ID: id, Name: "mp.run", Queue: "default", Args: []byte(strconv.Itoa(i)),
+			jobsIn[i] = &store.Job{ID: id, Name: "mp.run", Queue: "default", Args: []byte(`{"n":` + strconv.Itoa(i) + `}`),
 				State: store.Queued, MaxAttempts: 3, RunAt: now, EnqueuedAt: now}
 		}
 		fmt.Println("ready")

@@ -9,17 +9,26 @@ import (
 	"strings"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
 // Get returns the job with that ID (one HGETALL), or an error wrapping
-// store.ErrNotFound. ctx bounds the call.
+// store.ErrNotFound. Get only reads, so when Redis cannot be reached it
+// keeps trying, with backoff, for up to the read-retry time ([WithReadRetry],
+// default 30s): a handle awaiting a job rides out a Redis restart. ctx
+// bounds the call.
 func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
-	m, err := s.rdb.HGetAll(ctx, s.k.job(id)).Result()
+	var m map[string]string
+	err := s.retryReads(ctx, func() (err error) {
+		m, err = s.rdb.HGetAll(ctx, s.k.job(id)).Result()
+		return err
+	})
 	if err != nil {
 		return nil, opErr(ctx, "get "+id, err)
 	}
@@ -338,4 +347,41 @@ func (s *Store) Resume(ctx context.Context, queue string) error {
 	}
 	s.notify.ready([]string{queue})
 	return nil
+}
+
+// retryReads runs an idempotent read, repeating it while it fails for
+// want of a connection, until it succeeds, fails otherwise, ctx ends, or
+// the read-retry time passes.
+func (s *Store) retryReads(ctx context.Context, read func() error) error {
+	var deadline time.Time
+	backoff := 10 * time.Millisecond
+	for {
+		err := read()
+		if err == nil || ctx.Err() != nil || !transient(err) || s.readRetry <= 0 {
+			return err
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(s.readRetry)
+		} else if time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 250*time.Millisecond)
+	}
+}
+
+// transient reports whether err is a failure to reach Redis (the
+// connection, not the command), which a retry may cure.
+func transient(err error) bool {
+	var re goredis.Error
+	if errors.As(err, &re) {
+		return false // Redis answered with an error
+	}
+	return !errors.Is(err, goredis.ErrClosed) && !errors.Is(err, store.ErrClosed)
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -18,9 +19,32 @@ type Option func(*options) error
 
 type options struct {
 	namespace string
+	readRetry time.Duration
 }
 
-func defaultOptions() options { return options{namespace: DefaultNamespace} }
+func defaultOptions() options {
+	return options{namespace: DefaultNamespace, readRetry: DefaultReadRetry}
+}
+
+// DefaultReadRetry is how long Get keeps retrying while Redis cannot be
+// reached, unless [WithReadRetry] says otherwise.
+const DefaultReadRetry = 30 * time.Second
+
+// WithReadRetry sets how long Get keeps trying, with backoff, while Redis
+// cannot be reached (a restart, a failover), so that handles awaiting
+// jobs ride out the outage; a canceled ctx still ends it at once. Zero
+// fails at the first connection error. Writes are never retried by the
+// store: their callers (workers, Enqueue) see the error. Default
+// [DefaultReadRetry].
+func WithReadRetry(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("redis: WithReadRetry(%v): want zero or more", d)
+		}
+		o.readRetry = d
+		return nil
+	}
+}
 
 var namespaceRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
@@ -76,6 +100,12 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 	ropts, err := goredis.ParseURL(u.String())
 	if err != nil {
 		return o, nil, fmt.Errorf("redis: URL %s: %v; want %s", u.Redacted(), err, urlForm)
+	}
+	if !q.Has("max_retries") {
+		// go-redis would send a command again after a lost reply; a claim
+		// run twice leases jobs nobody works on. The store's callers retry
+		// what is safe to retry (Get does it itself, workers loop).
+		ropts.MaxRetries = -1
 	}
 	return o, ropts, nil
 }

@@ -15,7 +15,7 @@ func TestParseURL(t *testing.T) {
 		t.Fatalf("parsed %+v, %+v", o, r)
 	}
 	o, r, err = parseURL("redis://127.0.0.1:6379/0")
-	if err != nil || o.namespace != DefaultNamespace || r.TLSConfig != nil || r.Password != "" {
+	if err != nil || o.namespace != DefaultNamespace || r.TLSConfig != nil || r.Password != "" || r.MaxRetries != -1 {
 		t.Fatalf("plain URL: %+v, %+v, %v", o, r, err)
 	}
 	bad := map[string]string{

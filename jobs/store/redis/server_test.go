@@ -51,13 +51,20 @@ func startPrivateServer(t testing.TB) *privateServer {
 func (ps *privateServer) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", ps.port) }
 
 func (ps *privateServer) start() {
-	t := ps.t
-	t.Helper()
+	ps.t.Helper()
+	if err := ps.tryStart(); err != nil {
+		ps.t.Fatal(err)
+	}
+}
+
+// tryStart starts the server and waits until it answers; it may be
+// called from any goroutine.
+func (ps *privateServer) tryStart() error {
 	ps.cmd = exec.Command(ps.bin, "--port", strconv.Itoa(ps.port), "--bind", "127.0.0.1",
 		"--dir", ps.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
 		"--logfile", filepath.Join(ps.dir, "redis.log"))
 	if err := ps.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	ps.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) {
@@ -70,11 +77,11 @@ func (ps *privateServer) start() {
 	for {
 		err := c.Ping(context.Background()).Err()
 		if err == nil {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(ps.dir, "redis.log"))
-			t.Fatalf("private redis-server did not answer: %v\nlog:\n%s", err, log)
+			return fmt.Errorf("private redis-server did not answer: %v\nlog:\n%s", err, log)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -89,12 +96,17 @@ func (ps *privateServer) kill() {
 	<-ps.done
 }
 
-// restart kills the server and starts it again on the same port and
-// append-only file after down.
-func (ps *privateServer) restart(down time.Duration) {
+// restart kills the server and, after down, starts it again on the same
+// port and append-only file, in the background. The returned channel
+// delivers the start's error (nil once it answers).
+func (ps *privateServer) restart(down time.Duration) <-chan error {
 	ps.kill()
-	time.Sleep(down)
-	ps.start()
+	done := make(chan error, 1)
+	go func() {
+		time.Sleep(down)
+		done <- ps.tryStart()
+	}()
+	return done
 }
 
 // client returns a plain client of the server.

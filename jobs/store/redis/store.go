@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -20,6 +21,8 @@ type Store struct {
 	owned bool // Close closes rdb
 	ns    string
 	k     keys
+
+	readRetry time.Duration // see WithReadRetry
 
 	notify *notifier
 
@@ -94,7 +97,7 @@ func New(ctx context.Context, rdb goredis.UniversalClient, opts ...Option) (*Sto
 }
 
 func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o options) (*Store, error) {
-	s := &Store{rdb: rdb, owned: owned, ns: o.namespace, k: newKeys(o.namespace)}
+	s := &Store{rdb: rdb, owned: owned, ns: o.namespace, k: newKeys(o.namespace), readRetry: o.readRetry}
 	fail := func(err error) (*Store, error) {
 		if owned {
 			rdb.Close()
