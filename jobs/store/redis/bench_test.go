@@ -59,10 +59,12 @@ func BenchmarkQ1(b *testing.B) {
 		enq += float64(n) / time.Since(start).Seconds()
 
 		benchRan.Store(0)
+		cpu0 := selfCPU()
 		stop := benchWorker(b, c, benchNoop)
 		start = time.Now()
 		waitSucceeded(b, c, n)
 		proc += float64(n) / time.Since(start).Seconds()
+		b.Logf("process: %v client CPU per job", (selfCPU()-cpu0)/time.Duration(n))
 		stop()
 
 		bc, _ := openClient(b)

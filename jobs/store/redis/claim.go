@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
 )
@@ -41,6 +42,12 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 	jobs, err := jobsFromReply(v)
 	if err != nil {
 		return nil, fmt.Errorf("redis: claim: %w", err)
+	}
+	// The script returns the fields as they were; apply the lease it
+	// wrote, so Redis does not copy every field into a new reply.
+	now, until := time.UnixMilli(req.Now.UnixMilli()).UTC(), time.UnixMilli(req.LeaseUntil.UnixMilli()).UTC()
+	for _, j := range jobs {
+		j.State, j.Attempt, j.StartedAt, j.LeaseOwner, j.LeaseUntil = store.Running, j.Attempt+1, now, req.Owner, until
 	}
 	return jobs, nil
 }

@@ -101,6 +101,12 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 	if err != nil {
 		return o, nil, fmt.Errorf("redis: URL %s: %v; want %s", u.Redacted(), err, urlForm)
 	}
+	if !q.Has("protocol") {
+		// RESP2: the store needs nothing RESP3 adds, and go-redis then
+		// skips its per-command checks for pushed notifications (a
+		// syscall each).
+		ropts.Protocol = 2
+	}
 	if !q.Has("max_retries") {
 		// go-redis would send a command again after a lost reply; a claim
 		// run twice leases jobs nobody works on. The store's callers retry

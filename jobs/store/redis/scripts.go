@@ -111,9 +111,9 @@ return {dups, sigl}
 
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
 // count, queues. Due Scheduled jobs of each queue are promoted to its
-// ready set first. Returns id, HGETALL pairs, for each job claimed. Each
-// job costs two calls (HGETALL, HSET); the sets are updated once per
-// queue.
+// ready set first. Returns id, HGETALL pairs as they were before the
+// lease, for each job claimed. Each job costs two calls (HGETALL, HSET);
+// the sets are updated once per queue.
 const scriptClaim = prelude + `
 local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local function promote(q)
@@ -175,30 +175,23 @@ for _, pk in ipairs(picked) do
 	local q, id = pk[2], string.sub(pk[1], 13)
 	local key = jk(id)
 	local all = redis.call('HGETALL', key)
-	local t, n = 0, 0
-	local res = {}
+	local t = 0
 	for j = 1, #all, 2 do
 		local f = all[j]
 		if f == 't' then
 			t = tonumber(all[j + 1]) or 0
-		elseif f ~= 's' and f ~= 'sa' and f ~= 'lo' and f ~= 'lu' then
-			res[n + 1] = f
-			res[n + 2] = all[j + 1]
-			n = n + 2
-			if f == 'xa' then
-				redis.call('ZREM', P .. 'exp', id)
-			elseif f == 'rv' then
-				-- a revoke requested earlier still stands: the new owner cancels it
-				redis.call('SADD', P .. 'rv:' .. owner, id)
-			end
+		elseif f == 'xa' then
+			redis.call('ZREM', P .. 'exp', id)
+		elseif f == 'rv' then
+			-- a revoke requested earlier still stands: the new owner cancels it
+			redis.call('SADD', P .. 'rv:' .. owner, id)
 		end
 	end
-	t = t + 1
-	redis.call('HSET', key, 's', 'running', 't', t, 'sa', now, 'lo', owner, 'lu', lu)
-	res[n + 1], res[n + 2], res[n + 3], res[n + 4], res[n + 5] = 's', 'running', 't', tostring(t), 'sa'
-	res[n + 6], res[n + 7], res[n + 8], res[n + 9], res[n + 10] = now, 'lo', owner, 'lu', lu
+	redis.call('HSET', key, 's', 'running', 't', t + 1, 'sa', now, 'lo', owner, 'lu', lu)
+	-- The fields as read; the caller applies the lease it asked for
+	-- (state, attempt + 1, start, owner, expiry) on top.
 	out[#out + 1] = id
-	out[#out + 1] = res
+	out[#out + 1] = all
 	local r = run[q]
 	if not r then
 		r = {}
