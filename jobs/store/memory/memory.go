@@ -95,9 +95,10 @@ func clone(j *store.Job) *store.Job {
 	return &c
 }
 
-// Insert implements [store.Store]. A job whose ID is already stored, or
-// appears earlier in the same batch, is a duplicate like one whose
-// UniqueKey is taken: it is skipped and returned in dups.
+// Insert implements [store.Store]. A job whose ID is already stored
+// (inserted earlier, or by an earlier job of the same batch) is a
+// duplicate like one whose UniqueKey is taken: it is skipped and returned
+// in dups.
 func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
 	for _, j := range jobs {
 		if j == nil || j.ID == "" {
