@@ -72,13 +72,3 @@ func openStore(t testing.TB, opts ...redis.Option) *redis.Store {
 	})
 	return s
 }
-
-func rawClient(t testing.TB) *goredis.Client {
-	opts, err := goredis.ParseURL(redisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := goredis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	return c
-}

@@ -36,5 +36,3 @@ func newKeys(ns string) keys {
 }
 
 func (k keys) job(id string) string { return k.prefix + "j:" + id }
-
-func (k keys) queueCounts(q string) string { return k.prefix + "q:" + q + ":n" }

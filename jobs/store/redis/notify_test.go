@@ -229,15 +229,20 @@ func TestCloseWakesWatchers(t *testing.T) {
 	}
 	for _, ch := range []<-chan struct{}{ready, rev, fin} {
 		// A value may be buffered; after it, the channel must be closed.
+		closed := false
 		for range 2 {
 			select {
 			case _, ok := <-ch:
-				if !ok {
-					break
-				}
+				closed = !ok
 			default:
 				t.Fatal("Close left a watcher channel open")
 			}
+			if closed {
+				break
+			}
+		}
+		if !closed {
+			t.Fatal("a watcher channel delivered values instead of being closed")
 		}
 	}
 	// After Close: closed channels at once, ErrClosed from calls.
