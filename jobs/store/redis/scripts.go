@@ -315,6 +315,26 @@ return lost
 const scriptRecover = prelude + `
 local now, at, batch = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 local moved, fin, signal, sigl, more = 0, {}, {}, {}, 0
+-- Waiting jobs past their deadline first, so a job whose lease is
+-- recovered below is not also expired by the same call.
+local ids = redis.call('ZRANGEBYSCORE', P .. 'exp', '-inf', '(' .. now, 'LIMIT', 0, batch)
+if #ids == batch then more = 1 end
+for _, id in ipairs(ids) do
+	local key = jk(id)
+	local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'uk', 'rt')
+	redis.call('ZREM', P .. 'exp', id)
+	local s, q = f[1], f[2]
+	if s == 'queued' or s == 'scheduled' then
+		if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
+		redis.call('HSET', key, 's', 'expired', 'fa', now, 'le', 'expired: not started before its deadline')
+		keep(key, id, now, f[6])
+		release(id, f[5])
+		count(q, s, -1)
+		count(q, 'expired', 1)
+		moved = moved + 1
+		fin[#fin + 1] = id
+	end
+end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 	local rk = qk(q, 'run')
 	local ids = redis.call('ZRANGEBYSCORE', rk, '-inf', '(' .. now, 'LIMIT', 0, batch)
@@ -345,24 +365,6 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 				fin[#fin + 1] = id
 			end
 		end
-	end
-end
-local ids = redis.call('ZRANGEBYSCORE', P .. 'exp', '-inf', '(' .. now, 'LIMIT', 0, batch)
-if #ids == batch then more = 1 end
-for _, id in ipairs(ids) do
-	local key = jk(id)
-	local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'uk', 'rt')
-	redis.call('ZREM', P .. 'exp', id)
-	local s, q = f[1], f[2]
-	if s == 'queued' or s == 'scheduled' then
-		if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
-		redis.call('HSET', key, 's', 'expired', 'fa', now, 'le', 'expired: not started before its deadline')
-		keep(key, id, now, f[6])
-		release(id, f[5])
-		count(q, s, -1)
-		count(q, 'expired', 1)
-		moved = moved + 1
-		fin[#fin + 1] = id
 	end
 end
 publish_finished(fin)
