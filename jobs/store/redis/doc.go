@@ -59,19 +59,24 @@
 //
 // # Push, not poll
 //
-// The scripts publish events on one channel per namespace ("{ns}:ev"): a
-// queue's ready set going from empty to not empty (a worker waits only
-// after a claim found it empty, so later inserts need no signal), a job
-// retried, given back, recovered, woken or retried by the inspector, a
-// queue resumed; jobs reaching a final state or deleted (their IDs, many
-// per event when Finish settles a batch); a revoke requested. Each Store
-// holds one subscription connection and hands the events to its Ready,
-// Finished and Revoked watchers in process, so idle workers and waiting
-// handles wake at once, in every process, with no polling. When the
-// subscription is lost (a Redis restart, a failover, a dead connection
-// found by a PING after a second of silence) it is re-established with
-// backoff, and then every watcher is woken once, since events published
-// meanwhile are gone: waiters re-check the store and miss nothing.
+// The scripts publish events on three channels per namespace: ready
+// ("{ns}:ev:r": a queue's ready set going from empty to not empty, since a
+// worker waits only after a claim found it empty; a job retried, given
+// back, recovered, woken or retried by the inspector; a queue resumed),
+// finished ("{ns}:ev:f": the IDs of jobs that reached a final state or
+// were deleted, many per event when Finish settles a batch) and revoked
+// ("{ns}:ev:v"). Each Store holds at most one subscription connection and
+// subscribes to a channel only once it has a watcher of that kind, so a
+// producer holds none, a worker does not hear finished events, and a
+// process that only awaits results does not hear ready ones. Events are
+// handed to the Ready, Finished and Revoked watchers in process, so idle
+// workers and waiting handles wake at once, in every process, with no
+// polling. Whenever a channel's subscription is confirmed (the first time,
+// and after a lost connection: a Redis restart, a failover, a dead
+// connection found by a PING after a second of silence, re-established
+// with backoff), every watcher of that kind is woken once, since events
+// published meanwhile are gone: waiters re-check the store and miss
+// nothing.
 //
 // # Failures
 //

@@ -342,7 +342,7 @@ func (s *Store) Resume(ctx context.Context, queue string) error {
 	if err := s.rdb.SRem(ctx, s.k.prefix+"paused", queue).Err(); err != nil {
 		return opErr(ctx, "resume "+queue, err)
 	}
-	if err := s.rdb.Publish(ctx, s.k.events, "r"+queue).Err(); err != nil {
+	if err := s.rdb.Publish(ctx, s.k.evReady, "r"+queue).Err(); err != nil {
 		return opErr(ctx, "resume "+queue, err)
 	}
 	s.notify.ready([]string{queue})

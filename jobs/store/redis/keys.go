@@ -23,16 +23,18 @@ package redis
 //	{ns}:lease:d          hash: lease key -> data
 //	{ns}:leasek           sorted set, score 0: lease keys, for prefix listing
 //	{ns}:cnt, {ns}:cnt:u  hashes: counter key -> value, -> until (ms)
-//	{ns}:ev               pub/sub channel: events (see notify.go)
+//	{ns}:ev:r, :ev:f, :ev:v  pub/sub channels: ready, finished and revoked
+//	                      events (see notify.go)
 type keys struct {
 	prefix string // "{ns}:"
 	all    string // routes every script to the namespace's slot
-	events string
+
+	evReady, evFinished, evRevoked string // pub/sub channels
 }
 
 func newKeys(ns string) keys {
 	p := "{" + ns + "}:"
-	return keys{prefix: p, all: p + "all", events: p + "ev"}
+	return keys{prefix: p, all: p + "all", evReady: p + "ev:r", evFinished: p + "ev:f", evRevoked: p + "ev:v"}
 }
 
 func (k keys) job(id string) string { return k.prefix + "j:" + id }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -12,34 +13,38 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// Events travel on one pub/sub channel per namespace ({ns}:ev), published
-// by the scripts that cause them, so every process hears of every change
-// at once, whoever made it:
+// Events travel on three pub/sub channels per namespace, published by the
+// scripts that cause them, so every process hears of every change at
+// once, whoever made it:
 //
-//	r<queue>           jobs may have become claimable on queue
-//	f<len>:<id>...     these jobs reached a final state or were deleted
-//	F                  some jobs were purged: every Finished watcher re-checks
-//	v                  a revoke was requested for some Running job
+//	{ns}:ev:r  r<queue>        jobs may have become claimable on queue
+//	{ns}:ev:f  f<len>:<id>...  these jobs reached a final state or were deleted
+//	           F               some jobs were purged: every Finished watcher re-checks
+//	{ns}:ev:v  v               a revoke was requested for some Running job
 //
-// Each Store holds one subscription connection and demultiplexes the
-// events to its watchers in process. After the subscription is
-// (re-)established, every watcher is woken, because events published
-// while it was down are lost: waiters re-check the store and miss
-// nothing.
+// Each Store holds at most one subscription connection, opened on the
+// first Ready, Finished or Revoked call, and subscribes to a channel only
+// once it has a watcher of that kind: a producer holds no subscription, a
+// worker hears no finished events, a process that only awaits hears no
+// ready events. Events are demultiplexed to the watchers in process.
+// Whenever a channel's subscription is confirmed (the first time, and
+// again after a lost connection), every watcher of that kind is woken,
+// because events published before are not delivered: waiters re-check the
+// store and miss nothing.
 type notifier struct {
 	s *Store
 
 	mu      sync.Mutex
 	closed  bool
+	started bool            // the loop runs
+	want    map[string]bool // channels with watchers
 	ps      *goredis.PubSub // the current subscription, nil between attempts
 	readyWs []*readyWatcher
 	finWs   map[string]map[*finishedWatcher]struct{}
 	revWs   []chan struct{}
 
-	subscribed chan struct{} // closed at the first subscription
-	subOnce    sync.Once
-	stop       chan struct{} // closed by close
-	done       chan struct{} // closed when the loop returns
+	stop chan struct{} // closed by close
+	done chan struct{} // closed when the loop returns
 }
 
 type readyWatcher struct {
@@ -64,27 +69,31 @@ const (
 
 func newNotifier(s *Store) *notifier {
 	return &notifier{
-		s:          s,
-		finWs:      map[string]map[*finishedWatcher]struct{}{},
-		subscribed: make(chan struct{}),
-		stop:       make(chan struct{}),
-		done:       make(chan struct{}),
+		s:     s,
+		want:  map[string]bool{},
+		finWs: map[string]map[*finishedWatcher]struct{}{},
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 }
 
-// start runs the subscription loop and waits, within ctx, for the first
-// subscription.
-func (n *notifier) start(ctx context.Context) error {
-	go n.loop()
-	t := time.NewTimer(10 * time.Second)
-	defer t.Stop()
-	select {
-	case <-n.subscribed:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return errors.New("could not subscribe to the event channel within 10s")
+// ensureLocked subscribes to channel if nothing has yet, starting the
+// loop on first use; n.mu is held. Watchers registered before the
+// subscription is confirmed are woken by the confirmation.
+func (n *notifier) ensureLocked(channel string) {
+	if n.want[channel] || n.closed {
+		return
+	}
+	n.want[channel] = true
+	if !n.started {
+		n.started = true
+		go n.loop()
+		return
+	}
+	if ps := n.ps; ps != nil {
+		// The loop's receive picks up the confirmation; if this fails,
+		// so does the connection, and the loop resubscribes everything.
+		go func() { _ = ps.Subscribe(context.Background(), channel) }()
 	}
 }
 
@@ -92,7 +101,17 @@ func (n *notifier) loop() {
 	defer close(n.done)
 	backoff := minBackoff
 	for {
-		ps := n.s.rdb.Subscribe(context.Background(), n.s.k.events)
+		n.mu.Lock()
+		if n.closed {
+			n.mu.Unlock()
+			return
+		}
+		channels := make([]string, 0, len(n.want))
+		for ch := range n.want {
+			channels = append(channels, ch)
+		}
+		n.mu.Unlock()
+		ps := n.s.rdb.Subscribe(context.Background(), channels...)
 		n.mu.Lock()
 		if n.closed {
 			n.mu.Unlock()
@@ -100,7 +119,16 @@ func (n *notifier) loop() {
 			return
 		}
 		n.ps = ps
+		var missed []string // wanted while Subscribe ran
+		for ch := range n.want {
+			if !slices.Contains(channels, ch) {
+				missed = append(missed, ch)
+			}
+		}
 		n.mu.Unlock()
+		if len(missed) > 0 {
+			_ = ps.Subscribe(context.Background(), missed...)
+		}
 
 		if n.receive(ps) {
 			backoff = minBackoff
@@ -147,11 +175,31 @@ func (n *notifier) receive(ps *goredis.PubSub) (established bool) {
 		case *goredis.Subscription:
 			if m.Kind == "subscribe" {
 				established = true
-				n.wakeAll()
-				n.subOnce.Do(func() { close(n.subscribed) })
+				n.wake(m.Channel)
 			}
 		case *goredis.Message:
 			n.dispatch(m.Payload)
+		}
+	}
+}
+
+// wake wakes every watcher of the kind channel carries: events may have
+// been missed before its subscription was confirmed.
+func (n *notifier) wake(channel string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch channel {
+	case n.s.k.evReady:
+		for _, w := range n.readyWs {
+			signal(w.ch)
+		}
+	case n.s.k.evRevoked:
+		for _, ch := range n.revWs {
+			signal(ch)
+		}
+	case n.s.k.evFinished:
+		for id := range n.finWs {
+			n.fireLocked(id)
 		}
 	}
 }
@@ -229,6 +277,7 @@ func (s *Store) Ready(queues []string) <-chan struct{} {
 		}
 	}
 	n.readyWs = append(n.readyWs, w)
+	n.ensureLocked(n.s.k.evReady)
 	return w.ch
 }
 
@@ -254,6 +303,7 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 		n.finWs[id] = set
 	}
 	set[w] = struct{}{}
+	n.ensureLocked(n.s.k.evFinished)
 	return w.ch, func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
@@ -279,6 +329,7 @@ func (s *Store) Revoked() <-chan struct{} {
 	}
 	ch := make(chan struct{}, 1)
 	n.revWs = append(n.revWs, ch)
+	n.ensureLocked(n.s.k.evRevoked)
 	return ch
 }
 
@@ -350,21 +401,6 @@ func (n *notifier) revoked() {
 	}
 }
 
-// wakeAll wakes every watcher: events may have been lost.
-func (n *notifier) wakeAll() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, w := range n.readyWs {
-		signal(w.ch)
-	}
-	for _, ch := range n.revWs {
-		signal(ch)
-	}
-	for id := range n.finWs {
-		n.fireLocked(id)
-	}
-}
-
 // close stops the subscription, waits for the loop, and closes every
 // watcher's channel so waiters wake up.
 func (n *notifier) close() {
@@ -378,8 +414,11 @@ func (n *notifier) close() {
 	if n.ps != nil {
 		n.ps.Close() // ends a blocked receive
 	}
+	started := n.started
 	n.mu.Unlock()
-	<-n.done
+	if started {
+		<-n.done
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, w := range n.readyWs {

@@ -3,6 +3,8 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +37,18 @@ func quietFor(t *testing.T, ch <-chan struct{}, what string) {
 	}
 }
 
+// subscribed waits until s's subscriptions of every kind are confirmed.
+// The first watcher of each kind is woken by the confirmation (spurious,
+// as allowed); watchers registered after it are not.
+func subscribed(t *testing.T, s *redis.Store) {
+	t.Helper()
+	recv(t, s.Ready([]string{"\x00settle"}), "the ready subscription")
+	f, stop := s.Finished("\x00settle")
+	recv(t, f, "the finished subscription")
+	stop()
+	recv(t, s.Revoked(), "the revoked subscription")
+}
+
 func newJob(id string) *store.Job {
 	now := time.Now().UTC()
 	return &store.Job{ID: id, Name: "task", Queue: "default", Args: []byte(`{}`), State: store.Queued,
@@ -55,6 +69,7 @@ func pair(t *testing.T) (a, b *redis.Store) {
 
 func TestReadyPushedAcrossStores(t *testing.T) {
 	a, b := pair(t)
+	subscribed(t, a)
 	ready := a.Ready([]string{"default"})
 	other := a.Ready([]string{"elsewhere"})
 	if _, err := b.Insert(bg, []*store.Job{newJob("r1")}); err != nil {
@@ -102,6 +117,7 @@ func TestFinishedPushedAcrossStores(t *testing.T) {
 	if _, err := a.Insert(bg, []*store.Job{newJob("f1"), newJob("f2"), newJob("f3")}); err != nil {
 		t.Fatal(err)
 	}
+	subscribed(t, a)
 	ch1, stop1 := a.Finished("f1")
 	defer stop1()
 	ch2, stop2 := a.Finished("f2")
@@ -139,6 +155,7 @@ func TestFinishedPushedAcrossStores(t *testing.T) {
 
 func TestRevokedPushedAcrossStores(t *testing.T) {
 	a, b := pair(t)
+	subscribed(t, a)
 	rev := a.Revoked()
 	if _, err := a.Insert(bg, []*store.Job{newJob("v1")}); err != nil {
 		t.Fatal(err)
@@ -162,6 +179,7 @@ func TestFinishedStopAndPurge(t *testing.T) {
 	if _, err := a.Insert(bg, []*store.Job{newJob("p1"), newJob("p2")}); err != nil {
 		t.Fatal(err)
 	}
+	subscribed(t, a)
 	ch, stop := a.Finished("p1")
 	stop()
 	stop() // idempotent
@@ -188,6 +206,7 @@ func TestReconnectWakesWatchers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	subscribed(t, s)
 	ready := s.Ready([]string{"default"})
 	rev := s.Revoked()
 	fin, stop := s.Finished("never-finishes")
@@ -263,5 +282,54 @@ func TestCloseWakesWatchers(t *testing.T) {
 	}
 	if _, _, err := s.Acquire(bg, store.Lease{Key: "k", Owner: "o", Until: time.Now().Add(time.Hour)}, time.Now()); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Acquire after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestSubscribesOnDemand: a store subscribes to a kind of event only when
+// it has a watcher of that kind, all on one connection, and a producer
+// holds no subscription at all.
+func TestSubscribesOnDemand(t *testing.T) {
+	ps := startPrivateServer(t)
+	s, err := redis.Open(bg, ps.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Insert(bg, []*store.Job{newJob("a1")}); err != nil {
+		t.Fatal(err)
+	}
+	channels := func() []string {
+		t.Helper()
+		chs, err := ps.client().PubSubChannels(bg, "*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(chs)
+		return chs
+	}
+	if chs := channels(); len(chs) != 0 {
+		t.Fatalf("a producer subscribed to %v", chs)
+	}
+	f, stop := s.Finished("a1")
+	defer stop()
+	recv(t, f, "the finished subscription")
+	if chs := channels(); !slices.Equal(chs, []string{"{spindle}:ev:f"}) {
+		t.Fatalf("an awaiting store subscribed to %v; want only the finished channel", chs)
+	}
+	recv(t, s.Ready(nil), "the ready subscription")
+	recv(t, s.Revoked(), "the revoked subscription")
+	if chs := channels(); !slices.Equal(chs, []string{"{spindle}:ev:f", "{spindle}:ev:r", "{spindle}:ev:v"}) {
+		t.Fatalf("subscribed to %v; want all three channels", chs)
+	}
+	n, err := ps.client().PubSubNumSub(bg, "{spindle}:ev:f").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := ps.client().ClientList(bg).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subs := strings.Count(clients, "flags=P"); n["{spindle}:ev:f"] != 1 || subs != 1 {
+		t.Fatalf("%d subscribers of the finished channel, %d subscription connections; want one of each", n["{spindle}:ev:f"], subs)
 	}
 }

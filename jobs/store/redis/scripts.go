@@ -18,7 +18,7 @@ import (
 // transitions the scripts share.
 const prelude = `
 local P = ARGV[1]
-local EV = P .. 'ev'
+local EVR, EVF, EVV = P .. 'ev:r', P .. 'ev:f', P .. 'ev:v'
 local function jk(id) return P .. 'j:' .. id end
 local function qk(q, s) return P .. 'q:' .. q .. ':' .. s end
 local MAXRA = 281474976710655
@@ -69,8 +69,8 @@ local function finmsg(ids)
 	for _, id in ipairs(ids) do parts[#parts + 1] = #id .. ':' .. id end
 	return table.concat(parts)
 end
-local function publish_finished(ids) if #ids > 0 then redis.call('PUBLISH', EV, finmsg(ids)) end end
-local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', EV, 'r' .. q) end end
+local function publish_finished(ids) if #ids > 0 then redis.call('PUBLISH', EVF, finmsg(ids)) end end
+local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', EVR, 'r' .. q) end end
 `
 
 // scriptInsert: ARGV[2] is the job count; each job is id, queue, state,
@@ -384,7 +384,7 @@ if isfinal(s) then return {s, 'final'} end
 if s == 'running' then
 	redis.call('HSET', key, 'rv', reason)
 	redis.call('SADD', P .. 'rv:' .. (f[5] or ''), id)
-	redis.call('PUBLISH', EV, 'v')
+	redis.call('PUBLISH', EVV, 'v')
 	return {'running', 'ok'}
 end
 if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
@@ -459,7 +459,7 @@ redis.call('HSET', key, 's', 'queued', 't', 0, 'ra', now)
 toready(q, id, f[3], now)
 count(q, s, -1)
 count(q, 'queued', 1)
-redis.call('PUBLISH', EV, 'r' .. q)
+redis.call('PUBLISH', EVR, 'r' .. q)
 return 'ok'
 `
 
@@ -516,7 +516,7 @@ for _, id in ipairs(ids) do
 	end
 	cursor = id
 end
-if n > 0 then redis.call('PUBLISH', EV, 'F') end
+if n > 0 then redis.call('PUBLISH', EVF, 'F') end
 return {n, cursor, #ids < batch and 1 or 0}
 `
 

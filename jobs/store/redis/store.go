@@ -50,10 +50,10 @@ var _ store.Store = (*Store)(nil)
 // rediss, and the others redis.ParseURL accepts). Errors never include the
 // password.
 //
-// Open checks that the server answers and subscribes to the namespace's
-// event channel before it returns, so Ready and Finished watchers
-// registered right after Open miss nothing. ctx bounds that work, not the
-// Store's life. Close the Store to release its connections and goroutine.
+// Open checks that the server answers before it returns; ctx bounds that
+// check, not the Store's life. The store subscribes to events only when
+// it gets its first Ready, Finished or Revoked watcher. Close the Store to
+// release its connections and goroutine.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	o, ropts, err := parseURL(url)
 	if err != nil {
@@ -78,8 +78,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 
 // New returns a store that uses a client the caller made (a standalone,
 // Sentinel-backed or Cluster client) and keeps owning: Close on the Store
-// leaves rdb open. Like [Open] it checks the server and subscribes before
-// it returns; ctx bounds that.
+// leaves rdb open. Like [Open] it checks that the server answers; ctx
+// bounds that.
 func New(ctx context.Context, rdb goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, errors.New("redis: New: nil client")
@@ -111,10 +111,6 @@ func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o op
 		return fail(fmt.Errorf("the server does not answer: %w", err))
 	}
 	s.notify = newNotifier(s)
-	if err := s.notify.start(ctx); err != nil {
-		s.notify.close()
-		return fail(err)
-	}
 	return s, nil
 }
 
