@@ -35,7 +35,7 @@ const DefaultReadRetry = 30 * time.Second
 // jobs ride out the outage; a canceled ctx still ends it at once. Zero
 // fails at the first connection error. Writes are never retried by the
 // store: their callers (workers, Enqueue) see the error. Default
-// [DefaultReadRetry].
+// [DefaultReadRetry]; a URL sets it with ?read_retry=10s.
 func WithReadRetry(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 0 {
@@ -96,6 +96,14 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 		o.namespace = ns[0]
 		q.Del("namespace")
 	}
+	if rr, ok := q["read_retry"]; ok {
+		d, err := time.ParseDuration(strings.Join(rr, ","))
+		if err != nil || d < 0 || len(rr) != 1 {
+			return o, nil, fmt.Errorf("redis: URL %s: read_retry %q is not valid: want a duration of zero or more, such as 10s", u.Redacted(), strings.Join(rr, ","))
+		}
+		o.readRetry = d
+		q.Del("read_retry")
+	}
 	u.RawQuery = q.Encode()
 	ropts, err := goredis.ParseURL(u.String())
 	if err != nil {
@@ -116,7 +124,7 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 	return o, ropts, nil
 }
 
-const urlForm = `redis://[user:password@]host[:port][/db][?namespace=NAME&pool_size=N...] or rediss://... for TLS`
+const urlForm = `redis://[user:password@]host[:port][/db][?namespace=NAME&read_retry=30s&pool_size=N...] or rediss://... for TLS`
 
 // redactURL returns raw with any password replaced by "xxxxx", also when
 // raw does not parse as a URL.

@@ -3,14 +3,15 @@ package redis
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseURL(t *testing.T) {
-	o, r, err := parseURL("rediss://app:s3cret@cache.example:6380/2?namespace=billing&pool_size=7")
+	o, r, err := parseURL("rediss://app:s3cret@cache.example:6380/2?namespace=billing&pool_size=7&read_retry=5s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.namespace != "billing" || r.Addr != "cache.example:6380" || r.DB != 2 || r.Username != "app" ||
+	if o.namespace != "billing" || o.readRetry != 5*time.Second || r.Addr != "cache.example:6380" || r.DB != 2 || r.Username != "app" ||
 		r.Password != "s3cret" || r.PoolSize != 7 || r.TLSConfig == nil || r.TLSConfig.ServerName != "cache.example" {
 		t.Fatalf("parsed %+v, %+v", o, r)
 	}

@@ -45,7 +45,8 @@ var _ store.Store = (*Store)(nil)
 //	rediss://redis.example.com:6380/0          TLS (certificate verified)
 //	redis://127.0.0.1:6379/0?namespace=billing a namespace of its own
 //
-// Besides namespace, the query may carry go-redis's connection options
+// Besides namespace and read_retry (see [WithReadRetry]), the query may
+// carry go-redis's connection options
 // (pool_size, dial_timeout, read_timeout, max_retries, skip_verify with
 // rediss, and the others redis.ParseURL accepts). Errors never include the
 // password.
