@@ -485,7 +485,10 @@ local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
 if not f[1] then return 'notfound' end
 if f[1] == 'running' then return 'running' end
 remove(id, f)
-publish_finished({id})
+-- Watchers of a final job were woken when it became final, and a later
+-- one finds it final at its first check: only an unfinished job's
+-- deletion is news.
+if not isfinal(f[1]) then publish_finished({id}) end
 return 'ok'
 `
 
