@@ -41,11 +41,11 @@
 //
 // Why scripts and not Streams with consumer groups: BenchmarkCost (CPU time
 // on a private redis-server, so it holds on a busy machine) measured, per
-// job, in Redis:
+// job, in Redis (medians of -count 5):
 //
 //	                       insert (one by one)  claim (batch of 32)  finish (batch of 32)
-//	this store's scripts   ~31 µs               ~10 µs               ~10 µs
-//	bare Streams flow      ~13 µs               ~2.4 µs              ~4 µs
+//	this store's scripts   31 µs                10 µs                12 µs
+//	bare Streams flow      12 µs                1.9 µs               3.8 µs
 //
 // The Streams flow (XADD; XREADGROUP COUNT 32; XACK, XDEL and a result
 // hash) is cheaper, but it is only a FIFO: the contract also needs claims
@@ -54,8 +54,11 @@
 // their owner may settle, duplicate IDs and unique keys refused on insert,
 // revokes, and a job record Get, List and the inspector read. A stream
 // delivers none of that, so a Streams design would keep the job hash and
-// the scripts around its XREADGROUP and pay both. About 20 µs of Redis CPU
-// per job processed puts one Redis core's ceiling near 50,000 jobs/s.
+// the scripts around its XREADGROUP and pay both. (A bare request, such as
+// Get's HGETALL, costs this machine's Redis about 13 µs, mostly system
+// calls, so the scripts' own work is a fraction of each figure.) About
+// 22 µs of Redis CPU per job processed puts one Redis core's ceiling near
+// 45,000 jobs/s.
 //
 // # Push, not poll
 //
@@ -108,6 +111,27 @@
 // suite on a three-node Cluster, the suite's namespaces spread over the
 // nodes. Build the client with goredis.NewClusterClient and pass it to
 // [New].
+//
+// # Performance
+//
+// Q1 and Q2 of BENCHMARKS.md through package jobs, default settings, the
+// shared Redis 7.0 on loopback, on a 2-core machine shared with other
+// work (load average 6 to 10 during the runs), medians of -count 5:
+//
+//	SPINDLE_REDIS_URL=redis://127.0.0.1:6379/0 \
+//	go test -run '^$' -bench 'Q1|Q2|Cost' -benchtime 1x -count 5 ./jobs/store/redis/
+//
+//	Q1 enqueue one by one      13,600 jobs/s  (runs: 8,900 to 16,900)
+//	Q1 bulk enqueue (Map)      53,400 jobs/s
+//	Q1 process, 8 slots        28,100 jobs/s  (runs: 23,200 to 31,400)
+//	Q2 in-process              p50 0.81 ms, p99 3.3 ms
+//	Q2 from another process    p50 0.71 ms, p99 3.0 ms (runs: 2.7 to 9.7)
+//
+// Enqueueing one by one is one round trip per job, so it is bound by the
+// loopback round trip and the two processes' scheduling, not by Redis (a
+// job costs Redis about 30 µs of CPU to insert). Latency tails on a busy
+// shared machine come from scheduling: a Q2 round trip is five Redis round
+// trips and two pub/sub deliveries across three processes.
 //
 // # Durability
 //
