@@ -23,6 +23,7 @@ import (
 // loopback ports and returns the nodes' addresses.
 func startCluster(t *testing.T) []string {
 	t.Helper()
+	redisURL(t) // Redis tests run only where Redis is set up
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("redis-server is not installed: the Cluster test is skipped")

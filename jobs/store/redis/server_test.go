@@ -31,6 +31,7 @@ type privateServer struct {
 // binary is not installed.
 func startPrivateServer(t testing.TB) *privateServer {
 	t.Helper()
+	redisURL(t) // Redis tests run only where Redis is set up
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("redis-server is not installed: tests that restart Redis are skipped")
