@@ -175,30 +175,34 @@ for _, pk in ipairs(picked) do
 	local q, id = pk[2], string.sub(pk[1], 13)
 	local key = jk(id)
 	local all = redis.call('HGETALL', key)
-	local t = 0
-	for j = 1, #all, 2 do
-		local f = all[j]
-		if f == 't' then
-			t = tonumber(all[j + 1]) or 0
-		elseif f == 'xa' then
-			redis.call('ZREM', P .. 'exp', id)
-		elseif f == 'rv' then
-			-- a revoke requested earlier still stands: the new owner cancels it
-			redis.call('SADD', P .. 'rv:' .. owner, id)
+	-- A member with no job behind it cannot happen (every removal takes
+	-- the member too); if it did, it must not lease a phantom.
+	if #all > 0 then
+		local t = 0
+		for j = 1, #all, 2 do
+			local f = all[j]
+			if f == 't' then
+				t = tonumber(all[j + 1]) or 0
+			elseif f == 'xa' then
+				redis.call('ZREM', P .. 'exp', id)
+			elseif f == 'rv' then
+				-- a revoke requested earlier still stands: the new owner cancels it
+				redis.call('SADD', P .. 'rv:' .. owner, id)
+			end
 		end
+		redis.call('HSET', key, 's', 'running', 't', t + 1, 'sa', now, 'lo', owner, 'lu', lu)
+		-- The fields as read; the caller applies the lease it asked for
+		-- (state, attempt + 1, start, owner, expiry) on top.
+		out[#out + 1] = id
+		out[#out + 1] = all
+		local r = run[q]
+		if not r then
+			r = {}
+			run[q] = r
+		end
+		r[#r + 1] = lu
+		r[#r + 1] = id
 	end
-	redis.call('HSET', key, 's', 'running', 't', t + 1, 'sa', now, 'lo', owner, 'lu', lu)
-	-- The fields as read; the caller applies the lease it asked for
-	-- (state, attempt + 1, start, owner, expiry) on top.
-	out[#out + 1] = id
-	out[#out + 1] = all
-	local r = run[q]
-	if not r then
-		r = {}
-		run[q] = r
-	end
-	r[#r + 1] = lu
-	r[#r + 1] = id
 end
 for q, r in pairs(run) do
 	redis.call('ZADD', qk(q, 'run'), unpack(r))
