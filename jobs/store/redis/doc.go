@@ -116,17 +116,20 @@
 //
 // Q1 and Q2 of BENCHMARKS.md through package jobs, default settings, the
 // shared Redis 7.0 on loopback, on a 2-core machine shared with other
-// work (load average 6 to 10 during the runs), medians of -count 5:
+// work (load average 6 to 10 during the runs). Medians of -count 5, from
+// two such runs:
 //
 //	SPINDLE_REDIS_URL=redis://127.0.0.1:6379/0 \
 //	go test -run '^$' -bench 'Q1|Q2|Cost' -benchtime 1x -count 5 ./jobs/store/redis/
 //
-//	Q1 enqueue one by one      13,600 jobs/s  (runs: 8,900 to 16,900)
-//	Q1 bulk enqueue (Map)      53,400 jobs/s
-//	Q1 process, 8 slots        28,100 jobs/s  (runs: 23,200 to 31,400)
-//	Q2 in-process              p50 0.81 ms, p99 3.3 ms
-//	Q2 from another process    p50 0.71 ms, p99 3.0 ms (runs: 2.7 to 9.7)
+//	Q1 enqueue one by one      13,600 and 13,700 jobs/s
+//	Q1 bulk enqueue (Map)      53,400 and 59,900 jobs/s
+//	Q1 process, 8 slots        28,100 and 26,300 jobs/s
+//	Q2 in-process              p50 0.81 and 0.49 ms, p99 3.3 and 1.0 ms
+//	Q2 from another process    p50 0.71 and 0.66 ms, p99 3.0 and 4.9 ms
 //
+// Single runs spread widely (enqueue 1,200 to 16,900 jobs/s, Q2 p99 from
+// another process 1.2 to 9.7 ms): the machine's other work decides.
 // Enqueueing one by one is one round trip per job, so it is bound by the
 // loopback round trip and the two processes' scheduling, not by Redis (a
 // job costs Redis about 30 µs of CPU to insert). Latency tails on a busy
