@@ -25,7 +25,7 @@ func TestOpenURLs(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"redis://127.0.0.1:6379": `unknown scheme "redis"`,
+		"mysql://127.0.0.1:3306": `unknown scheme "mysql"`,
 		"spindle.db":             "no scheme",
 		"sqlite:":                "no file path",
 		"memory:/x":              "takes no path",

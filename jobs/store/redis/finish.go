@@ -1,0 +1,132 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Finish applies outcomes in one script, one round trip for the whole
+// batch. An outcome whose job is not Running under Outcome.Owner (the
+// lease expired and was recovered, the job was deleted, another worker
+// holds it) changes nothing and its ID is returned in lost. Failed
+// outcomes append to the job's error history; a Queued outcome gives the
+// job back without counting the attempt. Watchers of jobs that reached a
+// final state are woken (in every process, by pub/sub), and Ready
+// watchers when a job was rescheduled or given back.
+//
+// ctx bounds the call; a call that ends with ctx may or may not have
+// applied the batch, and applying it again reports every job as lost.
+func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if len(outcomes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 1+10*len(outcomes))
+	args = append(args, strconv.Itoa(len(outcomes)))
+	for i, o := range outcomes {
+		if err := validateOutcome(i, o); err != nil {
+			return nil, err
+		}
+		ej, at := "", ""
+		if o.State != store.Succeeded && o.State != store.Queued {
+			ej, at = jsonString(o.Error), rfc3339(o.FinishedAt)
+		}
+		args = append(args, o.ID, o.Owner, string(o.State), string(o.Result), ej, o.Error, at,
+			ms(o.RunAt), ms(o.FinishedAt), ms(o.RetainUntil))
+	}
+	res, err := finishScript.run(ctx, s, args...).Slice()
+	if err != nil {
+		return nil, opErr(ctx, "finish", err)
+	}
+	if len(res) >= 3 {
+		lost = stringsOf(res[0])
+		s.notify.finished(stringsOf(res[1]))
+		s.notify.ready(stringsOf(res[2]))
+	}
+	return lost, nil
+}
+
+func validateOutcome(i int, o store.Outcome) error {
+	switch {
+	case o.ID == "":
+		return fmt.Errorf("redis: finish: outcomes[%d] has an empty ID", i)
+	case o.Owner == "":
+		return fmt.Errorf("redis: finish job %s: empty Owner; want the worker holding the lease", o.ID)
+	}
+	switch o.State {
+	case store.Succeeded, store.Dead, store.Canceled, store.Expired, store.Queued:
+		return nil
+	case store.Scheduled:
+		if o.RunAt.IsZero() {
+			return fmt.Errorf("redis: finish job %s: State %q with a zero RunAt; want when to retry", o.ID, o.State)
+		}
+		return nil
+	}
+	return fmt.Errorf("redis: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back)", o.ID, o.State,
+		store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued)
+}
+
+// ExtendLeases moves the lease of each job in ids that owner still holds
+// to until, in one script, and returns the IDs it no longer holds. ctx
+// bounds the call.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if owner == "" {
+		return nil, fmt.Errorf("redis: extend leases: empty owner; want the worker holding the leases")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 2+len(ids))
+	args = append(args, owner, msAlways(until))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	v, err := extendScript.run(ctx, s, args...).Result()
+	if err != nil {
+		return nil, opErr(ctx, "extend leases", err)
+	}
+	return stringsOf(v), nil
+}
+
+// recoverBatch bounds the jobs one Recover script moves, so a large
+// recovery never blocks Redis for long; Recover repeats until done.
+const recoverBatch = 1000
+
+// Recover returns Running jobs whose lease expired before now to Queued
+// when attempts remain, or moves them to Dead, recording "lease expired"
+// as the attempt's error either way; and moves Queued and Scheduled jobs
+// whose ExpiresAt is before now to Expired. It is safe to run from every
+// worker at once. ctx bounds it; the batches already applied stay applied.
+func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	total := 0
+	for {
+		res, err := recoverScript.run(ctx, s, msAlways(now), rfc3339(now), strconv.Itoa(recoverBatch)).Slice()
+		if err != nil {
+			return total, opErr(ctx, "recover", err)
+		}
+		if len(res) < 4 {
+			return total, fmt.Errorf("redis: recover: unexpected reply %v", res)
+		}
+		total += int(int64Of(res[0]))
+		s.notify.finished(stringsOf(res[1]))
+		s.notify.ready(stringsOf(res[2]))
+		if int64Of(res[3]) == 0 {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Insert adds jobs in one script: all of them or, on error, none. A job
+// whose ID already exists (in any state), or whose UniqueKey is held by an
+// unfinished job (one already stored, or an earlier one in the same
+// batch), is skipped and its ID returned in dups, so inserting the same
+// pre-assigned IDs from several processes at once stores each job once.
+// A job with an empty State is stored as Queued; only Queued and
+// Scheduled are accepted. The store keeps its own copy of every slice.
+//
+// One call costs one round trip whatever the batch size, so batching
+// many jobs is far cheaper per job. ctx bounds the call; a call that ends
+// with ctx may or may not have inserted the batch (the reply was lost),
+// and inserting it again reports the jobs that made it as dups.
+func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 1+len(jobs)*30)
+	args = append(args, strconv.Itoa(len(jobs)))
+	for i, j := range jobs {
+		if err := validateNew(i, j); err != nil {
+			return nil, err
+		}
+		st := j.State
+		if st == "" {
+			st = store.Queued
+		}
+		fields, err := jobFields(j, st)
+		if err != nil {
+			return nil, fmt.Errorf("redis: insert job %s: %w", j.ID, err)
+		}
+		args = append(args, j.ID, j.Queue, string(st), strconv.Itoa(j.Priority), msAlwaysOrZero(j), j.UniqueKey, ms(j.ExpiresAt),
+			s.registerQueue(j.Queue), strconv.Itoa(len(fields)))
+		args = append(args, fields...)
+	}
+	res, err := insertScript.run(ctx, s, args...).Slice()
+	if err != nil {
+		s.forgetQueues(jobs)
+		return nil, opErr(ctx, "insert", err)
+	}
+	if len(res) >= 2 {
+		dups = stringsOf(res[0])
+		s.notify.ready(stringsOf(res[1]))
+	}
+	return dups, nil
+}
+
+// msAlwaysOrZero is the RunAt score of j: its milliseconds, 0 when zero.
+func msAlwaysOrZero(j *store.Job) string {
+	if j.RunAt.IsZero() {
+		return "0"
+	}
+	return msAlways(j.RunAt)
+}
+
+// validateNew rejects jobs no store could run, naming the job and field.
+func validateNew(i int, j *store.Job) error {
+	switch {
+	case j == nil:
+		return fmt.Errorf("redis: insert: jobs[%d] is nil", i)
+	case j.ID == "":
+		return fmt.Errorf("redis: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID", i)
+	case j.Name == "":
+		return fmt.Errorf("redis: insert job %s: empty Name; want the name of the definition that runs it", j.ID)
+	case j.Queue == "":
+		return fmt.Errorf("redis: insert job %s: empty Queue; want a queue name", j.ID)
+	case j.MaxAttempts < 1:
+		return fmt.Errorf("redis: insert job %s: MaxAttempts is %d; want at least 1", j.ID, j.MaxAttempts)
+	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
+		return fmt.Errorf("redis: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
+	}
+	return nil
+}
+
+// queueRecheck is how long Insert trusts that it registered a queue in
+// the namespace's queue set, which Recover, Queues and Stats walk. The set
+// only grows, so the cache saves a command per insert; it expires so that
+// a namespace wiped under a running process heals.
+const queueRecheck = 30 * time.Second
+
+// registerQueue returns "1" when the insert script should add q to the
+// queue set, and notes that it will have.
+func (s *Store) registerQueue(q string) string {
+	now := time.Now().UnixNano()
+	if t, ok := s.queuesSeen.Load(q); ok && now-t.(int64) < int64(queueRecheck) {
+		return "0"
+	}
+	s.queuesSeen.Store(q, now)
+	return "1"
+}
+
+// forgetQueues undoes registerQueue after a failed insert.
+func (s *Store) forgetQueues(jobs []*store.Job) {
+	for _, j := range jobs {
+		s.queuesSeen.Delete(j.Queue)
+	}
+}

@@ -1,0 +1,435 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Events travel on three pub/sub channels per namespace, published by the
+// scripts that cause them, so every process hears of every change at
+// once, whoever made it:
+//
+//	{ns}:ev:r  r<queue>        jobs may have become claimable on queue
+//	{ns}:ev:f  f<len>:<id>...  these jobs reached a final state or were deleted
+//	           F               some jobs were purged: every Finished watcher re-checks
+//	{ns}:ev:v  v               a revoke was requested for some Running job
+//
+// Each Store holds at most one subscription connection, opened on the
+// first Ready, Finished or Revoked call, and subscribes to a channel only
+// once it has a watcher of that kind: a producer holds no subscription, a
+// worker hears no finished events, a process that only awaits hears no
+// ready events. Events are demultiplexed to the watchers in process.
+// Whenever a channel's subscription is confirmed (the first time, and
+// again after a lost connection), every watcher of that kind is woken,
+// because events published before are not delivered: waiters re-check the
+// store and miss nothing.
+type notifier struct {
+	s *Store
+
+	mu      sync.Mutex
+	closed  bool
+	started bool            // the loop runs
+	want    map[string]bool // channels with watchers
+	ps      *goredis.PubSub // the current subscription, nil between attempts
+	readyWs []*readyWatcher
+	finWs   map[string]map[*finishedWatcher]struct{}
+	revWs   []chan struct{}
+
+	stop chan struct{} // closed by close
+	done chan struct{} // closed when the loop returns
+}
+
+type readyWatcher struct {
+	queues map[string]bool // nil: every queue
+	ch     chan struct{}   // capacity 1: signals coalesce
+}
+
+type finishedWatcher struct {
+	ch chan struct{}
+}
+
+// healthInterval is how long the subscription may stay silent before a
+// PING checks it; a PING unanswered for as long again means the
+// connection is dead (a peer gone without a reset) and it is replaced.
+const healthInterval = time.Second
+
+// reconnect backoff bounds: retry at once-ish, never slower than this.
+const (
+	minBackoff = 5 * time.Millisecond
+	maxBackoff = 250 * time.Millisecond
+)
+
+func newNotifier(s *Store) *notifier {
+	return &notifier{
+		s:     s,
+		want:  map[string]bool{},
+		finWs: map[string]map[*finishedWatcher]struct{}{},
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+// ensureLocked subscribes to channel if nothing has yet, starting the
+// loop on first use; n.mu is held. Watchers registered before the
+// subscription is confirmed are woken by the confirmation.
+func (n *notifier) ensureLocked(channel string) {
+	if n.want[channel] || n.closed {
+		return
+	}
+	n.want[channel] = true
+	if !n.started {
+		n.started = true
+		go n.loop()
+		return
+	}
+	if ps := n.ps; ps != nil {
+		// The loop's receive picks up the confirmation; if this fails,
+		// so does the connection, and the loop resubscribes everything.
+		go func() { _ = ps.Subscribe(context.Background(), channel) }()
+	}
+}
+
+func (n *notifier) loop() {
+	defer close(n.done)
+	backoff := minBackoff
+	for {
+		n.mu.Lock()
+		if n.closed {
+			n.mu.Unlock()
+			return
+		}
+		channels := make([]string, 0, len(n.want))
+		for ch := range n.want {
+			channels = append(channels, ch)
+		}
+		n.mu.Unlock()
+		ps := n.s.rdb.Subscribe(context.Background(), channels...)
+		n.mu.Lock()
+		if n.closed {
+			n.mu.Unlock()
+			ps.Close()
+			return
+		}
+		n.ps = ps
+		var missed []string // wanted while Subscribe ran
+		for ch := range n.want {
+			if !slices.Contains(channels, ch) {
+				missed = append(missed, ch)
+			}
+		}
+		n.mu.Unlock()
+		if len(missed) > 0 {
+			_ = ps.Subscribe(context.Background(), missed...)
+		}
+
+		if n.receive(ps) {
+			backoff = minBackoff
+		}
+
+		n.mu.Lock()
+		n.ps = nil
+		closed := n.closed
+		n.mu.Unlock()
+		ps.Close()
+		if closed {
+			return
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-n.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// receive reads events until the subscription fails, and reports whether
+// it was established at all.
+func (n *notifier) receive(ps *goredis.PubSub) (established bool) {
+	ctx := context.Background()
+	pinged := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, healthInterval)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !pinged {
+				if ps.Ping(ctx) == nil {
+					pinged = true
+					continue
+				}
+			}
+			return established
+		}
+		pinged = false
+		switch m := msg.(type) {
+		case *goredis.Subscription:
+			if m.Kind == "subscribe" {
+				established = true
+				n.wake(m.Channel)
+			}
+		case *goredis.Message:
+			n.dispatch(m.Payload)
+		}
+	}
+}
+
+// wake wakes every watcher of the kind channel carries: events may have
+// been missed before its subscription was confirmed.
+func (n *notifier) wake(channel string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch channel {
+	case n.s.k.evReady:
+		for _, w := range n.readyWs {
+			signal(w.ch)
+		}
+	case n.s.k.evRevoked:
+		for _, ch := range n.revWs {
+			signal(ch)
+		}
+	case n.s.k.evFinished:
+		for id := range n.finWs {
+			n.fireLocked(id)
+		}
+	}
+}
+
+// dispatch delivers one event.
+func (n *notifier) dispatch(p string) {
+	if p == "" {
+		return
+	}
+	switch p[0] {
+	case 'r':
+		n.ready([]string{p[1:]})
+	case 'f':
+		ids, err := parseIDs(p[1:])
+		if err == nil {
+			n.finished(ids)
+		} else {
+			n.finishedAll()
+		}
+	case 'F':
+		n.finishedAll()
+	case 'v':
+		n.revoked()
+	}
+}
+
+// parseIDs decodes "<len>:<id>" repeated.
+func parseIDs(s string) ([]string, error) {
+	var ids []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != ':' {
+			i++
+		}
+		l, err := strconv.Atoi(s[:i])
+		if err != nil || i == len(s) || l < 0 || i+1+l > len(s) {
+			return nil, fmt.Errorf("malformed finished event %q", s)
+		}
+		ids = append(ids, s[i+1:i+1+l])
+		s = s[i+1+l:]
+	}
+	return ids, nil
+}
+
+// closedCh is returned by Ready, Finished and Revoked after Close:
+// receiving from it succeeds at once, and the caller's next call reports
+// ErrClosed.
+var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Ready returns a channel that receives a value (coalesced: at most one
+// is buffered) whenever jobs may have become claimable on one of queues,
+// or on any queue when queues is empty: when a job is inserted into an
+// empty ready set, retried, given back, recovered, woken or retried by
+// the inspector, or its queue resumed, by any process, pushed by Redis
+// pub/sub; and whenever the subscription is re-established after a lost
+// connection. Signals can be spurious; a worker answers one by calling
+// Claim. Jobs scheduled for later are not signalled when their RunAt
+// arrives: workers still wake on their own timer for those.
+//
+// Each call registers a watcher that lives until Close, so call it once
+// per worker, not once per wait. Close closes the channel. Safe for
+// concurrent use.
+func (s *Store) Ready(queues []string) <-chan struct{} {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh
+	}
+	w := &readyWatcher{ch: make(chan struct{}, 1)}
+	if len(queues) > 0 {
+		w.queues = make(map[string]bool, len(queues))
+		for _, q := range queues {
+			w.queues[q] = true
+		}
+	}
+	n.readyWs = append(n.readyWs, w)
+	n.ensureLocked(n.s.k.evReady)
+	return w.ch
+}
+
+// Finished returns a channel that is closed once job id may have reached
+// a final state (or been deleted), and a stop func that releases the
+// watcher; call stop when done waiting, whether or not ch was closed. The
+// caller confirms with Get: register first, then Get, then wait on ch, so
+// a finish between the two is never missed. A finish in any process
+// closes ch within one pub/sub delivery; a lost and re-established
+// subscription closes every such channel. Close closes them all. Safe for
+// concurrent use; stop is idempotent.
+func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh, func() {}
+	}
+	w := &finishedWatcher{ch: make(chan struct{})}
+	set := n.finWs[id]
+	if set == nil {
+		set = map[*finishedWatcher]struct{}{}
+		n.finWs[id] = set
+	}
+	set[w] = struct{}{}
+	n.ensureLocked(n.s.k.evFinished)
+	return w.ch, func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if set, ok := n.finWs[id]; ok {
+			delete(set, w)
+			if len(set) == 0 {
+				delete(n.finWs, id)
+			}
+		}
+	}
+}
+
+// Revoked returns a channel that receives a value, coalesced, whenever a
+// revoke was requested for some Running job in any process, and whenever
+// the subscription is re-established. Each call registers a watcher that
+// lives until Close, which closes the channel. Safe for concurrent use.
+func (s *Store) Revoked() <-chan struct{} {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh
+	}
+	ch := make(chan struct{}, 1)
+	n.revWs = append(n.revWs, ch)
+	n.ensureLocked(n.s.k.evRevoked)
+	return ch
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// ready signals the Ready watchers of queues.
+func (n *notifier) ready(queues []string) {
+	if len(queues) == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, w := range n.readyWs {
+		if w.queues == nil {
+			signal(w.ch)
+			continue
+		}
+		for _, q := range queues {
+			if w.queues[q] {
+				signal(w.ch)
+				break
+			}
+		}
+	}
+}
+
+// finished closes the channels of the watchers of ids.
+func (n *notifier) finished(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.finWs) == 0 {
+		return
+	}
+	for _, id := range ids {
+		n.fireLocked(id)
+	}
+}
+
+func (n *notifier) fireLocked(id string) {
+	for w := range n.finWs[id] {
+		close(w.ch)
+	}
+	delete(n.finWs, id)
+}
+
+// finishedAll wakes every Finished watcher.
+func (n *notifier) finishedAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for id := range n.finWs {
+		n.fireLocked(id)
+	}
+}
+
+// revoked signals every Revoked watcher.
+func (n *notifier) revoked() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, ch := range n.revWs {
+		signal(ch)
+	}
+}
+
+// close stops the subscription, waits for the loop, and closes every
+// watcher's channel so waiters wake up.
+func (n *notifier) close() {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	n.closed = true
+	close(n.stop)
+	if n.ps != nil {
+		n.ps.Close() // ends a blocked receive
+	}
+	started := n.started
+	n.mu.Unlock()
+	if started {
+		<-n.done
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, w := range n.readyWs {
+		close(w.ch)
+	}
+	n.readyWs = nil
+	for _, ch := range n.revWs {
+		close(ch)
+	}
+	n.revWs = nil
+	for id := range n.finWs {
+		n.fireLocked(id)
+	}
+}

@@ -1,0 +1,91 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Revoke cancels job id with reason in one script. A Scheduled or Queued
+// job becomes Canceled at once (its watchers woken everywhere); a Running
+// job keeps its lease with Revoke = reason and every process's Revoked
+// channel is signalled, so the owner calls RevokeRequests and reports
+// Canceled. A final job is left alone: its state comes back with
+// store.ErrFinal. An unknown id gives store.ErrNotFound and an empty
+// reason an error (the reason is how the owner tells a revoked job from
+// another). ctx bounds the call.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+	if err := s.enter(); err != nil {
+		return "", err
+	}
+	defer s.leave()
+	if reason == "" {
+		return "", fmt.Errorf("redis: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+	}
+	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
+	if err != nil {
+		return "", opErr(ctx, "revoke "+id, err)
+	}
+	if len(res) != 2 {
+		return "", fmt.Errorf("redis: revoke %s: unexpected reply %q", id, res)
+	}
+	st := store.State(res[0])
+	switch res[1] {
+	case "notfound":
+		return "", fmt.Errorf("redis: revoke %s: %w", id, store.ErrNotFound)
+	case "final":
+		return st, fmt.Errorf("redis: revoke %s: job is %s: %w", id, st, store.ErrFinal)
+	}
+	if st == store.Canceled {
+		s.notify.finished([]string{id})
+	} else {
+		s.notify.revoked()
+	}
+	return st, nil
+}
+
+// RevokeRequests returns the Running jobs leased by owner whose revoke was
+// requested, as ID to reason. It reads one set per owner, so a worker may
+// call it on every heartbeat. ctx bounds the call.
+func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	res, err := revokeRequestsScript.run(ctx, s, owner).StringSlice()
+	if err != nil {
+		return nil, opErr(ctx, "revoke requests", err)
+	}
+	out := make(map[string]string, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		out[res[i]] = res[i+1]
+	}
+	return out, nil
+}
+
+// Wake makes the Scheduled jobs among ids claimable now (Queued, RunAt =
+// now) in one script and signals Ready for their queues in every process;
+// jobs in other states and unknown IDs are left alone. ctx bounds the
+// call.
+func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 1+len(ids))
+	args = append(args, msAlways(now))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	v, err := wakeScript.run(ctx, s, args...).Result()
+	if err != nil {
+		return opErr(ctx, "wake", err)
+	}
+	s.notify.ready(stringsOf(v))
+	return nil
+}

@@ -1,0 +1,730 @@
+package redis
+
+import (
+	"context"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Every change to the store is one Lua script, so it is atomic: no other
+// client sees a job half-claimed or half-finished, and two claimers never
+// take one job. Scripts run by SHA (EVALSHA); after a server restart or a
+// SCRIPT FLUSH the first call falls back to EVAL, which caches the script
+// again. KEYS[1] is always the namespace's "all" key, which routes the
+// call to the namespace's hash slot; ARGV[1] is the key prefix "{ns}:".
+// Times are Unix milliseconds, "" for the zero time.
+
+// prelude is prepended to every script: key names (see keys.go) and the
+// transitions the scripts share.
+const prelude = `
+local P = ARGV[1]
+local EVR, EVF, EVV = P .. 'ev:r', P .. 'ev:f', P .. 'ev:v'
+local function jk(id) return P .. 'j:' .. id end
+local function qk(q, s) return P .. 'q:' .. q .. ':' .. s end
+local MAXRA = 281474976710655
+-- the ready member: RunAt as 12 hex digits (so equal priorities sort by
+-- RunAt, then ID), then the ID
+local function rmember(ra, id)
+	ra = tonumber(ra) or 0
+	if ra < 0 then ra = 0 elseif ra > MAXRA then ra = MAXRA end
+	return string.format('%012x', ra) .. id
+end
+local function isfinal(s) return s == 'succeeded' or s == 'dead' or s == 'canceled' or s == 'expired' end
+-- count keeps the per-queue count of a final state; the other states are
+-- counted by the cardinality of their sets (ready, sched, run)
+local function count(q, st, d) if d ~= 0 and isfinal(st) then redis.call('HINCRBY', qk(q, 'n'), st, d) end end
+local function toready(q, id, p, ra) return redis.call('ZADD', qk(q, 'ready'), -(tonumber(p) or 0), rmember(ra, id)) end
+local function unready(q, id, p, ra) return redis.call('ZREM', qk(q, 'ready'), rmember(ra, id)) end
+-- release frees the unique key of a job that is now final or gone
+local function release(id, uk)
+	if uk and uk ~= '' and redis.call('HGET', P .. 'unique', uk) == id then redis.call('HDEL', P .. 'unique', uk) end
+end
+-- holds reports whether an unfinished job other than id holds unique key uk
+local function holds(uk, id)
+	local h = redis.call('HGET', P .. 'unique', uk)
+	if not h or h == id then return false end
+	local hs = redis.call('HGET', jk(h), 's')
+	return hs and not isfinal(hs)
+end
+-- adderr appends one AttemptError (ej is the error as a JSON string) to
+-- the JSON array er
+local function adderr(er, t, at, ej)
+	local e = '{"attempt":' .. (tonumber(t) or 0) .. ',"at":"' .. at .. '","error":' .. ej .. '}'
+	if not er or er == '' or er == '[]' then return '[' .. e .. ']' end
+	return string.sub(er, 1, -2) .. ',' .. e .. ']'
+end
+-- keep sets RetainUntil from the job's Retention when the store itself
+-- finalizes a job
+local function keep(key, id, fa, rt)
+	rt = tonumber(rt)
+	if rt and rt > 0 then
+		local ru = fa + rt
+		redis.call('HSET', key, 'ru', ru)
+		redis.call('ZADD', P .. 'final', ru, id)
+	end
+end
+-- the finished event: "f" then length:id for each ID
+local function finmsg(ids)
+	local parts = {'f'}
+	for _, id in ipairs(ids) do parts[#parts + 1] = #id .. ':' .. id end
+	return table.concat(parts)
+end
+local function publish_finished(ids) if #ids > 0 then redis.call('PUBLISH', EVF, finmsg(ids)) end end
+local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', EVR, 'r' .. q) end end
+`
+
+// scriptInsert: ARGV[2] is the job count; each job is id, queue, state,
+// priority, runAt, uniqueKey, expiresAt, "1" to register the queue, n,
+// then n hash field/value strings. Returns {dups, signaled queues}.
+const scriptInsert = prelude + `
+local dups, signal, sigl = {}, {}, {}
+local i = 3
+for _ = 1, tonumber(ARGV[2]) do
+	local id, q, st, p, ra, uk, xa, reg, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], tonumber(ARGV[i+8])
+	local f0 = i + 9
+	i = f0 + nf
+	local key = jk(id)
+	if redis.call('EXISTS', key) == 1 or (uk ~= '' and holds(uk, id)) then
+		dups[#dups + 1] = id
+	else
+		redis.call('HSET', key, unpack(ARGV, f0, f0 + nf - 1))
+		redis.call('ZADD', P .. 'all', 0, id)
+		if reg == '1' then redis.call('SADD', P .. 'queues', q) end
+		if uk ~= '' then redis.call('HSET', P .. 'unique', uk, id) end
+		if xa ~= '' then redis.call('ZADD', P .. 'exp', xa, id) end
+		if st == 'queued' then
+			toready(q, id, p, ra)
+			-- Only the first job into an empty ready set wakes workers: a
+			-- worker waits only after a claim found the set empty.
+			if not signal[q] and redis.call('ZCARD', qk(q, 'ready')) == 1 then
+				signal[q] = true
+				sigl[#sigl + 1] = q
+			end
+		else
+			redis.call('ZADD', qk(q, 'sched'), ra, id)
+		end
+	end
+end
+publish_ready(signal)
+return {dups, sigl}
+`
+
+// scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
+// count, queues. Due Scheduled jobs of each queue are promoted to its
+// ready set first. Returns id, HGETALL pairs as they were before the
+// lease, for each job claimed. Each job costs two calls (HGETALL, HSET);
+// the sets are updated once per queue.
+const scriptClaim = prelude + `
+local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local function promote(q)
+	local sk = qk(q, 'sched')
+	local due = redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, 1000)
+	if #due == 0 then return end
+	local za = {}
+	for _, id in ipairs(due) do
+		local f = redis.call('HMGET', jk(id), 'p', 'ra')
+		za[#za + 1] = -(tonumber(f[1]) or 0)
+		za[#za + 1] = rmember(f[2], id)
+		redis.call('HSET', jk(id), 's', 'queued')
+	end
+	redis.call('ZADD', qk(q, 'ready'), unpack(za))
+	redis.call('ZREM', sk, unpack(due))
+end
+-- bytewise string order (Lua's < follows the server's locale)
+local function lt(a, b)
+	local n = math.min(#a, #b)
+	for i = 1, n do
+		local x, y = string.byte(a, i), string.byte(b, i)
+		if x ~= y then return x < y end
+	end
+	return #a < #b
+end
+local picked = {} -- {member, queue}
+if nq == 1 then
+	local q = ARGV[7]
+	if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
+		promote(q)
+		local pop = redis.call('ZPOPMIN', qk(q, 'ready'), limit)
+		for j = 1, #pop, 2 do picked[#picked + 1] = {pop[j], q} end
+	end
+else
+	local cands = {}
+	for k = 1, nq do
+		local q = ARGV[6 + k]
+		if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
+			promote(q)
+			local top = redis.call('ZRANGE', qk(q, 'ready'), 0, limit - 1, 'WITHSCORES')
+			for j = 1, #top, 2 do cands[#cands + 1] = {tonumber(top[j + 1]), top[j], q} end
+		end
+	end
+	table.sort(cands, function(a, b)
+		if a[1] ~= b[1] then return a[1] < b[1] end
+		return lt(a[2], b[2])
+	end)
+	local rem = {}
+	for k = 1, math.min(limit, #cands) do
+		local c = cands[k]
+		picked[#picked + 1] = {c[2], c[3]}
+		rem[c[3]] = rem[c[3]] or {}
+		table.insert(rem[c[3]], c[2])
+	end
+	for q, ms in pairs(rem) do redis.call('ZREM', qk(q, 'ready'), unpack(ms)) end
+end
+local out, run = {}, {}
+for _, pk in ipairs(picked) do
+	local q, id = pk[2], string.sub(pk[1], 13)
+	local key = jk(id)
+	local all = redis.call('HGETALL', key)
+	-- A member with no job behind it cannot happen (every removal takes
+	-- the member too); if it did, it must not lease a phantom.
+	if #all > 0 then
+		local t = 0
+		for j = 1, #all, 2 do
+			local f = all[j]
+			if f == 't' then
+				t = tonumber(all[j + 1]) or 0
+			elseif f == 'xa' then
+				redis.call('ZREM', P .. 'exp', id)
+			elseif f == 'rv' then
+				-- a revoke requested earlier still stands: the new owner cancels it
+				redis.call('SADD', P .. 'rv:' .. owner, id)
+			end
+		end
+		redis.call('HSET', key, 's', 'running', 't', t + 1, 'sa', now, 'lo', owner, 'lu', lu)
+		-- The fields as read; the caller applies the lease it asked for
+		-- (state, attempt + 1, start, owner, expiry) on top.
+		out[#out + 1] = id
+		out[#out + 1] = all
+		local r = run[q]
+		if not r then
+			r = {}
+			run[q] = r
+		end
+		r[#r + 1] = lu
+		r[#r + 1] = id
+	end
+end
+for q, r in pairs(run) do
+	redis.call('ZADD', qk(q, 'run'), unpack(r))
+	-- Recover finds running jobs through the queue set
+	redis.call('SADD', P .. 'queues', q)
+end
+return out
+`
+
+// scriptFinish: ARGV[2] is the outcome count; each outcome is id, owner,
+// state, result, error as JSON, error text, at (RFC 3339), runAt,
+// finishedAt, retainUntil. Returns {lost, finished IDs, signaled queues}.
+// Each outcome costs two calls (HMGET, HSET); the sets and counts are
+// updated once per queue.
+const scriptFinish = prelude + `
+local lost, fin, signal, sigl = {}, {}, {}, {}
+local run, sched, ready, final, counts = {}, {}, {}, {}, {}
+local function push(t, k, a, b)
+	local l = t[k]
+	if not l then
+		l = {}
+		t[k] = l
+	end
+	l[#l + 1] = a
+	if b then l[#l + 1] = b end
+end
+local function wake(q) if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end end
+local i = 3
+for _ = 1, tonumber(ARGV[2]) do
+	local id, owner, st, res, ej, et, at, ra, fa, ru = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9]
+	i = i + 10
+	local key = jk(id)
+	local f = redis.call('HMGET', key, 's', 'lo', 'q', 't', 'uk', 'er', 'ra', 'xa', 'rv', 'p')
+	if f[1] ~= 'running' or f[2] ~= owner then
+		lost[#lost + 1] = id
+	else
+		local q = f[3]
+		push(run, q, id)
+		if f[9] then redis.call('SREM', P .. 'rv:' .. owner, id) end
+		if st == 'queued' then
+			local t = math.max((tonumber(f[4]) or 1) - 1, 0)
+			if ra ~= '' and (fa == '' or tonumber(ra) > tonumber(fa)) then
+				redis.call('HSET', key, 's', 'scheduled', 'ra', ra, 't', t, 'lo', '', 'lu', '')
+				push(sched, q, ra, id)
+			else
+				redis.call('HSET', key, 's', 'queued', 't', t, 'lo', '', 'lu', '')
+				push(ready, q, -(tonumber(f[10]) or 0), rmember(f[7], id))
+			end
+			if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
+			wake(q)
+		elseif st == 'scheduled' then
+			redis.call('HSET', key, 's', 'scheduled', 'ra', ra, 'le', et, 'er', adderr(f[6], f[4], at, ej), 'lo', '', 'lu', '')
+			push(sched, q, ra, id)
+			if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
+			wake(q)
+		else
+			local h = {'s', st, 'fa', fa, 'lo', '', 'lu', ''}
+			if st ~= 'succeeded' then
+				h[9], h[10], h[11], h[12] = 'le', et, 'er', adderr(f[6], f[4], at, ej)
+			elseif res ~= '' then
+				h[9], h[10] = 'r', res
+			end
+			if ru ~= '' then
+				h[#h + 1] = 'ru'
+				h[#h + 1] = ru
+				final[#final + 1] = ru
+				final[#final + 1] = id
+			end
+			redis.call('HSET', key, unpack(h))
+			release(id, f[5])
+			local c = counts[q]
+			if not c then
+				c = {}
+				counts[q] = c
+			end
+			c[st] = (c[st] or 0) + 1
+			fin[#fin + 1] = id
+		end
+	end
+end
+for q, ids in pairs(run) do redis.call('ZREM', qk(q, 'run'), unpack(ids)) end
+for q, za in pairs(sched) do redis.call('ZADD', qk(q, 'sched'), unpack(za)) end
+for q, za in pairs(ready) do redis.call('ZADD', qk(q, 'ready'), unpack(za)) end
+if #final > 0 then redis.call('ZADD', P .. 'final', unpack(final)) end
+for q, c in pairs(counts) do
+	for st, n in pairs(c) do redis.call('HINCRBY', qk(q, 'n'), st, n) end
+end
+publish_finished(fin)
+publish_ready(signal)
+return {lost, fin, sigl}
+`
+
+// scriptExtend: ARGV is prefix, owner, until, ids. Returns the IDs owner
+// no longer holds.
+const scriptExtend = prelude + `
+local owner, lu = ARGV[2], ARGV[3]
+local lost = {}
+for i = 4, #ARGV do
+	local id = ARGV[i]
+	local f = redis.call('HMGET', jk(id), 's', 'lo', 'q')
+	if f[1] ~= 'running' or f[2] ~= owner then
+		lost[#lost + 1] = id
+	else
+		redis.call('HSET', jk(id), 'lu', lu)
+		redis.call('ZADD', qk(f[3], 'run'), lu, id)
+	end
+end
+return lost
+`
+
+// scriptRecover: ARGV is prefix, now, at (RFC 3339 of now), batch size.
+// Moves at most batch expired leases and batch expired jobs. Returns
+// {moved, finished IDs, signaled queues, more}.
+const scriptRecover = prelude + `
+local now, at, batch = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local moved, fin, signal, sigl, more = 0, {}, {}, {}, 0
+-- Waiting jobs past their deadline first, so a job whose lease is
+-- recovered below is not also expired by the same call.
+local ids = redis.call('ZRANGEBYSCORE', P .. 'exp', '-inf', '(' .. now, 'LIMIT', 0, batch)
+if #ids == batch then more = 1 end
+for _, id in ipairs(ids) do
+	local key = jk(id)
+	local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'uk', 'rt')
+	redis.call('ZREM', P .. 'exp', id)
+	local s, q = f[1], f[2]
+	if s == 'queued' or s == 'scheduled' then
+		if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
+		redis.call('HSET', key, 's', 'expired', 'fa', now, 'le', 'expired: not started before its deadline')
+		keep(key, id, now, f[6])
+		release(id, f[5])
+		count(q, s, -1)
+		count(q, 'expired', 1)
+		moved = moved + 1
+		fin[#fin + 1] = id
+	end
+end
+for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
+	local rk = qk(q, 'run')
+	local ids = redis.call('ZRANGEBYSCORE', rk, '-inf', '(' .. now, 'LIMIT', 0, batch)
+	if #ids == batch then more = 1 end
+	for _, id in ipairs(ids) do
+		local key = jk(id)
+		local f = redis.call('HMGET', key, 's', 'lo', 't', 'm', 'er', 'p', 'ra', 'xa', 'uk', 'rt', 'rv')
+		redis.call('ZREM', rk, id)
+		if f[1] == 'running' then
+			local lo = f[2] or '?'
+			local msg = 'lease held by ' .. lo .. ' expired (the worker stopped or lost contact)'
+			redis.call('HSET', key, 'le', msg, 'er', adderr(f[5], f[3], at, cjson.encode(msg)))
+			redis.call('HDEL', key, 'lo', 'lu')
+			if f[11] then redis.call('SREM', P .. 'rv:' .. lo, id) end
+			count(q, 'running', -1)
+			moved = moved + 1
+			if (tonumber(f[3]) or 0) < (tonumber(f[4]) or 1) then
+				redis.call('HSET', key, 's', 'queued')
+				toready(q, id, f[6], f[7])
+				if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
+				count(q, 'queued', 1)
+				if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end
+			else
+				redis.call('HSET', key, 's', 'dead', 'fa', now)
+				keep(key, id, now, f[10])
+				release(id, f[9])
+				count(q, 'dead', 1)
+				fin[#fin + 1] = id
+			end
+		end
+	end
+end
+publish_finished(fin)
+publish_ready(signal)
+return {moved, fin, sigl, more}
+`
+
+// scriptRevoke: ARGV is prefix, id, reason, now. Returns {state, "ok" |
+// "final" | "notfound"}.
+const scriptRevoke = prelude + `
+local id, reason, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local key = jk(id)
+local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'lo', 'uk', 'rt')
+local s, q = f[1], f[2]
+if not s then return {'', 'notfound'} end
+if isfinal(s) then return {s, 'final'} end
+if s == 'running' then
+	redis.call('HSET', key, 'rv', reason)
+	redis.call('SADD', P .. 'rv:' .. (f[5] or ''), id)
+	redis.call('PUBLISH', EVV, 'v')
+	return {'running', 'ok'}
+end
+if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
+redis.call('ZREM', P .. 'exp', id)
+redis.call('HSET', key, 's', 'canceled', 'fa', now, 'le', reason, 'rv', reason)
+keep(key, id, now, f[7])
+release(id, f[6])
+count(q, s, -1)
+count(q, 'canceled', 1)
+publish_finished({id})
+return {'canceled', 'ok'}
+`
+
+// scriptRevokeRequests: ARGV is prefix, owner. Returns id, reason pairs.
+const scriptRevokeRequests = prelude + `
+local owner = ARGV[2]
+local sk = P .. 'rv:' .. owner
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', sk)) do
+	local f = redis.call('HMGET', jk(id), 's', 'lo', 'rv')
+	if f[1] == 'running' and f[2] == owner and f[3] then
+		out[#out + 1] = id
+		out[#out + 1] = f[3]
+	else
+		redis.call('SREM', sk, id)
+	end
+end
+return out
+`
+
+// scriptWake: ARGV is prefix, now, ids. Returns the signaled queues.
+const scriptWake = prelude + `
+local now = ARGV[2]
+local signal, sigl = {}, {}
+for i = 3, #ARGV do
+	local id = ARGV[i]
+	local f = redis.call('HMGET', jk(id), 's', 'q', 'p')
+	if f[1] == 'scheduled' then
+		local q = f[2]
+		redis.call('ZREM', qk(q, 'sched'), id)
+		redis.call('HSET', jk(id), 's', 'queued', 'ra', now)
+		toready(q, id, f[3], now)
+		count(q, 'scheduled', -1)
+		count(q, 'queued', 1)
+		if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end
+	end
+end
+publish_ready(signal)
+return sigl
+`
+
+// scriptRetry: ARGV is prefix, id, now. Returns "ok", "notfound",
+// "running", "unique" or "notfinal:<state>".
+const scriptRetry = prelude + `
+local id, now = ARGV[2], ARGV[3]
+local key = jk(id)
+local f = redis.call('HMGET', key, 's', 'q', 'p', 'uk')
+local s, q = f[1], f[2]
+if not s then return 'notfound' end
+if s == 'running' then return 'running' end
+if not isfinal(s) then return 'notfinal:' .. s end
+if f[4] and f[4] ~= '' then
+	if holds(f[4], id) then return 'unique' end
+	redis.call('HSET', P .. 'unique', f[4], id)
+end
+redis.call('ZREM', P .. 'final', id)
+-- Retrying asks for the job to run: an old revoke or a passed deadline
+-- would undo that at once, so both go.
+redis.call('HDEL', key, 'sa', 'fa', 'lo', 'lu', 'r', 'ru', 'rv', 'xa')
+redis.call('ZREM', P .. 'exp', id)
+redis.call('HSET', key, 's', 'queued', 't', 0, 'ra', now)
+toready(q, id, f[3], now)
+count(q, s, -1)
+count(q, 'queued', 1)
+redis.call('PUBLISH', EVR, 'r' .. q)
+return 'ok'
+`
+
+// remove deletes a job that is not running, with its index entries.
+const removeJob = `
+local function remove(id, f)
+	local s, q = f[1], f[2]
+	if s == 'queued' then unready(q, id, f[3], f[4]) elseif s == 'scheduled' then redis.call('ZREM', qk(q, 'sched'), id) end
+	redis.call('ZREM', P .. 'final', id)
+	redis.call('ZREM', P .. 'exp', id)
+	redis.call('ZREM', P .. 'all', id)
+	if not isfinal(s) then release(id, f[5]) end
+	redis.call('DEL', jk(id))
+	count(q, s, -1)
+end
+`
+
+// scriptDelete: ARGV is prefix, id. Returns "ok", "notfound" or
+// "running".
+const scriptDelete = prelude + removeJob + `
+local id = ARGV[2]
+local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
+if not f[1] then return 'notfound' end
+if f[1] == 'running' then return 'running' end
+remove(id, f)
+-- Watchers of a final job were woken when it became final, and a later
+-- one finds it final at its first check: only an unfinished job's
+-- deletion is news.
+if not isfinal(f[1]) then publish_finished({id}) end
+return 'ok'
+`
+
+// scriptPurge: ARGV is prefix, queue ("" for all), state ("" for all but
+// running), cursor (the last ID examined, "" to start), batch. It
+// examines at most batch jobs. Returns {deleted, cursor, done}.
+const scriptPurge = prelude + removeJob + `
+local queue, state, cursor, batch = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local n = 0
+local ids, scan
+if queue ~= '' and (state == 'queued' or state == 'scheduled') then
+	-- the state's own set: everything in it matches
+	if state == 'queued' then
+		ids = {}
+		for _, m in ipairs(redis.call('ZRANGE', qk(queue, 'ready'), 0, batch - 1)) do ids[#ids + 1] = string.sub(m, 13) end
+	else
+		ids = redis.call('ZRANGE', qk(queue, 'sched'), 0, batch - 1)
+	end
+else
+	scan = true
+	ids = redis.call('ZRANGEBYLEX', P .. 'all', cursor == '' and '-' or '(' .. cursor, '+', 'LIMIT', 0, batch)
+end
+for _, id in ipairs(ids) do
+	local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
+	if f[1] and f[1] ~= 'running' and (queue == '' or f[2] == queue) and (state == '' or f[1] == state) then
+		remove(id, f)
+		n = n + 1
+	end
+	cursor = id
+end
+if n > 0 then redis.call('PUBLISH', EVF, 'F') end
+return {n, cursor, #ids < batch and 1 or 0}
+`
+
+// scriptPrune: ARGV is prefix, now, batch, and "1" to also delete expired
+// leases and counters. Returns {deleted, more}.
+const scriptPrune = prelude + `
+local now, batch = tonumber(ARGV[2]), tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', P .. 'final', '-inf', '(' .. now, 'LIMIT', 0, batch)
+local n = 0
+for _, id in ipairs(ids) do
+	local key = jk(id)
+	local f = redis.call('HMGET', key, 's', 'q', 'ru')
+	redis.call('ZREM', P .. 'final', id)
+	if f[1] and isfinal(f[1]) and tonumber(f[3]) and tonumber(f[3]) < now then
+		redis.call('DEL', key)
+		redis.call('ZREM', P .. 'all', id)
+		count(f[2], f[1], -1)
+		n = n + 1
+	end
+end
+if ARGV[4] == '1' then
+	local lu = redis.call('HGETALL', P .. 'lease:u')
+	for j = 1, #lu, 2 do
+		if tonumber(lu[j + 1]) < now then
+			local k = lu[j]
+			redis.call('HDEL', P .. 'lease', k)
+			redis.call('HDEL', P .. 'lease:u', k)
+			redis.call('HDEL', P .. 'lease:d', k)
+			redis.call('ZREM', P .. 'leasek', k)
+		end
+	end
+	local cu = redis.call('HGETALL', P .. 'cnt:u')
+	for j = 1, #cu, 2 do
+		if tonumber(cu[j + 1]) < now then
+			redis.call('HDEL', P .. 'cnt', cu[j])
+			redis.call('HDEL', P .. 'cnt:u', cu[j])
+		end
+	end
+end
+return {n, #ids == batch and 1 or 0}
+`
+
+// scriptList: ARGV is prefix, after, queue, state, name, limit, scan
+// budget. Returns {id, HGETALL pairs, ..., cursor, done}: the matching
+// jobs after the cursor in ID order, examining at most the budget.
+const scriptList = prelude + `
+local after, queue, state, name, limit, budget = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local filter = queue ~= '' or state ~= '' or name ~= ''
+local out, found, scanned = {}, 0, 0
+local cursor = after
+while found < limit and scanned < budget do
+	local step = limit - found
+	if filter then step = 500 end
+	local ids = redis.call('ZRANGEBYLEX', P .. 'all', cursor == '' and '-' or '(' .. cursor, '+', 'LIMIT', 0, step)
+	if #ids == 0 then return {out, cursor, 1} end
+	for _, id in ipairs(ids) do
+		scanned = scanned + 1
+		cursor = id
+		local ok = true
+		if filter then
+			local f = redis.call('HMGET', jk(id), 'q', 's', 'n')
+			ok = f[1] and (queue == '' or f[1] == queue) and (state == '' or f[2] == state) and (name == '' or f[3] == name)
+		end
+		if ok then
+			local all = redis.call('HGETALL', jk(id))
+			if #all > 0 then
+				out[#out + 1] = id
+				out[#out + 1] = all
+				found = found + 1
+				if found >= limit then break end
+			end
+		end
+	end
+end
+return {out, cursor, 0}
+`
+
+// scriptQueues: ARGV is prefix. Returns name, paused (0/1), state/count
+// pairs, for every known or paused queue: final states from the queue's
+// counters, the others from the size of their sets.
+const scriptQueues = prelude + `
+local paused = {}
+for _, q in ipairs(redis.call('SMEMBERS', P .. 'paused')) do paused[q] = true end
+local out, seen = {}, {}
+local function add(q)
+	if seen[q] then return end
+	seen[q] = true
+	local c = redis.call('HGETALL', qk(q, 'n'))
+	c[#c + 1] = 'queued'
+	c[#c + 1] = tostring(redis.call('ZCARD', qk(q, 'ready')))
+	c[#c + 1] = 'scheduled'
+	c[#c + 1] = tostring(redis.call('ZCARD', qk(q, 'sched')))
+	c[#c + 1] = 'running'
+	c[#c + 1] = tostring(redis.call('ZCARD', qk(q, 'run')))
+	out[#out + 1] = q
+	out[#out + 1] = paused[q] and 1 or 0
+	out[#out + 1] = c
+end
+for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do add(q) end
+for q in pairs(paused) do add(q) end
+return out
+`
+
+// scriptOldest: ARGV is prefix, queue, offset, batch. Returns {the least
+// EnqueuedAt among batch ready jobs from offset ("" if none), examined}.
+const scriptOldest = prelude + `
+local ms = redis.call('ZRANGE', qk(ARGV[2], 'ready'), tonumber(ARGV[3]), tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1)
+local best
+for _, m in ipairs(ms) do
+	local ea = tonumber(redis.call('HGET', jk(string.sub(m, 13)), 'ea'))
+	if ea and (not best or ea < best) then best = ea end
+end
+return {best and tostring(best) or '', #ms}
+`
+
+// scriptAcquire: ARGV is prefix, key, owner, data, until, now. Returns
+// {ok (0/1), owner, data, until} of the holder after the call.
+const scriptAcquire = prelude + `
+local k, owner, data, u, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local cur = redis.call('HGET', P .. 'lease', k)
+local cu = tonumber(redis.call('HGET', P .. 'lease:u', k))
+if not cur or not cu or cu <= now or cur == owner then
+	redis.call('HSET', P .. 'lease', k, owner)
+	redis.call('HSET', P .. 'lease:u', k, u)
+	redis.call('HSET', P .. 'lease:d', k, data)
+	redis.call('ZADD', P .. 'leasek', 0, k)
+	return {1, owner, data, u}
+end
+return {0, cur, redis.call('HGET', P .. 'lease:d', k) or '', redis.call('HGET', P .. 'lease:u', k)}
+`
+
+// scriptRelease: ARGV is prefix, key, owner ("" for any). Returns 1 if
+// it deleted the lease.
+const scriptRelease = prelude + `
+local k, owner = ARGV[2], ARGV[3]
+local cur = redis.call('HGET', P .. 'lease', k)
+if not cur or (owner ~= '' and cur ~= owner) then return 0 end
+redis.call('HDEL', P .. 'lease', k)
+redis.call('HDEL', P .. 'lease:u', k)
+redis.call('HDEL', P .. 'lease:d', k)
+redis.call('ZREM', P .. 'leasek', k)
+return 1
+`
+
+// scriptLeases: ARGV is prefix, lex min, lex max, now. Returns key,
+// owner, data, until for each live lease in key order.
+const scriptLeases = prelude + `
+local now = tonumber(ARGV[4])
+local out = {}
+for _, k in ipairs(redis.call('ZRANGEBYLEX', P .. 'leasek', ARGV[2], ARGV[3])) do
+	local u = redis.call('HGET', P .. 'lease:u', k)
+	if u and tonumber(u) > now then
+		out[#out + 1] = k
+		out[#out + 1] = redis.call('HGET', P .. 'lease', k) or ''
+		out[#out + 1] = redis.call('HGET', P .. 'lease:d', k) or ''
+		out[#out + 1] = u
+	end
+end
+return out
+`
+
+// scriptCount: ARGV is prefix, key, until, now. Returns the new value.
+const scriptCount = prelude + `
+local k, u, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local cu = tonumber(redis.call('HGET', P .. 'cnt:u', k))
+if not cu or cu <= now then
+	redis.call('HSET', P .. 'cnt', k, 1)
+	redis.call('HSET', P .. 'cnt:u', k, u)
+	return 1
+end
+return redis.call('HINCRBY', P .. 'cnt', k, 1)
+`
+
+// script is one Lua script, run by SHA with a fallback to its source.
+type script struct{ s *goredis.Script }
+
+func newScript(src string) script { return script{goredis.NewScript(src)} }
+
+// run calls the script with the namespace's routing key and prefix.
+func (sc script) run(ctx context.Context, s *Store, args ...any) *goredis.Cmd {
+	return sc.s.Run(ctx, s.rdb, []string{s.k.all}, append([]any{s.k.prefix}, args...)...)
+}
+
+var (
+	insertScript         = newScript(scriptInsert)
+	claimScript          = newScript(scriptClaim)
+	finishScript         = newScript(scriptFinish)
+	extendScript         = newScript(scriptExtend)
+	recoverScript        = newScript(scriptRecover)
+	revokeScript         = newScript(scriptRevoke)
+	revokeRequestsScript = newScript(scriptRevokeRequests)
+	wakeScript           = newScript(scriptWake)
+	retryScript          = newScript(scriptRetry)
+	deleteScript         = newScript(scriptDelete)
+	purgeScript          = newScript(scriptPurge)
+	pruneScript          = newScript(scriptPrune)
+	listScript           = newScript(scriptList)
+	queuesScript         = newScript(scriptQueues)
+	oldestScript         = newScript(scriptOldest)
+	acquireScript        = newScript(scriptAcquire)
+	releaseScript        = newScript(scriptRelease)
+	leasesScript         = newScript(scriptLeases)
+	countScript          = newScript(scriptCount)
+)

@@ -1,0 +1,163 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Store is a [store.Store] kept in Redis. Its methods are safe for
+// concurrent use by any number of goroutines, and any number of Stores in
+// this and other processes, on this and other machines, may share one
+// Redis and namespace.
+type Store struct {
+	rdb   goredis.UniversalClient
+	owned bool // Close closes rdb
+	ns    string
+	k     keys
+
+	readRetry time.Duration // see WithReadRetry
+
+	notify *notifier
+
+	queuesSeen sync.Map // queue -> when Insert last registered it (UnixNano)
+
+	// life guards closed: every call holds it shared while it runs, Close
+	// holds it exclusively, so Close waits for calls in flight and calls
+	// after Close see closed.
+	life   sync.RWMutex
+	closed bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the Redis named by url and returns a store in the
+// namespace the url or opts name (default "spindle").
+//
+//	redis://127.0.0.1:6379/0                   database 0 on a local server
+//	redis://user:secret@redis.internal:6379/2  AUTH as user with a password
+//	rediss://redis.example.com:6380/0          TLS (certificate verified)
+//	redis://127.0.0.1:6379/0?namespace=billing a namespace of its own
+//
+// Besides namespace and read_retry (see [WithReadRetry]), the query may
+// carry go-redis's connection options
+// (pool_size, dial_timeout, read_timeout, max_retries, skip_verify with
+// rediss, and the others redis.ParseURL accepts). Errors never include the
+// password.
+//
+// Open checks that the server answers before it returns; ctx bounds that
+// check, not the Store's life. The store subscribes to events only when
+// it gets its first Ready, Finished or Revoked watcher. Close the Store to
+// release its connections and goroutine.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o, ropts, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	ropts.ContextTimeoutEnabled = true
+	rdb := goredis.NewClient(ropts)
+	s, err := newStore(ctx, rdb, true, o)
+	if err != nil {
+		return nil, fmt.Errorf("redis: open %s: %w", redactURL(url), err)
+	}
+	return s, nil
+}
+
+// New returns a store that uses a client the caller made (a standalone,
+// Sentinel-backed or Cluster client) and keeps owning: Close on the Store
+// leaves rdb open. Like [Open] it checks that the server answers; ctx
+// bounds that.
+func New(ctx context.Context, rdb goredis.UniversalClient, opts ...Option) (*Store, error) {
+	if rdb == nil {
+		return nil, errors.New("redis: New: nil client")
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	return newStore(ctx, rdb, false, o)
+}
+
+func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o options) (*Store, error) {
+	s := &Store{rdb: rdb, owned: owned, ns: o.namespace, k: newKeys(o.namespace), readRetry: o.readRetry}
+	fail := func(err error) (*Store, error) {
+		if owned {
+			rdb.Close()
+		}
+		return nil, err
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		if ctx.Err() != nil {
+			return fail(context.Cause(ctx))
+		}
+		return fail(fmt.Errorf("the server does not answer: %w", err))
+	}
+	s.notify = newNotifier(s)
+	return s, nil
+}
+
+// Namespace reports the key namespace the store uses. Safe for concurrent
+// use, also after Close.
+func (s *Store) Namespace() string { return s.ns }
+
+// enter starts a call: it fails with ErrClosed after Close, and otherwise
+// keeps Close from closing the client until leave.
+func (s *Store) enter() error {
+	s.life.RLock()
+	if s.closed {
+		s.life.RUnlock()
+		return store.ErrClosed
+	}
+	return nil
+}
+
+func (s *Store) leave() { s.life.RUnlock() }
+
+// Close waits for calls in flight, stops the event subscription, wakes
+// every Ready, Finished and Revoked channel (so waiters notice and get
+// ErrClosed on their next call) and, if [Open] made the client, closes
+// it. Later calls, Close included, return store.ErrClosed.
+func (s *Store) Close() error {
+	s.life.Lock()
+	if s.closed {
+		s.life.Unlock()
+		return store.ErrClosed
+	}
+	s.closed = true
+	s.life.Unlock()
+	s.notify.close()
+	if s.owned {
+		if err := s.rdb.Close(); err != nil {
+			return fmt.Errorf("redis: close: %w", err)
+		}
+	}
+	return nil
+}
+
+// opErr wraps a failed call: the cause of a canceled ctx, or the Redis
+// error, named by the operation.
+func opErr(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("redis: %s: %w", op, context.Cause(ctx))
+	}
+	return fmt.Errorf("redis: %s: %w", op, err)
+}
