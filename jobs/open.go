@@ -28,7 +28,8 @@ const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file,
 func Open(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	s, err := openStore(ctx, url)
 	if err != nil {
-		return nil, err
+		// Stores may quote the URL; none of it may carry a password out.
+		return nil, redactError(url, err)
 	}
 	c, err := New(s, opts...)
 	if err != nil {
@@ -40,26 +41,48 @@ func Open(ctx context.Context, url string, opts ...Option) (*Client, error) {
 }
 
 func openStore(ctx context.Context, url string) (store.Store, error) {
+	u, err := parseStoreURL(url)
+	if err != nil {
+		return nil, err
+	}
+	switch u.scheme {
+	case "memory":
+		return memory.New(), nil
+	default: // "sqlite"
+		return openSQLite(ctx, u.path)
+	}
+}
+
+// storeURL is a store URL taken apart by parseStoreURL.
+type storeURL struct {
+	scheme string // canonical: "memory" or "sqlite"
+	path   string // sqlite: the file path, non-empty
+}
+
+// parseStoreURL takes a store URL apart without touching the store. It is
+// pure, so it can be fuzzed: it never panics, and its errors name what was
+// wrong and what is accepted, quoting the URL only through RedactURL.
+func parseStoreURL(url string) (storeURL, error) {
 	if url == "" {
 		url = DefaultURL
 	}
 	scheme, rest, ok := strings.Cut(url, ":")
 	if !ok {
-		return nil, fmt.Errorf("jobs: open %q: no scheme; %s", url, acceptedURLs)
+		return storeURL{}, fmt.Errorf("jobs: open %q: no scheme; %s", RedactURL(url), acceptedURLs)
 	}
 	switch strings.ToLower(scheme) {
 	case "memory":
 		if rest != "" && rest != "//" {
-			return nil, fmt.Errorf("jobs: open %q: the memory store takes no path; write \"memory:\"", url)
+			return storeURL{}, fmt.Errorf("jobs: open %q: the memory store takes no path; write \"memory:\"", RedactURL(url))
 		}
-		return memory.New(), nil
+		return storeURL{scheme: "memory"}, nil
 	case "sqlite", "sqlite3":
 		path := strings.TrimPrefix(rest, "//") // sqlite:///abs/path and sqlite://rel/path
 		if path == "" {
-			return nil, fmt.Errorf("jobs: open %q: no file path; %s", url, acceptedURLs)
+			return storeURL{}, fmt.Errorf("jobs: open %q: no file path; %s", RedactURL(url), acceptedURLs)
 		}
-		return openSQLite(ctx, path)
+		return storeURL{scheme: "sqlite", path: path}, nil
 	default:
-		return nil, fmt.Errorf("jobs: open %q: unknown scheme %q; %s", url, scheme, acceptedURLs)
+		return storeURL{}, fmt.Errorf("jobs: open %q: unknown scheme %q; %s", RedactURL(url), RedactURL(scheme), acceptedURLs)
 	}
 }
