@@ -27,6 +27,8 @@ type Client struct {
 	poll      Polling
 	retention time.Duration
 	ids       jobIDs
+	// maxPayload caps encoded arguments; 0 means DefaultMaxPayload.
+	maxPayload int
 
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc
