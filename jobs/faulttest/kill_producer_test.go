@@ -128,4 +128,3 @@ func storedIn(t *testing.T, c *jobs.Client, queue string) int {
 	}
 	return n
 }
-

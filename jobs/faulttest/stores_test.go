@@ -25,14 +25,14 @@ type storeKind struct {
 	url func(t *testing.T) string
 	// shared: processes that open url see the same jobs.
 	shared bool
-	// embedded: the store lives in the opening process (its heap holds
-	// the jobs or its file cache).
-	embedded bool
+	// heapQueue: the store keeps its jobs in the process's heap, so the
+	// heap grows with the backlog by design.
+	heapQueue bool
 }
 
 var stores = []storeKind{
-	{name: "memory", url: func(*testing.T) string { return "memory:" }, embedded: true},
-	{name: "sqlite", url: func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "jobs.db") }, shared: true, embedded: true},
+	{name: "memory", url: func(*testing.T) string { return "memory:" }, heapQueue: true},
+	{name: "sqlite", url: func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "jobs.db") }, shared: true},
 	{name: "redis", url: serverURL("SPINDLE_REDIS_URL", "redis"), shared: true},
 	{name: "postgres", url: serverURL("SPINDLE_POSTGRES_URL", "postgres"), shared: true},
 }
