@@ -125,3 +125,38 @@ func integrityCheck(ctx context.Context, t *testing.T, path string) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// SQLite unavailable: another connection (a backup, a sqlite3 shell)
+// holds the file's write lock, three times, while a producer and a worker
+// use the store: for 1.5s, then for 7s (beyond the store's 5s busy
+// timeout and the producer's 2s deadline, so calls fail), then 1.5s.
+// Writes wait for the lock or fail and are retried; nothing acknowledged
+// may be lost. This runs the same scenario
+// as the Redis and PostgreSQL outage tests.
+func TestSQLiteWriteLockHeld(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "locked.db")
+	throughOutages(t, "sqlite-write-lock-held", "sqlite", "sqlite:"+path, func(round int) {
+		ctx := testCtx(t, time.Minute)
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+			t.Fatalf("round %d: take the write lock: %v", round, err)
+		}
+		hold := 1500 * time.Millisecond
+		if round == 1 {
+			hold = 7 * time.Second
+		}
+		time.Sleep(hold)
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
