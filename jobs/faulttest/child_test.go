@@ -70,25 +70,38 @@ func childWorker(ctx context.Context, c *jobs.Client, queue string) error {
 }
 
 // ackFile appends acknowledgement lines and makes them durable before the
-// caller goes on: a line in the file means the operation had returned.
+// caller goes on: a line in the file means the operation had returned. A
+// line is "kind id ok"; one that a kill cut short lacks the "ok" and does
+// not count.
 type ackFile struct {
 	mu sync.Mutex
 	f  *os.File
 }
 
 func openAck() (*ackFile, error) {
-	f, err := os.OpenFile(os.Getenv(envAck), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	path := os.Getenv(envAck)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
+	}
+	// A process killed mid-write leaves a last line without its newline;
+	// end it, so this process's first line does not run into it.
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, fi.Size()-1); err == nil && last[0] != '\n' {
+			if _, err := f.WriteString("\n"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &ackFile{f: f}, nil
 }
 
-// ack writes one line "kind id" per id in one write, then fsyncs.
+// ack writes one line per id in one write, then fsyncs.
 func (a *ackFile) ack(kind string, ids []string) error {
 	var b strings.Builder
 	for _, id := range ids {
-		b.WriteString(kind + " " + id + "\n")
+		b.WriteString(kind + " " + id + " ok\n")
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
