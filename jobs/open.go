@@ -24,7 +24,8 @@ const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file,
 //	memory:                    jobs kept in this process only
 //
 // An empty url means [DefaultURL]. An unknown scheme or a bad path is an
-// error that names what was wrong and what is accepted.
+// error that names what was wrong and what is accepted. No error carries
+// a password from url: they quote it through [RedactURL].
 func Open(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	s, err := openStore(ctx, url)
 	if err != nil {
