@@ -1,0 +1,97 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// ts stores a time as timestamptz, the zero time as NULL. PostgreSQL
+// keeps microseconds; the suite's times are whole milliseconds.
+func ts(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: t, Valid: true}
+}
+
+// fromTS is the inverse of ts: NULL is the zero time, others are UTC.
+func fromTS(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// jsonTime formats a time the way encoding/json does, so the errors
+// column, built in SQL, decodes into []store.AttemptError.
+func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// nullText stores "" as NULL, keeping optional text columns out of the
+// partial indexes.
+func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+// scanJob reads one row of jobColumns. The errors JSON is decoded only
+// when the job has failed before, so claims of fresh jobs skip it.
+func scanJob(row pgx.Row) (*store.Job, error) {
+	var (
+		j                                                  store.Job
+		state                                              string
+		errs                                               []byte
+		runAt, enqAt, startAt, finAt, leaseUntil, retainAt pgtype.Timestamptz
+		expiresAt                                          pgtype.Timestamptz
+		retention                                          int64
+		priority, attempt, maxAttempts                     int32
+	)
+	err := row.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
+		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
+		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
+		&expiresAt, &retention, &j.Revoke)
+	if err != nil {
+		return nil, err
+	}
+	j.Priority, j.Attempt, j.MaxAttempts = int(priority), int(attempt), int(maxAttempts)
+	j.State = store.State(state)
+	j.RunAt, j.EnqueuedAt, j.StartedAt = fromTS(runAt), fromTS(enqAt), fromTS(startAt)
+	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromTS(finAt), fromTS(leaseUntil), fromTS(retainAt)
+	j.ExpiresAt, j.Retention = fromTS(expiresAt), time.Duration(retention)
+	if len(errs) > 0 && string(errs) != "[]" {
+		if err := json.Unmarshal(errs, &j.Errors); err != nil {
+			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
+		}
+	}
+	return &j, nil
+}
+
+// scanJobs appends every row of rows, read as a job, to jobs, and closes
+// rows.
+func scanJobs(rows pgx.Rows, jobs []*store.Job) ([]*store.Job, error) {
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return jobs, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// scanStrings reads a one-column text result and closes rows.
+func scanStrings(rows pgx.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return out, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

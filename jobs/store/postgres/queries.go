@@ -1,0 +1,218 @@
+package postgres
+
+import "strings"
+
+// jobColumns is the select list every Job is scanned from (see scanJob),
+// for a table aliased j. Nullable text comes back as "".
+const jobColumns = `j.id, j.name, j.queue, j.priority, j.args, j.state, j.attempt, j.max_attempts,
+	j.run_at, j.enqueued_at, j.started_at, j.finished_at, coalesce(j.lease_owner, ''), j.lease_until,
+	j.result, coalesce(j.last_error, ''), j.errors, j.retain_until, coalesce(j.unique_key, ''), j.meta,
+	j.expires_at, j.retention_ns, coalesce(j.revoke, '')`
+
+// finalStates is the SQL list of store.State.Final states.
+const finalStates = `('succeeded', 'dead', 'canceled', 'expired')`
+
+// retainFrom is the RetainUntil of a job the store finalizes itself at
+// instant t: t + Retention, or NULL (kept) without one.
+func retainFrom(t string) string {
+	return `CASE WHEN j.retention_ns > 0 THEN ` + t + ` + make_interval(secs => j.retention_ns / 1e9) END`
+}
+
+// promoteLimit bounds how many due Scheduled jobs one claim promotes, so
+// a claim after a long pause stays a short statement; the rest follow with
+// the next claims.
+const promoteLimit = "1000"
+
+// queries holds the statements with the schema filled in. They are
+// prepared and cached per connection by pgx on first use.
+type queries struct {
+	insert, get, promote, claimOne, claimMany, finish, extend     string
+	recoverLeases, recoverExpired, revoke, revokeState            string
+	revokeRequests, wake                                          string
+	acquire, release, leases, count                               string
+	pruneJobs, pruneLeases, pruneCounters                         string
+	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume string
+	purge, list                                                   string
+}
+
+func newQueries(schema string) *queries {
+	x := strings.NewReplacer("{s}.", quoteIdent(schema)+".").Replace
+	return &queries{
+		// unnest keeps the input order, so of two jobs in one batch that
+		// collide (same ID or unique key) the first is inserted; ON
+		// CONFLICT DO NOTHING covers both the primary key and the partial
+		// unique index, also against concurrent inserts.
+		insert: x(`INSERT INTO {s}.jobs (id, name, queue, priority, args, state, attempt, max_attempts,
+				run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+			SELECT u.id, u.name, u.queue, u.priority, u.args, u.state, u.attempt, u.max_attempts,
+				u.run_at, u.enqueued_at, u.last_error, u.errors::jsonb, u.unique_key, u.meta, u.expires_at, u.retention_ns
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::bytea[], $6::text[], $7::int4[], $8::int4[],
+				$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::timestamptz[], $16::int8[])
+				AS u(id, name, queue, priority, args, state, attempt, max_attempts,
+				run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+			ON CONFLICT DO NOTHING
+			RETURNING id`),
+
+		get: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j WHERE j.id = $1`),
+
+		// Due Scheduled jobs become Queued, skipping any another claimer
+		// is promoting right now. Parameters: queues, now.
+		promote: x(`UPDATE {s}.jobs SET state = 'queued' WHERE id IN (
+				SELECT id FROM {s}.jobs WHERE state = 'scheduled' AND queue = ANY($1) AND run_at <= $2
+				LIMIT ` + promoteLimit + ` FOR UPDATE SKIP LOCKED)`),
+
+		// One queue: a range scan of jobs_queued in claim order that stops
+		// at the limit, skipping rows other claimers hold. Parameters:
+		// queue, now, owner, lease until, limit.
+		claimOne: x(`UPDATE {s}.jobs j SET state = 'running', attempt = j.attempt + 1, started_at = $2,
+				lease_owner = $3, lease_until = $4
+			FROM (SELECT id FROM {s}.jobs
+				WHERE state = 'queued' AND queue = $1
+					AND NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = $1)
+				ORDER BY priority DESC, run_at, id
+				LIMIT $5 FOR UPDATE SKIP LOCKED) p
+			WHERE j.id = p.id
+			RETURNING ` + jobColumns),
+
+		// Several queues: the same scan per queue, merged and cut to the
+		// limit. Parameters: queues, now, owner, lease until, limit.
+		claimMany: x(`UPDATE {s}.jobs j SET state = 'running', attempt = j.attempt + 1, started_at = $2,
+				lease_owner = $3, lease_until = $4
+			FROM (SELECT c.id FROM unnest($1::text[]) AS q(name)
+				CROSS JOIN LATERAL (SELECT id, priority, run_at FROM {s}.jobs
+					WHERE state = 'queued' AND queue = q.name
+					ORDER BY priority DESC, run_at, id
+					LIMIT $5 FOR UPDATE SKIP LOCKED) c
+				WHERE NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = q.name)
+				ORDER BY c.priority DESC, c.run_at, c.id
+				LIMIT $5) p
+			WHERE j.id = p.id
+			RETURNING ` + jobColumns),
+
+		// Every outcome of a batch in one statement. Parameters: arrays of
+		// id, owner, state, result, error, run_at, finished_at,
+		// retain_until, and the error's timestamp as JSON text.
+		finish: x(`UPDATE {s}.jobs j SET
+				state = CASE WHEN o.state = 'queued' AND o.run_at > o.finished_at THEN 'scheduled' ELSE o.state END,
+				attempt = CASE WHEN o.state = 'queued' THEN greatest(j.attempt - 1, 0) ELSE j.attempt END,
+				result = CASE WHEN o.state = 'succeeded' THEN o.result ELSE j.result END,
+				last_error = CASE WHEN o.state IN ('succeeded', 'queued') THEN j.last_error ELSE o.error END,
+				errors = CASE WHEN o.state IN ('succeeded', 'queued') THEN j.errors
+					ELSE coalesce(j.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+						'attempt', j.attempt, 'at', o.at, 'error', o.error)) END,
+				run_at = CASE WHEN o.state = 'scheduled' THEN coalesce(o.run_at, j.run_at)
+					WHEN o.state = 'queued' AND o.run_at > o.finished_at THEN o.run_at
+					ELSE j.run_at END,
+				finished_at = CASE WHEN o.state IN ` + finalStates + ` THEN o.finished_at END,
+				retain_until = CASE WHEN o.state IN ` + finalStates + ` THEN o.retain_until END,
+				lease_owner = NULL, lease_until = NULL
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[],
+				$6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[])
+				AS o(id, owner, state, result, error, run_at, finished_at, retain_until, at)
+			WHERE j.id = o.id AND j.state = 'running' AND j.lease_owner = o.owner
+			RETURNING j.id`),
+
+		extend: x(`UPDATE {s}.jobs SET lease_until = $3
+			WHERE id = ANY($2) AND state = 'running' AND lease_owner = $1
+			RETURNING id`),
+
+		// Parameters: now, now as JSON text. Rows another caller holds are
+		// skipped: it is recovering them, or finishing them in time.
+		recoverLeases: x(`UPDATE {s}.jobs j SET
+				state = CASE WHEN j.attempt < j.max_attempts THEN 'queued' ELSE 'dead' END,
+				last_error = 'lease held by ' || coalesce(j.lease_owner, '?') || ' expired (the worker stopped or lost contact)',
+				errors = coalesce(j.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+					'attempt', j.attempt, 'at', $2::text,
+					'error', 'lease held by ' || coalesce(j.lease_owner, '?') || ' expired (the worker stopped or lost contact)')),
+				finished_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE $1 END,
+				retain_until = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE ` + retainFrom("$1::timestamptz") + ` END,
+				lease_owner = NULL, lease_until = NULL
+			FROM (SELECT id FROM {s}.jobs WHERE state = 'running' AND lease_until < $1
+				FOR UPDATE SKIP LOCKED) r
+			WHERE j.id = r.id`),
+
+		// Parameter: now.
+		recoverExpired: x(`UPDATE {s}.jobs j SET state = 'expired', finished_at = $1,
+				last_error = 'expired: not started by its deadline ' ||
+					to_char(j.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+				retain_until = ` + retainFrom("$1::timestamptz") + `
+			FROM (SELECT id FROM {s}.jobs WHERE expires_at < $1 AND state IN ('scheduled', 'queued')
+				FOR UPDATE SKIP LOCKED) e
+			WHERE j.id = e.id`),
+
+		// Parameters: id, reason, now.
+		revoke: x(`UPDATE {s}.jobs j SET revoke = $2,
+				state = CASE WHEN j.state = 'running' THEN 'running' ELSE 'canceled' END,
+				last_error = CASE WHEN j.state = 'running' THEN j.last_error ELSE $2 END,
+				finished_at = CASE WHEN j.state = 'running' THEN j.finished_at ELSE $3 END,
+				retain_until = CASE WHEN j.state = 'running' THEN j.retain_until ELSE ` + retainFrom("$3::timestamptz") + ` END
+			WHERE j.id = $1 AND j.state IN ('scheduled', 'queued', 'running')
+			RETURNING j.state`),
+
+		revokeState: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+
+		revokeRequests: x(`SELECT id, revoke FROM {s}.jobs
+			WHERE state = 'running' AND lease_owner = $1 AND revoke IS NOT NULL`),
+
+		wake: x(`UPDATE {s}.jobs SET state = 'queued', run_at = $2
+			WHERE id = ANY($1) AND state = 'scheduled'`),
+
+		// Parameters: key, owner, data, until, now. The first branch
+		// returns a row when the lease was taken or renewed, the second
+		// the holder otherwise; neither when the holder committed after
+		// this statement's snapshot (the caller asks again).
+		acquire: x(`WITH up AS (
+				INSERT INTO {s}.leases AS l (key, owner, data, until) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, data = excluded.data, until = excluded.until
+					WHERE l.until <= $5 OR l.owner = excluded.owner
+				RETURNING 1)
+			SELECT true, $2::text, $3::bytea, $4::timestamptz FROM up
+			UNION ALL
+			SELECT false, owner, data, until FROM {s}.leases WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM up)`),
+
+		release: x(`DELETE FROM {s}.leases WHERE key = $1 AND ($2 = '' OR owner = $2)`),
+
+		leases: x(`SELECT key, owner, data, until FROM {s}.leases
+			WHERE key LIKE $1 AND until > $2 ORDER BY key`),
+
+		// Parameters: key, until, now.
+		count: x(`INSERT INTO {s}.counters AS c (key, value, until) VALUES ($1, 1, $2)
+			ON CONFLICT (key) DO UPDATE SET
+				value = CASE WHEN c.until <= $3 THEN 1 ELSE c.value + 1 END,
+				until = CASE WHEN c.until <= $3 THEN excluded.until ELSE c.until END
+			RETURNING value`),
+
+		pruneJobs: x(`DELETE FROM {s}.jobs WHERE id IN (
+				SELECT id FROM {s}.jobs WHERE retain_until < $1 AND state IN ` + finalStates + ` LIMIT $2)`),
+		pruneLeases:   x(`DELETE FROM {s}.leases WHERE until < $1`),
+		pruneCounters: x(`DELETE FROM {s}.counters WHERE until < $1`),
+
+		queueCounts: x(`SELECT queue, state, count(*) FROM {s}.jobs GROUP BY queue, state
+			UNION ALL SELECT name, NULL, 0 FROM {s}.paused_queues`),
+		oldest: x(`SELECT min(enqueued_at) FROM {s}.jobs WHERE state = 'queued'`),
+
+		// Parameters: id, now. Only a final job moves; the caller asks why
+		// not when no row comes back.
+		retry: x(`UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
+				started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
+				result = NULL, retain_until = NULL, revoke = NULL
+			WHERE id = $1 AND state IN ` + finalStates + `
+			RETURNING queue`),
+		stateOf:   x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+		deleteJob: x(`DELETE FROM {s}.jobs WHERE id = $1 AND state <> 'running' RETURNING id`),
+		pause:     x(`INSERT INTO {s}.paused_queues (name) VALUES ($1) ON CONFLICT DO NOTHING`),
+		resume:    x(`DELETE FROM {s}.paused_queues WHERE name = $1`),
+
+		// Parameters: after, queue ('' for all), state ('' for all but
+		// running), limit. Keyset pages in ID order.
+		purge: x(`DELETE FROM {s}.jobs WHERE id IN (
+				SELECT id FROM {s}.jobs WHERE id > $1 AND state <> 'running'
+					AND ($2 = '' OR queue = $2) AND ($3 = '' OR state = $3)
+				ORDER BY id LIMIT $4)
+			RETURNING id`),
+
+		list: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j
+			WHERE j.id > $1 AND ($2 = '' OR j.queue = $2) AND ($3 = '' OR j.state = $3) AND ($4 = '' OR j.name = $4)
+			ORDER BY j.id LIMIT $5`),
+	}
+}
