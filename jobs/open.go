@@ -13,7 +13,7 @@ import (
 // file in the working directory, created on first use.
 const DefaultURL = "sqlite:spindle.db"
 
-const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only)`
+const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only), "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME&pool_max_conns=N]" or "postgresql://..." (PostgreSQL; schema defaults to "spindle")`
 
 // Open opens the store named by url and returns a client that owns it:
 // Close closes both. It honours ctx while the store opens (SQLite runs
@@ -22,6 +22,10 @@ const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file,
 //	sqlite:spindle.db          a file relative to the working directory
 //	sqlite:///var/lib/app.db   an absolute path
 //	memory:                    jobs kept in this process only
+//	postgres://user:pw@host/db?schema=app&pool_max_conns=16
+//	                           PostgreSQL (or postgresql://); the schema
+//	                           (default "spindle") is created on first use;
+//	                           package jobs/store/postgres lists the options
 //
 // An empty url means [DefaultURL]. An unknown scheme or a bad path is an
 // error that names what was wrong and what is accepted.
@@ -59,6 +63,8 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 			return nil, fmt.Errorf("jobs: open %q: no file path; %s", url, acceptedURLs)
 		}
 		return openSQLite(ctx, path)
+	case "postgres", "postgresql":
+		return openPostgres(ctx, url)
 	default:
 		return nil, fmt.Errorf("jobs: open %q: unknown scheme %q; %s", url, scheme, acceptedURLs)
 	}
