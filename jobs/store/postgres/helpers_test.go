@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -17,10 +16,7 @@ import (
 	"github.com/spindlehq/spindle/jobs/store/postgres"
 )
 
-var (
-	bg    = context.Background()
-	quiet = slog.New(slog.DiscardHandler)
-)
+var bg = context.Background()
 
 const urlEnv = "SPINDLE_POSTGRES_URL"
 

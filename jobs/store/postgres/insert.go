@@ -35,7 +35,15 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	args, err := insertArgs(jobs)
+	sql, args := s.q.insert, []any(nil)
+	if len(jobs) == 1 {
+		sql, args, err = s.q.insertOne, nil, validateNew(0, jobs[0])
+		if err == nil {
+			args, err = insertOneArgs(jobs[0])
+		}
+	} else {
+		args, err = insertArgs(jobs)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -43,19 +51,21 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	// Repeating after a connection loss is safe even when the first
 	// attempt committed: every ID is then a duplicate.
 	err = s.run(ctx, "insert", retryRead, func(q querier) error {
-		rows, err := q.Query(ctx, s.q.insert, args...)
+		rows, err := q.Query(ctx, sql, args...)
 		if err != nil {
 			return err
 		}
-		ids, err := scanStrings(rows)
-		if err != nil {
-			return err
-		}
-		inserted = make(map[string]bool, len(ids))
-		for _, id := range ids {
+		defer rows.Close()
+		inserted = make(map[string]bool, len(jobs))
+		for rows.Next() {
+			var id string
+			var notified int64
+			if err := rows.Scan(&id, &notified); err != nil {
+				return err
+			}
 			inserted[id] = true
 		}
-		return nil
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, err
@@ -68,6 +78,20 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 		}
 	}
 	return dups, nil
+}
+
+// insertOneArgs encodes one job as the parameters of insertOne.
+func insertOneArgs(j *store.Job) ([]any, error) {
+	var errs pgtype.Text
+	if len(j.Errors) > 0 {
+		b, err := json.Marshal(j.Errors)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: insert job %s: encode Errors: %w", j.ID, err)
+		}
+		errs = pgtype.Text{String: string(b), Valid: true}
+	}
+	return []any{j.ID, j.Name, j.Queue, int32(j.Priority), j.Args, string(stateOrQueued(j.State)), int32(j.Attempt), int32(j.MaxAttempts),
+		j.RunAt, j.EnqueuedAt, nullText(j.LastError), errs, nullText(j.UniqueKey), j.Meta, ts(j.ExpiresAt), int64(j.Retention)}, nil
 }
 
 // insertArgs validates jobs and encodes them as the insert statement's

@@ -26,8 +26,8 @@ type listener struct {
 	stopped bool
 	cancel  context.CancelFunc
 	done    chan struct{}
-	conn    *pgx.Conn // the live connection, for tests; guarded by mu
-	conns   int       // connections made so far, for tests
+	conn    *pgx.Conn // the live connection, once watchers re-checked; for tests
+	conns   int       // connections made (and re-checked) so far, for tests
 }
 
 // idleCheck is how long the listener waits for a notification before it
@@ -78,6 +78,10 @@ func (l *listener) run(ctx context.Context) {
 		if err == nil {
 			backoff = 0
 			l.n.recheck()
+			l.mu.Lock()
+			l.conn = conn
+			l.conns++
+			l.mu.Unlock()
 			l.receive(ctx, conn)
 			l.mu.Lock()
 			l.conn = nil
@@ -114,10 +118,6 @@ func (l *listener) connect(ctx context.Context) (*pgx.Conn, error) {
 		conn.Close(context.Background())
 		return nil, err
 	}
-	l.mu.Lock()
-	l.conn = conn
-	l.conns++
-	l.mu.Unlock()
 	return conn, nil
 }
 

@@ -18,6 +18,12 @@ func retainFrom(t string) string {
 	return `CASE WHEN j.retention_ns > 0 THEN ` + t + ` + make_interval(secs => j.retention_ns / 1e9) END`
 }
 
+// notifyInserted is the insert queries' second column: once per
+// statement (an uncorrelated subquery runs once), it sends one NOTIFY per
+// queue that received jobs, delivered when the transaction commits. When
+// nothing was inserted it never runs.
+const notifyInserted = `(SELECT count(pg_notify('{channel}', 'r' || q)) FROM (SELECT DISTINCT queue AS q FROM ins) d)`
+
 // promoteLimit bounds how many due Scheduled jobs one claim promotes, so
 // a claim after a long pause stays a short statement; the rest follow with
 // the next claims.
@@ -26,32 +32,42 @@ const promoteLimit = "1000"
 // queries holds the statements with the schema filled in. They are
 // prepared and cached per connection by pgx on first use.
 type queries struct {
-	insert, get, promote, claimOne, claimMany, finish, extend     string
-	recoverLeases, recoverExpired, revoke, revokeState            string
-	revokeRequests, wake                                          string
-	acquire, release, leases, count                               string
-	pruneJobs, pruneLeases, pruneCounters                         string
-	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume string
-	purge, list                                                   string
+	insertOne, insert, get, promote, claimOne, claimMany, finish, extend string
+	recoverLeases, recoverExpired, revoke, revokeState                   string
+	revokeRequests, wake                                                 string
+	acquire, release, leases, count                                      string
+	pruneJobs, pruneLeases, pruneCounters                                string
+	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume        string
+	purge, list                                                          string
 }
 
-func newQueries(schema string) *queries {
-	x := strings.NewReplacer("{s}.", quoteIdent(schema)+".").Replace
+func newQueries(schema, channel string) *queries {
+	x := strings.NewReplacer("{s}.", quoteIdent(schema)+".", "{channel}", channel).Replace
 	return &queries{
 		// unnest keeps the input order, so of two jobs in one batch that
 		// collide (same ID or unique key) the first is inserted; ON
 		// CONFLICT DO NOTHING covers both the primary key and the partial
 		// unique index, also against concurrent inserts.
-		insert: x(`INSERT INTO {s}.jobs (id, name, queue, priority, args, state, attempt, max_attempts,
-				run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
-			SELECT u.id, u.name, u.queue, u.priority, u.args, u.state, u.attempt, u.max_attempts,
-				u.run_at, u.enqueued_at, u.last_error, u.errors::jsonb, u.unique_key, u.meta, u.expires_at, u.retention_ns
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::bytea[], $6::text[], $7::int4[], $8::int4[],
-				$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::timestamptz[], $16::int8[])
-				AS u(id, name, queue, priority, args, state, attempt, max_attempts,
-				run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
-			ON CONFLICT DO NOTHING
-			RETURNING id`),
+		insertOne: x(`WITH ins AS (
+				INSERT INTO {s}.jobs (id, name, queue, priority, args, state, attempt, max_attempts,
+					run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16)
+				ON CONFLICT DO NOTHING
+				RETURNING id, queue)
+			SELECT id, ` + notifyInserted + ` FROM ins`),
+
+		insert: x(`WITH ins AS (
+				INSERT INTO {s}.jobs (id, name, queue, priority, args, state, attempt, max_attempts,
+					run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+				SELECT u.id, u.name, u.queue, u.priority, u.args, u.state, u.attempt, u.max_attempts,
+					u.run_at, u.enqueued_at, u.last_error, u.errors::jsonb, u.unique_key, u.meta, u.expires_at, u.retention_ns
+				FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::bytea[], $6::text[], $7::int4[], $8::int4[],
+					$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::timestamptz[], $16::int8[])
+					AS u(id, name, queue, priority, args, state, attempt, max_attempts,
+					run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+				ON CONFLICT DO NOTHING
+				RETURNING id, queue)
+			SELECT id, ` + notifyInserted + ` FROM ins`),
 
 		get: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j WHERE j.id = $1`),
 

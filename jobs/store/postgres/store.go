@@ -81,7 +81,7 @@ func Open(ctx context.Context, connString string, opts ...Option) (*Store, error
 		channel: channelName(o.schema),
 		where:   fmt.Sprintf("%s@%s:%d/%s", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database),
 	}
-	s.q = newQueries(s.schema)
+	s.q = newQueries(s.schema, s.channel)
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", s.where, err)
 	}
