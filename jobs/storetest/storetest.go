@@ -80,6 +80,28 @@ func Run(t *testing.T, newStore NewStore) {
 		{"FinishedSignal", testFinishedSignal},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
+
+		{"InsertGetExtended", testInsertGetExtended},
+		{"RecoverExpires", testRecoverExpires},
+		{"RecoverDeadRetention", testRecoverDeadRetention},
+		{"FinishExpired", testFinishExpired},
+		{"GiveBackDeferred", testGiveBackDeferred},
+		{"Wake", testWake},
+		{"RevokeWaiting", testRevokeWaiting},
+		{"RevokeRunning", testRevokeRunning},
+		{"RevokeRequestsAfterRecover", testRevokeRequestsAfterRecover},
+		{"RevokeFinal", testRevokeFinal},
+		{"RevokeUnknown", testRevokeUnknown},
+		{"RevokeEmptyReason", testRevokeEmptyReason},
+		{"RevokedSignal", testRevokedSignal},
+		{"RetryAfterRevokeOrExpiry", testRetryAfterRevokeOrExpiry},
+		{"Acquire", testAcquire},
+		{"AcquireConcurrent", testAcquireConcurrent},
+		{"Release", testRelease},
+		{"Leases", testLeases},
+		{"Count", testCount},
+		{"CountConcurrent", testCountConcurrent},
+		{"PruneLeases", testPruneLeases},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,12 +230,38 @@ func testInsertUnique(t *testing.T, s store.Store) {
 }
 
 func testInsertDuplicateID(t *testing.T, s store.Store) {
-	insert(t, s, newJob("d1"))
-	if _, err := s.Insert(bg, []*store.Job{newJob("d2"), newJob("d1")}); err == nil {
-		t.Fatal("inserting an existing ID succeeded")
+	first := newJob("d1")
+	first.Args = []byte(`"first"`)
+	insert(t, s, first)
+	again := newJob("d1")
+	again.Args = []byte(`"second"`)
+	dups, err := s.Insert(bg, []*store.Job{newJob("d2"), again, newJob("d3")})
+	if err != nil {
+		t.Fatalf("Insert of a batch holding an existing ID: %v; want the ID in dups", err)
 	}
-	if _, err := s.Get(bg, "d2"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("a failed Insert kept part of its batch: Get(d2) = %v", err)
+	if !slices.Equal(dups, []string{"d1"}) {
+		t.Fatalf("dups = %v, want [d1]", dups)
+	}
+	if j := get(t, s, "d1"); string(j.Args) != `"first"` {
+		t.Fatalf("the existing job was changed: Args %s", j.Args)
+	}
+	wantState(t, s, "d2", store.Queued)
+	wantState(t, s, "d3", store.Queued)
+	// Final jobs keep their ID: inserting it again runs nothing.
+	claim(t, s, "w", 1, at(time.Second)) // d1
+	finish(t, s, store.Outcome{ID: "d1", Owner: "w", State: store.Succeeded, FinishedAt: at(2 * time.Second)})
+	dups, err = s.Insert(bg, []*store.Job{newJob("d1")})
+	if err != nil || !slices.Equal(dups, []string{"d1"}) {
+		t.Fatalf("re-insert of a finished ID: dups %v err %v; want [d1]", dups, err)
+	}
+	wantState(t, s, "d1", store.Succeeded)
+	// The same ID twice in one batch is inserted once.
+	dups, err = s.Insert(bg, []*store.Job{newJob("d4"), newJob("d4")})
+	if err != nil || !slices.Equal(dups, []string{"d4"}) {
+		t.Fatalf("one ID twice in a batch: dups %v err %v; want [d4]", dups, err)
+	}
+	if got := claim(t, s, "w", 10, at(3*time.Second)); !slices.Equal(ids(got), []string{"d2", "d3", "d4"}) {
+		t.Fatalf("claimed %v, want [d2 d3 d4]: each inserted job once", ids(got))
 	}
 }
 

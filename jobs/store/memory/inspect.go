@@ -74,6 +74,9 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 
 // Retry implements [store.Inspector]. A job that waits (Queued or
 // Scheduled) is made ready at once; a Running one gives [store.ErrRunning].
+// A final job also loses its revoke reason and its ExpiresAt: retrying is
+// a request to run it, which an old revoke or a passed deadline would
+// otherwise undo at once.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 	if err := s.lock(ctx); err != nil {
 		return err
@@ -95,10 +98,11 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 			s.unique[k] = id
 		}
 		j.Attempt = 0
-		j.FinishedAt, j.RetainUntil = time.Time{}, time.Time{}
+		j.FinishedAt, j.RetainUntil, j.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
 		j.Result = nil
+		j.Revoke = ""
 	}
-	detach(e)
+	s.detach(e)
 	j.State = store.Queued
 	j.RunAt = now
 	s.enqueue(e)

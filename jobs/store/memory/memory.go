@@ -1,13 +1,14 @@
 // Package memory is a [store.Store] that keeps jobs in the process's
 // memory. It is for tests, examples and short-lived programs: nothing
 // survives the process, and only one process sees the jobs. It pushes
-// wake-ups and completions to waiters in the same process, so workers and
-// handles never poll it for long.
+// wake-ups, completions and revoke requests to waiters in the same
+// process, so workers and handles never poll it for long.
 //
 // Open it through package jobs with the URL "memory:", or with [New].
 package memory
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -26,12 +27,16 @@ type Store struct {
 	jobs      map[string]*entry
 	ready     map[string]*jobHeap // per queue: Queued jobs, claim order
 	scheduled jobHeap             // Scheduled jobs by RunAt
+	expiring  expiryHeap          // waiting jobs with an ExpiresAt
 	running   map[string]*entry
 	unique    map[string]string // UniqueKey -> ID of the unfinished job
 	paused    map[string]bool
 	queues    map[string]bool // every queue ever seen
+	leases    map[string]store.Lease
+	counters  map[string]counter
 	readySubs []*readySub
 	finSubs   map[string]map[*finSub]struct{}
+	revSubs   []chan struct{}
 }
 
 type readySub struct {
@@ -53,6 +58,8 @@ func New() *Store {
 		unique:    make(map[string]string),
 		paused:    make(map[string]bool),
 		queues:    make(map[string]bool),
+		leases:    make(map[string]store.Lease),
+		counters:  make(map[string]counter),
 		finSubs:   make(map[string]map[*finSub]struct{}),
 	}
 }
@@ -88,29 +95,31 @@ func clone(j *store.Job) *store.Job {
 	return &c
 }
 
-// Insert implements [store.Store].
+// Insert implements [store.Store]. A job whose ID is already stored
+// (inserted earlier, or by an earlier job of the same batch) is a
+// duplicate like one whose UniqueKey is taken: it is skipped and returned
+// in dups.
 func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
-	if err := s.lock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	seen := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
 		if j == nil || j.ID == "" {
 			return nil, fmt.Errorf("memory: insert: every job needs a non-empty ID")
 		}
-		if _, ok := s.jobs[j.ID]; ok || seen[j.ID] {
-			return nil, fmt.Errorf("memory: insert: job ID %q already exists", j.ID)
-		}
 		if j.State != store.Queued && j.State != store.Scheduled {
 			return nil, fmt.Errorf("memory: insert: job %q has state %q; new jobs are %q or %q", j.ID, j.State, store.Queued, store.Scheduled)
 		}
-		seen[j.ID] = true
 	}
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
 	var dups []string
 	keys := make(map[string]bool)
 	woke := make(map[string]bool)
 	for _, j := range jobs {
+		if _, ok := s.jobs[j.ID]; ok {
+			dups = append(dups, j.ID)
+			continue
+		}
 		if j.UniqueKey != "" {
 			if _, ok := s.unique[j.UniqueKey]; ok || keys[j.UniqueKey] {
 				dups = append(dups, j.ID)
@@ -118,7 +127,7 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error)
 			}
 			keys[j.UniqueKey] = true
 		}
-		e := &entry{job: *clone(j), index: -1}
+		e := &entry{job: *clone(j), index: -1, expIndex: -1}
 		if e.job.MaxAttempts < 1 {
 			e.job.MaxAttempts = 1
 		}
@@ -135,8 +144,12 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error)
 	return dups, nil
 }
 
-// enqueue puts a Queued or Scheduled entry into the heap that holds it.
+// enqueue puts a Queued or Scheduled entry into the heap that holds it,
+// and into the expiry heap when it has an ExpiresAt.
 func (s *Store) enqueue(e *entry) {
+	if !e.job.ExpiresAt.IsZero() && e.expIndex < 0 {
+		heap.Push(&s.expiring, e)
+	}
 	if e.job.State == store.Scheduled {
 		s.scheduled.add(e)
 		return
@@ -194,6 +207,7 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 			break
 		}
 		e := best.pop()
+		s.unexpire(e)
 		j := &e.job
 		j.State = store.Running
 		j.Attempt++
@@ -233,9 +247,9 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string, error) {
 	for _, o := range outcomes {
 		switch o.State {
-		case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Queued:
+		case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued:
 		default:
-			return nil, fmt.Errorf("memory: finish: job %q: outcome state %q; accepted: succeeded, scheduled, dead, canceled, queued", o.ID, o.State)
+			return nil, fmt.Errorf("memory: finish: job %q: outcome state %q; accepted: succeeded, scheduled, dead, canceled, expired, queued", o.ID, o.State)
 		}
 	}
 	if err := s.lock(ctx); err != nil {
@@ -255,8 +269,13 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string,
 		j.LeaseOwner, j.LeaseUntil = "", time.Time{}
 		switch o.State {
 		case store.Queued:
+			// A give-back: the attempt does not count, and a RunAt after
+			// FinishedAt defers the job until then.
 			j.State = store.Queued
-			j.Attempt--
+			if o.RunAt.After(o.FinishedAt) {
+				j.State, j.RunAt = store.Scheduled, o.RunAt
+			}
+			j.Attempt = max(j.Attempt-1, 0)
 			s.enqueue(e)
 			woke[j.Queue] = true
 			continue
@@ -297,7 +316,9 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	n := 0
+	// Expire waiting jobs first, so a job whose lease is recovered below
+	// is not also expired by the same call.
+	n := s.expire(now)
 	woke := make(map[string]bool)
 	for id, e := range s.running {
 		j := &e.job
@@ -318,10 +339,38 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 		}
 		j.State = store.Dead
 		j.FinishedAt = now
+		j.RetainUntil = retainUntil(j, now)
 		s.finished(e)
 	}
 	s.signalReady(woke)
 	return n, nil
+}
+
+// expire moves the waiting jobs whose ExpiresAt is before now to Expired
+// and reports how many.
+func (s *Store) expire(now time.Time) int {
+	n := 0
+	for len(s.expiring) > 0 && s.expiring[0].job.ExpiresAt.Before(now) {
+		e := s.expiring[0]
+		s.detach(e)
+		j := &e.job
+		j.State = store.Expired
+		j.FinishedAt = now
+		j.LastError = fmt.Sprintf("expired: not started before its deadline %s", j.ExpiresAt.Format(time.RFC3339Nano))
+		j.RetainUntil = retainUntil(j, now)
+		s.finished(e)
+		n++
+	}
+	return n
+}
+
+// retainUntil is the RetainUntil of a job the store finalizes itself at
+// now: now + Retention, or zero (keep) without a Retention.
+func retainUntil(j *store.Job, now time.Time) time.Time {
+	if j.Retention <= 0 {
+		return time.Time{}
+	}
+	return now.Add(j.Retention)
 }
 
 // Get implements [store.Store].
@@ -350,12 +399,13 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 			n++
 		}
 	}
+	s.pruneLeases(now)
 	return n, nil
 }
 
 // remove deletes a job that is not Running.
 func (s *Store) remove(id string, e *entry) {
-	detach(e)
+	s.detach(e)
 	delete(s.jobs, id)
 	if k := e.job.UniqueKey; k != "" && s.unique[k] == id {
 		delete(s.unique, k)

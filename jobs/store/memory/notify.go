@@ -73,3 +73,25 @@ func (s *Store) signalFinished(id string) {
 	}
 	delete(s.finSubs, id)
 }
+
+// Revoked implements [store.Notifier]. Each call makes a new subscription
+// that lives as long as the store; a worker calls it once per run. A
+// revoke of a Running job signals every subscriber after the call that
+// requested it changed the job.
+func (s *Store) Revoked() <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.revSubs = append(s.revSubs, ch)
+	s.mu.Unlock()
+	return ch
+}
+
+// signalRevoked wakes every Revoked subscriber; s.mu is held.
+func (s *Store) signalRevoked() {
+	for _, ch := range s.revSubs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -80,16 +80,32 @@ func scanJobs(rows *sql.Rows, jobs []*store.Job) ([]*store.Job, error) {
 	return jobs, rows.Err()
 }
 
+// scanIDs appends the single text column of every row of rows to ids and
+// closes rows.
+func scanIDs(rows *sql.Rows, ids []string) ([]string, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 func scanJob(sc scanner) (*store.Job, error) {
 	var (
 		j                                                  store.Job
 		state, errs                                        string
 		priority, attempt, maxAttempts                     int64
 		runAt, enqAt, startAt, finAt, leaseUntil, retainAt int64
+		expiresAt, retention                               int64
 	)
 	err := sc.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
 		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
-		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta)
+		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
+		&expiresAt, &retention, &j.Revoke)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +113,7 @@ func scanJob(sc scanner) (*store.Job, error) {
 	j.State = store.State(state)
 	j.RunAt, j.EnqueuedAt, j.StartedAt = fromNanos(runAt), fromNanos(enqAt), fromNanos(startAt)
 	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromNanos(finAt), fromNanos(leaseUntil), fromNanos(retainAt)
+	j.ExpiresAt, j.Retention = fromNanos(expiresAt), time.Duration(retention)
 	if errs != "" && errs != "[]" {
 		if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
 			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)

@@ -26,6 +26,11 @@
 // the poll costs one tiny query and touches no table unless something
 // changed.
 //
+// [Store.Revoked] is signalled only for revokes made through the same
+// Store: a worker in another process learns that its running job was
+// revoked from [Store.RevokeRequests], which it calls at every heartbeat,
+// so a revoke reaches it within one heartbeat interval.
+//
 // # Schema
 //
 // The schema is created and upgraded by numbered, embedded migrations,

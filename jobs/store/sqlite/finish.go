@@ -12,7 +12,8 @@ import (
 // Running under Outcome.Owner (the lease expired and was recovered, the
 // job was deleted, another worker holds it) changes nothing and its ID is
 // returned in lost. Failed outcomes append to the job's error history; a
-// Queued outcome gives the job back without counting the attempt.
+// Queued outcome gives the job back without counting the attempt, ready at
+// once or, with a RunAt after FinishedAt, Scheduled until then.
 // Watchers of jobs that reached a final state are signalled after the
 // commit, and Ready watchers when a job was rescheduled.
 //
@@ -40,7 +41,11 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 			case store.Succeeded:
 				n, err = execCount(ctx, s.ws.finishOK, nullBytes(o.Result), nanos(o.FinishedAt), nanos(o.RetainUntil), o.ID, o.Owner)
 			case store.Queued:
-				n, err = execCount(ctx, s.ws.giveBack, o.ID, o.Owner)
+				state, runAt := "queued", any(nil) // NULL keeps run_at
+				if o.RunAt.After(o.FinishedAt) {
+					state, runAt = "scheduled", nanos(o.RunAt)
+				}
+				n, err = execCount(ctx, s.ws.giveBack, state, runAt, o.ID, o.Owner)
 			default:
 				var runAt any // NULL keeps run_at
 				finAt, retain := nanos(o.FinishedAt), nanos(o.RetainUntil)
@@ -77,10 +82,11 @@ func validateOutcome(i int, o store.Outcome) error {
 		return fmt.Errorf("sqlite: finish job %s: empty Owner; want the worker holding the lease", o.ID)
 	}
 	switch o.State {
-	case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Queued:
+	case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued:
 		return nil
 	}
-	return fmt.Errorf("sqlite: finish job %s: State %q; want %q, %q, %q, %q or %q (give back)", o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Queued)
+	return fmt.Errorf("sqlite: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back)",
+		o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued)
 }
 
 // ExtendLeases moves the lease of each job in ids that owner still holds
@@ -124,8 +130,12 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 
 // Recover returns Running jobs whose lease expired before now to Queued
 // when attempts remain, or moves them to Dead, recording "lease expired"
-// as the attempt's error either way. It is one UPDATE over the running
-// jobs' lease index, safe to run from every worker at once.
+// as the attempt's error either way, and moves waiting jobs whose
+// ExpiresAt passed before now to Expired. Jobs it finalizes are kept for
+// their Retention. It is one transaction of two UPDATEs, each over a
+// partial index (running jobs' leases, waiting jobs' deadlines), safe to
+// run from every worker at once. Waiting jobs are expired first, so a job
+// whose lease is recovered is not also expired by the same call.
 //
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Recover moves nothing and returns context.Cause(ctx).
@@ -134,10 +144,17 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	defer s.leave()
-	var queues, dead []string
+	var queues, final []string
 	err := s.writeTx(ctx, func(ctx context.Context) error {
-		queues, dead = queues[:0], dead[:0]
-		rows, err := s.ws.recover.QueryContext(ctx, nanos(now), rfc3339(now))
+		queues = queues[:0]
+		rows, err := s.ws.expire.QueryContext(ctx, nanos(now))
+		if err != nil {
+			return err
+		}
+		if final, err = scanIDs(rows, final[:0]); err != nil {
+			return err
+		}
+		rows, err = s.ws.recover.QueryContext(ctx, nanos(now), rfc3339(now))
 		if err != nil {
 			return err
 		}
@@ -148,7 +165,7 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			if store.State(state) == store.Dead {
-				dead = append(dead, id)
+				final = append(final, id)
 			} else {
 				queues = append(queues, queue)
 			}
@@ -159,6 +176,6 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 		return 0, s.writeErr(ctx, "recover", err)
 	}
 	s.notify.ready(queues...)
-	s.notify.finished(dead...)
-	return len(queues) + len(dead), nil
+	s.notify.finished(final...)
+	return len(queues) + len(final), nil
 }

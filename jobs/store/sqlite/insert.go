@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spindlehq/spindle/jobs/store"
@@ -12,9 +13,10 @@ import (
 const insertChunk = 16
 
 // Insert adds jobs in one transaction: all of them or, on error, none. A
-// job whose UniqueKey is held by an unfinished job (one already stored, or
-// an earlier one in the same batch) is skipped and its ID returned in
-// dups. A job with an empty State is stored as Queued; only Queued and
+// job whose ID is already stored (in any state), or whose UniqueKey is
+// held by an unfinished job (one already stored, or an earlier one in the
+// same batch), is skipped and its ID returned in dups; so is a repeat of
+// an ID earlier in the batch. A job with an empty State is stored as Queued; only Queued and
 // Scheduled are accepted. The store keeps its own copy of every slice.
 //
 // Each call is one committed transaction, so batching many jobs into one
@@ -41,32 +43,20 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 			return nil, err
 		}
 		if isFresh(j) {
-			fresh = append(fresh, j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)),
-				j.MaxAttempts, nanos(j.RunAt), nanos(j.EnqueuedAt), nullBytes(j.Meta))
+			fresh = appendFresh(fresh, j)
 			continue
 		}
-		var errs any
-		if len(j.Errors) > 0 {
-			b, err := json.Marshal(j.Errors)
-			if err != nil {
-				return nil, fmt.Errorf("sqlite: insert job %s: encode Errors: %w", j.ID, err)
-			}
-			errs = string(b)
+		errs, err := encodeErrors(j)
+		if err != nil {
+			return nil, err
 		}
 		full, fullErrs = append(full, j), append(fullErrs, errs)
 	}
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		dups = dups[:0]
 		for i, j := range full {
-			n, err := execCount(ctx, s.ws.insert,
-				j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)), j.Attempt, j.MaxAttempts,
-				nanos(j.RunAt), nanos(j.EnqueuedAt), nanos(j.StartedAt), nanos(j.FinishedAt), nullText(j.LeaseOwner), nanos(j.LeaseUntil),
-				nullBytes(j.Result), nullText(j.LastError), fullErrs[i], nanos(j.RetainUntil), nullText(j.UniqueKey), nullBytes(j.Meta))
-			if err != nil {
-				return insertErr(err, "job "+j.ID)
-			}
-			if n == 0 {
-				dups = append(dups, j.ID)
+			if err := s.insertFull(ctx, j, fullErrs[i], &dups); err != nil {
+				return err
 			}
 		}
 		for rest := fresh; len(rest) > 0; {
@@ -75,13 +65,37 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 			if err != nil {
 				return err
 			}
-			if _, err := st.ExecContext(ctx, rest[:n*freshParams]...); err != nil {
+			added, err := execCount(ctx, st, rest[:n*freshParams]...)
+			if err != nil {
 				return insertErr(err, fmt.Sprintf("jobs %v..%v", rest[0], rest[(n-1)*freshParams]))
+			}
+			if added < int64(n) {
+				return errFreshDup
 			}
 			rest = rest[n*freshParams:]
 		}
 		return nil
 	})
+	if errors.Is(err, errFreshDup) {
+		// Rare: an ID of the batch exists. Redo it row by row, which
+		// tells the duplicates apart.
+		err = s.writeTx(ctx, func(ctx context.Context) error {
+			dups = dups[:0]
+			for i, j := range full {
+				if err := s.insertFull(ctx, j, fullErrs[i], &dups); err != nil {
+					return err
+				}
+			}
+			for _, j := range jobs {
+				if isFresh(j) {
+					if err := s.insertFull(ctx, j, nil, &dups); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, s.writeErr(ctx, "insert", err)
 	}
@@ -92,10 +106,46 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	return dups, nil
 }
 
-func insertErr(err error, what string) error {
-	if code(err)&0xff == codeConstraint {
-		return fmt.Errorf("%s: %w (is an ID already used?)", what, err)
+// errFreshDup aborts the fast path of Insert: a multi-row statement met an
+// existing ID.
+var errFreshDup = errors.New("sqlite: insert: an ID of the batch exists")
+
+// insertFull inserts one job through the full statement, appending its ID
+// to dups when it was skipped.
+func (s *Store) insertFull(ctx context.Context, j *store.Job, errs any, dups *[]string) error {
+	n, err := execCount(ctx, s.ws.insert,
+		j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)), j.Attempt, j.MaxAttempts,
+		nanos(j.RunAt), nanos(j.EnqueuedAt), nanos(j.StartedAt), nanos(j.FinishedAt), nullText(j.LeaseOwner), nanos(j.LeaseUntil),
+		nullBytes(j.Result), nullText(j.LastError), errs, nanos(j.RetainUntil), nullText(j.UniqueKey), nullBytes(j.Meta),
+		nanos(j.ExpiresAt), int64(j.Retention), nullText(j.Revoke))
+	if err != nil {
+		return insertErr(err, "job "+j.ID)
 	}
+	if n == 0 {
+		*dups = append(*dups, j.ID)
+	}
+	return nil
+}
+
+// appendFresh appends freshColumns' values for j to args.
+func appendFresh(args []any, j *store.Job) []any {
+	return append(args, j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)),
+		j.MaxAttempts, nanos(j.RunAt), nanos(j.EnqueuedAt), nullBytes(j.Meta), nanos(j.ExpiresAt), int64(j.Retention))
+}
+
+// encodeErrors encodes j.Errors for the errors column: NULL when empty.
+func encodeErrors(j *store.Job) (any, error) {
+	if len(j.Errors) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(j.Errors)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: insert job %s: encode Errors: %w", j.ID, err)
+	}
+	return string(b), nil
+}
+
+func insertErr(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
@@ -111,7 +161,7 @@ func stateOrQueued(s store.State) store.State {
 func isFresh(j *store.Job) bool {
 	return j.UniqueKey == "" && j.Attempt == 0 && j.StartedAt.IsZero() && j.FinishedAt.IsZero() &&
 		j.LeaseOwner == "" && j.LeaseUntil.IsZero() && j.Result == nil && j.LastError == "" &&
-		len(j.Errors) == 0 && j.RetainUntil.IsZero()
+		len(j.Errors) == 0 && j.RetainUntil.IsZero() && j.Revoke == ""
 }
 
 // validateNew rejects jobs no store could run, naming the job and field.

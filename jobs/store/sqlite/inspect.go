@@ -123,7 +123,9 @@ func (s *Store) lookupState(ctx context.Context, id string) (state store.State, 
 
 // Retry moves a final job back to Queued, claimable from now, with
 // Attempt reset to 0 (a fresh budget of MaxAttempts) and its lease,
-// result and retention cleared; LastError and Errors are kept as history.
+// result, retention, revoke reason and ExpiresAt cleared (retrying is a
+// request to run it, which an old revoke or a passed deadline would undo
+// at once); LastError and Errors are kept as history.
 // It fails with store.ErrNotFound, store.ErrRunning, or an error saying
 // the job is not final yet or its UniqueKey is now held by another
 // unfinished job. ctx cancels it.
@@ -147,7 +149,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 		}
 		_, err = s.wconn.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?,
 			started_at = 0, finished_at = 0, lease_owner = NULL, lease_until = 0,
-			result = NULL, retain_until = 0 WHERE id = ?`, nanos(now), id)
+			result = NULL, retain_until = 0, revoke = NULL, expires_at = 0 WHERE id = ?`, nanos(now), id)
 		if code(err)&0xff == codeConstraint {
 			return fmt.Errorf("its unique key is held by another unfinished job: %w", err)
 		}
@@ -252,9 +254,11 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, and
-// reports how many. It walks the retention index in chunks of deleteChunk
-// per transaction; if ctx ends part-way, the chunks already committed stay
-// deleted and the count so far is returned with context.Cause(ctx).
+// reports how many; then it deletes the leases and counters that expired
+// before now (not counted). It walks the retention index in chunks of
+// deleteChunk per transaction; if ctx ends part-way, the chunks already
+// committed stay deleted and the count so far is returned with
+// context.Cause(ctx).
 func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 	if err := s.enter(); err != nil {
 		return 0, err
@@ -278,9 +282,13 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 		}
 		total += int(n)
 		if n < deleteChunk {
-			return total, nil
+			break
 		}
 	}
+	if err := s.pruneLeases(ctx, now); err != nil {
+		return total, s.writeErr(ctx, "prune", err)
+	}
+	return total, nil
 }
 
 // Pause stops workers from claiming jobs of queue (jobs already running

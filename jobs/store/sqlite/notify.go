@@ -13,13 +13,15 @@ import (
 
 // notifier delivers Ready and Finished signals: at once for commits made
 // through this Store, and through the data_version watcher for commits
-// made by other connections (other Stores, other processes).
+// made by other connections (other Stores, other processes). Revoked
+// signals are only given for revokes made through this Store.
 type notifier struct {
 	s *Store
 
 	mu      sync.Mutex
 	closed  bool
 	readyWs []*readyWatcher
+	revWs   []chan struct{} // capacity 1: signals coalesce
 	finWs   map[string]map[*finishedWatcher]struct{}
 	nfin    int  // finished watchers registered
 	polling bool // a poller goroutine is running
@@ -75,6 +77,42 @@ func (s *Store) Ready(queues []string) <-chan struct{} {
 // concurrent use; stop is idempotent.
 func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 	return s.notify.addFinished(id)
+}
+
+// Revoked returns a channel that receives a value (coalesced: at most one
+// is buffered) right after a revoke of a Running job commits through this
+// Store, so a worker sharing it calls RevokeRequests at once. Revokes made
+// by other Stores or processes are not pushed: a worker learns of them
+// from RevokeRequests at its next heartbeat, which bounds how late a
+// revoke reaches a running attempt.
+//
+// Each call registers a watcher that lives until Close, so call it once
+// per worker. Close closes the channel. Safe for concurrent use.
+func (s *Store) Revoked() <-chan struct{} {
+	return s.notify.addRevoked()
+}
+
+func (n *notifier) addRevoked() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh
+	}
+	ch := make(chan struct{}, 1)
+	n.revWs = append(n.revWs, ch)
+	return ch
+}
+
+// revoked signals every Revoked watcher.
+func (n *notifier) revoked() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, ch := range n.revWs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (n *notifier) addReady(queues []string) <-chan struct{} {
@@ -246,6 +284,10 @@ func (n *notifier) close() {
 		close(w.ch)
 	}
 	n.readyWs = nil
+	for _, ch := range n.revWs {
+		close(ch)
+	}
+	n.revWs = nil
 	for id := range n.finWs {
 		n.fireLocked(id)
 	}

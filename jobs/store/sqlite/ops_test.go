@@ -246,7 +246,6 @@ func TestBadInput(t *testing.T) {
 		{"no queue", func() error { _, err := s.Insert(bg, []*store.Job{noQueue}); return err }, "empty Queue"},
 		{"MaxAttempts 0", func() error { _, err := s.Insert(bg, []*store.Job{noMax}); return err }, "MaxAttempts is 0; want at least 1"},
 		{"insert running", func() error { _, err := s.Insert(bg, []*store.Job{running}); return err }, `State "running"`},
-		{"duplicate ID", func() error { _, err := s.Insert(bg, []*store.Job{job("ok")}); return err }, "ID already used"},
 		{"claim no queues", func() error { _, err := s.Claim(bg, claimReq("w", 1)); return err }, "no Queues"},
 		{"claim limit 0", func() error { _, err := s.Claim(bg, claimReq("w", 0, "default")); return err }, "Limit 0"},
 		{"claim no owner", func() error { _, err := s.Claim(bg, claimReq("", 1, "default")); return err }, "empty Owner"},
@@ -265,6 +264,25 @@ func TestBadInput(t *testing.T) {
 		{"purge bad state", func() error { _, err := s.Purge(bg, "", "gone"); return err }, `State "gone"`},
 		{"pause no name", func() error { return s.Pause(bg, "") }, "empty queue name"},
 		{"retry queued", func() error { return s.Retry(bg, "ok", t0) }, "only final jobs"},
+		{"revoke no reason", func() error { _, err := s.Revoke(bg, "ok", "", t0); return err }, "empty reason"},
+		{"acquire no key", func() error {
+			_, _, err := s.Acquire(bg, store.Lease{Owner: "w", Until: t0.Add(time.Second)}, t0)
+			return err
+		}, "empty Key"},
+		{"acquire no owner", func() error {
+			_, _, err := s.Acquire(bg, store.Lease{Key: "k", Until: t0.Add(time.Second)}, t0)
+			return err
+		}, "empty Owner"},
+		{"acquire past until", func() error {
+			_, _, err := s.Acquire(bg, store.Lease{Key: "k", Owner: "w", Until: t0}, t0)
+			return err
+		}, "not after now"},
+		{"count no key", func() error { _, err := s.Count(bg, "", t0.Add(time.Second), t0); return err }, "empty key"},
+		{"count past until", func() error { _, err := s.Count(bg, "k", t0, t0); return err }, "not after now"},
+		{"finish unknown state lists expired", func() error {
+			_, err := s.Finish(bg, []store.Outcome{{ID: "ok", Owner: "w", State: "later"}})
+			return err
+		}, "expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

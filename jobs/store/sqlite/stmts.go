@@ -12,22 +12,26 @@ import (
 // Nullable text comes back as "" so scanning needs no sql.Null wrappers.
 const jobColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
 	run_at, enqueued_at, started_at, finished_at, coalesce(lease_owner, ''), lease_until,
-	result, coalesce(last_error, ''), coalesce(errors, ''), retain_until, coalesce(unique_key, ''), meta`
+	result, coalesce(last_error, ''), coalesce(errors, ''), retain_until, coalesce(unique_key, ''), meta,
+	expires_at, retention, coalesce(revoke, '')`
 
 // finalStates is the SQL list of store.State.Final states.
 const finalStates = `('succeeded', 'dead', 'canceled', 'expired')`
 
 const (
+	// sqlInsert skips a job whose ID exists or whose unique key an
+	// unfinished job holds: DO NOTHING without a target covers the
+	// primary key and the jobs_unique index alike.
 	sqlInsert = `INSERT INTO jobs (id, name, queue, priority, args, state, attempt, max_attempts,
 		run_at, enqueued_at, started_at, finished_at, lease_owner, lease_until,
-		result, last_error, errors, retain_until, unique_key, meta)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'queued', 'running') DO NOTHING`
+		result, last_error, errors, retain_until, unique_key, meta, expires_at, retention, revoke)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT DO NOTHING`
 
 	// freshColumns are the columns a new job sets; the rest start at
 	// their defaults. See insertFreshSQL.
-	freshColumns = `id, name, queue, priority, args, state, max_attempts, run_at, enqueued_at, meta`
-	freshParams  = 10
+	freshColumns = `id, name, queue, priority, args, state, max_attempts, run_at, enqueued_at, meta, expires_at, retention`
+	freshParams  = 12
 
 	// sqlFinishOK and sqlFinishFail apply one Outcome; zero rows changed
 	// means the caller lost the lease. Hot statements use plain ?
@@ -48,9 +52,11 @@ const (
 		lease_owner = NULL, lease_until = 0
 	WHERE id = ? AND state = 'running' AND lease_owner = ?`
 
-	// sqlGiveBack returns a claimed job untouched (graceful shutdown): the
-	// attempt does not count and nothing joins the error history.
-	sqlGiveBack = `UPDATE jobs SET state = 'queued', attempt = max(attempt - 1, 0),
+	// sqlGiveBack returns a claimed job untouched (graceful shutdown, a
+	// lock not available): the attempt does not count and nothing joins
+	// the error history. Parameters: state ('queued', or 'scheduled' to
+	// defer), run_at (NULL keeps it), id, owner.
+	sqlGiveBack = `UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), attempt = max(attempt - 1, 0),
 		lease_owner = NULL, lease_until = 0
 	WHERE id = ? AND state = 'running' AND lease_owner = ?`
 
@@ -62,9 +68,42 @@ const (
 		errors = json_insert(coalesce(errors, '[]'), '$[#]', json_object('attempt', attempt, 'at', ?2,
 			'error', 'lease held by ' || coalesce(lease_owner, '?') || ' expired (the worker stopped or lost contact)')),
 		finished_at = CASE WHEN attempt < max_attempts THEN 0 ELSE ?1 END,
+		retain_until = CASE WHEN attempt < max_attempts THEN retain_until ELSE ` + retainAt + ` END,
 		lease_owner = NULL, lease_until = 0
 	WHERE state = 'running' AND lease_until < ?1
 	RETURNING id, queue, state`
+
+	// sqlExpire moves waiting jobs whose deadline passed before ?1 to
+	// Expired, walking the jobs_expires index (its WHERE is repeated
+	// verbatim so the planner can use it).
+	sqlExpire = `UPDATE jobs SET state = 'expired', finished_at = ?1,
+		last_error = 'expired: not started before its deadline ' ||
+			strftime('%Y-%m-%dT%H:%M:%fZ', expires_at / 1000000000.0, 'unixepoch'),
+		retain_until = ` + retainAt + `
+	WHERE expires_at > 0 AND state IN ('queued', 'scheduled') AND expires_at < ?1
+	RETURNING id`
+
+	// retainAt is RetainUntil for a job the store finalizes at ?1:
+	// ?1 + retention, clamped to the largest time, or 0 (keep) without a
+	// retention.
+	retainAt = `CASE WHEN retention <= 0 THEN 0
+		WHEN retention > 9223372036854775807 - ?1 THEN 9223372036854775807
+		ELSE ?1 + retention END`
+
+	// sqlAcquire takes a lease that is free (absent or expired) or held
+	// by the same owner; no row changes when another owner holds it.
+	// Parameters: name, owner, data, until, now.
+	sqlAcquire = `INSERT INTO leases (name, owner, data, until) VALUES (?, ?, ?, ?)
+	ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, data = excluded.data, until = excluded.until
+	WHERE leases.owner = excluded.owner OR leases.until <= ?`
+
+	// sqlCount adds one to a live counter or restarts an expired one.
+	// Parameters: name, until, now, now.
+	sqlCount = `INSERT INTO counters (name, n, until) VALUES (?, 1, ?)
+	ON CONFLICT (name) DO UPDATE SET
+		n = CASE WHEN counters.until <= ? THEN 1 ELSE counters.n + 1 END,
+		until = CASE WHEN counters.until <= ? THEN excluded.until ELSE counters.until END
+	RETURNING n`
 
 	sqlGet = `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`
 )
@@ -72,15 +111,16 @@ const (
 // insertFreshSQL inserts n new jobs (no unique key, nothing but the
 // fresh columns set) in one statement. Binding half the columns and
 // stepping one statement per chunk instead of per job roughly halves the
-// per-job cost of a bulk Insert. A unique key never conflicts here, so no
-// ON CONFLICT clause is needed; a duplicate ID fails the statement.
+// per-job cost of a bulk Insert. Fresh jobs have no unique key, so only
+// an existing ID conflicts; the statement then inserts fewer rows than it
+// carries and Insert redoes the batch row by row to learn which.
 func insertFreshSQL(n int) string {
 	row := "(" + strings.Repeat("?, ", freshParams-1) + "?)"
 	rows := make([]string, n)
 	for i := range rows {
 		rows[i] = row
 	}
-	return "INSERT INTO jobs (" + freshColumns + ") VALUES " + strings.Join(rows, ", ")
+	return "INSERT INTO jobs (" + freshColumns + ") VALUES " + strings.Join(rows, ", ") + " ON CONFLICT DO NOTHING"
 }
 
 // writeStmts are prepared once on the write connection. Everything but
@@ -89,7 +129,7 @@ func insertFreshSQL(n int) string {
 type writeStmts struct {
 	begin, commit, rollback *sql.Stmt
 
-	insert, finishOK, finishFail, giveBack, extend, recover *sql.Stmt
+	insert, finishOK, finishFail, giveBack, extend, recover, expire, acquire, count *sql.Stmt
 
 	// claim holds one statement per number of queues claimed from, and
 	// insertFresh one per number of rows. Guarded by the write semaphore
@@ -100,7 +140,7 @@ type writeStmts struct {
 // readStmts are prepared on the read pool (database/sql re-prepares them
 // per connection as needed).
 type readStmts struct {
-	get *sql.Stmt
+	get, revokes *sql.Stmt
 }
 
 func prepareTxStmts(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
@@ -133,6 +173,9 @@ func (ws *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		{&ws.giveBack, sqlGiveBack},
 		{&ws.extend, sqlExtend},
 		{&ws.recover, sqlRecover},
+		{&ws.expire, sqlExpire},
+		{&ws.acquire, sqlAcquire},
+		{&ws.count, sqlCount},
 	} {
 		if *p.dst, err = c.PrepareContext(ctx, p.sql); err != nil {
 			return fmt.Errorf("prepare %q: %w", firstLine(p.sql), err)
@@ -171,7 +214,7 @@ func (ws *writeStmts) insertFreshStmt(ctx context.Context, c *sql.Conn, n int) (
 
 func (ws *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{ws.begin, ws.commit, ws.rollback, ws.insert, ws.finishOK, ws.finishFail, ws.giveBack, ws.extend, ws.recover} {
+	for _, st := range []*sql.Stmt{ws.begin, ws.commit, ws.rollback, ws.insert, ws.finishOK, ws.finishFail, ws.giveBack, ws.extend, ws.recover, ws.expire, ws.acquire, ws.count} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -190,14 +233,20 @@ func prepareReadStmts(ctx context.Context, db *sql.DB) (*readStmts, error) {
 	if rs.get, err = db.PrepareContext(ctx, sqlGet); err != nil {
 		return rs, err
 	}
+	if rs.revokes, err = db.PrepareContext(ctx, sqlRevokes); err != nil {
+		return rs, err
+	}
 	return rs, nil
 }
 
 func (rs *readStmts) close() error {
-	if rs.get != nil {
-		return rs.get.Close()
+	var errs []error
+	for _, st := range []*sql.Stmt{rs.get, rs.revokes} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func firstLine(s string) string {

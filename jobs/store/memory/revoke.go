@@ -1,0 +1,83 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Revoke implements [store.Store]. A waiting job is canceled at once and
+// its Finished watchers are woken; a Running one is marked and the
+// Revoked subscribers are signalled. reason must not be empty: it is how
+// the lease owner tells a revoked job from one that is not.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+	if reason == "" {
+		return "", errors.New("memory: revoke: empty reason; want a non-empty reason saying why the job is revoked")
+	}
+	if err := s.lock(ctx); err != nil {
+		return "", err
+	}
+	defer s.mu.Unlock()
+	e := s.jobs[id]
+	if e == nil {
+		return "", store.ErrNotFound
+	}
+	j := &e.job
+	switch {
+	case j.State.Final():
+		return j.State, store.ErrFinal
+	case j.State == store.Running:
+		j.Revoke = reason
+		s.signalRevoked()
+		return store.Running, nil
+	}
+	s.detach(e)
+	j.State = store.Canceled
+	j.FinishedAt = now
+	j.LastError, j.Revoke = reason, reason
+	j.RetainUntil = retainUntil(j, now)
+	s.finished(e)
+	return store.Canceled, nil
+}
+
+// RevokeRequests implements [store.Store].
+func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var out map[string]string
+	for id, e := range s.running {
+		if e.job.Revoke != "" && e.job.LeaseOwner == owner {
+			if out == nil {
+				out = make(map[string]string)
+			}
+			out[id] = e.job.Revoke
+		}
+	}
+	return out, nil
+}
+
+// Wake implements [store.Store].
+func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	woke := make(map[string]bool)
+	for _, id := range ids {
+		e := s.jobs[id]
+		if e == nil || e.job.State != store.Scheduled {
+			continue
+		}
+		s.detach(e)
+		e.job.State = store.Queued
+		e.job.RunAt = now
+		s.enqueue(e)
+		woke[e.job.Queue] = true
+	}
+	s.signalReady(woke)
+	return nil
+}

@@ -1,0 +1,42 @@
+-- 0002: revoke requests, expiry and retention of jobs the store finalizes
+-- itself, and the leases and counters of locks, unique TTLs, worker
+-- presence and rate limits.
+--
+-- New columns have defaults, so rows written before this migration (or by
+-- a process still running the previous version) read as "no deadline, keep
+-- forever, not revoked".
+
+ALTER TABLE jobs ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0; -- Unix ns; 0 never expires
+ALTER TABLE jobs ADD COLUMN retention  INTEGER NOT NULL DEFAULT 0; -- ns; 0 keeps forever
+ALTER TABLE jobs ADD COLUMN revoke     TEXT;                       -- revoke reason; NULL when none
+
+-- Recover: waiting jobs by deadline. Jobs without a deadline, and jobs no
+-- longer waiting, are not indexed, so enqueues and claims of ordinary jobs
+-- pay nothing for it.
+CREATE INDEX jobs_expires ON jobs (expires_at)
+	WHERE expires_at > 0 AND state IN ('queued', 'scheduled');
+
+-- RevokeRequests, polled by every worker at each heartbeat: only running
+-- jobs with a pending revoke are indexed, so it is almost always empty.
+CREATE INDEX jobs_revoke ON jobs (lease_owner)
+	WHERE revoke IS NOT NULL AND state = 'running';
+
+-- Named, expiring claims. A row past its until is free to take and is
+-- deleted by Prune.
+CREATE TABLE leases (
+	name  TEXT    NOT NULL PRIMARY KEY,
+	owner TEXT    NOT NULL,
+	data  BLOB,
+	until INTEGER NOT NULL -- Unix ns; the lease is free from this instant
+) WITHOUT ROWID;
+
+CREATE INDEX leases_until ON leases (until);
+
+-- Fixed-window counters, a namespace apart from leases.
+CREATE TABLE counters (
+	name  TEXT    NOT NULL PRIMARY KEY,
+	n     INTEGER NOT NULL,
+	until INTEGER NOT NULL -- Unix ns; the window ends at this instant
+) WITHOUT ROWID;
+
+CREATE INDEX counters_until ON counters (until);

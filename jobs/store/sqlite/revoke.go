@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Revoke cancels job id with reason in one transaction. A Scheduled or
+// Queued job becomes Canceled at once (FinishedAt = now, LastError and
+// Revoke = reason, RetainUntil = now + Retention) and its Finished
+// watchers are woken. A Running job keeps its lease and is marked with
+// reason; the Revoked channels of this Store are signalled after the
+// commit, and the lease owner, in this process or another, also finds
+// it through RevokeRequests at its next heartbeat. A final job is left
+// alone: its state is returned with an error wrapping store.ErrFinal. An
+// unknown id gives store.ErrNotFound, and an empty reason an error (it is
+// how the owner tells a revoked job from another). ctx cancels it.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+	if err := s.enter(); err != nil {
+		return "", err
+	}
+	defer s.leave()
+	if reason == "" {
+		return "", fmt.Errorf("sqlite: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+	}
+	var state store.State
+	err := s.writeTx(ctx, func(ctx context.Context) error {
+		st, _, err := s.lookupState(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch state = st; {
+		case st.Final():
+			return store.ErrFinal
+		case st == store.Running:
+			_, err = s.wconn.ExecContext(ctx, "UPDATE jobs SET revoke = ? WHERE id = ?", reason, id)
+			return err
+		}
+		state = store.Canceled
+		n := nanos(now)
+		_, err = s.wconn.ExecContext(ctx, `UPDATE jobs SET state = 'canceled', finished_at = ?1,
+			last_error = ?2, revoke = ?2, retain_until = `+retainAt+` WHERE id = ?3`, n, reason, id)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrFinal) {
+			return state, fmt.Errorf("sqlite: revoke %s: job is %s: %w", id, state, store.ErrFinal)
+		}
+		return "", s.writeErr(ctx, "revoke "+id, err)
+	}
+	if state == store.Running {
+		s.notify.revoked()
+	} else {
+		s.notify.finished(id)
+	}
+	return state, nil
+}
+
+// RevokeRequests returns the Running jobs leased by owner whose revoke
+// was requested, as ID to reason (nil when none). It reads one partial
+// index on the read pool, which holds only revoked running jobs, so
+// workers can call it at every heartbeat. ctx cancels the query.
+func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	var out map[string]string
+	err := s.retryBusy(ctx, func() error {
+		out = nil
+		rows, err := s.rs.revokes.QueryContext(ctx, owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, reason string
+			if err := rows.Scan(&id, &reason); err != nil {
+				return err
+			}
+			if out == nil {
+				out = make(map[string]string)
+			}
+			out[id] = reason
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, s.readErr(ctx, "revoke requests", err)
+	}
+	return out, nil
+}
+
+// Wake makes the Scheduled jobs among ids Queued with RunAt = now, in one
+// transaction, and signals the Ready watchers of their queues; other
+// states and unknown IDs are left alone. ctx cancels it.
+func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	if len(ids) == 0 {
+		return nil
+	}
+	arg, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("sqlite: wake: encode ids: %w", err)
+	}
+	var queues []string
+	err = s.writeTx(ctx, func(ctx context.Context) error {
+		rows, err := s.wconn.QueryContext(ctx, `UPDATE jobs SET state = 'queued', run_at = ?
+			WHERE state = 'scheduled' AND id IN (SELECT value FROM json_each(?))
+			RETURNING queue`, nanos(now), string(arg))
+		if err != nil {
+			return err
+		}
+		queues, err = scanIDs(rows, queues[:0])
+		return err
+	})
+	if err != nil {
+		return s.writeErr(ctx, "wake", err)
+	}
+	s.notify.ready(queues...)
+	return nil
+}
+
+// sqlRevokes lists the revoke requests of one owner (jobs_revoke index).
+const sqlRevokes = `SELECT id, revoke FROM jobs
+	WHERE revoke IS NOT NULL AND state = 'running' AND lease_owner = ?`
