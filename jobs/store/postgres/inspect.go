@@ -176,8 +176,9 @@ func (s *Store) stateOf(ctx context.Context, q querier, id string) (store.State,
 
 // Retry moves a final job back to Queued, claimable from now, with
 // Attempt reset to 0 (a fresh budget of MaxAttempts) and its lease,
-// result, retention and revoke cleared; LastError and Errors are kept as
-// history. It fails with store.ErrNotFound, store.ErrRunning, or an error
+// result, retention, revoke and ExpiresAt cleared (retrying asks for the
+// job to run, so neither an old revoke nor a passed deadline may undo
+// it); LastError and Errors are kept as history. It fails with store.ErrNotFound, store.ErrRunning, or an error
 // saying the job is not final yet or its UniqueKey is now held by another
 // unfinished job. Workers are woken by a NOTIFY on commit. ctx cancels it.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {

@@ -149,7 +149,7 @@ func newQueries(schema, channel string) *queries {
 
 		// Parameter: now.
 		recoverExpired: x(`UPDATE {s}.jobs j SET state = 'expired', finished_at = $1,
-				last_error = 'expired: not started by its deadline ' ||
+				last_error = 'expired: not started before its deadline ' ||
 					to_char(j.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
 				retain_until = ` + retainFrom("$1::timestamptz") + `
 			FROM (SELECT id FROM {s}.jobs WHERE expires_at < $1 AND state IN ('scheduled', 'queued')
@@ -211,7 +211,7 @@ func newQueries(schema, channel string) *queries {
 		// not when no row comes back.
 		retry: x(`UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
 				started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
-				result = NULL, retain_until = NULL, revoke = NULL
+				result = NULL, retain_until = NULL, revoke = NULL, expires_at = NULL
 			WHERE id = $1 AND state IN ` + finalStates + `
 			RETURNING queue`),
 		stateOf:   x(`SELECT state FROM {s}.jobs WHERE id = $1`),
