@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -16,7 +17,10 @@ import (
 	"github.com/spindlehq/spindle/jobs/store/postgres"
 )
 
-var bg = context.Background()
+var (
+	bg       = context.Background()
+	quietLog = slog.New(slog.DiscardHandler)
+)
 
 const urlEnv = "SPINDLE_POSTGRES_URL"
 

@@ -102,7 +102,8 @@ func (s *Store) Schema() string { return s.schema }
 
 // Pool returns the store's connection pool, for callers that want to run
 // their own statements (in a transaction they pass to [WithTx], say)
-// without a second pool. Do not close it: Close the Store.
+// without a second pool. Do not close it: Close the Store, after ending
+// the transactions begun on it (Close waits for their connections).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // enter starts a call: it fails with ErrClosed after Close, and otherwise

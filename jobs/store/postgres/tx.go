@@ -20,7 +20,9 @@ type txKey struct{}
 //
 // Workers and waiting handles are woken by a NOTIFY that PostgreSQL
 // delivers only when tx commits, so nobody sees the job early, and a
-// rollback leaves no trace. Every Store method honours the context, not
+// rollback leaves no trace. Await the handle after the commit: before it,
+// the job does not exist outside tx, and the handle would settle on "not
+// found". Every Store method honours the context, not
 // only Insert; none retries on another connection (the transaction is
 // bound to its own), so a failure is returned for the caller to roll back.
 //
