@@ -82,16 +82,53 @@ func scanJobs(rows pgx.Rows, jobs []*store.Job) ([]*store.Job, error) {
 	return jobs, rows.Err()
 }
 
-// scanStrings reads a one-column text result and closes rows.
+// scanStrings reads the text first column of rows, ignoring any other
+// (the notifications a statement sent), and closes rows.
 func scanStrings(rows pgx.Rows) ([]string, error) {
 	defer rows.Close()
 	var out []string
+	var dest []any
+	var s string
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		if dest == nil { // the columns are known once a row arrived
+			dest = make([]any, max(1, len(rows.FieldDescriptions())))
+			dest[0] = &s
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return out, err
 		}
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// finalPayloads cuts ids into 'f' notification payloads (see queries.go)
+// of about 6000 bytes each, and adds 'a' when an ID is too long to send.
+func finalPayloads(ids []string) []string {
+	var out []string
+	var chunk []string
+	size, long := 0, false
+	flush := func() {
+		if len(chunk) > 0 {
+			b, _ := json.Marshal(chunk)
+			out = append(out, "f"+string(b))
+			chunk, size = chunk[:0], 0
+		}
+	}
+	for _, id := range ids {
+		if len(id) > maxNotifiedIDLen {
+			long = true
+			continue
+		}
+		if size+len(id)+8 > 6000 {
+			flush()
+		}
+		chunk = append(chunk, id)
+		size += len(id) + 8
+	}
+	flush()
+	if long {
+		out = append(out, "a")
+	}
+	return out
 }

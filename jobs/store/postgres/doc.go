@@ -40,15 +40,19 @@
 //
 // # Wake-ups
 //
-// Statement-level triggers NOTIFY the schema's channel whenever a job may
-// have become claimable (per queue), became final (with its ID), or was
-// revoked while running, so every write notifies, including those made in
-// a caller's transaction (delivered only if it commits) or by hand. Each
-// Store LISTENs on one dedicated connection outside the pool, opened when
-// something first watches, and demultiplexes the notifications to its
-// [Store.Ready], [Store.Finished] and [Store.Revoked] channels. When that
-// connection dies it reconnects by itself and wakes every watcher to
-// re-check, so nothing announced while it was down is missed.
+// Every statement that may wake someone sends its own NOTIFY on the
+// schema's channel, in the same transaction, so it is delivered when, and
+// only if, the change commits: whenever jobs of a queue may have become
+// claimable (an insert, a retry, a give-back, a recovered lease, a Wake,
+// a Retry, a Resume), whenever jobs became final (their IDs, in chunks)
+// and whenever a running job is revoked. Inserts through [WithTx] notify
+// when the caller's transaction commits. Each Store LISTENs on one
+// dedicated connection outside the pool, opened when something first
+// watches, and demultiplexes the notifications to its [Store.Ready],
+// [Store.Finished] and [Store.Revoked] channels. When that connection
+// dies it reconnects by itself and wakes every watcher to re-check, so
+// nothing announced while it was down is missed. Changes made by hand in
+// SQL notify nobody; workers still find them at their next poll.
 //
 // # Connection loss
 //

@@ -20,8 +20,8 @@ import (
 // gives the job back without counting the attempt, claimable at once or,
 // with a RunAt after FinishedAt, Scheduled until then.
 //
-// Waiters of jobs that became final and workers of rescheduled jobs'
-// queues are woken by a NOTIFY sent on commit.
+// The statement NOTIFYs, on commit, the waiters of jobs that became final
+// and the workers of rescheduled jobs' queues.
 //
 // ctx cancels the statement; a canceled Finish applies nothing and returns
 // context.Cause(ctx). A connection lost before the server could commit is
@@ -56,9 +56,18 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		results = append(results, o.Result)
 		runAts, finAts, retains = append(runAts, ts(o.RunAt)), append(finAts, ts(o.FinishedAt)), append(retains, ts(o.RetainUntil))
 	}
+	var final []string
+	for i, st := range states {
+		if store.State(st).Final() {
+			final = append(final, ids[i])
+		}
+	}
+	// Waiters of outcomes that turn out lost are woken for nothing: they
+	// re-read the job and wait on.
+	notes := finalPayloads(final)
 	var applied []string
 	err = s.run(ctx, "finish", retryUnsent, func(q querier) error {
-		rows, err := q.Query(ctx, s.q.finish, ids, owners, states, results, errs, runAts, finAts, retains, ats)
+		rows, err := q.Query(ctx, s.q.finish, ids, owners, states, results, errs, runAts, finAts, retains, ats, notes)
 		if err != nil {
 			return err
 		}
@@ -161,11 +170,11 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 		defer br.Close()
 		moved = 0
 		for range 2 {
-			tag, err := br.Exec()
-			if err != nil {
+			var n int64
+			if err := br.QueryRow().Scan(&n, nil); err != nil {
 				return err
 			}
-			moved += tag.RowsAffected()
+			moved += n
 		}
 		return br.Close()
 	})

@@ -188,7 +188,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 	defer s.leave()
 	return s.run(ctx, "retry "+id, retryUnsent, func(q querier) error {
 		var queue string
-		err := q.QueryRow(ctx, s.q.retry, id, now).Scan(&queue)
+		err := q.QueryRow(ctx, s.q.retry, id, now).Scan(&queue, nil)
 		switch {
 		case pgCode(err) == codeUniqueViolation:
 			return fmt.Errorf("its unique key is held by another unfinished job: %w", err)
@@ -219,7 +219,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	defer s.leave()
 	return s.run(ctx, "delete "+id, retryUnsent, func(q querier) error {
 		var got string
-		err := q.QueryRow(ctx, s.q.deleteJob, id).Scan(&got)
+		err := q.QueryRow(ctx, s.q.deleteJob, id).Scan(&got, nil)
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}

@@ -34,7 +34,7 @@ func TestConnectionsKilledMidRun(t *testing.T) {
 	w2.waitReady(t)
 	adm := admin(t)
 
-	ctx, cancel := context.WithTimeout(bg, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(bg, time.Minute)
 	defer cancel()
 	var (
 		wg        sync.WaitGroup
@@ -83,6 +83,7 @@ func TestConnectionsKilledMidRun(t *testing.T) {
 	close(producing)
 	wg.Wait()
 	if t.Failed() {
+		t.Logf("worker 1 stderr:\n%s\nworker 2 stderr:\n%s", w1.stderr.String(), w2.stderr.String())
 		return
 	}
 	mu.Lock()

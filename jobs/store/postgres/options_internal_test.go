@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -87,12 +88,41 @@ func TestChannelName(t *testing.T) {
 }
 
 func TestMigrationsLoad(t *testing.T) {
-	if latestSchema != len(migrations) || latestSchema < 3 {
+	if latestSchema != len(migrations) || latestSchema < 2 {
 		t.Fatalf("latest %d of %d", latestSchema, len(migrations))
 	}
 	for _, m := range migrations {
 		if strings.Contains(expand(m.sql, "x", "c"), "{{") {
 			t.Fatalf("migration %d keeps a placeholder", m.version)
 		}
+	}
+}
+
+func TestFinalPayloads(t *testing.T) {
+	var ids []string
+	for i := range 1000 {
+		ids = append(ids, strings.Repeat("x", 20)+strings.Repeat("\"", i%3)+string(rune('a'+i%26)))
+	}
+	ids = append(ids, strings.Repeat("L", maxNotifiedIDLen+1))
+	ps := finalPayloads(ids)
+	if ps[len(ps)-1] != "a" {
+		t.Fatalf("no 'a' payload for the long ID: %q", ps[len(ps)-1])
+	}
+	n := 0
+	for _, p := range ps[:len(ps)-1] {
+		if len(p) > 7999 || p[0] != 'f' {
+			t.Fatalf("payload of %d bytes: %.40q", len(p), p)
+		}
+		var got []string
+		if err := json.Unmarshal([]byte(p[1:]), &got); err != nil {
+			t.Fatal(err)
+		}
+		n += len(got)
+	}
+	if n != 1000 || len(ps) < 4 {
+		t.Fatalf("%d IDs in %d payloads", n, len(ps))
+	}
+	if ps := finalPayloads(nil); len(ps) != 0 {
+		t.Fatalf("payloads for no IDs: %q", ps)
 	}
 }

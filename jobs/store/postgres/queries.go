@@ -18,19 +18,55 @@ func retainFrom(t string) string {
 	return `CASE WHEN j.retention_ns > 0 THEN ` + t + ` + make_interval(secs => j.retention_ns / 1e9) END`
 }
 
-// notifyInserted is the insert queries' second column: once per
-// statement (an uncorrelated subquery runs once), it sends one NOTIFY per
-// queue that received jobs, delivered when the transaction commits. When
-// nothing was inserted it never runs.
-const notifyInserted = `(SELECT count(pg_notify('{channel}', 'r' || q)) FROM (SELECT DISTINCT queue AS q FROM ins) d)`
+// Notifications. Every statement that may wake someone sends its NOTIFY
+// itself, from an uncorrelated subquery in its select list: PostgreSQL
+// runs it once, after the statement's changes, and only when the
+// statement changed at least one row; the notifications are delivered
+// when, and only if, the transaction commits (the store's own, or the
+// caller's under WithTx). Payloads: 'r' || queue (jobs of queue may have
+// become claimable), 'f' || a JSON array of IDs (those jobs became final
+// or were deleted before finishing), 'a' (re-check every awaited job: an
+// ID too long for a payload), 'v' (a revoke was requested for a running
+// job). ID lists are cut into payloads well under PostgreSQL's 8000-byte
+// limit.
+
+// notifyOf wraps payload-producing SELECTs (each with one text column p)
+// into the select-list expression that sends them.
+func notifyOf(parts ...string) string {
+	return `(SELECT count(pg_notify('{channel}', p)) FROM (` + strings.Join(parts, " UNION ALL ") + `) notes)`
+}
+
+// readyOf yields one 'r' payload per queue of the rows of cte matching
+// cond.
+func readyOf(cte, cond string) string {
+	return `SELECT 'r' || queue AS p FROM ` + cte + ` WHERE ` + cond + ` GROUP BY queue`
+}
+
+// finalOf yields the 'f' payloads for the IDs of the rows of cte
+// matching cond, in chunks of about 6000 bytes, and 'a' when one of them
+// is too long to send.
+func finalOf(cte, cond string) string {
+	return `SELECT 'f' || json_agg(id)::text AS p FROM (
+			SELECT id, sum(octet_length(id) + 8) OVER (ORDER BY id) / 6000 AS chunk
+			FROM ` + cte + ` WHERE ` + cond + ` AND octet_length(id) <= ` + maxNotifiedID + `) c
+		GROUP BY chunk
+		UNION ALL (SELECT 'a' FROM ` + cte + ` WHERE ` + cond + ` AND octet_length(id) > ` + maxNotifiedID + ` LIMIT 1)`
+}
+
+// maxNotifiedID is the longest ID, in bytes, that a 'f' payload names
+// (maxNotifiedIDLen in Go). JSON escaping can at most double it.
+const (
+	maxNotifiedID    = "1000"
+	maxNotifiedIDLen = 1000
+)
 
 // promoteLimit bounds how many due Scheduled jobs one claim promotes, so
 // a claim after a long pause stays a short statement; the rest follow with
 // the next claims.
 const promoteLimit = "1000"
 
-// queries holds the statements with the schema filled in. They are
-// prepared and cached per connection by pgx on first use.
+// queries holds the statements with the schema and channel filled in.
+// pgx prepares and caches them per connection on first use.
 type queries struct {
 	insertOne, insert, get, promote, claimOne, claimMany, finish, extend string
 	recoverLeases, recoverExpired, revoke, revokeState                   string
@@ -41,38 +77,42 @@ type queries struct {
 	purge, list                                                          string
 }
 
+// insertColumns are the columns a new job sets.
+const insertColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
+	run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns`
+
 func newQueries(schema, channel string) *queries {
 	x := strings.NewReplacer("{s}.", quoteIdent(schema)+".", "{channel}", channel).Replace
 	return &queries{
-		// unnest keeps the input order, so of two jobs in one batch that
-		// collide (same ID or unique key) the first is inserted; ON
-		// CONFLICT DO NOTHING covers both the primary key and the partial
-		// unique index, also against concurrent inserts.
+		// ON CONFLICT DO NOTHING skips a job whose ID exists or whose
+		// unique key an unfinished job holds (the primary key and the
+		// partial unique index alike), also against concurrent inserts.
+		// Every row returns (id, notifications sent).
 		insertOne: x(`WITH ins AS (
-				INSERT INTO {s}.jobs (id, name, queue, priority, args, state, attempt, max_attempts,
-					run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+				INSERT INTO {s}.jobs (` + insertColumns + `)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16)
 				ON CONFLICT DO NOTHING
 				RETURNING id, queue)
-			SELECT id, ` + notifyInserted + ` FROM ins`),
+			SELECT id, ` + notifyOf(readyOf("ins", "true")) + ` FROM ins`),
 
+		// Many jobs: unnest keeps the input order, so of two jobs in one
+		// batch that collide (same unique key) the first is inserted.
 		insert: x(`WITH ins AS (
-				INSERT INTO {s}.jobs (id, name, queue, priority, args, state, attempt, max_attempts,
-					run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+				INSERT INTO {s}.jobs (` + insertColumns + `)
 				SELECT u.id, u.name, u.queue, u.priority, u.args, u.state, u.attempt, u.max_attempts,
 					u.run_at, u.enqueued_at, u.last_error, u.errors::jsonb, u.unique_key, u.meta, u.expires_at, u.retention_ns
 				FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::bytea[], $6::text[], $7::int4[], $8::int4[],
 					$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::timestamptz[], $16::int8[])
-					AS u(id, name, queue, priority, args, state, attempt, max_attempts,
-					run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns)
+					AS u(` + insertColumns + `)
 				ON CONFLICT DO NOTHING
 				RETURNING id, queue)
-			SELECT id, ` + notifyInserted + ` FROM ins`),
+			SELECT id, ` + notifyOf(readyOf("ins", "true")) + ` FROM ins`),
 
 		get: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j WHERE j.id = $1`),
 
 		// Due Scheduled jobs become Queued, skipping any another claimer
-		// is promoting right now. Parameters: queues, now.
+		// is promoting right now. The claimer takes them next, so nobody
+		// is woken. Parameters: queues, now.
 		promote: x(`UPDATE {s}.jobs SET state = 'queued' WHERE id IN (
 				SELECT id FROM {s}.jobs WHERE state = 'scheduled' AND queue = ANY($1) AND run_at <= $2
 				LIMIT ` + promoteLimit + ` FOR UPDATE SKIP LOCKED)`),
@@ -105,10 +145,12 @@ func newQueries(schema, channel string) *queries {
 			WHERE j.id = p.id
 			RETURNING ` + jobColumns),
 
-		// Every outcome of a batch in one statement. Parameters: arrays of
-		// id, owner, state, result, error, run_at, finished_at,
-		// retain_until, and the error's timestamp as JSON text.
-		finish: x(`UPDATE {s}.jobs j SET
+		// Every outcome of a batch in one statement, through primary-key
+		// lookups. Parameters: arrays of id, owner, state, result, error,
+		// run_at, finished_at, retain_until, the error's timestamp as JSON
+		// text; then the 'f' payloads of the final outcomes, built by the
+		// caller. Rows: the IDs applied.
+		finish: x(`WITH upd AS (UPDATE {s}.jobs j SET
 				state = CASE WHEN o.state = 'queued' AND o.run_at > o.finished_at THEN 'scheduled' ELSE o.state END,
 				attempt = CASE WHEN o.state = 'queued' THEN greatest(j.attempt - 1, 0) ELSE j.attempt END,
 				result = CASE WHEN o.state = 'succeeded' THEN o.result ELSE j.result END,
@@ -125,16 +167,18 @@ func newQueries(schema, channel string) *queries {
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[],
 				$6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[])
 				AS o(id, owner, state, result, error, run_at, finished_at, retain_until, at)
-			WHERE j.id = o.id AND j.state = 'running' AND j.lease_owner = o.owner
-			RETURNING j.id`),
+			WHERE j.id = ANY($1::text[]) AND j.id = o.id AND j.state = 'running' AND j.lease_owner = o.owner
+			RETURNING j.id, j.state, j.queue)
+			SELECT id, ` + notifyOf(readyOf("upd", "state IN ('scheduled', 'queued')"), "SELECT unnest($10::text[])") + ` FROM upd`),
 
 		extend: x(`UPDATE {s}.jobs SET lease_until = $3
 			WHERE id = ANY($2) AND state = 'running' AND lease_owner = $1
 			RETURNING id`),
 
 		// Parameters: now, now as JSON text. Rows another caller holds are
-		// skipped: it is recovering them, or finishing them in time.
-		recoverLeases: x(`UPDATE {s}.jobs j SET
+		// skipped: it is recovering them, or finishing them in time. One
+		// row: how many moved.
+		recoverLeases: x(`WITH upd AS (UPDATE {s}.jobs j SET
 				state = CASE WHEN j.attempt < j.max_attempts THEN 'queued' ELSE 'dead' END,
 				last_error = 'lease held by ' || coalesce(j.lease_owner, '?') || ' expired (the worker stopped or lost contact)',
 				errors = coalesce(j.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
@@ -145,33 +189,40 @@ func newQueries(schema, channel string) *queries {
 				lease_owner = NULL, lease_until = NULL
 			FROM (SELECT id FROM {s}.jobs WHERE state = 'running' AND lease_until < $1
 				FOR UPDATE SKIP LOCKED) r
-			WHERE j.id = r.id`),
+			WHERE j.id = r.id
+			RETURNING j.id, j.state, j.queue)
+			SELECT count(*), ` + notifyOf(readyOf("upd", "state = 'queued'"), finalOf("upd", "state = 'dead'")) + ` FROM upd`),
 
-		// Parameter: now.
-		recoverExpired: x(`UPDATE {s}.jobs j SET state = 'expired', finished_at = $1,
+		// Parameter: now. One row: how many moved.
+		recoverExpired: x(`WITH upd AS (UPDATE {s}.jobs j SET state = 'expired', finished_at = $1,
 				last_error = 'expired: not started before its deadline ' ||
 					to_char(j.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
 				retain_until = ` + retainFrom("$1::timestamptz") + `
 			FROM (SELECT id FROM {s}.jobs WHERE expires_at < $1 AND state IN ('scheduled', 'queued')
 				FOR UPDATE SKIP LOCKED) e
-			WHERE j.id = e.id`),
+			WHERE j.id = e.id
+			RETURNING j.id)
+			SELECT count(*), ` + notifyOf(finalOf("upd", "true")) + ` FROM upd`),
 
-		// Parameters: id, reason, now.
-		revoke: x(`UPDATE {s}.jobs j SET revoke = $2,
+		// Parameters: id, reason, now. Rows: the state after the call.
+		revoke: x(`WITH upd AS (UPDATE {s}.jobs j SET revoke = $2,
 				state = CASE WHEN j.state = 'running' THEN 'running' ELSE 'canceled' END,
 				last_error = CASE WHEN j.state = 'running' THEN j.last_error ELSE $2 END,
 				finished_at = CASE WHEN j.state = 'running' THEN j.finished_at ELSE $3 END,
 				retain_until = CASE WHEN j.state = 'running' THEN j.retain_until ELSE ` + retainFrom("$3::timestamptz") + ` END
 			WHERE j.id = $1 AND j.state IN ('scheduled', 'queued', 'running')
-			RETURNING j.state`),
+			RETURNING j.id, j.state)
+			SELECT state, ` + notifyOf(finalOf("upd", "state = 'canceled'"), "SELECT 'v' FROM upd WHERE state = 'running'") + ` FROM upd`),
 
 		revokeState: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
 
 		revokeRequests: x(`SELECT id, revoke FROM {s}.jobs
 			WHERE state = 'running' AND lease_owner = $1 AND revoke IS NOT NULL`),
 
-		wake: x(`UPDATE {s}.jobs SET state = 'queued', run_at = $2
-			WHERE id = ANY($1) AND state = 'scheduled'`),
+		wake: x(`WITH upd AS (UPDATE {s}.jobs SET state = 'queued', run_at = $2
+				WHERE id = ANY($1) AND state = 'scheduled'
+				RETURNING queue)
+			SELECT ` + notifyOf(readyOf("upd", "true")) + ` FROM upd LIMIT 1`),
 
 		// Parameters: key, owner, data, until, now. The first branch
 		// returns a row when the lease was taken or renewed, the second
@@ -198,6 +249,7 @@ func newQueries(schema, channel string) *queries {
 				until = CASE WHEN c.until <= $3 THEN excluded.until ELSE c.until END
 			RETURNING value`),
 
+		// Final jobs were announced when they finished: no notifications.
 		pruneJobs: x(`DELETE FROM {s}.jobs WHERE id IN (
 				SELECT id FROM {s}.jobs WHERE retain_until < $1 AND state IN ` + finalStates + ` LIMIT $2)`),
 		pruneLeases:   x(`DELETE FROM {s}.leases WHERE until < $1`),
@@ -209,23 +261,30 @@ func newQueries(schema, channel string) *queries {
 
 		// Parameters: id, now. Only a final job moves; the caller asks why
 		// not when no row comes back.
-		retry: x(`UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
+		retry: x(`WITH upd AS (UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
 				started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
 				result = NULL, retain_until = NULL, revoke = NULL, expires_at = NULL
 			WHERE id = $1 AND state IN ` + finalStates + `
-			RETURNING queue`),
-		stateOf:   x(`SELECT state FROM {s}.jobs WHERE id = $1`),
-		deleteJob: x(`DELETE FROM {s}.jobs WHERE id = $1 AND state <> 'running' RETURNING id`),
-		pause:     x(`INSERT INTO {s}.paused_queues (name) VALUES ($1) ON CONFLICT DO NOTHING`),
-		resume:    x(`DELETE FROM {s}.paused_queues WHERE name = $1`),
+			RETURNING queue)
+			SELECT queue, ` + notifyOf(readyOf("upd", "true")) + ` FROM upd`),
+		stateOf: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+
+		// Deleting an unfinished job wakes its waiters, who then find it
+		// gone.
+		deleteJob: x(`WITH del AS (DELETE FROM {s}.jobs WHERE id = $1 AND state <> 'running' RETURNING id, state)
+			SELECT id, ` + notifyOf(finalOf("del", "state NOT IN "+finalStates)) + ` FROM del`),
+		pause: x(`INSERT INTO {s}.paused_queues (name) VALUES ($1) ON CONFLICT DO NOTHING`),
+		resume: x(`WITH del AS (DELETE FROM {s}.paused_queues WHERE name = $1 RETURNING name AS queue)
+			SELECT ` + notifyOf(readyOf("del", "true")) + ` FROM del`),
 
 		// Parameters: after, queue ('' for all), state ('' for all but
 		// running), limit. Keyset pages in ID order.
-		purge: x(`DELETE FROM {s}.jobs WHERE id IN (
+		purge: x(`WITH del AS (DELETE FROM {s}.jobs WHERE id IN (
 				SELECT id FROM {s}.jobs WHERE id > $1 AND state <> 'running'
 					AND ($2 = '' OR queue = $2) AND ($3 = '' OR state = $3)
 				ORDER BY id LIMIT $4)
-			RETURNING id`),
+			RETURNING id, state)
+			SELECT id, ` + notifyOf(finalOf("del", "state NOT IN "+finalStates)) + ` FROM del`),
 
 		list: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j
 			WHERE j.id > $1 AND ($2 = '' OR j.queue = $2) AND ($3 = '' OR j.state = $3) AND ($4 = '' OR j.name = $4)

@@ -29,7 +29,7 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 		// Two tries: a job that left a final state (Retry) between the
 		// update and the look-up is revoked on the second.
 		for range 2 {
-			err := q.QueryRow(ctx, s.q.revoke, id, reason, now).Scan(&state)
+			err := q.QueryRow(ctx, s.q.revoke, id, reason, now).Scan(&state, nil)
 			if !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
