@@ -40,7 +40,7 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 	var jobs []*store.Job
 	err = s.run(ctx, "claim", retryUnsent, func(q querier) error {
 		b := &pgx.Batch{}
-		b.Queue(s.q.promote, queues, now)
+		b.Queue(s.q.promote, queues, now, req.Limit)
 		if len(queues) == 1 {
 			b.Queue(s.q.claimOne, queues[0], now, req.Owner, until, req.Limit)
 		} else {
@@ -48,7 +48,8 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		}
 		br := q.SendBatch(ctx, b)
 		defer br.Close()
-		if _, err := br.Exec(); err != nil {
+		var promoted int64
+		if err := br.QueryRow().Scan(&promoted, nil); err != nil {
 			return err
 		}
 		rows, err := br.Query()

@@ -540,3 +540,47 @@ func TestConcurrentClaimersAcrossStores(t *testing.T) {
 		t.Fatalf("claimed %d jobs, %d distinct; want 200", len(all), len(slices.Compact(all)))
 	}
 }
+
+// A claim that promotes more due jobs than it takes wakes the other
+// workers of the queue; one that takes them all wakes nobody.
+func TestPromotionWakesOthersOnlyForTheRest(t *testing.T) {
+	u := schemaURL(t)
+	a, b := openAt(t, u), openAt(t, u)
+	ready := b.Ready([]string{"default"})
+	waitListening(t, b, 1)
+	drain(ready)
+	var batch []*store.Job
+	for i := range 10 {
+		j := newJob(fmt.Sprintf("pw%02d", i))
+		j.State, j.RunAt = store.Scheduled, at(time.Minute)
+		batch = append(batch, j)
+	}
+	insert(t, a, batch...)
+	if !recv(ready) {
+		t.Fatal("no signal for the insert")
+	}
+	if got := claim(t, a, "w", 20, at(time.Minute)); len(got) != 10 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	if !silent(ready) {
+		t.Fatal("a claim that took every promoted job woke other workers")
+	}
+	for i := range 10 {
+		j := newJob(fmt.Sprintf("px%02d", i))
+		j.State, j.RunAt = store.Scheduled, at(time.Minute)
+		batch[i] = j
+	}
+	insert(t, a, batch...)
+	if !recv(ready) {
+		t.Fatal("no signal for the insert")
+	}
+	if got := claim(t, a, "w", 3, at(time.Minute)); len(got) != 3 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	if !recv(ready) {
+		t.Fatal("jobs promoted beyond the claim's limit woke nobody")
+	}
+	if got := claim(t, b, "w2", 20, at(time.Minute)); len(got) != 7 {
+		t.Fatalf("the other worker claimed %d, want the 7 left", len(got))
+	}
+}

@@ -111,11 +111,14 @@ func newQueries(schema, channel string) *queries {
 		get: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j WHERE j.id = $1`),
 
 		// Due Scheduled jobs become Queued, skipping any another claimer
-		// is promoting right now. The claimer takes them next, so nobody
-		// is woken. Parameters: queues, now.
-		promote: x(`UPDATE {s}.jobs SET state = 'queued' WHERE id IN (
+		// is promoting right now. The claimer takes them next; other
+		// workers are woken only when it promoted more than it can take.
+		// Parameters: queues, now, limit.
+		promote: x(`WITH p AS (UPDATE {s}.jobs SET state = 'queued' WHERE id IN (
 				SELECT id FROM {s}.jobs WHERE state = 'scheduled' AND queue = ANY($1) AND run_at <= $2
-				LIMIT ` + promoteLimit + ` FOR UPDATE SKIP LOCKED)`),
+				LIMIT ` + promoteLimit + ` FOR UPDATE SKIP LOCKED)
+			RETURNING queue)
+			SELECT count(*), CASE WHEN count(*) > $3 THEN ` + notifyOf(readyOf("p", "true")) + ` END FROM p`),
 
 		// One queue: a range scan of jobs_queued in claim order that stops
 		// at the limit, skipping rows other claimers hold. Parameters:
