@@ -103,7 +103,8 @@ func scanStrings(rows pgx.Rows) ([]string, error) {
 }
 
 // finalPayloads cuts ids into 'f' notification payloads (see queries.go)
-// of about 6000 bytes each, and adds 'a' when an ID is too long to send.
+// of at most about 6000 bytes of JSON each, and adds 'a' when an ID is too
+// long to send.
 func finalPayloads(ids []string) []string {
 	var out []string
 	var chunk []string
@@ -116,15 +117,16 @@ func finalPayloads(ids []string) []string {
 		}
 	}
 	for _, id := range ids {
-		if len(id) > maxNotifiedIDLen {
+		b, _ := json.Marshal(id) // escaping can make it up to six times longer
+		if len(b) > maxNotifiedIDLen {
 			long = true
 			continue
 		}
-		if size+len(id)+8 > 6000 {
+		if size+len(b)+1 > 6000 {
 			flush()
 		}
 		chunk = append(chunk, id)
-		size += len(id) + 8
+		size += len(b) + 1
 	}
 	flush()
 	if long {

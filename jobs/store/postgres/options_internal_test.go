@@ -103,6 +103,10 @@ func TestFinalPayloads(t *testing.T) {
 	for i := range 1000 {
 		ids = append(ids, strings.Repeat("x", 20)+strings.Repeat("\"", i%3)+string(rune('a'+i%26)))
 	}
+	for i := range 20 {
+		ids = append(ids, strings.Repeat("\x01", 150)+string(rune('a'+i))) // 151 bytes, 903 in JSON
+	}
+	ids = append(ids, strings.Repeat("\x01", 900)) // 900 bytes, too long in JSON
 	ids = append(ids, strings.Repeat("L", maxNotifiedIDLen+1))
 	ps := finalPayloads(ids)
 	if ps[len(ps)-1] != "a" {
@@ -119,7 +123,7 @@ func TestFinalPayloads(t *testing.T) {
 		}
 		n += len(got)
 	}
-	if n != 1000 || len(ps) < 4 {
+	if n != 1020 || len(ps) < 6 {
 		t.Fatalf("%d IDs in %d payloads", n, len(ps))
 	}
 	if ps := finalPayloads(nil); len(ps) != 0 {

@@ -43,18 +43,18 @@ func readyOf(cte, cond string) string {
 }
 
 // finalOf yields the 'f' payloads for the IDs of the rows of cte
-// matching cond, in chunks of about 6000 bytes, and 'a' when one of them
-// is too long to send.
+// matching cond, in chunks of at most about 6000 bytes of JSON, and 'a'
+// when one of them is too long to send.
 func finalOf(cte, cond string) string {
 	return `SELECT 'f' || json_agg(id)::text AS p FROM (
-			SELECT id, sum(octet_length(id) + 8) OVER (ORDER BY id) / 6000 AS chunk
-			FROM ` + cte + ` WHERE ` + cond + ` AND octet_length(id) <= ` + maxNotifiedID + `) c
+			SELECT id, sum(octet_length(to_json(id)::text) + 1) OVER (ORDER BY id) / 6000 AS chunk
+			FROM ` + cte + ` WHERE ` + cond + ` AND octet_length(to_json(id)::text) <= ` + maxNotifiedID + `) c
 		GROUP BY chunk
-		UNION ALL (SELECT 'a' FROM ` + cte + ` WHERE ` + cond + ` AND octet_length(id) > ` + maxNotifiedID + ` LIMIT 1)`
+		UNION ALL (SELECT 'a' FROM ` + cte + ` WHERE ` + cond + ` AND octet_length(to_json(id)::text) > ` + maxNotifiedID + ` LIMIT 1)`
 }
 
-// maxNotifiedID is the longest ID, in bytes, that a 'f' payload names
-// (maxNotifiedIDLen in Go). JSON escaping can at most double it.
+// maxNotifiedID is the longest ID, in bytes of JSON, that a 'f' payload
+// names (maxNotifiedIDLen in Go).
 const (
 	maxNotifiedID    = "1000"
 	maxNotifiedIDLen = 1000
