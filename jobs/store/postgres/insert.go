@@ -35,12 +35,16 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	sql, args := s.q.insert, []any(nil)
+	// One job, the usual enqueue, binds plain values; a batch binds one
+	// array per column.
+	sql := s.q.insert
+	var args []any
 	if len(jobs) == 1 {
-		sql, args, err = s.q.insertOne, nil, validateNew(0, jobs[0])
-		if err == nil {
-			args, err = insertOneArgs(jobs[0])
+		sql = s.q.insertOne
+		if err := validateNew(0, jobs[0]); err != nil {
+			return nil, err
 		}
+		args, err = insertOneArgs(jobs[0])
 	} else {
 		args, err = insertArgs(jobs)
 	}
@@ -57,10 +61,9 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 		}
 		defer rows.Close()
 		inserted = make(map[string]bool, len(jobs))
+		var id string
 		for rows.Next() {
-			var id string
-			var notified int64
-			if err := rows.Scan(&id, &notified); err != nil {
+			if err := rows.Scan(&id, nil); err != nil { // id, notifications sent
 				return err
 			}
 			inserted[id] = true

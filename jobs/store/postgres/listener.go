@@ -76,7 +76,7 @@ func (l *listener) run(ctx context.Context) {
 	for {
 		conn, err := l.connect(ctx)
 		if err == nil {
-			backoff = 0
+			connected := time.Now()
 			l.n.recheck()
 			l.mu.Lock()
 			l.conn = conn
@@ -89,6 +89,9 @@ func (l *listener) run(ctx context.Context) {
 			closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = conn.Close(closeCtx)
 			cancel()
+			if time.Since(connected) > time.Second {
+				backoff = 0 // it worked for a while: a new failure
+			}
 		}
 		if ctx.Err() != nil {
 			return

@@ -16,7 +16,8 @@ import (
 // (?schema=) or [WithSchema] names another.
 const DefaultSchema = "spindle"
 
-// Option configures [Open].
+// Option configures [Open]. Options hold no state of their own and may
+// be shared; Open applies them in order, after the URL.
 type Option func(*options) error
 
 type options struct {
@@ -26,7 +27,9 @@ type options struct {
 // WithSchema keeps the store's tables in schema instead of the URL's
 // ?schema= or [DefaultSchema]. Open creates the schema if it is missing.
 // Several applications (or tests) can share one database, each with its
-// own schema: their jobs, queues and notifications are separate.
+// own schema: their jobs, queues and notifications are separate. A name
+// that is not 1 to 63 letters, digits and underscores (starting with a
+// letter or underscore) makes Open fail with an error naming it.
 func WithSchema(schema string) Option {
 	return func(o *options) error {
 		if err := checkSchema(schema); err != nil {
@@ -107,7 +110,7 @@ func isURL(s string) bool {
 
 // Redact returns connString with any password replaced by "xxxxx", for
 // logs and error messages. It is best effort for strings that do not
-// parse as a URL.
+// parse as a URL. It is a pure function, safe for concurrent use.
 func Redact(connString string) string {
 	if isURL(connString) {
 		if u, err := url.Parse(connString); err == nil {
