@@ -166,3 +166,31 @@ func TestRevokedClosedOnClose(t *testing.T) {
 	}
 	<-s.Revoked()
 }
+
+// TestInsertMixedShapes inserts, in one batch spanning several
+// statements, fresh jobs with and without ExpiresAt or Retention (which
+// take different statements) and reads every field back.
+func TestInsertMixedShapes(t *testing.T) {
+	s := openTemp(t)
+	var batch []*store.Job
+	for i := range 30 {
+		j := job(fmt.Sprintf("x%02d", i))
+		switch i % 3 {
+		case 1:
+			j.Retention = time.Duration(i) * time.Hour
+		case 2:
+			j.ExpiresAt = t0.Add(time.Duration(i) * time.Minute)
+		}
+		batch = append(batch, j)
+	}
+	mustInsert(t, s, batch...)
+	for _, want := range batch {
+		got, err := s.Get(bg, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Retention != want.Retention || !got.ExpiresAt.Equal(want.ExpiresAt) || got.Name != want.Name {
+			t.Fatalf("job %s read back with Retention %v ExpiresAt %v; want %v, %v", want.ID, got.Retention, got.ExpiresAt, want.Retention, want.ExpiresAt)
+		}
+	}
+}

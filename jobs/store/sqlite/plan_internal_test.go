@@ -9,7 +9,7 @@ import (
 
 // TestPlansUseIndexes guards the queries workers run periodically against
 // scanning the jobs table: Recover's expiry and RevokeRequests must each
-// use their partial index.
+// read only a partial index's rows.
 func TestPlansUseIndexes(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "jobs.db"))
@@ -22,7 +22,7 @@ func TestPlansUseIndexes(t *testing.T) {
 		args               []any
 	}{
 		{"expire", sqlExpire, "jobs_expires", []any{int64(1)}},
-		{"revoke requests", sqlRevokes, "jobs_revoke", []any{"w"}},
+		{"revoke requests", sqlRevokes, "jobs_lease", []any{"w"}},
 		{"prune leases", "DELETE FROM leases WHERE until < ?", "leases_until", []any{int64(1)}},
 		{"prune counters", "DELETE FROM counters WHERE until < ?", "counters_until", []any{int64(1)}},
 	} {
@@ -40,6 +40,7 @@ func TestPlansUseIndexes(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
+		t.Logf("%s: %s", c.name, strings.Join(plan, "; "))
 		if p := strings.Join(plan, "; "); !strings.Contains(p, c.index) {
 			t.Errorf("%s: plan %q does not use %s", c.name, p, c.index)
 		}

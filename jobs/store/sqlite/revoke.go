@@ -62,9 +62,10 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 }
 
 // RevokeRequests returns the Running jobs leased by owner whose revoke
-// was requested, as ID to reason (nil when none). It reads one partial
-// index on the read pool, which holds only revoked running jobs, so
-// workers can call it at every heartbeat. ctx cancels the query.
+// was requested, as ID to reason (nil when none). It reads the running
+// jobs (the jobs_lease index: as many as workers run at once) on the read
+// pool, never waiting for writers, so workers can call it at every
+// heartbeat. ctx cancels the query.
 func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
@@ -129,6 +130,7 @@ func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
 	return nil
 }
 
-// sqlRevokes lists the revoke requests of one owner (jobs_revoke index).
-const sqlRevokes = `SELECT id, revoke FROM jobs
-	WHERE revoke IS NOT NULL AND state = 'running' AND lease_owner = ?`
+// sqlRevokes lists the revoke requests of one owner, scanning the running
+// jobs through jobs_lease.
+const sqlRevokes = `SELECT id, revoke FROM jobs INDEXED BY jobs_lease
+	WHERE state = 'running' AND lease_owner = ? AND revoke IS NOT NULL`

@@ -29,9 +29,10 @@ const (
 	ON CONFLICT DO NOTHING`
 
 	// freshColumns are the columns a new job sets; the rest start at
-	// their defaults. See insertFreshSQL.
-	freshColumns = `id, name, queue, priority, args, state, max_attempts, run_at, enqueued_at, meta, expires_at, retention`
-	freshParams  = 12
+	// their defaults. Jobs with an ExpiresAt or a Retention also set
+	// wideColumns. See insertFreshSQL.
+	freshColumns = `id, name, queue, priority, args, state, max_attempts, run_at, enqueued_at, meta`
+	wideColumns  = `, expires_at, retention`
 
 	// sqlFinishOK and sqlFinishFail apply one Outcome; zero rows changed
 	// means the caller lost the lease. Hot statements use plain ?
@@ -74,8 +75,8 @@ const (
 	RETURNING id, queue, state`
 
 	// sqlExpire moves waiting jobs whose deadline passed before ?1 to
-	// Expired, walking the jobs_expires index (its WHERE is repeated
-	// verbatim so the planner can use it).
+	// Expired: two range scans of the jobs_expires index, whose WHERE is
+	// repeated verbatim so the planner can use it.
 	sqlExpire = `UPDATE jobs SET state = 'expired', finished_at = ?1,
 		last_error = 'expired: not started before its deadline ' ||
 			strftime('%Y-%m-%dT%H:%M:%fZ', expires_at / 1000000000.0, 'unixepoch'),
@@ -108,19 +109,38 @@ const (
 	sqlGet = `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`
 )
 
-// insertFreshSQL inserts n new jobs (no unique key, nothing but the
+// freshShape is the form of a multi-row insert of fresh jobs: how many
+// rows, and whether they carry wideColumns.
+type freshShape struct {
+	rows int
+	wide bool
+}
+
+// params is the number of parameters per row.
+func (f freshShape) params() int {
+	if f.wide {
+		return 12
+	}
+	return 10
+}
+
+// insertFreshSQL inserts f.rows new jobs (no unique key, nothing but the
 // fresh columns set) in one statement. Binding half the columns and
 // stepping one statement per chunk instead of per job roughly halves the
 // per-job cost of a bulk Insert. Fresh jobs have no unique key, so only
 // an existing ID conflicts; the statement then inserts fewer rows than it
 // carries and Insert redoes the batch row by row to learn which.
-func insertFreshSQL(n int) string {
-	row := "(" + strings.Repeat("?, ", freshParams-1) + "?)"
-	rows := make([]string, n)
+func insertFreshSQL(f freshShape) string {
+	cols := freshColumns
+	if f.wide {
+		cols += wideColumns
+	}
+	row := "(" + strings.Repeat("?, ", f.params()-1) + "?)"
+	rows := make([]string, f.rows)
 	for i := range rows {
 		rows[i] = row
 	}
-	return "INSERT INTO jobs (" + freshColumns + ") VALUES " + strings.Join(rows, ", ") + " ON CONFLICT DO NOTHING"
+	return "INSERT INTO jobs (" + cols + ") VALUES " + strings.Join(rows, ", ") + " ON CONFLICT DO NOTHING"
 }
 
 // writeStmts are prepared once on the write connection. Everything but
@@ -134,7 +154,8 @@ type writeStmts struct {
 	// claim holds one statement per number of queues claimed from, and
 	// insertFresh one per number of rows. Guarded by the write semaphore
 	// like the connection itself.
-	claim, insertFresh map[int]*sql.Stmt
+	claim       map[int]*sql.Stmt
+	insertFresh map[freshShape]*sql.Stmt
 }
 
 // readStmts are prepared on the read pool (database/sql re-prepares them
@@ -144,7 +165,7 @@ type readStmts struct {
 }
 
 func prepareTxStmts(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
-	ws := &writeStmts{claim: make(map[int]*sql.Stmt), insertFresh: make(map[int]*sql.Stmt)}
+	ws := &writeStmts{claim: make(map[int]*sql.Stmt), insertFresh: make(map[freshShape]*sql.Stmt)}
 	var err error
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -198,17 +219,17 @@ func (ws *writeStmts) claimStmt(ctx context.Context, c *sql.Conn, n int) (*sql.S
 	return st, nil
 }
 
-// insertFreshStmt returns the statement inserting n fresh jobs,
+// insertFreshStmt returns the statement inserting fresh jobs of shape f,
 // preparing it on first use. The caller holds the write connection.
-func (ws *writeStmts) insertFreshStmt(ctx context.Context, c *sql.Conn, n int) (*sql.Stmt, error) {
-	if st := ws.insertFresh[n]; st != nil {
+func (ws *writeStmts) insertFreshStmt(ctx context.Context, c *sql.Conn, f freshShape) (*sql.Stmt, error) {
+	if st := ws.insertFresh[f]; st != nil {
 		return st, nil
 	}
-	st, err := c.PrepareContext(ctx, insertFreshSQL(n))
+	st, err := c.PrepareContext(ctx, insertFreshSQL(f))
 	if err != nil {
 		return nil, err
 	}
-	ws.insertFresh[n] = st
+	ws.insertFresh[f] = st
 	return st, nil
 }
 
@@ -219,10 +240,11 @@ func (ws *writeStmts) close() error {
 			errs = append(errs, st.Close())
 		}
 	}
-	for _, m := range []map[int]*sql.Stmt{ws.claim, ws.insertFresh} {
-		for _, st := range m {
-			errs = append(errs, st.Close())
-		}
+	for _, st := range ws.claim {
+		errs = append(errs, st.Close())
+	}
+	for _, st := range ws.insertFresh {
+		errs = append(errs, st.Close())
 	}
 	return errors.Join(errs...)
 }
