@@ -5,7 +5,10 @@ package postgres_test
 // settings, each run on a fresh schema. Run them once per figure:
 //
 //	SPINDLE_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
-//	go test -run '^$' -bench 'Q1|Q2' -benchtime 1x -count 5 ./jobs/store/postgres/
+//	go test -run '^$' -bench 'Q1|Q2|Q3' -benchtime 1x -count 5 ./jobs/store/postgres/
+//
+// Q3 measures the server's own single-row commit and round-trip rates in
+// the same run, so the ratios hold on a busy machine.
 //
 // SPINDLE_BENCH_N overrides the Q1 job count (20,000) and the Q2 round
 // trips (1,000); SPINDLE_BENCH_PARAMS adds URL parameters (for example
@@ -25,6 +28,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/postgres"
 )
 
 type benchArgs struct {
@@ -212,5 +216,41 @@ func roundTrips(b *testing.B, c *jobs.Client, n int) {
 	b.ReportMetric(ms(0.9), "p90_ms")
 	b.ReportMetric(ms(0.99), "p99_ms")
 	b.ReportMetric(ms(1), "max_ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkQ3 measures, for context, what the server itself does on this
+// machine through the same driver and session settings: single-row
+// INSERT commits one by one (the floor under enqueue_per_s) and empty
+// round trips. Compare Q1's rates with these from the same run.
+func BenchmarkQ3(b *testing.B) {
+	n := benchN(20000)
+	var commits, trips float64
+	for range b.N {
+		ctx := context.Background()
+		c := benchOpen(b, benchURL(b))
+		pool := c.Store().(*postgres.Store).Pool()
+		table := `"` + c.Store().(*postgres.Store).Schema() + `".raw`
+		if _, err := pool.Exec(ctx, `CREATE TABLE `+table+` (id text PRIMARY KEY, args bytea)`); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for i := range n {
+			if _, err := pool.Exec(ctx, `INSERT INTO `+table+` VALUES ($1, $2)`, strconv.Itoa(i), []byte(`{"n":1}`)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		commits += float64(n) / time.Since(start).Seconds()
+		var one int
+		start = time.Now()
+		for range n {
+			if err := pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+				b.Fatal(err)
+			}
+		}
+		trips += float64(n) / time.Since(start).Seconds()
+	}
+	b.ReportMetric(commits/float64(b.N), "insert_commits_per_s")
+	b.ReportMetric(trips/float64(b.N), "round_trips_per_s")
 	b.ReportMetric(0, "ns/op")
 }
