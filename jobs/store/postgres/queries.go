@@ -140,9 +140,9 @@ func newQueries(schema, channel string) *queries {
 			FROM (SELECT c.id FROM unnest($1::text[]) AS q(name)
 				CROSS JOIN LATERAL (SELECT id, priority, run_at FROM {s}.jobs
 					WHERE state = 'queued' AND queue = q.name
+						AND NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = q.name)
 					ORDER BY priority DESC, run_at, id
 					LIMIT $5 FOR UPDATE SKIP LOCKED) c
-				WHERE NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = q.name)
 				ORDER BY c.priority DESC, c.run_at, c.id
 				LIMIT $5) p
 			WHERE j.id = p.id
