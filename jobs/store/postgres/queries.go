@@ -60,6 +60,13 @@ const (
 	maxNotifiedIDLen = 1000
 )
 
+// stillRunning checks that a job looked up by ID is Running. It is
+// written so that it does not match jobs_lease's predicate: the planner,
+// whose statistics may have seen few running jobs, would otherwise walk
+// every running job's lease entry instead of looking the IDs up by
+// primary key.
+const stillRunning = `(j.state = 'running') IS TRUE`
+
 // promoteLimit bounds how many due Scheduled jobs one claim promotes, so
 // a claim after a long pause stays a short statement; the rest follow with
 // the next claims.
@@ -148,8 +155,8 @@ func newQueries(schema, channel string) *queries {
 			WHERE j.id = p.id
 			RETURNING ` + jobColumns),
 
-		// Every outcome of a batch in one statement, through primary-key
-		// lookups. Parameters: arrays of id, owner, state, result, error,
+		// Every outcome of a batch in one statement, each joined to its
+		// job by primary key. Parameters: arrays of id, owner, state, result, error,
 		// run_at, finished_at, retain_until, the error's timestamp as JSON
 		// text; then the 'f' payloads of the final outcomes, built by the
 		// caller. Rows: the IDs applied.
@@ -170,13 +177,13 @@ func newQueries(schema, channel string) *queries {
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[],
 				$6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[])
 				AS o(id, owner, state, result, error, run_at, finished_at, retain_until, at)
-			WHERE j.id = ANY($1::text[]) AND j.id = o.id AND j.state = 'running' AND j.lease_owner = o.owner
+			WHERE j.id = o.id AND ` + stillRunning + ` AND j.lease_owner = o.owner
 			RETURNING j.id, j.state, j.queue)
 			SELECT id, ` + notifyOf(readyOf("upd", "state IN ('scheduled', 'queued')"), "SELECT unnest($10::text[])") + ` FROM upd`),
 
-		extend: x(`UPDATE {s}.jobs SET lease_until = $3
-			WHERE id = ANY($2) AND state = 'running' AND lease_owner = $1
-			RETURNING id`),
+		extend: x(`UPDATE {s}.jobs j SET lease_until = $3
+			WHERE j.id = ANY($2) AND ` + stillRunning + ` AND j.lease_owner = $1
+			RETURNING j.id`),
 
 		// Parameters: now, now as JSON text. Rows another caller holds are
 		// skipped: it is recovering them, or finishing them in time. One
