@@ -145,9 +145,9 @@ func (n *notifier) dispatch(payload string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	switch kind {
-	case 'r':
+	case 'r', '*':
 		for _, w := range n.readyWs {
-			if w.queues == nil || w.queues[rest] {
+			if w.queues == nil || kind == '*' || w.queues[rest] {
 				signal(w.ch)
 			}
 		}

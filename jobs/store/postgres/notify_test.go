@@ -328,3 +328,20 @@ func TestNotifyPurgeOfEscapedIDs(t *testing.T) {
 		}
 	}
 }
+
+// A queue name too long for a payload wakes every Ready watcher.
+func TestNotifyLongQueueName(t *testing.T) {
+	s := openStore(t)
+	ready := s.Ready([]string{"short"})
+	waitListening(t, s, 1)
+	drain(ready)
+	j := newJob("lq1")
+	j.Queue = strings.Repeat("q", 7500)
+	insert(t, s, j)
+	if !recv(ready) {
+		t.Fatal("no Ready signal for a queue with a long name")
+	}
+	if got := claim(t, s, "w", 1, at(time.Second), j.Queue); len(got) != 1 {
+		t.Fatalf("claimed %v", ids(got))
+	}
+}

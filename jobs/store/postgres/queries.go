@@ -24,7 +24,8 @@ func retainFrom(t string) string {
 // statement changed at least one row; the notifications are delivered
 // when, and only if, the transaction commits (the store's own, or the
 // caller's under WithTx). Payloads: 'r' || queue (jobs of queue may have
-// become claimable), 'f' || a JSON array of IDs (those jobs became final
+// become claimable), '*' (jobs of some queue whose name is too long to
+// send), 'f' || a JSON array of IDs (those jobs became final
 // or were deleted before finishing), 'a' (re-check every awaited job: an
 // ID too long for a payload), 'v' (a revoke was requested for a running
 // job). ID lists are cut into payloads well under PostgreSQL's 8000-byte
@@ -37,9 +38,10 @@ func notifyOf(parts ...string) string {
 }
 
 // readyOf yields one 'r' payload per queue of the rows of cte matching
-// cond.
+// cond ('*', every queue, for a name too long to send).
 func readyOf(cte, cond string) string {
-	return `SELECT 'r' || queue AS p FROM ` + cte + ` WHERE ` + cond + ` GROUP BY queue`
+	return `SELECT CASE WHEN octet_length(queue) <= 7000 THEN 'r' || queue ELSE '*' END AS p
+		FROM ` + cte + ` WHERE ` + cond + ` GROUP BY queue`
 }
 
 // finalOf yields the 'f' payloads for the IDs of the rows of cte
