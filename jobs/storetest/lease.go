@@ -229,7 +229,7 @@ func testCountConcurrent(t *testing.T, s store.Store) {
 				}
 				mu.Lock()
 				if seen[n] {
-					errs <- fmt.Errorf("Count returned %d twice", n)
+					errs <- fmt.Errorf("two Count calls returned %d", n)
 				}
 				seen[n] = true
 				mu.Unlock()
