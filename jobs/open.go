@@ -13,7 +13,7 @@ import (
 // file in the working directory, created on first use.
 const DefaultURL = "sqlite:spindle.db"
 
-const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only), "redis://[user:password@]host[:port][/db][?namespace=NAME]" or "rediss://..." (Redis, TLS with rediss)`
+const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only), "redis://[user:password@]host[:port][/db][?namespace=NAME]" or "rediss://..." (Redis, TLS with rediss), "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME&pool_max_conns=N]" or "postgresql://..." (PostgreSQL; schema defaults to "spindle")`
 
 // Open opens the store named by url and returns a client that owns it:
 // Close closes both. It honours ctx while the store opens (SQLite runs
@@ -26,6 +26,10 @@ const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file,
 //	                           rediss:// for TLS, ?namespace=app (default
 //	                           "spindle") to share one Redis between apps,
 //	                           and go-redis options such as ?pool_size=20
+//	postgres://user:pw@host/db?schema=app&pool_max_conns=16
+//	                           PostgreSQL (or postgresql://); the schema
+//	                           (default "spindle") is created on first use;
+//	                           package jobs/store/postgres lists the options
 //
 // An empty url means [DefaultURL]. An unknown scheme or a bad path is an
 // error that names what was wrong and what is accepted. No error carries
@@ -55,6 +59,8 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 		return memory.New(), nil
 	case "redis":
 		return openRedis(ctx, u.url)
+	case "postgres":
+		return openPostgres(ctx, u.url)
 	default: // "sqlite"
 		return openSQLite(ctx, u.path)
 	}
@@ -62,7 +68,7 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 
 // storeURL is a store URL taken apart by parseStoreURL.
 type storeURL struct {
-	scheme string // canonical: "memory", "sqlite" or "redis"
+	scheme string // canonical: "memory", "sqlite", "redis" or "postgres"
 	path   string // sqlite: the file path, non-empty
 	url    string // server stores: the whole URL, parsed by the store
 }
@@ -92,6 +98,8 @@ func parseStoreURL(url string) (storeURL, error) {
 		return storeURL{scheme: "sqlite", path: path}, nil
 	case "redis", "rediss":
 		return storeURL{scheme: "redis", url: url}, nil
+	case "postgres", "postgresql":
+		return storeURL{scheme: "postgres", url: url}, nil
 	default:
 		return storeURL{}, fmt.Errorf("jobs: open %q: unknown scheme %q; %s", RedactURL(url), RedactURL(scheme), acceptedURLs)
 	}

@@ -44,7 +44,7 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		"rediss://:secret@127.0.0.1:6380",
 		"postgres://u:secret@127.0.0.1:5432/test?sslmode=disable",
 		"postgresql://u:secret@127.0.0.1/test",
-		"postgres://127.0.0.1/test?password=secret",
+		"postgres://127.0.0.1:1/test?password=secret&connect_timeout=2",
 		"postgres://u:sec/ret@127.0.0.1/test",
 		"u:secret@127.0.0.1",
 		"bogus://u:secret@x",
