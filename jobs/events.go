@@ -49,7 +49,10 @@ type Event struct {
 //
 // Delivery contract: each subscription has its own goroutine that calls
 // fn with one event at a time, in the order the events were emitted in
-// this process. Emitting never blocks and never drops: events wait in an
+// this process. The enqueuer and the worker emit from different
+// goroutines, so a job a worker picks up at once can report started (even
+// succeeded) before its enqueued event; order by Kind, not arrival, when
+// it matters. Emitting never blocks and never drops: events wait in an
 // unbounded queue per subscription, so a slow fn delays only its own
 // deliveries (and holds their memory) and never slows jobs. stop stops
 // new events from being queued, waits until fn has been called for every

@@ -23,8 +23,10 @@ func ExampleClient_Subscribe() {
 		kinds = append(kinds, string(e.Kind))
 		mu.Unlock()
 	})
-	stopWorker := runWorker(c, jobs.WorkerOptions{}, square)
+	// Enqueued first, so its event is emitted before the worker can start
+	// the job: the enqueuer and the worker emit from different goroutines.
 	h, _ := square.Enqueue(ctx, c, 5)
+	stopWorker := runWorker(c, jobs.WorkerOptions{}, square)
 	h.Await(ctx)
 	stopWorker()
 	stop() // delivers what was emitted before it
