@@ -35,8 +35,13 @@ type Config struct {
 	// StoreEnv is the environment variable read for the store URL.
 	// Default "SPINDLE_STORE".
 	StoreEnv string
-	// ClientOptions are passed to [jobs.Open] for every command.
+	// ClientOptions are passed to [jobs.Open] for every command, such as
+	// otelspindle.Inject() to carry traces from enqueue to the worker.
 	ClientOptions []jobs.Option
+	// Middleware wraps every attempt the worker command runs, outermost
+	// first (jobs.WorkerOptions.Middleware), such as
+	// otelspindle.Middleware().
+	Middleware []jobs.Middleware
 }
 
 // Exit codes of [Execute] and [Main].
@@ -47,8 +52,9 @@ const (
 )
 
 // NewCommand returns the root of the command tree: queues, jobs, job,
-// result, retry, delete, purge, pause, resume, stats, demo, bench and
-// completion, plus worker and enqueue when cfg has definitions. Run it
+// result, retry, delete, revoke, restore, revocations, purge, pause,
+// resume, stats, workers, demo, bench and completion, plus worker and
+// enqueue when cfg has definitions. Run it
 // with [Execute], which maps errors to exit codes and prints them without
 // passwords; cobra's own Execute works too but prints errors as they come.
 // NewCommand panics if two definitions share a name, a programming error
@@ -95,8 +101,11 @@ func SignalContext() context.Context {
 // store URL masked; usage errors add a hint to run --help rather than the
 // whole usage text. Execute sets cmd's SilenceErrors, SilenceUsage and
 // flag error handling; do not call it on one tree from two goroutines at
-// once.
+// once. It also sends the Redis client library's own log lines (which it
+// would print on stderr, around the command's one-line error) to
+// slog.Default at debug level, for the whole process.
 func Execute(ctx context.Context, cmd *cobra.Command, args []string) int {
+	quietRedisLog()
 	cmd.SetArgs(args)
 	cmd.SilenceErrors = true
 	cmd.SilenceUsage = true
