@@ -70,7 +70,8 @@ func TestRevokeRunningJob(t *testing.T) {
 		<-ctx.Done()
 		return 0, context.Cause(ctx)
 	}, jobs.Queue("blocking"))
-	w, err := jobs.NewWorker(c, jobs.WorkerOptions{Queues: map[string]int{"blocking": 1}, Logger: slog.New(slog.DiscardHandler)}, block)
+	w, err := jobs.NewWorker(c, jobs.WorkerOptions{Queues: map[string]int{"blocking": 1}, Logger: slog.New(slog.DiscardHandler),
+		LeaseDuration: time.Second}, block) // a revoke missed as the worker starts is seen at the next heartbeat
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,11 @@ import (
 // runWorker runs a worker on c until the returned stop is called.
 func runWorker(t *testing.T, c *jobs.Client, defs ...jobs.Registrable) (stop func()) {
 	t.Helper()
-	w, err := jobs.NewWorker(c, jobs.WorkerOptions{Concurrency: 4, Queues: map[string]int{"mq": 1, "h": 1}, PollInterval: 5 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}, defs...)
+	w, err := jobs.NewWorker(c, jobs.WorkerOptions{
+		Concurrency: 4, Queues: map[string]int{"mq": 1, "h": 1}, PollInterval: 5 * time.Millisecond,
+		LeaseDuration: time.Second, // a revoke missed as the worker starts is seen at the next heartbeat
+		Logger:        slog.New(slog.DiscardHandler),
+	}, defs...)
 	if err != nil {
 		t.Fatal(err)
 	}

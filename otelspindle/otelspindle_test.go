@@ -34,8 +34,11 @@ func runWorker(t *testing.T, c *jobs.Client, opt otelspindle.Option, defs ...job
 	t.Helper()
 	w, err := jobs.NewWorker(c, jobs.WorkerOptions{
 		Queues: map[string]int{"default": 1, "otel": 1}, PollInterval: 5 * time.Millisecond,
-		Logger:     slog.New(slog.DiscardHandler),
-		Middleware: []jobs.Middleware{otelspindle.Middleware(opt)},
+		// A revoke the worker misses (one made as it starts, before it
+		// listens for them) is picked up at the next heartbeat.
+		LeaseDuration: time.Second,
+		Logger:        slog.New(slog.DiscardHandler),
+		Middleware:    []jobs.Middleware{otelspindle.Middleware(opt)},
 	}, defs...)
 	if err != nil {
 		t.Fatal(err)
