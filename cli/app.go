@@ -94,8 +94,8 @@ Every command works against one store, named by a URL:
   sqlite:spindle.db          a SQLite file (the default; created on first use)
   sqlite:///var/lib/app.db   an absolute path
   memory:                    this process only (demo and bench)
-  redis://HOST:PORT/DB       Redis, when this build includes it
-  postgres://USER@HOST/DB    PostgreSQL, when this build includes it
+  redis://HOST:PORT/DB       Redis (rediss:// for TLS)
+  postgres://USER@HOST/DB    PostgreSQL (?schema=NAME; default spindle)
 
 Pass it with --store or the ` + a.cfg.StoreEnv + ` environment variable. Passwords
 in the URL are never printed.

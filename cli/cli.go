@@ -100,12 +100,11 @@ func SignalContext() context.Context {
 // printed as one line on cmd's error output, with any password of the
 // store URL masked; usage errors add a hint to run --help rather than the
 // whole usage text. Execute sets cmd's SilenceErrors, SilenceUsage and
-// flag error handling; do not call it on one tree from two goroutines at
-// once. It also sends the Redis client library's own log lines (which it
-// would print on stderr, around the command's one-line error) to
-// slog.Default at debug level, for the whole process.
+// flag error handling, and silences go-redis's process-wide logger (its
+// pool complaints would add lines to stderr that the one-line error
+// already says); do not call it on one tree from two goroutines at once.
 func Execute(ctx context.Context, cmd *cobra.Command, args []string) int {
-	quietRedisLog()
+	quietRedisClientLog()
 	cmd.SetArgs(args)
 	cmd.SilenceErrors = true
 	cmd.SilenceUsage = true

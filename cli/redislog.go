@@ -2,26 +2,19 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"sync"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9"
 )
 
-var quietRedis sync.Once
+// quietRedisClientLog stops go-redis printing its own connection-pool
+// complaints to stderr: the command reports a store it cannot reach in
+// one line of its own, and a second, differently formatted line would
+// break that contract (and scripts that read stderr). go-redis's logger
+// is process-wide, which is why only the command, never the store
+// package, changes it.
+var quietRedisClientLog = sync.OnceFunc(func() { redis.SetLogger(discardRedisLog{}) })
 
-// quietRedisLog sends go-redis's own log lines, which it prints on stderr
-// (a failed dial, once per retry), to slog.Default at debug level: the
-// command reports the same failure in its one line, and the worker logs
-// the store errors that matter.
-func quietRedisLog() { quietRedis.Do(func() { goredis.SetLogger(redisLogger{}) }) }
+type discardRedisLog struct{}
 
-type redisLogger struct{}
-
-func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	slog.Default().DebugContext(ctx, fmt.Sprintf(format, v...), "source", "go-redis")
-}
+func (discardRedisLog) Printf(context.Context, string, ...any) {}

@@ -30,6 +30,8 @@ type Client struct {
 	bus       eventBus                                               // Subscribe: events.go
 	onEnqueue []func(ctx context.Context, headers map[string]string) // OnEnqueue: headers.go
 	signer    *signer                                                // WithSigning: signing.go
+	// maxPayload caps encoded arguments; 0 means DefaultMaxPayload.
+	maxPayload int
 
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc

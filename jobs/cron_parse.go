@@ -63,7 +63,7 @@ func parseCron(spec string, loc *time.Location) (func(time.Time) time.Time, erro
 // explainCron finds which field of body the parser rejected.
 func explainCron(body string, err error) error {
 	if strings.HasPrefix(body, "@") {
-		return fmt.Errorf("descriptor %q: %v; want @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every DURATION (such as @every 1h30m)", body, err)
+		return fmt.Errorf("descriptor %q: %s; want @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every DURATION (such as @every 1h30m)", body, parserSays(err))
 	}
 	fields := strings.Fields(body)
 	if len(fields) != 5 && len(fields) != 6 {
@@ -81,8 +81,14 @@ func explainCron(body string, err error) error {
 		probe[i] = f
 		if _, perr := cronParser.Parse(strings.Join(probe, " ")); perr != nil {
 			fd := cronFields[i+offset]
-			return fmt.Errorf("%s field %q: %v; it accepts %s (%s)", fd.name, f, perr, fd.accepts, cronSyntax)
+			return fmt.Errorf("%s field %q: %s; it accepts %s (%s)", fd.name, f, parserSays(perr), fd.accepts, cronSyntax)
 		}
 	}
-	return fmt.Errorf("%v; %s", err, cronAccepted)
+	return fmt.Errorf("%s; %s", parserSays(err), cronAccepted)
+}
+
+// parserSays is the cron parser's complaint made safe to print: it quotes
+// the spec's bytes as they came, which need not be valid UTF-8.
+func parserSays(err error) string {
+	return strings.ToValidUTF8(err.Error(), "\ufffd")
 }

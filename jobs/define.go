@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spindlehq/spindle/jobs/store"
 )
@@ -98,11 +100,20 @@ func (d *Definition[A, R]) run(ctx context.Context, raw []byte) ([]byte, error) 
 	return out, nil
 }
 
+// clip quotes at most n bytes of b in an error message, cut at a
+// character boundary and with invalid UTF-8 replaced: the message is
+// stored in the job's error history, which is JSON text.
 func clip(b []byte, n int) string {
 	if len(b) <= n {
-		return string(b)
+		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
-	return string(b[:n]) + "…"
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			n = i
+			break
+		}
+	}
+	return strings.ToValidUTF8(string(b[:n]), "\uFFFD") + "…"
 }
 
 // Enqueue stores one job that runs fn(ctx, args) on a worker and returns
@@ -171,6 +182,9 @@ func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts [
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)
+	}
+	if err := c.checkPayload(d.core.name, raw); err != nil {
+		return nil, err
 	}
 	t := now()
 	runAt := t.Add(cfg.delay)

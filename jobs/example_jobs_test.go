@@ -74,7 +74,7 @@ func ExampleOpen() {
 
 	_, err = jobs.Open(ctx, "mysql://localhost/jobs")
 	fmt.Println(err)
-	// Output: jobs: open "mysql://localhost/jobs": unknown scheme "mysql"; accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only), "redis://[user:password@]host[:port][/db][?namespace=NAME]" or "rediss://..." (Redis, TLS with rediss)
+	// Output: jobs: open "mysql://localhost/jobs": unknown scheme "mysql"; accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only), "redis://[user:password@]host[:port][/db][?namespace=NAME]" or "rediss://..." (Redis, TLS with rediss), "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME&pool_max_conns=N]" or "postgresql://..." (PostgreSQL; schema defaults to "spindle")
 }
 
 var square = jobs.Define("math.square", func(ctx context.Context, n int) (int, error) {

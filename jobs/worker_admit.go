@@ -195,26 +195,36 @@ func (r *workerRun) settled(j *store.Job, m *jobMeta, o store.Outcome) {
 			r.wakes = make(map[string][]string)
 		}
 		r.wakes[j.ID] = m.Next
-		r.wakeN.Store(int64(len(r.wakes)))
+		r.wakeN.Store(int64(len(r.wakes) + len(r.recheck)))
 		r.wakeMu.Unlock()
 	}
 }
 
-// wakeAfter wakes the steps waiting for the jobs of a recorded batch.
+// wakeAfter wakes the steps waiting for the jobs of a recorded batch, and
+// the deferred steps of the batch whose dependencies finished meanwhile.
 func (r *workerRun) wakeAfter(batch []store.Outcome) {
 	if r.wakeN.Load() == 0 {
 		return
 	}
 	var ids []string
+	var steps map[string][]string
 	r.wakeMu.Lock()
 	for _, o := range batch {
 		if next, ok := r.wakes[o.ID]; ok {
 			ids = append(ids, next...)
 			delete(r.wakes, o.ID)
 		}
+		if deps, ok := r.recheck[o.ID]; ok {
+			if steps == nil {
+				steps = make(map[string][]string)
+			}
+			steps[o.ID] = deps
+			delete(r.recheck, o.ID)
+		}
 	}
-	r.wakeN.Store(int64(len(r.wakes)))
+	r.wakeN.Store(int64(len(r.wakes) + len(r.recheck)))
 	r.wakeMu.Unlock()
+	ids = append(ids, r.rechecked(steps)...)
 	if len(ids) == 0 {
 		return
 	}

@@ -60,7 +60,8 @@ type workerRun struct {
 	revokes revocations // by name: revoke.go
 	wakeMu  sync.Mutex
 	wakes   map[string][]string // job ID -> workflow steps to wake once its outcome is recorded
-	wakeN   atomic.Int64        // len(wakes), read without the lock
+	recheck map[string][]string // deferred workflow step -> its dependencies, re-read once the deferral is recorded
+	wakeN   atomic.Int64        // len(wakes) + len(recheck), read without the lock
 	started time.Time
 
 	heldMu sync.Mutex

@@ -25,6 +25,7 @@ func (r *workerRun) dependencies(o store.Outcome, j *store.Job, def *definitionC
 			r.log.Warn("jobs: worker: reading a workflow step's dependency failed; deferring the step", "worker", r.opts.ID, "job", j.ID, "dependency", id, "err", err)
 			return nil, deferTo(o, t, t.Add(time.Second)), false
 		case !dj.State.Final():
+			r.recheckAfter(j.ID, m.Deps[i:])
 			return nil, deferTo(o, t, t.Add(dependencyWait(j, t))), false
 		default:
 			deps[i] = dj
@@ -41,6 +42,42 @@ func (r *workerRun) dependencies(o store.Outcome, j *store.Job, def *definitionC
 		return dj.Result, o, true
 	}
 	return nil, r.cancelled(o, j, def, dependencyError(m.Deps[0], deps[0])), false
+}
+
+// recheckAfter arranges for a step deferred on deps to be looked at again
+// once its deferral is recorded. A dependency that finished while the step
+// was being checked woke a job that was still running, which does nothing;
+// without the second look the step would sit out its fallback wait.
+func (r *workerRun) recheckAfter(step string, deps []string) {
+	r.wakeMu.Lock()
+	if r.recheck == nil {
+		r.recheck = make(map[string][]string)
+	}
+	r.recheck[step] = deps
+	r.wakeN.Store(int64(len(r.wakes) + len(r.recheck)))
+	r.wakeMu.Unlock()
+}
+
+// rechecked returns the deferred steps of batch whose dependencies have
+// all finished by now. It stops reading a step's dependencies at the first
+// unfinished one: that one's own wake-up reaches the step, which is
+// Scheduled again.
+func (r *workerRun) rechecked(steps map[string][]string) []string {
+	var ready []string
+next:
+	for step, deps := range steps {
+		for _, id := range deps {
+			dj, err := r.st.Get(r.storeCtx, id)
+			if err == nil && !dj.State.Final() {
+				continue next
+			}
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				continue next // the fallback wait covers a store that cannot answer
+			}
+		}
+		ready = append(ready, step)
+	}
+	return ready
 }
 
 // dependencyWait is how long a step whose dependencies are unfinished

@@ -1,0 +1,188 @@
+//go:build fault
+
+package faulttest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	neturl "net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindlehq/spindle/jobs"
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// storeKind is one row of the store table.
+type storeKind struct {
+	name string
+	// url returns the URL of a store for t: a fresh one where that is
+	// cheap, a shared server otherwise (tests keep to their own queue).
+	// It skips t when the store cannot be used here.
+	url func(t *testing.T) string
+	// shared: processes that open url see the same jobs.
+	shared bool
+	// heapQueue: the store keeps its jobs in the process's heap, so the
+	// heap grows with the backlog by design.
+	heapQueue bool
+}
+
+var stores = []storeKind{
+	{name: "memory", url: func(*testing.T) string { return "memory:" }, heapQueue: true},
+	{name: "sqlite", url: func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "jobs.db") }, shared: true},
+	{name: "redis", url: serverURL("SPINDLE_REDIS_URL", "redis", "namespace", dropRedisNamespace), shared: true},
+	{name: "postgres", url: serverURL("SPINDLE_POSTGRES_URL", "postgres", "schema", dropPostgresSchema), shared: true},
+}
+
+// serverURL reads a server store's URL from env and gives the test a
+// namespace of its own on the shared server (the URL parameter param),
+// removed at cleanup by drop. The row skips while the variable is unset
+// or jobs.Open does not accept the scheme yet, so the suite covers the
+// store unmodified once it lands; a server that cannot be reached fails
+// the test.
+func serverURL(env, scheme, param string, drop func(t *testing.T, url, ns string)) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		t.Helper()
+		u := os.Getenv(env)
+		if u == "" {
+			t.Skipf("%s is not set", env)
+		}
+		if !schemeAccepted(u) {
+			t.Skipf("jobs.Open does not accept %s URLs yet", scheme)
+		}
+		parsed, err := neturl.Parse(u)
+		if err != nil {
+			t.Fatalf("%s: %v", env, jobs.RedactURL(err.Error()))
+		}
+		ns := strings.ReplaceAll(uniqueQueue("t"), "-", "_")
+		q := parsed.Query()
+		q.Set(param, ns)
+		parsed.RawQuery = q.Encode()
+		u = parsed.String()
+		requireScheme(t, u, scheme)
+		t.Cleanup(func() { drop(t, u, ns) })
+		return u
+	}
+}
+
+// dropRedisNamespace deletes the keys of namespace ns, best effort.
+func dropRedisNamespace(t *testing.T, url, ns string) {
+	base, err := neturl.Parse(url)
+	if err != nil {
+		return
+	}
+	base.RawQuery = ""
+	out, err := exec.Command("redis-cli", "-u", base.String(), "--scan", "--pattern", "*"+ns+"*").Output()
+	if err != nil {
+		t.Logf("cleanup of redis namespace %s: %v", ns, err)
+		return
+	}
+	keys := strings.Fields(string(out))
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		if err := exec.Command("redis-cli", append([]string{"-u", base.String(), "UNLINK"}, keys[:n]...)...).Run(); err != nil {
+			t.Logf("cleanup of redis namespace %s: %v", ns, err)
+			return
+		}
+		keys = keys[n:]
+	}
+}
+
+// dropPostgresSchema drops schema ns, best effort.
+func dropPostgresSchema(t *testing.T, url, ns string) {
+	base, err := neturl.Parse(url)
+	if err != nil {
+		return
+	}
+	q := base.Query()
+	q.Del("schema")
+	base.RawQuery = q.Encode()
+	if out, err := exec.Command("psql", "-X", "-q", base.String(), "-c", `DROP SCHEMA IF EXISTS "`+ns+`" CASCADE`).CombinedOutput(); err != nil {
+		t.Logf("cleanup of postgres schema %s: %v\n%s", ns, err, out)
+	}
+}
+
+// storeNamed returns the row of the store table called name.
+func storeNamed(name string) storeKind {
+	for _, sk := range stores {
+		if sk.name == name {
+			return sk
+		}
+	}
+	panic("no store " + name)
+}
+
+// requireScheme skips t while jobs.Open refuses url's scheme, and fails it
+// when the store is accepted but cannot be opened.
+func requireScheme(t *testing.T, url, scheme string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := jobs.Open(ctx, url)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown scheme") {
+			t.Skipf("jobs.Open does not accept %s URLs yet: %v", scheme, err)
+		}
+		t.Fatalf("open %s: %v", jobs.RedactURL(url), err)
+	}
+	c.Close()
+}
+
+// forEachStore runs fn as a subtest per store. Subtests run one after
+// the other: several measure the heap.
+func forEachStore(t *testing.T, fn func(t *testing.T, sk storeKind)) {
+	for _, sk := range stores {
+		t.Run(sk.name, func(t *testing.T) { fn(t, sk) })
+	}
+}
+
+// openClient opens url for the test and closes it at cleanup.
+func openClient(t *testing.T, url string, opts ...jobs.Option) *jobs.Client {
+	t.Helper()
+	c, err := jobs.Open(context.Background(), url, opts...)
+	if err != nil {
+		t.Fatalf("open %s: %v", jobs.RedactURL(url), err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// newClient returns another client on c's store, closed at cleanup.
+func newClient(t *testing.T, c *jobs.Client, wrap func(store.Store) store.Store) *jobs.Client {
+	t.Helper()
+	s := c.Store()
+	if wrap != nil {
+		s = wrap(s)
+	}
+	nc, err := jobs.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc
+}
+
+// uniqueQueue names a queue no other test or run uses.
+func uniqueQueue(prefix string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "fault-" + prefix + "-" + hex.EncodeToString(b[:])
+}
+
+// testCtx ends shortly before the test's deadline, so a hang fails with
+// the state logged instead of a panic dump.
+func testCtx(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
+	end := time.Now().Add(limit)
+	if d, ok := t.Deadline(); ok && d.Add(-10*time.Second).Before(end) {
+		end = d.Add(-10 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), end)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,136 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// ts stores a time as timestamptz, the zero time as NULL. PostgreSQL
+// keeps microseconds; the suite's times are whole milliseconds.
+func ts(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: t, Valid: true}
+}
+
+// fromTS is the inverse of ts: NULL is the zero time, others are UTC.
+func fromTS(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// jsonTime formats a time the way encoding/json does, so the errors
+// column, built in SQL, decodes into []store.AttemptError.
+func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// nullText stores "" as NULL, keeping optional text columns out of the
+// partial indexes.
+func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+// scanJob reads one row of jobColumns. The errors JSON is decoded only
+// when the job has failed before, so claims of fresh jobs skip it.
+func scanJob(row pgx.Row) (*store.Job, error) {
+	var (
+		j                                                  store.Job
+		state                                              string
+		errs                                               []byte
+		runAt, enqAt, startAt, finAt, leaseUntil, retainAt pgtype.Timestamptz
+		expiresAt                                          pgtype.Timestamptz
+		retention                                          int64
+		priority, attempt, maxAttempts                     int32
+	)
+	err := row.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
+		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
+		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
+		&expiresAt, &retention, &j.Revoke)
+	if err != nil {
+		return nil, err
+	}
+	j.Priority, j.Attempt, j.MaxAttempts = int(priority), int(attempt), int(maxAttempts)
+	j.State = store.State(state)
+	j.RunAt, j.EnqueuedAt, j.StartedAt = fromTS(runAt), fromTS(enqAt), fromTS(startAt)
+	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromTS(finAt), fromTS(leaseUntil), fromTS(retainAt)
+	j.ExpiresAt, j.Retention = fromTS(expiresAt), time.Duration(retention)
+	if len(errs) > 0 && string(errs) != "[]" {
+		if err := json.Unmarshal(errs, &j.Errors); err != nil {
+			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
+		}
+	}
+	return &j, nil
+}
+
+// scanJobs appends every row of rows, read as a job, to jobs, and closes
+// rows.
+func scanJobs(rows pgx.Rows, jobs []*store.Job) ([]*store.Job, error) {
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return jobs, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// scanStrings reads the text first column of rows, ignoring any other
+// (the notifications a statement sent), and closes rows.
+func scanStrings(rows pgx.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	var dest []any
+	var s string
+	for rows.Next() {
+		if dest == nil { // the columns are known once a row arrived
+			dest = make([]any, max(1, len(rows.FieldDescriptions())))
+			dest[0] = &s
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return out, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// finalPayloads cuts ids into 'f' notification payloads (see queries.go)
+// of at most about 6000 bytes of JSON each, and adds 'a' when an ID is too
+// long to send.
+func finalPayloads(ids []string) []string {
+	var out []string
+	var chunk []string
+	size, long := 0, false
+	flush := func() {
+		if len(chunk) > 0 {
+			b, _ := json.Marshal(chunk)
+			out = append(out, "f"+string(b))
+			chunk, size = chunk[:0], 0
+		}
+	}
+	for _, id := range ids {
+		b, _ := json.Marshal(id) // escaping can make it up to six times longer
+		if len(b) > maxNotifiedIDLen {
+			long = true
+			continue
+		}
+		if size+len(b)+1 > 6000 {
+			flush()
+		}
+		chunk = append(chunk, id)
+		size += len(b) + 1
+	}
+	flush()
+	if long {
+		out = append(out, "a")
+	}
+	return out
+}

@@ -1,0 +1,19 @@
+package postgres
+
+// Hooks for the external tests.
+
+// ListenerPID reports the server process of s's live listening
+// connection, 0 when there is none.
+func ListenerPID(s *Store) uint32 { return s.notify.l.backendPID() }
+
+// ListenerConnections reports how many listening connections s has made.
+func ListenerConnections(s *Store) int { return s.notify.l.connections() }
+
+// Watching reports how many Ready, Finished and Revoked watchers s has.
+func Watching(s *Store) (ready, finished, revoked int) { return s.notify.watching() }
+
+// Dispatch hands s a NOTIFY payload as if it had arrived.
+func Dispatch(s *Store, payload string) { s.notify.dispatch(payload) }
+
+// Channel is the NOTIFY channel of s's schema.
+func Channel(s *Store) string { return s.channel }

@@ -1,0 +1,162 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// Insert adds jobs in one statement, so atomically: all of them or, on
+// error, none. A job whose ID exists already (in any state, or earlier in
+// the batch) or whose UniqueKey is held by an unfinished job (stored, or
+// earlier in the batch) is skipped and its ID returned in dups, in input
+// order; concurrent inserts of the same ID or key, from any process, store
+// one job. A job with an empty State is stored as Queued; only Queued and
+// Scheduled are accepted. The store keeps its own copy of every slice.
+//
+// Workers of the jobs' queues are woken by a NOTIFY sent when the insert
+// commits. With a context from [WithTx] the insert joins the caller's
+// transaction: the jobs exist, and workers hear of them, only once it
+// commits. Otherwise a connection lost before the server could commit is
+// replaced and the insert repeated; one lost mid-commit is repeated too,
+// and jobs the first attempt did store then come back in dups.
+//
+// ctx cancels the statement; a canceled Insert stores nothing and returns
+// context.Cause(ctx).
+func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, err error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	// One job, the usual enqueue, binds plain values; a batch binds one
+	// array per column.
+	sql := s.q.insert
+	var args []any
+	if len(jobs) == 1 {
+		sql = s.q.insertOne
+		if err := validateNew(0, jobs[0]); err != nil {
+			return nil, err
+		}
+		args, err = insertOneArgs(jobs[0])
+	} else {
+		args, err = insertArgs(jobs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var inserted map[string]bool
+	// Repeating after a connection loss is safe even when the first
+	// attempt committed: every ID is then a duplicate.
+	err = s.run(ctx, "insert", retryRead, func(q querier) error {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		inserted = make(map[string]bool, len(jobs))
+		var id string
+		for rows.Next() {
+			if err := rows.Scan(&id, nil); err != nil { // id, notifications sent
+				return err
+			}
+			inserted[id] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		if !inserted[j.ID] {
+			dups = append(dups, j.ID)
+		} else {
+			delete(inserted, j.ID) // a second job with this ID is a duplicate
+		}
+	}
+	return dups, nil
+}
+
+// insertOneArgs encodes one job as the parameters of insertOne.
+func insertOneArgs(j *store.Job) ([]any, error) {
+	var errs pgtype.Text
+	if len(j.Errors) > 0 {
+		b, err := json.Marshal(j.Errors)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: insert job %s: encode Errors: %w", j.ID, err)
+		}
+		errs = pgtype.Text{String: string(b), Valid: true}
+	}
+	return []any{j.ID, j.Name, j.Queue, int32(j.Priority), j.Args, string(stateOrQueued(j.State)), int32(j.Attempt), int32(j.MaxAttempts),
+		j.RunAt, j.EnqueuedAt, nullText(j.LastError), errs, nullText(j.UniqueKey), j.Meta, ts(j.ExpiresAt), int64(j.Retention)}, nil
+}
+
+// insertArgs validates jobs and encodes them as the insert statement's
+// column arrays.
+func insertArgs(jobs []*store.Job) ([]any, error) {
+	n := len(jobs)
+	var (
+		ids, names, queues, states = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		priorities, attempts, maxs = make([]int32, n), make([]int32, n), make([]int32, n)
+		args, metas                = make([][]byte, n), make([][]byte, n)
+		runAts, enqAts, expires    = make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
+		lastErrs, errs, uniques    = make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n)
+		retentions                 = make([]int64, n)
+	)
+	for i, j := range jobs {
+		if err := validateNew(i, j); err != nil {
+			return nil, err
+		}
+		ids[i], names[i], queues[i], states[i] = j.ID, j.Name, j.Queue, string(stateOrQueued(j.State))
+		priorities[i], attempts[i], maxs[i] = int32(j.Priority), int32(j.Attempt), int32(j.MaxAttempts)
+		args[i], metas[i] = j.Args, j.Meta
+		runAts[i] = pgtype.Timestamptz{Time: j.RunAt, Valid: true}
+		enqAts[i] = pgtype.Timestamptz{Time: j.EnqueuedAt, Valid: true}
+		expires[i] = ts(j.ExpiresAt)
+		lastErrs[i], uniques[i] = nullText(j.LastError), nullText(j.UniqueKey)
+		if len(j.Errors) > 0 {
+			b, err := json.Marshal(j.Errors)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: insert job %s: encode Errors: %w", j.ID, err)
+			}
+			errs[i] = pgtype.Text{String: string(b), Valid: true}
+		}
+		retentions[i] = int64(j.Retention)
+	}
+	return []any{ids, names, queues, priorities, args, states, attempts, maxs,
+		runAts, enqAts, lastErrs, errs, uniques, metas, expires, retentions}, nil
+}
+
+func stateOrQueued(s store.State) store.State {
+	if s == "" {
+		return store.Queued
+	}
+	return s
+}
+
+// validateNew rejects jobs no store could run, naming the job and field.
+func validateNew(i int, j *store.Job) error {
+	switch {
+	case j == nil:
+		return fmt.Errorf("postgres: insert: jobs[%d] is nil", i)
+	case j.ID == "":
+		return fmt.Errorf("postgres: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID", i)
+	case j.Name == "":
+		return fmt.Errorf("postgres: insert job %s: empty Name; want the name of the definition that runs it", j.ID)
+	case j.Queue == "":
+		return fmt.Errorf("postgres: insert job %s: empty Queue; want a queue name", j.ID)
+	case j.MaxAttempts < 1:
+		return fmt.Errorf("postgres: insert job %s: MaxAttempts is %d; want at least 1", j.ID, j.MaxAttempts)
+	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
+		return fmt.Errorf("postgres: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
+	case j.Retention < 0:
+		return fmt.Errorf("postgres: insert job %s: Retention %v; want zero (keep forever) or more", j.ID, j.Retention)
+	}
+	return nil
+}

@@ -1,0 +1,338 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// deleteChunk bounds the rows one statement of Purge or Prune deletes, so
+// a large clean-up never holds locks long enough to stall workers.
+const deleteChunk = 1000
+
+// Get returns the job with that ID, or an error wrapping store.ErrNotFound.
+// It is one primary-key read, repeated on another connection after a
+// connection loss. ctx cancels it.
+func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	var j *store.Job
+	err := s.run(ctx, "get "+id, retryRead, func(q querier) (err error) {
+		j, err = scanJob(q.QueryRow(ctx, s.q.get, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		return err
+	})
+	return j, err
+}
+
+// defaultListLimit is the page size when ListRequest.Limit is 0, and
+// maxListLimit caps a page so one call cannot load the whole table.
+const (
+	defaultListLimit = 100
+	maxListLimit     = 10000
+)
+
+// List returns one page of jobs matching req, in ID order, starting after
+// req.After. ctx cancels it.
+func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if req.State != "" && !req.State.Valid() {
+		return nil, fmt.Errorf("postgres: list: State %q; want empty or one of %v", req.State, store.States)
+	}
+	limit := req.Limit
+	switch {
+	case limit < 0:
+		return nil, fmt.Errorf("postgres: list: Limit %d; want 0 (default %d) or a positive page size", limit, defaultListLimit)
+	case limit == 0:
+		limit = defaultListLimit
+	case limit > maxListLimit:
+		limit = maxListLimit
+	}
+	var jobs []*store.Job
+	err := s.run(ctx, "list", retryRead, func(q querier) error {
+		rows, err := q.Query(ctx, s.q.list, req.After, req.Queue, string(req.State), req.Name, limit)
+		if err != nil {
+			return err
+		}
+		jobs, err = scanJobs(rows, jobs[:0])
+		return err
+	})
+	return jobs, err
+}
+
+func newCounts() map[store.State]int {
+	m := make(map[store.State]int, len(store.States))
+	for _, st := range store.States {
+		m[st] = 0
+	}
+	return m
+}
+
+// Queues lists every queue that has jobs or is paused, by name, with its
+// job count for every state (zero included). It scans the table: meant
+// for admin tools, not hot paths. ctx cancels it.
+func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	var out []store.QueueInfo
+	err := s.run(ctx, "queues", retryRead, func(q querier) (err error) {
+		out, err = s.queueCounts(ctx, q)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, error) {
+	rows, err := q.Query(ctx, s.q.queueCounts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byName := map[string]*store.QueueInfo{}
+	for rows.Next() {
+		var name string
+		var state pgtype.Text
+		var n int64
+		if err := rows.Scan(&name, &state, &n); err != nil {
+			return nil, err
+		}
+		qi := byName[name]
+		if qi == nil {
+			qi = &store.QueueInfo{Name: name, Counts: newCounts()}
+			byName[name] = qi
+		}
+		if state.Valid {
+			qi.Counts[store.State(state.String)] += int(n)
+		} else {
+			qi.Paused = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.QueueInfo, 0, len(byName))
+	for _, qi := range byName {
+		out = append(out, *qi)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Stats counts jobs by state over the whole store, the queues, and the
+// enqueue time of the oldest Queued job. Like Queues it scans the table.
+// ctx cancels it.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	if err := s.enter(); err != nil {
+		return store.Stats{}, err
+	}
+	defer s.leave()
+	var st store.Stats
+	err := s.run(ctx, "stats", retryRead, func(q querier) error {
+		qs, err := s.queueCounts(ctx, q)
+		if err != nil {
+			return err
+		}
+		st = store.Stats{Counts: newCounts(), Queues: len(qs)}
+		for _, qi := range qs {
+			for state, n := range qi.Counts {
+				st.Counts[state] += n
+			}
+		}
+		var oldest pgtype.Timestamptz
+		if err := q.QueryRow(ctx, s.q.oldest).Scan(&oldest); err != nil {
+			return err
+		}
+		st.Oldest = fromTS(oldest)
+		return nil
+	})
+	return st, err
+}
+
+// stateOf reads a job's state, or store.ErrNotFound.
+func (s *Store) stateOf(ctx context.Context, q querier, id string) (store.State, error) {
+	var st string
+	err := q.QueryRow(ctx, s.q.stateOf, id).Scan(&st)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	return store.State(st), err
+}
+
+// Retry moves a final job back to Queued, claimable from now, with
+// Attempt reset to 0 (a fresh budget of MaxAttempts) and its lease,
+// result, retention, revoke and ExpiresAt cleared (retrying asks for the
+// job to run, so neither an old revoke nor a passed deadline may undo
+// it); LastError and Errors are kept as history. It fails with store.ErrNotFound, store.ErrRunning, or an error
+// saying the job is not final yet or its UniqueKey is now held by another
+// unfinished job. Workers are woken by a NOTIFY on commit. ctx cancels it.
+func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	return s.run(ctx, "retry "+id, retryUnsent, func(q querier) error {
+		var queue string
+		err := q.QueryRow(ctx, s.q.retry, id, now).Scan(&queue, nil)
+		switch {
+		case pgCode(err) == codeUniqueViolation:
+			return fmt.Errorf("its unique key is held by another unfinished job: %w", err)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		state, err := s.stateOf(ctx, q, id)
+		switch {
+		case err != nil:
+			return err
+		case state == store.Running:
+			return store.ErrRunning
+		case !state.Final():
+			return fmt.Errorf("job is %s; only final jobs (succeeded, dead, canceled, expired) can be retried", state)
+		}
+		return fmt.Errorf("job %s changed state during the retry; try again", id)
+	})
+}
+
+// Delete removes a job that is not Running; it fails with
+// store.ErrNotFound or store.ErrRunning. Anyone awaiting an unfinished
+// job is woken by a NOTIFY (their Get then reports ErrNotFound). ctx
+// cancels it.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	return s.run(ctx, "delete "+id, retryUnsent, func(q querier) error {
+		var got string
+		err := q.QueryRow(ctx, s.q.deleteJob, id).Scan(&got, nil)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		state, err := s.stateOf(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if state == store.Running {
+			return store.ErrRunning
+		}
+		return store.ErrNotFound // deleted by someone else meanwhile
+	})
+}
+
+// Purge deletes the jobs of queue (every queue when empty) in state
+// (every state but Running when empty) and reports how many. Running jobs
+// are never purged, since a worker holds them. It deletes deleteChunk jobs
+// per statement in ID order; if ctx ends part-way, the chunks already
+// committed stay deleted and the count so far is returned with
+// context.Cause(ctx).
+func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	switch {
+	case state == store.Running:
+		return 0, nil // never purged: a worker holds them
+	case state != "" && !state.Valid():
+		return 0, fmt.Errorf("postgres: purge: State %q; want empty (all but running) or one of %v", state, store.States)
+	}
+	total, after := 0, ""
+	for {
+		var ids []string
+		err := s.run(ctx, "purge", retryUnsent, func(q querier) error {
+			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), deleteChunk)
+			if err != nil {
+				return err
+			}
+			ids, err = scanStrings(rows)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(ids)
+		for _, id := range ids {
+			after = max(after, id)
+		}
+		if len(ids) < deleteChunk {
+			return total, nil
+		}
+	}
+}
+
+// Prune deletes final jobs whose RetainUntil is set and before now, in
+// chunks of deleteChunk per statement, and then the leases and counters
+// that expired before now, and reports how many jobs it deleted. If ctx
+// ends part-way, the chunks already committed stay deleted and the count
+// so far is returned with context.Cause(ctx).
+func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	total := 0
+	for {
+		var n int64
+		err := s.run(ctx, "prune", retryRead, func(q querier) error {
+			tag, err := q.Exec(ctx, s.q.pruneJobs, now, deleteChunk)
+			n = tag.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < deleteChunk {
+			break
+		}
+	}
+	err := s.run(ctx, "prune leases", retryRead, func(q querier) error {
+		b := &pgx.Batch{}
+		b.Queue(s.q.pruneLeases, now)
+		b.Queue(s.q.pruneCounters, now)
+		return q.SendBatch(ctx, b).Close()
+	})
+	return total, err
+}
+
+// Pause stops workers from claiming jobs of queue (jobs already running
+// are not affected); it is recorded in the database, so it applies to
+// every process. Pausing a paused queue is a no-op. ctx cancels it.
+func (s *Store) Pause(ctx context.Context, queue string) error {
+	return s.setPaused(ctx, "pause", queue, s.q.pause)
+}
+
+// Resume lets workers claim jobs of queue again and wakes them with a
+// NOTIFY. Resuming a queue that is not paused is a no-op. ctx cancels it.
+func (s *Store) Resume(ctx context.Context, queue string) error {
+	return s.setPaused(ctx, "resume", queue, s.q.resume)
+}
+
+func (s *Store) setPaused(ctx context.Context, op, queue, sql string) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	if queue == "" {
+		return fmt.Errorf("postgres: %s: empty queue name", op)
+	}
+	return s.run(ctx, op+" "+queue, retryRead, func(q querier) error {
+		_, err := q.Exec(ctx, sql, queue)
+		return err
+	})
+}

@@ -1,0 +1,222 @@
+package postgres
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// notifier keeps the in-process watchers of Ready, Finished and Revoked
+// signals and feeds them from one listening connection (see listener.go).
+// Every Store of a schema, in every process, shares the schema's NOTIFY
+// channel; the payload says what changed.
+type notifier struct {
+	l *listener
+
+	mu      sync.Mutex
+	closed  bool
+	readyWs []*readyWatcher
+	finWs   map[string]map[*finishedWatcher]struct{}
+	revWs   []chan struct{}
+}
+
+type readyWatcher struct {
+	queues map[string]bool // nil: every queue
+	ch     chan struct{}   // capacity 1: signals coalesce
+}
+
+type finishedWatcher struct {
+	ch   chan struct{}
+	done bool // ch closed; guarded by notifier.mu
+}
+
+// closedCh is returned by Ready, Finished and Revoked after Close:
+// receiving from it succeeds at once, and the caller's next call reports
+// ErrClosed.
+var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Ready returns a channel that receives a value (coalesced: at most one
+// is buffered) whenever jobs may have become claimable on one of queues,
+// or on any queue when queues is empty: after an insert, a retry
+// reschedule, a give-back, a Recover, a Retry, a Wake or a Resume
+// committed by any process on the schema, and after the listening
+// connection was re-established (changes in between went unheard).
+// Signals can be spurious; a worker answers one by calling Claim. Jobs
+// scheduled for later are not signalled when their RunAt arrives: workers
+// still wake on their own timer for those.
+//
+// The first call of Ready, Finished or Revoked opens the listening
+// connection. Each call registers a watcher that lives until Close, so
+// call it once per worker, not once per wait. Close closes the channel,
+// so a receiver wakes and sees ErrClosed from its next call. Safe for
+// concurrent use.
+func (s *Store) Ready(queues []string) <-chan struct{} {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh
+	}
+	w := &readyWatcher{ch: make(chan struct{}, 1)}
+	if len(queues) > 0 {
+		w.queues = make(map[string]bool, len(queues))
+		for _, q := range queues {
+			w.queues[q] = true
+		}
+	}
+	n.readyWs = append(n.readyWs, w)
+	n.l.start()
+	return w.ch
+}
+
+// Finished returns a channel that is closed once job id may have reached
+// a final state (or been deleted), and a stop func that releases the
+// watcher; call stop when done waiting, whether or not ch was closed. The
+// caller confirms with Get: register first, then Get, then wait on ch, so
+// a finish between the two is never missed. Any process's commit that
+// makes the job final closes ch as soon as its NOTIFY arrives; so does
+// re-establishing the listening connection, since changes made while it
+// was down went unheard. Close closes every such channel. Safe for
+// concurrent use; stop is idempotent.
+func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh, func() {}
+	}
+	w := &finishedWatcher{ch: make(chan struct{})}
+	set := n.finWs[id]
+	if set == nil {
+		set = map[*finishedWatcher]struct{}{}
+		n.finWs[id] = set
+	}
+	set[w] = struct{}{}
+	n.l.start()
+	var once sync.Once
+	return w.ch, func() {
+		once.Do(func() {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			if set, ok := n.finWs[id]; ok {
+				delete(set, w)
+				if len(set) == 0 {
+					delete(n.finWs, id)
+				}
+			}
+		})
+	}
+}
+
+// Revoked returns a channel that receives a value, coalesced, whenever a
+// revoke was requested for a Running job by any process on the schema,
+// and after the listening connection was re-established. Like Ready, each
+// call registers a watcher that lives until Close, which closes the
+// channel. Safe for concurrent use.
+func (s *Store) Revoked() <-chan struct{} {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return closedCh
+	}
+	ch := make(chan struct{}, 1)
+	n.revWs = append(n.revWs, ch)
+	n.l.start()
+	return ch
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch hands one NOTIFY payload to the watchers it concerns.
+func (n *notifier) dispatch(payload string) {
+	if payload == "" {
+		return
+	}
+	kind, rest := payload[0], payload[1:]
+	var ids []string
+	if kind == 'f' && json.Unmarshal([]byte(rest), &ids) != nil {
+		kind = 'a' // unreadable: wake every waiter rather than miss one
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch kind {
+	case 'r', '*':
+		for _, w := range n.readyWs {
+			if w.queues == nil || kind == '*' || w.queues[rest] {
+				signal(w.ch)
+			}
+		}
+	case 'f':
+		for _, id := range ids {
+			n.fireLocked(id)
+		}
+	case 'a':
+		n.fireAllLocked()
+	case 'v':
+		for _, ch := range n.revWs {
+			signal(ch)
+		}
+	}
+}
+
+// recheck wakes every watcher: the listening connection was (re)opened,
+// and whatever happened while nobody listened went unheard.
+func (n *notifier) recheck() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, w := range n.readyWs {
+		signal(w.ch)
+	}
+	for _, ch := range n.revWs {
+		signal(ch)
+	}
+	n.fireAllLocked()
+}
+
+func (n *notifier) fireLocked(id string) {
+	for w := range n.finWs[id] {
+		if !w.done {
+			w.done = true
+			close(w.ch)
+		}
+	}
+	delete(n.finWs, id)
+}
+
+func (n *notifier) fireAllLocked() {
+	for id := range n.finWs {
+		n.fireLocked(id)
+	}
+}
+
+// watching reports how many watchers are registered (tests).
+func (n *notifier) watching() (ready, finished, revoked int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, set := range n.finWs {
+		finished += len(set)
+	}
+	return len(n.readyWs), finished, len(n.revWs)
+}
+
+// close stops the listener, waits for it, and closes every channel so
+// that waiters wake up.
+func (n *notifier) close() {
+	n.l.stop()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closed = true
+	for _, w := range n.readyWs {
+		close(w.ch)
+	}
+	for _, ch := range n.revWs {
+		close(ch)
+	}
+	n.readyWs, n.revWs = nil, nil
+	n.fireAllLocked()
+}
