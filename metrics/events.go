@@ -39,7 +39,9 @@ func Observe(c *jobs.Client, o *Observer) (stop func()) {
 //	go metrics.ListenAndServe(ctx, "127.0.0.1:9090", "", metrics.Handler(), nil)
 //
 // Queue depth is read from the store instead ([NewQueueCollector], or
-// [Register]); serve it from one process, not from every worker.
+// [Register]); serve it from one process, not from every worker. stop
+// returns once the events emitted before it are counted; it is safe to
+// call more than once, and from any goroutine but the subscription's.
 func Instrument(c *jobs.Client, reg prometheus.Registerer) (stop func(), err error) {
 	o, err := NewObserver(reg)
 	if err != nil {

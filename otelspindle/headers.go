@@ -11,8 +11,9 @@ import (
 // the trace context of each enqueue's ctx into the job's headers, built
 // on jobs.OnEnqueue. Package jobs stores the headers with the job, so
 // they reach the worker in any process, where [Middleware] reads them.
-// An enqueue whose ctx carries no span adds nothing. Headers are not
-// covered by job signing.
+// An enqueue whose ctx carries no span adds nothing. The hook runs in the
+// goroutine that enqueues, never blocks and is safe for concurrent use.
+// Headers are not covered by job signing.
 func Inject(opts ...Option) jobs.Option {
 	c := newConfig(opts)
 	return jobs.OnEnqueue(func(ctx context.Context, headers map[string]string) {
