@@ -94,8 +94,8 @@ Every command works against one store, named by a URL:
   sqlite:spindle.db          a SQLite file (the default; created on first use)
   sqlite:///var/lib/app.db   an absolute path
   memory:                    this process only (demo and bench)
-  redis://HOST:PORT/DB       Redis, when this build includes it
-  postgres://USER@HOST/DB    PostgreSQL, when this build includes it
+  redis://HOST:PORT/DB       Redis (rediss:// for TLS)
+  postgres://USER@HOST/DB    PostgreSQL (?schema=NAME; default spindle)
 
 Pass it with --store or the ` + a.cfg.StoreEnv + ` environment variable. Passwords
 in the URL are never printed.
@@ -129,7 +129,8 @@ Start with the demo, then look at what it left behind:
 	root.AddGroup(&cobra.Group{ID: "try", Title: "Try and measure:"})
 	for _, c := range []*cobra.Command{
 		a.queuesCmd(), a.jobsCmd(), a.jobCmd(), a.resultCmd(), a.retryCmd(), a.deleteCmd(),
-		a.purgeCmd(), a.pauseCmd(true), a.pauseCmd(false), a.statsCmd(),
+		a.revokeCmd(), a.restoreCmd(), a.revocationsCmd(),
+		a.purgeCmd(), a.pauseCmd(true), a.pauseCmd(false), a.statsCmd(), a.workersCmd(),
 	} {
 		c.GroupID = "admin"
 		root.AddCommand(c)
@@ -212,6 +213,8 @@ func (a *app) storeErr(what, id string, err error) error {
 		return nil
 	case errors.Is(err, store.ErrNotFound) && id != "":
 		return fmt.Errorf("no job with ID %s in %s", id, redactURL(a.store))
+	case errors.Is(err, store.ErrFinal) && id != "":
+		return fmt.Errorf("%s %s: the job has already finished (see \"job %s\")", what, id, id)
 	case errors.Is(err, store.ErrRunning) && id != "":
 		return fmt.Errorf("%s %s: the job is running; it can be changed once it finishes", what, id)
 	case errors.Is(err, context.Canceled):

@@ -89,6 +89,15 @@ func checkQueue(what, q string) error {
 	return nil
 }
 
+// checkJobName checks a definition name by the rule of jobs.Define,
+// which is the queue names' rule.
+func checkJobName(what, name string) error {
+	if !queueRE.MatchString(name) {
+		return usagef("%s %q is not a job name: want 1 to 128 letters, digits and _ . : / -, starting with a letter or digit", what, name)
+	}
+	return nil
+}
+
 // jobIDRE accepts what a job ID can look like; the store decides whether
 // it exists. It catches a flag or a state typed where an ID belongs.
 var jobIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)

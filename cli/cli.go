@@ -35,8 +35,13 @@ type Config struct {
 	// StoreEnv is the environment variable read for the store URL.
 	// Default "SPINDLE_STORE".
 	StoreEnv string
-	// ClientOptions are passed to [jobs.Open] for every command.
+	// ClientOptions are passed to [jobs.Open] for every command, such as
+	// otelspindle.Inject() to carry traces from enqueue to the worker.
 	ClientOptions []jobs.Option
+	// Middleware wraps every attempt the worker command runs, outermost
+	// first (jobs.WorkerOptions.Middleware), such as
+	// otelspindle.Middleware().
+	Middleware []jobs.Middleware
 }
 
 // Exit codes of [Execute] and [Main].
@@ -47,8 +52,9 @@ const (
 )
 
 // NewCommand returns the root of the command tree: queues, jobs, job,
-// result, retry, delete, purge, pause, resume, stats, demo, bench and
-// completion, plus worker and enqueue when cfg has definitions. Run it
+// result, retry, delete, revoke, restore, revocations, purge, pause,
+// resume, stats, workers, demo, bench and completion, plus worker and
+// enqueue when cfg has definitions. Run it
 // with [Execute], which maps errors to exit codes and prints them without
 // passwords; cobra's own Execute works too but prints errors as they come.
 // NewCommand panics if two definitions share a name, a programming error

@@ -21,6 +21,7 @@ func (a *app) workerCmd() *cobra.Command {
 		concurrency int
 		grace       time.Duration
 		lease       time.Duration
+		mo          metricsOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -40,10 +41,21 @@ store reaches: each job runs at least once. A worker that dies holds its
 jobs until their lease (--lease) expires, then another worker runs them
 again.
 
+--metrics-addr serves Prometheus metrics at /metrics on that address while
+the worker runs: jobs enqueued, attempts processed, failed, retried,
+dead-lettered, revoked and expired, attempt durations and jobs in flight,
+by queue and job name, plus the Go runtime's and the process's metrics;
+--metrics-queues adds the queue depth read from the store at each scrape
+(serve it from one process, not every worker). Like the dashboard, a
+loopback address needs nothing, any other needs a token (--metrics-token
+or SPINDLE_METRICS_TOKEN, at least 16 characters) that Prometheus sends as
+a bearer token.
+
 This binary runs: ` + a.definitionNames() + `.`),
 		Example: a.ex(`  spindle worker
   spindle worker --queue images=3,mail --concurrency 16
-  spindle worker --store sqlite:/var/lib/app/jobs.db --grace 30s`),
+  spindle worker --store sqlite:/var/lib/app/jobs.db --grace 30s
+  spindle worker --metrics-addr 127.0.0.1:9090`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			qs, err := a.parseQueues(queues)
@@ -59,6 +71,9 @@ This binary runs: ` + a.definitionNames() + `.`),
 			if lease < jobs.MinLeaseDuration {
 				return usagef("--lease %v: want at least %v", lease, jobs.MinLeaseDuration)
 			}
+			if err := mo.check(); err != nil {
+				return err
+			}
 			return a.withStore(cmd, true, func(ctx context.Context, c *jobs.Client) error {
 				logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 				regs := make([]jobs.Registrable, len(a.defs))
@@ -69,10 +84,16 @@ This binary runs: ` + a.definitionNames() + `.`),
 				g := max(grace, time.Nanosecond)
 				w, err := jobs.NewWorker(c, jobs.WorkerOptions{
 					Concurrency: concurrency, Queues: qs, Grace: g, LeaseDuration: lease, Logger: logger,
+					Middleware: a.cfg.Middleware,
 				}, regs...)
 				if err != nil {
 					return Usage(err)
 				}
+				stopMetrics, err := mo.start(ctx, c, logger)
+				if err != nil {
+					return err
+				}
+				defer stopMetrics()
 				logger.Info("worker started", "worker", w.ID(), "store", redactURL(a.store), "queues", fmtQueues(qs), "concurrency", concurrency, "jobs", a.definitionNames())
 				if err := w.Run(ctx); err != nil {
 					return fmt.Errorf("worker: %w", err)
@@ -87,6 +108,7 @@ This binary runs: ` + a.definitionNames() + `.`),
 	f.IntVarP(&concurrency, "concurrency", "c", 8, "how many jobs run at once")
 	f.DurationVar(&grace, "grace", 10*time.Second, "how long running jobs may finish at shutdown")
 	f.DurationVar(&lease, "lease", 30*time.Second, "how long a claimed job stays reserved without a heartbeat")
+	mo.flags(cmd)
 	a.completeQueueFlag(cmd, "queue")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spindlehq/spindle/jobs"
 )
 
 // completionTimeout bounds the store round trip a completion may make: a
@@ -42,19 +43,11 @@ func (a *app) completeQueueArg(cmd *cobra.Command, args []string, toComplete str
 // queueNames lists the queues of the store named on the command line so
 // far; any failure offers nothing rather than an error in the shell.
 func (a *app) queueNames(cmd *cobra.Command, prefix string) []string {
-	if sqliteFileMissing(a.store) {
-		return nil // completing must not create a database
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
-	defer cancel()
-	saved := a.connectTimeout
-	a.connectTimeout = completionTimeout
-	c, err := a.open(ctx)
-	a.connectTimeout = saved
-	if err != nil {
+	c, ctx, done := a.completionClient()
+	if c == nil {
 		return nil
 	}
-	defer c.Close()
+	defer done()
 	qs, err := c.Inspect().Queues(ctx)
 	if err != nil {
 		return nil
@@ -80,6 +73,67 @@ func (a *app) completeDefinition(cmd *cobra.Command, args []string, toComplete s
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeJobNameFlag offers, for flag name, the binary's definitions and,
+// when revoked is set, the names revoked in the store.
+func (a *app) completeJobNameFlag(cmd *cobra.Command, name string, revoked bool) {
+	_ = cmd.RegisterFlagCompletionFunc(name, func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		seen := map[string]bool{}
+		var out []string
+		add := func(n string) {
+			if strings.HasPrefix(n, toComplete) && !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+		if revoked {
+			for _, n := range a.revokedNames(cmd) {
+				add(n)
+			}
+		}
+		for _, d := range a.defs {
+			add(d.Name())
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// revokedNames lists the names revoked in the store named so far; any
+// failure offers nothing.
+func (a *app) revokedNames(cmd *cobra.Command) []string {
+	c, ctx, done := a.completionClient()
+	if c == nil {
+		return nil
+	}
+	defer done()
+	rs, err := c.Inspect().Revocations(ctx)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// completionClient opens the store for a completion within
+// completionTimeout, never creating a SQLite file; nil when it cannot.
+func (a *app) completionClient() (*jobs.Client, context.Context, func()) {
+	if sqliteFileMissing(a.store) {
+		return nil, nil, nil // completing must not create a database
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
+	saved := a.connectTimeout
+	a.connectTimeout = completionTimeout
+	c, err := a.open(ctx)
+	a.connectTimeout = saved
+	if err != nil {
+		cancel()
+		return nil, nil, nil
+	}
+	return c, ctx, func() { c.Close(); cancel() }
 }
 
 // sqliteFileMissing reports whether url names a SQLite file that does not

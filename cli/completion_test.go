@@ -32,6 +32,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"jobs", "--store", s.url, "--queue", ""}, "default greetings"},
 		{[]string{"pause", "--store", s.url, "gr"}, "greetings"},
 		{[]string{"enqueue", ""}, "test.double test.greet"},
+		{[]string{"revoke", "--name", ""}, "test.double test.greet"},
+		{[]string{"restore", "--store", s.url, "--name", "test.g"}, "test.greet"},
 		{[]string{"bench", "q2", "--client", ""}, "in-process other-process both"},
 		{[]string{"bench", ""}, "l1 q1 q2"},
 	} {

@@ -26,6 +26,8 @@ func FuzzArgs(f *testing.F) {
 		"enqueue test.greet {\"name\":\"x\"} --priority 3 --delay 1s", "enqueue nope {}", "enqueue test.double 1 --delay -5s",
 		"completion bash", "completion fish", "__complete jobs --state ''", "--json", "-x", "--", "jobs -- --state",
 		"queues extra", "help jobs", "jobs --after \xff\xfe", "job \x00",
+		"revoke 01J00000000000000000000000 x", "revoke --name a.b --until 1h", "revoke --name a.b --once --until 1h",
+		"restore --name a.b", "restore a --name b", "revocations --json", "revoke --name \xff",
 	} {
 		f.Add(s)
 	}

@@ -2,13 +2,17 @@ package dash_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spindlehq/spindle/dash"
+	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -124,19 +128,104 @@ func TestActions(t *testing.T) {
 	}
 }
 
-func TestWorkersFromLeases(t *testing.T) {
-	e := newEnv(t, dash.Options{})
-	put(t, e.s, "01J00000000000000000000001", "q", []byte(`{}`), store.Running, "")
-	var p struct {
-		Workers []struct {
-			ID       string
-			InFlight int
-			Queues   []string
+type workersJSON struct {
+	Workers []struct {
+		ID     string
+		Host   string
+		PID    int
+		Queues []struct {
+			Name   string
+			Weight int
 		}
-		Note string
+		Concurrency int
+		InFlight    int
+		Heartbeat   *time.Time
+		Started     *time.Time
 	}
-	if getJSON(t, e, "/api/workers", &p) != 200 || len(p.Workers) != 1 || p.Workers[0].ID != "w1" || p.Workers[0].InFlight != 1 || p.Note == "" {
-		t.Fatalf("workers %+v", p)
+}
+
+// TestWorkers lists a real worker, idle, from its announcement, and
+// drops it when it stops.
+func TestWorkers(t *testing.T) {
+	e := newEnv(t, dash.Options{})
+	var p workersJSON
+	if getJSON(t, e, "/api/workers", &p) != 200 || p.Workers == nil || len(p.Workers) != 0 {
+		t.Fatalf("workers before any: %+v", p)
+	}
+	d := jobs.Define("t.idle", func(ctx context.Context, n int) (int, error) { return n, nil })
+	w, err := jobs.NewWorker(e.c, jobs.WorkerOptions{ID: "w-idle", Concurrency: 3, Queues: map[string]int{"b": 1, "a": 2}, Logger: slog.New(slog.DiscardHandler)}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	for range 500 { // it announces itself as Run starts
+		if getJSON(t, e, "/api/workers", &p); len(p.Workers) == 1 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Workers) != 1 {
+		t.Fatalf("workers: %+v", p)
+	}
+	got := p.Workers[0]
+	if got.ID != "w-idle" || got.Concurrency != 3 || got.InFlight != 0 || got.PID == 0 || got.Host == "" || got.Heartbeat == nil || got.Started == nil ||
+		len(got.Queues) != 2 || got.Queues[0].Name != "a" || got.Queues[0].Weight != 2 || got.Queues[1].Name != "b" {
+		t.Errorf("idle worker: %+v", got)
+	}
+	if getJSON(t, e, "/api/workers", &p) != 200 || len(p.Workers) != 0 {
+		t.Errorf("a stopped worker is listed: %+v", p)
+	}
+}
+
+func TestRevocations(t *testing.T) {
+	e := newEnv(t, dash.Options{})
+	b := browser(t)
+	csrf := e.openPage(t, b)
+	post := func(path string, form url.Values) (int, string) {
+		res, body := do(t, b, "POST", e.srv.URL+path, form, map[string]string{"X-CSRF-Token": csrf})
+		return res.StatusCode, body
+	}
+	var p struct {
+		Revocations []struct {
+			Name   string
+			Reason struct{ Text string }
+			Once   bool
+			Until  *time.Time
+		}
+	}
+	if getJSON(t, e, "/api/revocations", &p) != 200 || p.Revocations == nil || len(p.Revocations) != 0 {
+		t.Fatalf("revocations before any: %+v", p)
+	}
+	for _, c := range []struct {
+		path string
+		form url.Values
+		want int
+	}{
+		{"/api/revocations", url.Values{"name": {"images/resize"}}, 200},
+		{"/api/revocations", url.Values{"name": {"mail.send"}, "reason": {"<b>smtp down</b>"}}, 200},
+		{"/api/revocations", url.Values{"name": {"bad name"}}, http.StatusBadRequest},
+		{"/api/revocations", url.Values{}, http.StatusBadRequest},
+		{"/api/revocations/restore", url.Values{"name": {"images/resize"}}, 200},
+		{"/api/revocations/restore", url.Values{"name": {"images/resize"}}, http.StatusNotFound},
+		{"/api/revocations/restore", url.Values{"name": {"-x"}}, http.StatusBadRequest},
+	} {
+		if code, body := post(c.path, c.form); code != c.want {
+			t.Errorf("POST %s %v: %d, want %d\n%s", c.path, c.form, code, c.want, body)
+		}
+	}
+	if getJSON(t, e, "/api/revocations", &p) != 200 || len(p.Revocations) != 1 || p.Revocations[0].Name != "mail.send" ||
+		p.Revocations[0].Reason.Text != "<b>smtp down</b>" || p.Revocations[0].Until != nil || p.Revocations[0].Once {
+		t.Errorf("revocations: %+v", p)
+	}
+	// Without the CSRF token: refused.
+	if res, _ := do(t, b, "POST", e.srv.URL+"/api/revocations", url.Values{"name": {"x.y"}}, nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("revoke all without the CSRF token: %s", res.Status)
 	}
 }
 

@@ -24,7 +24,7 @@ func TestTokenRequired(t *testing.T) {
 		{"forged cookie", map[string]string{"Cookie": "spindle_dash=AAAA.BBBB"}, http.StatusUnauthorized},
 		{"token", map[string]string{"Authorization": "Bearer " + testToken}, http.StatusOK},
 	} {
-		for _, path := range []string{"/api/overview", "/api/jobs", "/api/workers", "/"} {
+		for _, path := range []string{"/api/overview", "/api/jobs", "/api/workers", "/api/revocations", "/"} {
 			res, body := do(t, b, "GET", e.srv.URL+path, nil, c.hdr)
 			if res.StatusCode != c.want {
 				t.Errorf("%s: GET %s: %s, want %d\n%s", c.name, path, res.Status, c.want, body)

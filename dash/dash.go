@@ -2,9 +2,10 @@
 // binary with its assets embedded, over a jobs.Client's inspector. It
 // shows every queue with its counts per state and a live throughput and
 // latency chart, lists jobs by state with filters, shows one job's
-// arguments, result, attempts and workflow relatives, and lets an
-// operator retry, revoke, delete and purge jobs and pause or resume
-// queues.
+// arguments, result, attempts and workflow relatives, lists the workers
+// running on the store, and lets an operator retry, revoke, delete and
+// purge jobs, revoke every job of a name (and restore it), and pause or
+// resume queues.
 //
 // The handler is safe to expose only with a token (see [Options.Token]
 // and [CheckAddr]); it sends a strict Content-Security-Policy, renders
@@ -109,6 +110,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /api/queues/{queue}/pause", h.action(h.pause))
 	m.HandleFunc("POST /api/queues/{queue}/resume", h.action(h.resume))
 	m.HandleFunc("POST /api/purge", h.action(h.purge))
+	m.HandleFunc("GET /api/revocations", h.authed(h.revocations))
+	m.HandleFunc("POST /api/revocations", h.action(h.revokeAll))
+	m.HandleFunc("POST /api/revocations/restore", h.action(h.restoreAll))
 	if h.opts.Metrics != nil {
 		m.Handle("GET /metrics", h.authed(h.opts.Metrics.ServeHTTP))
 	}

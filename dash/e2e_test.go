@@ -173,6 +173,50 @@ func TestBrowserRetryFailedJob(t *testing.T) {
 	if err != nil || j.State != store.Succeeded || len(j.Errors) != 1 {
 		t.Fatalf("in the store: %+v, %v", j, err)
 	}
+
+	// The worker is listed, idle now, with what it announced.
+	evalJS[any](tb, `location.hash = '#/workers'`)
+	tb.waitFor("the worker is listed", `document.querySelectorAll('#workers tbody tr[data-worker]').length === 1`)
+	if got := textOf(tb, `#workers tbody tr`); !strings.Contains(got, "images, mail, reports") || !strings.Contains(got, " ago") {
+		t.Errorf("worker row: %q", got)
+	}
+	tb.shot("workers")
+
+	// Revoke every mail job from the jobs view, see a new one canceled,
+	// then restore the name from the overview.
+	evalJS[any](tb, `location.hash = '#/jobs?name=mail.send'`)
+	tb.waitFor("the revoke-all button shows", `!document.querySelector('#revoke-name').hidden && document.querySelector('#revoke-name').textContent === 'Revoke all mail.send'`)
+	tb.click(`#revoke-name`)
+	tb.waitFor("the confirmation asks", `document.querySelector('#confirm').open`)
+	tb.click(`#confirm-ok`)
+	tb.waitFor("the revocation is confirmed", `document.querySelector('#toast')?.textContent.includes('canceled instead of run')`)
+	if rs, err := e.c.Inspect().Revocations(ctx); err != nil || len(rs) != 1 || rs[0].Name != "mail.send" {
+		t.Fatalf("revocations in the store: %+v, %v", rs, err)
+	}
+	// Workers refresh revocations about once a second, so a job claimed
+	// within that second may still run: send mail until one is canceled.
+	for i := 0; ; i++ {
+		h, err := sendMail.Enqueue(ctx, e.c, fmt.Sprintf("late%d@example.com", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Await(ctx, jobs.Preserve()); errors.Is(err, jobs.ErrRevoked) {
+			break
+		} else if i == 1000 {
+			t.Fatalf("no job of the revoked name was canceled: %v", err)
+		}
+	}
+	evalJS[any](tb, `location.hash = '#/'`)
+	tb.waitFor("the revocation is listed", `document.querySelector('#revocations tbody tr[data-name="mail.send"]') !== null && !document.querySelector('#revocations-card').hidden`)
+	tb.waitFor("the new mail job is canceled", `document.querySelector('tr[data-queue="mail"] td[data-state="canceled"]')?.textContent === '1'`)
+	tb.shot("revoked-name")
+	tb.click(`#revocations tbody tr[data-name="mail.send"] button[data-act="restore"]`)
+	tb.waitFor("the confirmation asks", `document.querySelector('#confirm').open`)
+	tb.click(`#confirm-ok`)
+	tb.waitFor("the revocation is gone", `document.querySelector('#revocations-card').hidden`)
+	if rs, err := e.c.Inspect().Revocations(ctx); err != nil || len(rs) != 0 {
+		t.Fatalf("revocations after restoring: %+v, %v", rs, err)
+	}
 	tb.do()
 	tb.checkClean()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/dash"
+	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -63,10 +64,24 @@ func TestBrowserHostileJobData(t *testing.T) {
 	if _, err := e.s.Finish(ctx, outs); err != nil {
 		t.Fatal(err)
 	}
-	// And one still running, for the workers view.
+	// And one still running.
 	put(t, e.s, "01J00000000000000000000004", evilQueue, []byte(`{}`), store.Running, "")
+	// A worker that announces itself with hostile details, as another
+	// client of the store could.
+	presence, _ := json.Marshal(map[string]any{
+		"host": payloads[0], "pid": 7, "queues": map[string]int{evilQueue: 1}, "concurrency": 2, "in_flight": 1,
+		"started": now, "last_heartbeat": now,
+	})
+	if _, ok, err := e.s.Acquire(ctx, store.Lease{Key: "worker:" + payloads[1], Owner: payloads[1], Data: presence, Until: now.Add(time.Hour)}, now); err != nil || !ok {
+		t.Fatalf("announce the hostile worker: %v %v", ok, err)
+	}
+	// And a hostile revocation reason.
+	if err := e.c.Inspect().RevokeAll(ctx, "evil.job", jobs.RevokeAllOptions{Reason: payloads[3] + payloads[0]}); err != nil {
+		t.Fatal(err)
+	}
 
 	tb.open(e.srv)
+	tb.waitFor("the hostile revocation is listed", `document.querySelector('#revocations tbody tr td.clip')?.textContent === `+jsString(payloads[3]+payloads[0]))
 	tb.waitFor("the hostile queue is listed", `document.querySelector('#queues tbody tr td a')?.textContent === `+jsString(evilQueue))
 	tb.click(`#queues tbody tr td a`)
 	tb.waitFor("its jobs are listed", `document.querySelectorAll('#jobs tbody tr').length === 4`)
@@ -114,10 +129,11 @@ func TestBrowserHostileJobData(t *testing.T) {
 	}
 
 	evalJS[any](tb, `location.hash = '#/workers'`)
-	tb.waitFor("the workers are listed", `document.querySelector('#workers tbody tr td')?.textContent === 'w1'`)
-	if got := textOf(tb, `#workers tbody`); !strings.Contains(got, evilQueue) {
+	tb.waitFor("the workers are listed", `document.querySelector('#workers tbody tr td')?.textContent === `+jsString(payloads[1]))
+	if got := textOf(tb, `#workers tbody`); !strings.Contains(got, evilQueue) || !strings.Contains(got, payloads[0]) {
 		t.Errorf("workers view: %q", got)
 	}
+	tb.shot("hostile-workers")
 	// Nothing ran: no marker, no element the payloads would create.
 	if got := evalJS[bool](tb, `window.__pwned === undefined && window.parent.__pwned === undefined`); !got {
 		t.Errorf("a payload ran: window.__pwned = %v", evalJS[any](tb, `window.__pwned`))

@@ -6,76 +6,66 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs"
-	"github.com/spindlehq/spindle/jobs/store"
 )
 
+type workerQueue struct {
+	Name   string `json:"name"`
+	Weight int    `json:"weight"`
+}
+
 type workerView struct {
-	ID          string     `json:"id"`
-	Heartbeat   *time.Time `json:"heartbeat,omitempty"`
-	Concurrency int        `json:"concurrency,omitempty"`
-	InFlight    int        `json:"inFlight"`
-	Queues      []string   `json:"queues,omitempty"`
-	LeaseUntil  *time.Time `json:"leaseUntil,omitempty"`
+	ID          string        `json:"id"`
+	Host        string        `json:"host"`
+	PID         int           `json:"pid"`
+	Queues      []workerQueue `json:"queues"`
+	Concurrency int           `json:"concurrency"`
+	InFlight    int           `json:"inFlight"`
+	Started     *time.Time    `json:"started,omitempty"`
+	Heartbeat   *time.Time    `json:"heartbeat,omitempty"`
+	Until       *time.Time    `json:"until,omitempty"`
 }
 
 type workersPage struct {
 	Workers []workerView `json:"workers"`
-	Note    string       `json:"note,omitempty"`
 }
 
-// leaseScan bounds the running jobs read to find workers.
-const leaseScan = 1000
-
+// workers lists the workers running on the store, idle ones too, as they
+// last announced themselves (jobs.Inspector.Workers).
 func (h *Handler) workers(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := apiCtx(r)
 	defer cancel()
-	p, err := h.in.Jobs(ctx, jobs.ListOptions{State: store.Running, Limit: leaseScan})
+	ws, err := h.in.Workers(ctx)
 	if err != nil {
 		h.storeError(w, "workers", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, workersFromLeases(p.Jobs, p.Next != ""))
+	writeJSON(w, http.StatusOK, workerViews(ws))
 }
 
-// workersFromLeases names the workers that hold leases on running jobs:
-// each with its jobs in flight and the latest lease expiry, which its
-// heartbeats keep in the future. A worker running nothing holds no lease
-// and is not listed; the note says so.
-func workersFromLeases(running []*jobs.JobInfo, more bool) workersPage {
-	by := map[string]*workerView{}
-	for _, j := range running {
-		owner := clipString(j.LeaseOwner, nameLimit).Text
-		v := by[owner]
-		if v == nil {
-			v = &workerView{ID: owner}
-			by[owner] = v
+// maxWorkers bounds the rows one answer carries.
+const maxWorkers = 1000
+
+// workerViews clips what the workers announced: another client of the
+// store wrote it, so it is job data like any other.
+func workerViews(ws []jobs.WorkerInfo) workersPage {
+	out := workersPage{Workers: make([]workerView, 0, min(len(ws), maxWorkers))}
+	for _, wi := range ws {
+		if len(out.Workers) == maxWorkers {
+			break
 		}
-		v.InFlight++
-		if v.LeaseUntil == nil || j.LeaseUntil.After(*v.LeaseUntil) {
-			v.LeaseUntil = timePtr(j.LeaseUntil)
+		v := workerView{
+			ID: clipString(wi.ID, nameLimit).Text, Host: clipString(wi.Host, nameLimit).Text, PID: wi.PID,
+			Queues: make([]workerQueue, 0, len(wi.Queues)), Concurrency: wi.Concurrency, InFlight: wi.InFlight,
+			Started: timePtr(wi.Started), Heartbeat: timePtr(wi.LastHeartbeat), Until: timePtr(wi.Until),
 		}
-		if !contains(v.Queues, j.Queue) {
-			v.Queues = append(v.Queues, clipString(j.Queue, nameLimit).Text)
+		for q, weight := range wi.Queues {
+			if len(v.Queues) == 100 {
+				break
+			}
+			v.Queues = append(v.Queues, workerQueue{Name: clipString(q, nameLimit).Text, Weight: weight})
 		}
+		sort.Slice(v.Queues, func(i, j int) bool { return v.Queues[i].Name < v.Queues[j].Name })
+		out.Workers = append(out.Workers, v)
 	}
-	out := workersPage{Workers: make([]workerView, 0, len(by)),
-		Note: "Workers seen through the leases of running jobs: an idle worker holds none and is not listed."}
-	if more {
-		out.Note += " Only the first 1000 running jobs were read."
-	}
-	for _, v := range by {
-		sort.Strings(v.Queues)
-		out.Workers = append(out.Workers, *v)
-	}
-	sort.Slice(out.Workers, func(i, j int) bool { return out.Workers[i].ID < out.Workers[j].ID })
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -7,10 +7,14 @@
 //     job. Any process with a client can serve it (the dashboard does).
 //   - [Observer] counts what happens in one process's workers and
 //     producers: jobs enqueued, attempts processed, failed, retried,
-//     their durations, and jobs in flight. Feed it job lifecycle events.
+//     dead-lettered, revoked, expired, their durations, and jobs in
+//     flight. [Observe] feeds it from a jobs.Client's events;
+//     [Instrument] makes one and feeds it in one call.
 //
 // Serve either with [Handler] (the default registry) or promhttp on a
-// registry of your own. Metric names start with "spindle_".
+// registry of your own; [ListenAndServe] serves one at /metrics with the
+// dashboard's rule for addresses (loopback, or a token). Metric names
+// start with "spindle_".
 package metrics
 
 import (
@@ -38,9 +42,10 @@ func NewRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
 
 // Register registers, with reg (prometheus.DefaultRegisterer when nil),
 // a [QueueCollector] over c's store and a new [Observer], and returns the
-// observer to feed with c's job lifecycle events. Call it once per
-// process; a second call reports the registry's conflict. Serve the
-// result with [Handler] (or [HandlerFor] on your own registry).
+// observer; feed it with [Observe]. Call it once per process; a second
+// call reports the registry's conflict. Serve the result with [Handler]
+// (or [HandlerFor] on your own registry). A process that serves queue
+// depth elsewhere (the dashboard does) needs only [Instrument].
 func Register(c *jobs.Client, reg prometheus.Registerer) (*Observer, error) {
 	if reg == nil {
 		reg = prometheus.DefaultRegisterer

@@ -81,7 +81,7 @@ func TestObserver(t *testing.T) {
 	o.Finished("q", "a", metrics.Failed, time.Millisecond)
 	o.DeadLettered("q", "a")
 	want := `
-# HELP spindle_jobs_dead_lettered_total Jobs that failed their last attempt and were dead-lettered.
+# HELP spindle_jobs_dead_lettered_total Jobs that failed their last attempt (or could not run) and were dead-lettered.
 # TYPE spindle_jobs_dead_lettered_total counter
 spindle_jobs_dead_lettered_total{name="a",queue="q"} 1
 # HELP spindle_jobs_enqueued_total Jobs enqueued by this process.

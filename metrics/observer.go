@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,19 +25,28 @@ const (
 var DefaultBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
 
 // Observer counts job lifecycle events of one process: enqueues by its
-// producers, attempts run by its workers. Its methods are the lifecycle
-// events themselves, so any event source can feed it; each is cheap
-// (a few atomic adds), never blocks and is safe for concurrent use.
-// Series are labelled by queue and job name: both come from code, not
-// from users, so their number stays bounded.
+// producers, attempts run by its workers. Feed it with [Observe] (or
+// [Observer.Event]) from a jobs.Client's events, or call the methods
+// named after the lifecycle moments from any other source. Each call is
+// cheap (a few atomic adds, a map update for Event), never blocks and is
+// safe for concurrent use. Series are labelled by queue and job name:
+// both come from code, not from users, so their number stays bounded.
 type Observer struct {
 	enqueued  *prometheus.CounterVec
 	processed *prometheus.CounterVec
 	failed    *prometheus.CounterVec
 	retried   *prometheus.CounterVec
 	dead      *prometheus.CounterVec
+	revoked   *prometheus.CounterVec
+	expired   *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	inFlight  *prometheus.GaugeVec
+
+	// running holds the attempts Event counted as started, by job ID, so
+	// an attempt's end decrements in-flight only once and only for an
+	// attempt it saw start.
+	mu      sync.Mutex
+	running map[string]attempt
 }
 
 // NewObserver returns an observer whose metrics are registered with reg
@@ -47,23 +57,24 @@ func NewObserver(reg prometheus.Registerer) (*Observer, error) {
 		reg = prometheus.DefaultRegisterer
 	}
 	l := []string{"queue", "name"}
+	counter := func(name, help string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, l)
+	}
 	o := &Observer{
-		enqueued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_enqueued_total",
-			Help: "Jobs enqueued by this process."}, l),
-		processed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_processed_total",
-			Help: "Attempts this process's workers finished, whatever the outcome."}, l),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_failed_total",
-			Help: "Attempts that ended in an error (retried or not)."}, l),
-		retried: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_retried_total",
-			Help: "Failed attempts that will be tried again."}, l),
-		dead: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "spindle_jobs_dead_lettered_total",
-			Help: "Jobs that failed their last attempt and were dead-lettered."}, l),
+		enqueued:  counter("spindle_jobs_enqueued_total", "Jobs enqueued by this process."),
+		processed: counter("spindle_jobs_processed_total", "Attempts this process's workers finished, whatever the outcome."),
+		failed:    counter("spindle_jobs_failed_total", "Attempts that ended in an error (retried or not)."),
+		retried:   counter("spindle_jobs_retried_total", "Failed attempts that will be tried again."),
+		dead:      counter("spindle_jobs_dead_lettered_total", "Jobs that failed their last attempt (or could not run) and were dead-lettered."),
+		revoked:   counter("spindle_jobs_revoked_total", "Jobs this process revoked, or whose attempt it stopped or skipped because they were revoked."),
+		expired:   counter("spindle_jobs_expired_total", "Jobs this process's workers found expired before they started."),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "spindle_job_duration_seconds",
 			Help: "How long attempts ran, by outcome.", Buckets: DefaultBuckets}, append(l, "outcome")),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "spindle_jobs_in_flight",
 			Help: "Attempts running in this process now."}, l),
+		running: make(map[string]attempt),
 	}
-	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.duration, o.inFlight} {
+	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.revoked, o.expired, o.duration, o.inFlight} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -82,11 +93,16 @@ func (o *Observer) Started(queue, name string) { o.inFlight.WithLabelValues(queu
 // added to the duration histogram under its outcome.
 func (o *Observer) Finished(queue, name string, outcome Outcome, d time.Duration) {
 	o.inFlight.WithLabelValues(queue, name).Dec()
+	o.count(queue, name, outcome, d)
+}
+
+// count records an ended attempt without touching in-flight.
+func (o *Observer) count(queue, name string, outcome Outcome, d time.Duration) {
 	o.processed.WithLabelValues(queue, name).Inc()
 	if outcome == Failed {
 		o.failed.WithLabelValues(queue, name).Inc()
 	}
-	o.duration.WithLabelValues(queue, name, string(outcome)).Observe(d.Seconds())
+	o.duration.WithLabelValues(queue, name, string(outcome)).Observe(max(d, 0).Seconds())
 }
 
 // Retrying counts a failed job that will be tried again.
@@ -94,3 +110,10 @@ func (o *Observer) Retrying(queue, name string) { o.retried.WithLabelValues(queu
 
 // DeadLettered counts a job that failed its last attempt.
 func (o *Observer) DeadLettered(queue, name string) { o.dead.WithLabelValues(queue, name).Inc() }
+
+// Revoked counts a job that was revoked: by this process, or by its
+// workers when they stopped or skipped it.
+func (o *Observer) Revoked(queue, name string) { o.revoked.WithLabelValues(queue, name).Inc() }
+
+// Expired counts a job that expired before it started.
+func (o *Observer) Expired(queue, name string) { o.expired.WithLabelValues(queue, name).Inc() }

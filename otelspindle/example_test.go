@@ -3,50 +3,46 @@ package otelspindle_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/otelspindle"
-	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
 )
 
-// A span per attempt of a job: wrap the job's function.
-func ExampleWrap() {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)) // usually otel.SetTracerProvider at start-up
+// The trace follows the job from the code that enqueues it to the worker
+// that runs it: Inject on the client, Middleware on the worker.
+func Example() {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)) // usually otel.SetTracerProvider at start-up
 	defer tp.Shutdown(context.Background())
-
-	resize := jobs.Define("images.resize", otelspindle.Wrap(func(ctx context.Context, width int) (string, error) {
-		return fmt.Sprintf("%dw", width), nil
-	}, otelspindle.WithTracerProvider(tp)))
-
 	ctx := context.Background()
-	c, _ := jobs.Open(ctx, "memory:")
+
+	resize := jobs.Define("images.resize", func(ctx context.Context, width int) (string, error) {
+		return fmt.Sprintf("%dw", width), nil
+	})
+	c, _ := jobs.Open(ctx, "memory:", otelspindle.Inject())
 	defer c.Close()
-	w, _ := jobs.NewWorker(c, jobs.WorkerOptions{}, resize)
+	w, _ := jobs.NewWorker(c, jobs.WorkerOptions{
+		Middleware: []jobs.Middleware{otelspindle.Middleware(otelspindle.WithTracerProvider(tp))},
+		Logger:     slog.New(slog.DiscardHandler),
+	}, resize)
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error)
 	go func() { done <- w.Run(wctx) }()
-	h, _ := resize.Enqueue(ctx, c, 200)
+
+	sctx, upload := tp.Tracer("app").Start(ctx, "upload")
+	h, _ := resize.Enqueue(sctx, c, 200)
+	upload.End()
 	out, _ := h.Await(ctx)
 	stop()
 	<-done
-	fmt.Println(out, rec.Ended()[0].Name())
-	// Output: 200w process images.resize
-}
 
-// The trace context travels in a job's metadata.
-func ExampleInjectMeta() {
-	tp := sdktrace.NewTracerProvider()
-	defer tp.Shutdown(context.Background())
-	prop := otelspindle.WithPropagator(propagation.TraceContext{})
-	ctx, span := tp.Tracer("app").Start(context.Background(), "checkout")
-	defer span.End()
-
-	meta, _ := otelspindle.InjectMeta(ctx, nil, prop)                   // at enqueue
-	remote := otelspindle.ExtractMeta(context.Background(), meta, prop) // in the worker
-	fmt.Println(trace.SpanContextFromContext(remote).TraceID() == span.SpanContext().TraceID())
-	// Output: true
+	for _, s := range exp.GetSpans() {
+		fmt.Printf("%s: %s, child of upload: %v\n", s.Name, out, s.Parent.SpanID() == upload.SpanContext().SpanID())
+	}
+	// Output:
+	// upload: 200w, child of upload: false
+	// process images.resize: 200w, child of upload: true
 }

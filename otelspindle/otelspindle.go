@@ -1,14 +1,22 @@
-// Package otelspindle traces Spindle's durable jobs with OpenTelemetry: a
-// span per attempt, and the trace context of the code that enqueued a job
-// carried in the job's metadata to the worker that runs it, so the
-// attempt's span is a child of the enqueuing span even in another
-// process.
+// Package otelspindle traces Spindle's durable jobs with OpenTelemetry:
+// the trace context of the code that enqueues a job travels with the job
+// (in its headers, stored with it), and the worker that runs it makes one
+// consumer span per attempt, a child of the enqueuing span even in
+// another process. Two lines wire it in:
+//
+//	c, err := jobs.Open(ctx, url, otelspindle.Inject())             // producers
+//	w, err := jobs.NewWorker(c, jobs.WorkerOptions{
+//		Middleware: []jobs.Middleware{otelspindle.Middleware()},     // workers
+//	}, defs...)
 //
 // It lives apart from package jobs so programs that do not trace do not
-// link OpenTelemetry. Spans go to the global TracerProvider and the trace
-// context uses the global propagator (set them with otel.SetTracerProvider
-// and otel.SetTextMapPropagator) unless options say otherwise. Every
-// function is safe for concurrent use and never blocks on the exporter.
+// link OpenTelemetry. Spans go to the global TracerProvider (set it with
+// otel.SetTracerProvider) unless [WithTracerProvider] says otherwise. The
+// trace context is carried as W3C Trace Context and Baggage headers
+// (traceparent, tracestate, baggage) by default, whatever the global
+// propagator, so producers and workers agree without set-up;
+// [WithPropagator] changes it on both sides. Every function is safe for
+// concurrent use and never blocks on the exporter.
 package otelspindle
 
 import (
@@ -19,10 +27,6 @@ import (
 
 // ScopeName is the instrumentation scope of the spans this package makes.
 const ScopeName = "github.com/spindlehq/spindle/otelspindle"
-
-// MetaKey is the key under which the trace context is kept in a job's
-// metadata (a JSON object): {"otel": {"traceparent": "...", ...}}.
-const MetaKey = "otel"
 
 // Option configures the tracer provider and propagator.
 type Option func(*config)
@@ -37,22 +41,30 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.tp = tp }
 }
 
-// WithPropagator carries the trace context with p instead of the global
-// propagator.
+// WithPropagator carries the trace context with p instead of W3C Trace
+// Context and Baggage; pass otel.GetTextMapPropagator() to use the global
+// one. Give producers and workers the same.
 func WithPropagator(p propagation.TextMapPropagator) Option {
 	return func(c *config) { c.prop = p }
 }
 
+// defaultPropagator is W3C Trace Context with Baggage: the global
+// propagator is a no-op until a program sets one, which would silently
+// break every trace across the queue.
+var defaultPropagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
 func newConfig(opts []Option) config {
 	var c config
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o(&c)
+		}
 	}
 	if c.tp == nil {
 		c.tp = otel.GetTracerProvider()
 	}
 	if c.prop == nil {
-		c.prop = otel.GetTextMapPropagator()
+		c.prop = defaultPropagator
 	}
 	return c
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 	"github.com/spindlehq/spindle/cli"
 	"github.com/spindlehq/spindle/dash"
@@ -25,7 +26,9 @@ func newDashCommand() *cobra.Command {
 		Long: `dash serves Spindle's dashboard: every queue with its counts per state and a
 live throughput and latency chart, jobs by state with filters and search, one
 job's arguments, result and attempts, and the actions retry, revoke, delete,
-purge and pause/resume (each confirmed). Prometheus metrics are at /metrics.
+purge and pause/resume (each confirmed), and the workers running on the store.
+Prometheus metrics are at /metrics: queue depth read from the store at each
+scrape, and the Go runtime's and the process's metrics.
 
 It listens on 127.0.0.1:8080 by default, which only this machine can reach.
 Listening on any other address requires a token (--token or
@@ -54,10 +57,16 @@ scripts send "Authorization: Bearer TOKEN".`,
 				return errors.New(strings.ReplaceAll(err.Error(), storeURL, dash.RedactURL(storeURL)))
 			}
 			defer c.Close()
+			// Queue depth from the store, and this process's own events
+			// (the revokes made from the page) like a worker's.
 			reg := metrics.NewRegistry()
-			if err := reg.Register(metrics.NewQueueCollector(c.Inspect())); err != nil {
+			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+				metrics.NewQueueCollector(c.Inspect()))
+			stopObserving, err := metrics.Instrument(c, reg)
+			if err != nil {
 				return err
 			}
+			defer stopObserving()
 			h, err := dash.New(c, dash.Options{Token: token, StoreURL: storeURL, Metrics: metrics.HandlerFor(reg)})
 			if err != nil {
 				return cli.Usage(errors.New(strings.TrimPrefix(err.Error(), "dash: ")))

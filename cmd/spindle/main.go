@@ -22,6 +22,8 @@ func newRoot() *cobra.Command {
 	tour := newTourCmd()
 	tour.GroupID = "try"
 	root.AddCommand(tour)
-	root.AddCommand(newDashCommand())
+	dash := newDashCommand()
+	dash.GroupID = "admin"
+	root.AddCommand(dash)
 	return root
 }

@@ -118,6 +118,7 @@
     if (view === 'job') loadJob();
     if (view === 'workers') loadWorkers();
     if (view === 'overview' && latest) renderOverview();
+    if (view === 'overview') loadRevocations();
   }
 
   // ---- live samples
@@ -152,6 +153,7 @@
     if (view === 'jobs' && !jobsExtended) loadJobs(false);
     if (view === 'job' && currentJob && !finalStates.has(currentJob.state)) loadJob();
     if (view === 'workers') loadWorkers();
+    if (view === 'overview' && now - lastRevocations > 5000) loadRevocations();
   }
 
   // ---- overview
@@ -190,6 +192,25 @@
     $('queues-empty').hidden = qs.length > 0;
   }
   const queuePath = (name, what) => `api/queues/${encodeURIComponent(name)}/${what}`;
+
+  // ---- revocations by name
+  let lastRevocations = 0;
+  let lastRevKey = '';
+  async function loadRevocations() {
+    lastRevocations = Date.now();
+    let p;
+    try { p = await api('api/revocations'); } catch (e) { toast(e.message, true); return; }
+    const key = JSON.stringify(p);
+    if (key === lastRevKey) return;
+    lastRevKey = key;
+    $('revocations').tBodies[0].replaceChildren(...p.revocations.map((r) => el('tr', { 'data-name': r.name },
+      el('td', { class: 'mono', text: r.name }),
+      el('td', { title: fmtTime(r.until), text: r.once ? 'for the next job' : r.until ? `until ${fmtTime(r.until)} (${fmtAgo(r.until)})` : 'until restored' }),
+      el('td', { class: 'clip', title: r.reason.text, text: r.reason.text }),
+      el('td', { class: 'num' }, el('button', { type: 'button', class: 'primary', text: 'Restore', 'data-act': 'restore',
+        onclick: () => act(`Restore "${r.name}"? Workers run its new jobs again.`, 'Restore', 'api/revocations/restore', { name: r.name }, loadRevocations) })))));
+    $('revocations-card').hidden = p.revocations.length === 0;
+  }
 
   function drawCharts() {
     const at = history.map((p) => p.at);
@@ -281,6 +302,9 @@
       const purge = $('purge');
       purge.hidden = !f.state || f.state === 'running';
       purge.textContent = f.state ? `Purge ${f.state}` : 'Purge';
+      const rn = $('revoke-name');
+      rn.hidden = !f.name;
+      rn.textContent = f.name ? `Revoke all ${f.name}` : 'Revoke all';
     }
     let page;
     try {
@@ -380,14 +404,18 @@
   async function loadWorkers() {
     let p;
     try { p = await api('api/workers'); } catch (e) { toast(e.message, true); return; }
-    $('workers').tBodies[0].replaceChildren(...p.workers.map((w) => el('tr', { 'data-worker': w.id },
+    $('workers').tBodies[0].replaceChildren(...p.workers.map((w) => el('tr', { 'data-worker': w.id, 'data-busy': w.inFlight > 0 ? 'yes' : 'no' },
       el('td', { class: 'id', text: w.id }),
-      el('td', { text: (w.queues || []).join(', ') }),
-      el('td', { class: 'num', text: w.concurrency ? String(w.concurrency) : '–' }),
+      el('td', { text: w.host }),
+      el('td', { class: 'num', text: String(w.pid) }),
+      el('td', { text: w.queues.map((q) => (q.weight > 1 ? `${q.name}×${q.weight}` : q.name)).join(', ') }),
+      el('td', { class: 'num', text: String(w.concurrency) }),
       el('td', { class: 'num', text: String(w.inFlight) }),
-      el('td', { title: fmtTime(w.heartbeat), text: w.heartbeat ? fmtAgo(w.heartbeat) : '–' }),
-      el('td', { title: fmtTime(w.leaseUntil), text: w.leaseUntil ? fmtAgo(w.leaseUntil) : '–' }))));
-    $('workers-note').textContent = (p.workers.length ? '' : 'No worker is running a job right now. ') + (p.note || '');
+      el('td', { title: fmtTime(w.heartbeat), text: fmtAgo(w.heartbeat) }),
+      el('td', { title: fmtTime(w.started), text: fmtAgo(w.started) }))));
+    $('workers-note').textContent = p.workers.length
+      ? 'Each worker announces itself at every heartbeat; one that stops heartbeating drops out when its lease lapses.'
+      : 'No worker is running on this store.';
   }
 
   // ---- wiring
@@ -412,6 +440,11 @@
       const where = f.queue ? `queue "${f.queue}"` : 'every queue';
       act(`Delete every ${f.state} job in ${where}? This cannot be undone.`, 'Purge', 'api/purge',
         { state: f.state, queue: f.queue || '' }, () => loadJobs(true));
+    });
+    $('revoke-name').addEventListener('click', () => {
+      const name = jobFilters().name;
+      act(`Revoke every job of "${name}"? Workers cancel its jobs instead of running them until you restore it (on the overview); running ones go on.`,
+        'Revoke all', 'api/revocations', { name }, () => loadJobs(true));
     });
     const jobPath = (what) => `api/jobs/${encodeURIComponent(jobID)}/${what}`;
     $('act-retry').addEventListener('click', () => act(`Retry job ${jobID}? It is queued again with a fresh attempt budget.`, 'Retry', jobPath('retry'), {}, loadJob));
