@@ -313,8 +313,7 @@ func (r *workerRun) checkRevokes() {
 // watchRevokes checks revoke requests at once whenever the store pushes
 // that one was made, until stop is closed. Stores that cannot push are
 // checked at each heartbeat instead.
-func (r *workerRun) watchRevokes(stop <-chan struct{}) {
-	ch := r.st.Revoked()
+func (r *workerRun) watchRevokes(ch <-chan struct{}, stop <-chan struct{}) {
 	if ch == nil {
 		return
 	}

@@ -113,7 +113,10 @@ func (r *workerRun) run(ctx context.Context) error {
 	background.Go(func() { r.heartbeat(bgStop) })
 	background.Go(func() { r.heartbeatExtras(bgStop) })
 	background.Go(func() { r.maintain(bgStop) })
-	background.Go(func() { r.watchRevokes(bgStop) })
+	// Subscribe before the first claim: a revoke made just after Run starts
+	// must not wait for a heartbeat to be noticed.
+	revoked := r.st.Revoked()
+	background.Go(func() { r.watchRevokes(revoked, bgStop) })
 	schedStop := make(chan struct{})
 	var schedulers sync.WaitGroup
 	for _, sc := range r.opts.Schedules {
