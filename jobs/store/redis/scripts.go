@@ -107,6 +107,18 @@ end
 	{name: "publish_ready", src: `
 local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', P .. 'ev:r', 'r' .. q) end end
 `},
+	{name: "publish_sched", src: `
+-- publish_sched announces, for each queue q of mins (queue -> the least
+-- RunAt just added to its sched set), the sched set's new earliest RunAt
+-- when the added jobs became it, so that waiting workers set a timer
+-- for it: "s<ms>:<queue>" on the ready channel
+local function publish_sched(mins)
+	for q, m in pairs(mins) do
+		local h = redis.call('ZRANGE', qk(q, 'sched'), 0, 0, 'WITHSCORES')
+		if h[2] and tonumber(h[2]) >= m then redis.call('PUBLISH', P .. 'ev:r', 's' .. h[2] .. ':' .. q) end
+	end
+end
+`},
 }
 
 // lua assembles a script: base, the helpers body uses (with theirs), in
@@ -147,13 +159,14 @@ func lua(body string, uses ...string) string {
 // score and member of its ready or sched set (computed by the caller, so
 // the script formats no numbers), uniqueKey, expiresAt, n, then n hash
 // field/value strings besides queue and state, which the script writes.
-// Returns {dups, signaled queues}.
+// Returns {dups, signaled queues}. A scheduled job that becomes the
+// earliest of its queue's sched set is announced (see publish_sched).
 //
 // A job costs three calls (ZADD NX, HSET, ZADD) and a ZCARD: every stored
 // job's ID is in "all" for as long as its hash exists (the scripts add
 // and remove both together), so adding the ID is the duplicate check.
 var scriptInsert = lua(`
-local dups, signal, sigl = {}, {}, {}
+local dups, signal, sigl, smin = {}, {}, {}, {}
 local all = P .. 'all'
 local nreg = tonumber(ARGV[2])
 if nreg > 0 then redis.call('SADD', P .. 'queues', unpack(ARGV, 3, 2 + nreg)) end
@@ -179,22 +192,35 @@ for _ = 1, tonumber(ARGV[3 + nreg]) do
 			end
 		else
 			redis.call('ZADD', qk(q, 'sched'), score, member)
+			local m = tonumber(score)
+			if not smin[q] or m < smin[q] then smin[q] = m end
 		end
 	end
 end
 publish_ready(signal)
+publish_sched(smin)
 return {dups, sigl}
-`, "holds", "publish_ready")
+`, "holds", "publish_ready", "publish_sched")
 
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
 // count, queues. Due Scheduled jobs of each queue are promoted to its
-// ready set first. Returns id, HGETALL pairs as they were before the
-// lease, for each job claimed. Each job costs two calls (HGETALL, HSET);
+// ready set first. Returns {id, HGETALL pairs as they were before the
+// lease, for each job claimed; queue, earliest RunAt still scheduled, for
+// each queue with Scheduled jobs left}, so that a worker about to wait
+// knows when to claim again. Each job costs two calls (HGETALL, HSET);
 // the sets are updated once per queue.
 var scriptClaim = lua(`
 local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local nextdue = {} -- queue, earliest RunAt left in its sched set, ...
 local function promote(q)
 	local sk = qk(q, 'sched')
+	local h = redis.call('ZRANGE', sk, 0, 0, 'WITHSCORES')
+	if #h == 0 then return end
+	if tonumber(h[2]) > tonumber(now) then
+		nextdue[#nextdue + 1] = q
+		nextdue[#nextdue + 1] = h[2]
+		return
+	end
 	local due = redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, 1000)
 	if #due == 0 then return end
 	local za = {}
@@ -206,6 +232,11 @@ local function promote(q)
 	end
 	redis.call('ZADD', qk(q, 'ready'), unpack(za))
 	redis.call('ZREM', sk, unpack(due))
+	h = redis.call('ZRANGE', sk, 0, 0, 'WITHSCORES')
+	if #h > 0 then
+		nextdue[#nextdue + 1] = q
+		nextdue[#nextdue + 1] = h[2]
+	end
 end
 -- bytewise string order (Lua's < follows the server's locale)
 local function lt(a, b)
@@ -286,7 +317,7 @@ for q, r in pairs(run) do
 	-- Recover finds running jobs through the queue set
 	redis.call('SADD', P .. 'queues', q)
 end
-return out
+return {out, nextdue}
 `, "rmember")
 
 // scriptFinish: ARGV[2] is the outcome count; each outcome is id, owner,
