@@ -114,7 +114,7 @@ local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', P .
 -- for it: "s<ms>:<queue>" on the ready channel
 local function publish_sched(mins)
 	for q, m in pairs(mins) do
-		local h = redis.call('ZRANGE', qk(q, 'sched'), 0, 0, 'WITHSCORES')
+		local h = redis.call('ZRANGE', qk(q, 'sched'), '0', '0', 'WITHSCORES')
 		if h[2] and tonumber(h[2]) >= m then redis.call('PUBLISH', P .. 'ev:r', 's' .. h[2] .. ':' .. q) end
 	end
 end
@@ -214,7 +214,8 @@ local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), 
 local nextdue = {} -- queue, earliest RunAt left in its sched set, ...
 local function promote(q)
 	local sk = qk(q, 'sched')
-	local h = redis.call('ZRANGE', sk, 0, 0, 'WITHSCORES')
+	-- Arguments are strings: Redis formats a Lua number with snprintf.
+	local h = redis.call('ZRANGE', sk, '0', '0', 'WITHSCORES')
 	if #h == 0 then return end
 	if tonumber(h[2]) > tonumber(now) then
 		nextdue[#nextdue + 1] = q
@@ -232,7 +233,7 @@ local function promote(q)
 	end
 	redis.call('ZADD', qk(q, 'ready'), unpack(za))
 	redis.call('ZREM', sk, unpack(due))
-	h = redis.call('ZRANGE', sk, 0, 0, 'WITHSCORES')
+	h = redis.call('ZRANGE', sk, '0', '0', 'WITHSCORES')
 	if #h > 0 then
 		nextdue[#nextdue + 1] = q
 		nextdue[#nextdue + 1] = h[2]
@@ -252,7 +253,7 @@ if nq == 1 then
 	local q = ARGV[7]
 	if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
 		promote(q)
-		local pop = redis.call('ZPOPMIN', qk(q, 'ready'), limit)
+		local pop = redis.call('ZPOPMIN', qk(q, 'ready'), ARGV[5])
 		for j = 1, #pop, 2 do picked[#picked + 1] = {pop[j], q} end
 	end
 else
@@ -323,8 +324,8 @@ return {out, nextdue}
 // scriptFinish: ARGV[2] is the outcome count; each outcome is id, owner,
 // state, result, error as JSON, error text, at (RFC 3339), runAt,
 // finishedAt, retainUntil. Returns {lost, finished IDs, signaled queues}.
-// Each outcome costs two calls (HMGET, HSET); the sets and counts are
-// updated once per queue.
+// A success costs two calls (HMGET, HSET), other outcomes three; the
+// sets and counts are updated once per queue.
 var scriptFinish = lua(`
 local lost, fin, signal, sigl = {}, {}, {}, {}
 local run, sched, ready, final, counts = {}, {}, {}, {}, {}
@@ -343,13 +344,23 @@ for _ = 1, tonumber(ARGV[2]) do
 	local id, owner, st, res, ej, et, at, ra, fa, ru = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9]
 	i = i + 10
 	local key = jk(id)
-	local f = redis.call('HMGET', key, 's', 'lo', 'q', 't', 'uk', 'er', 'ra', 'xa', 'rv', 'p')
+	-- The fields a success needs, then those of the other outcomes: every
+	-- field read costs the reply's conversion into Lua.
+	local f = redis.call('HMGET', key, 's', 'lo', 'q', 'uk', 'rv')
 	if f[1] ~= 'running' or f[2] ~= owner then
 		lost[#lost + 1] = id
 	else
 		local q = f[3]
 		push(run, q, id)
-		if f[9] then redis.call('SREM', P .. 'rv:' .. owner, id) end
+		local uk, rv = f[4], f[5]
+		if rv then redis.call('SREM', P .. 'rv:' .. owner, id) end
+		if st == 'succeeded' then
+			f[5] = uk
+		else
+			-- f as s, lo, q, t, uk, er, ra, xa, rv, p
+			local g = redis.call('HMGET', key, 't', 'er', 'ra', 'xa', 'p')
+			f = {f[1], f[2], q, g[1], uk, g[2], g[3], g[4], rv, g[5]}
+		end
 		if st == 'queued' then
 			local t = math.max((tonumber(f[4]) or 1) - 1, 0)
 			if ra ~= '' and (fa == '' or tonumber(ra) > tonumber(fa)) then
@@ -396,7 +407,7 @@ for q, za in pairs(sched) do redis.call('ZADD', qk(q, 'sched'), unpack(za)) end
 for q, za in pairs(ready) do redis.call('ZADD', qk(q, 'ready'), unpack(za)) end
 if #final > 0 then redis.call('ZADD', P .. 'final', unpack(final)) end
 for q, c in pairs(counts) do
-	for st, n in pairs(c) do redis.call('HINCRBY', qk(q, 'n'), st, n) end
+	for st, n in pairs(c) do redis.call('HINCRBY', qk(q, 'n'), st, n == 1 and '1' or n) end
 end
 publish_finished(fin)
 publish_ready(signal)
