@@ -587,12 +587,17 @@ return 'ok'
 `, "holds", "toready", "count")
 
 // remove deletes a job that is not running, with its index entries.
+//
+// f is the job's s, q, p, ra, uk, xa and ru. A job is in the exp set only
+// while it has an ExpiresAt and in the final set only while it has a
+// RetainUntil (every script that adds one sets the other), so a job
+// without them skips those calls.
 const removeJob = `
 local function remove(id, f)
 	local s, q = f[1], f[2]
 	if s == 'queued' then unready(q, id, f[3], f[4]) elseif s == 'scheduled' then redis.call('ZREM', qk(q, 'sched'), id) end
-	redis.call('ZREM', P .. 'final', id)
-	redis.call('ZREM', P .. 'exp', id)
+	if f[7] then redis.call('ZREM', P .. 'final', id) end
+	if f[6] then redis.call('ZREM', P .. 'exp', id) end
 	redis.call('ZREM', P .. 'all', id)
 	if not isfinal(s) then release(id, f[5]) end
 	redis.call('DEL', jk(id))
@@ -604,7 +609,7 @@ end
 // "running".
 var scriptDelete = lua(removeJob+`
 local id = ARGV[2]
-local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
+local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk', 'xa', 'ru')
 if not f[1] then return 'notfound' end
 if f[1] == 'running' then return 'running' end
 remove(id, f)
@@ -635,7 +640,7 @@ else
 	ids = redis.call('ZRANGEBYLEX', P .. 'all', cursor == '' and '-' or '(' .. cursor, '+', 'LIMIT', 0, batch)
 end
 for _, id in ipairs(ids) do
-	local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
+	local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk', 'xa', 'ru')
 	if f[1] and f[1] ~= 'running' and (queue == '' or f[2] == queue) and (state == '' or f[1] == state) then
 		remove(id, f)
 		n = n + 1
