@@ -49,7 +49,7 @@ var storeRows = []storeRow{
 	{"sqlite", false, func(t *testing.T) *jobs.Client {
 		return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "features.db"))
 	}},
-	{"redis", false, func(t *testing.T) *jobs.Client { return openURL(t, serverURL(t, "SPINDLE_REDIS_URL")) }},
+	{"redis", false, func(t *testing.T) *jobs.Client { return openURL(t, redisTestURL(t)) }},
 	{"postgres", false, func(t *testing.T) *jobs.Client { return openURL(t, serverURL(t, "SPINDLE_POSTGRES_URL")) }},
 }
 
