@@ -35,13 +35,22 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 	for _, q := range queues {
 		args = append(args, q)
 	}
-	v, err := claimScript.run(ctx, s, args...).Result()
+	res, err := claimScript.run(ctx, s, args...).Slice()
 	if err != nil {
 		return nil, opErr(ctx, "claim", err)
 	}
-	jobs, err := jobsFromReply(v)
+	if len(res) != 2 {
+		return nil, fmt.Errorf("redis: claim: unexpected reply %v", res)
+	}
+	jobs, err := jobsFromReply(res[0])
 	if err != nil {
 		return nil, fmt.Errorf("redis: claim: %w", err)
+	}
+	// Wake this process's waiting workers when the earliest Scheduled job
+	// of a queue falls due.
+	due := stringsOf(res[1])
+	for i := 0; i+1 < len(due); i += 2 {
+		s.notify.scheduled(due[i], due[i+1])
 	}
 	// The script returns the fields as they were; apply the lease it
 	// wrote, so Redis does not copy every field into a new reply.

@@ -73,16 +73,19 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// jobFields lists the hash fields of a new job as field, value, ...
-func jobFields(j *store.Job, state store.State) ([]any, error) {
-	f := make([]any, 0, 24)
+// appendJobFields appends the hash fields of a new job to f as field,
+// value, ..., all but Queue and State, which the insert script writes.
+// Priority 0 is left out: the scripts read a missing priority as 0.
+func appendJobFields(f []any, j *store.Job) ([]any, error) {
 	add := func(k, v string) {
 		if v != "" {
 			f = append(f, k, v)
 		}
 	}
-	f = append(f, fName, j.Name, fQueue, j.Queue, fState, string(state),
-		fPriority, strconv.Itoa(j.Priority), fMaxAttempts, strconv.Itoa(j.MaxAttempts))
+	f = append(f, fName, j.Name, fMaxAttempts, strconv.Itoa(j.MaxAttempts))
+	if j.Priority != 0 {
+		f = append(f, fPriority, strconv.Itoa(j.Priority))
+	}
 	if j.Args != nil {
 		f = append(f, fArgs, string(j.Args))
 	}

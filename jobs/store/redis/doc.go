@@ -35,17 +35,27 @@
 // once after a server restart empties the script cache), so it is atomic
 // and costs one round trip: Insert of any batch, Claim of up to Limit jobs,
 // Finish of a whole batch of outcomes (the worker's finisher sends one
-// script per batch), ExtendLeases, Recover, Revoke and the rest. Claim and
-// Finish cost two commands per job (HGETALL and HSET, HMGET and HSET); the
-// sets are updated once per queue per batch. Get is a plain HGETALL.
+// script per batch), ExtendLeases, Recover, Revoke and the rest. Insert
+// costs three commands per job (ZADD NX of the ID into the ID set, which
+// is also the duplicate check, HSET and a ZADD into the ready or sched
+// set) and a ZCARD; Claim and Finish cost two per job (HGETALL and HSET,
+// HMGET and HSET); the sets are updated once per queue per batch. Get is
+// a plain HGETALL. Redis runs a script's whole chunk on every call, and
+// converts every argument, reply and Lua number, so the scripts carry only
+// the helpers they call, take their scores and members precomputed from
+// Go, pass strings rather than numbers, and read only the fields they
+// need.
 //
-// Why scripts and not Streams with consumer groups: BenchmarkCost (CPU time
-// on a private redis-server, so it holds on a busy machine) measured, per
-// job, in Redis (medians of -count 5):
+// Why scripts and not Streams with consumer groups: BenchmarkCost (on a
+// private redis-server) measured per job, in Redis, the CPU time and the
+// time executing commands (the CPU time less the sockets' reads, writes
+// and polling, which on this virtual machine vary with how idle it is),
+// medians of -count 5:
 //
-//	                       insert (one by one)  claim (batch of 32)  finish (batch of 32)
-//	this store's scripts   31 µs                10 µs                12 µs
-//	bare Streams flow      12 µs                1.9 µs               3.8 µs
+//	                     insert (one by one)   claim (batch of 32)   finish (batch of 32)
+//	                     CPU     executing     CPU     executing     CPU     executing
+//	this store's scripts 33 µs   19 µs         11 µs   11 µs         12 µs   9.4 µs
+//	bare Streams flow    14 µs   1.1 µs        2.3 µs  1.6 µs        4.5 µs  3.5 µs
 //
 // The Streams flow (XADD; XREADGROUP COUNT 32; XACK, XDEL and a result
 // hash) is cheaper, but it is only a FIFO: the contract also needs claims
@@ -57,8 +67,8 @@
 // the scripts around its XREADGROUP and pay both. (A bare request, such as
 // Get's HGETALL, costs this machine's Redis about 13 µs, mostly system
 // calls, so the scripts' own work is a fraction of each figure.) About
-// 22 µs of Redis CPU per job processed puts one Redis core's ceiling near
-// 45,000 jobs/s.
+// 23 µs of Redis CPU per job processed puts one Redis core's ceiling near
+// 43,000 jobs/s.
 //
 // # Push, not poll
 //
@@ -80,6 +90,15 @@
 // with backoff), every watcher of that kind is woken once, since events
 // published meanwhile are gone: waiters re-check the store and miss
 // nothing.
+//
+// Delayed jobs and retries with backoff wake workers when they fall due,
+// also without polling: each process keeps, per queue its Ready watchers
+// wait for, the earliest RunAt of the queue's sched set, learnt from the
+// reply of every claim (which reports what it left scheduled) and from an
+// event Insert publishes on the ready channel when a job becomes its
+// queue's earliest; a timer wakes the queue's watchers at that time, and
+// their claim promotes the job. The worker's own poll (PollInterval,
+// 250 ms) remains only as a safety net.
 //
 // # Failures
 //
@@ -114,26 +133,34 @@
 //
 // # Performance
 //
-// Q1 and Q2 of BENCHMARKS.md through package jobs, default settings, the
-// shared Redis 7.0 on loopback, on a 2-core machine shared with other
-// work (load average 6 to 10 during the runs). Medians of -count 5, from
-// two such runs:
+// Q1 and Q2 of BENCHMARKS.md through package jobs, default settings, on
+// a 2-core virtual machine shared with other work, against two servers:
+// the shared Redis 7.0 the tests use (which other test runs kept busy at
+// the time, with SCANs of a 226,000-key database blocking it for 12 ms
+// each), and a private redis-server of the same version and settings
+// (save "", appendonly no) that only the benchmark used. Medians of five
+// runs each, alternated with runs of the previous version of the store:
 //
 //	SPINDLE_REDIS_URL=redis://127.0.0.1:6379/0 \
 //	go test -run '^$' -bench 'Q1|Q2|Cost' -benchtime 1x -count 5 ./jobs/store/redis/
 //
-//	Q1 enqueue one by one      13,600 and 13,700 jobs/s
-//	Q1 bulk enqueue (Map)      53,400 and 59,900 jobs/s
-//	Q1 process, 8 slots        28,100 and 26,300 jobs/s
-//	Q2 in-process              p50 0.81 and 0.49 ms, p99 3.3 and 1.0 ms
-//	Q2 from another process    p50 0.71 and 0.66 ms, p99 3.0 and 4.9 ms
+//	                           shared Redis               private redis-server
+//	Q1 enqueue one by one      7,400 jobs/s               10,900 jobs/s
+//	Q1 bulk enqueue (Map)      62,600 jobs/s              70,300 jobs/s
+//	Q1 process, 8 slots        33,800 jobs/s              40,600 jobs/s
+//	Q2 in-process              p50 0.70 ms, p99 1.7 ms    p50 0.54 ms, p99 1.9 ms
+//	Q2 from another process    p50 0.73 ms, p99 2.2 ms    p50 0.53 ms, p99 1.2 ms
 //
-// Single runs spread widely (enqueue 1,200 to 16,900 jobs/s, Q2 p99 from
-// another process 1.2 to 9.7 ms): the machine's other work decides.
-// Enqueueing one by one is one round trip per job, so it is bound by the
-// loopback round trip and the two processes' scheduling, not by Redis (a
-// job costs Redis about 30 µs of CPU to insert). Latency tails on a busy
-// shared machine come from scheduling: a Q2 round trip is five Redis round
+// Ten more Q2 runs on the private server gave p99 1.0 ms in-process and
+// 0.88 ms from another process. Single runs spread widely (enqueue 3,600
+// to 17,200 jobs/s, Q2 p99 from another process 0.75 to 3.8 ms): the
+// machine's other work decides. Enqueueing one by one is one round trip
+// per job, so it is bound by the loopback round trip and the two
+// processes' scheduling more than by Redis: in the same conditions a bare
+// PING round trip ran at 13,000 to 42,000 per second, and an insert costs
+// Redis about 19 µs of execution on top of about 13 µs of socket work.
+// Latency tails on a busy shared machine come from scheduling and from
+// whatever else the server is doing: a Q2 round trip is five Redis round
 // trips and two pub/sub deliveries across three processes.
 //
 // # Durability

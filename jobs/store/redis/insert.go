@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,23 +30,41 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, 1+len(jobs)*30)
-	args = append(args, strconv.Itoa(len(jobs)))
 	for i, j := range jobs {
 		if err := validateNew(i, j); err != nil {
 			return nil, err
 		}
+	}
+	var reg []string
+	for _, j := range jobs {
+		if !slices.Contains(reg, j.Queue) && s.registerQueue(j.Queue) {
+			reg = append(reg, j.Queue)
+		}
+	}
+	args := make([]any, 0, 2+len(reg)+len(jobs)*20)
+	args = append(args, strconv.Itoa(len(reg)))
+	for _, q := range reg {
+		args = append(args, q)
+	}
+	args = append(args, strconv.Itoa(len(jobs)))
+	for _, j := range jobs {
 		st := j.State
 		if st == "" {
 			st = store.Queued
 		}
-		fields, err := jobFields(j, st)
+		// The score and member of the job's ready or sched set.
+		score, member := msAlwaysOrZero(j), j.ID
+		if st == store.Queued {
+			score, member = strconv.Itoa(-j.Priority), readyMember(j.RunAt, j.ID)
+		}
+		args = append(args, j.ID, j.Queue, string(st), score, member, j.UniqueKey, ms(j.ExpiresAt), "")
+		n := len(args)
+		args, err = appendJobFields(args, j)
 		if err != nil {
+			s.forgetQueues(jobs)
 			return nil, fmt.Errorf("redis: insert job %s: %w", j.ID, err)
 		}
-		args = append(args, j.ID, j.Queue, string(st), strconv.Itoa(j.Priority), msAlwaysOrZero(j), j.UniqueKey, ms(j.ExpiresAt),
-			s.registerQueue(j.Queue), strconv.Itoa(len(fields)))
-		args = append(args, fields...)
+		args[n-1] = strconv.Itoa(len(args) - n)
 	}
 	res, err := insertScript.run(ctx, s, args...).Slice()
 	if err != nil {
@@ -57,6 +76,27 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 		s.notify.ready(stringsOf(res[1]))
 	}
 	return dups, nil
+}
+
+// maxReadyRunAt is the largest RunAt, in milliseconds, that the ready
+// member's 12 hex digits hold (the year 10889); later ones are clamped.
+const maxReadyRunAt = 1<<48 - 1
+
+// readyMember is the member of a job in its queue's ready set: RunAt in
+// milliseconds as 12 hex digits, so that equal priorities sort by RunAt
+// and then ID, then the ID. The scripts' rmember builds the same.
+func readyMember(runAt time.Time, id string) string {
+	var ms int64
+	if !runAt.IsZero() {
+		ms = min(max(runAt.UnixMilli(), 0), maxReadyRunAt)
+	}
+	const hex = "0123456789abcdef"
+	b := make([]byte, 12, 12+len(id))
+	for i := 11; i >= 0; i-- {
+		b[i] = hex[ms&15]
+		ms >>= 4
+	}
+	return string(append(b, id...))
 }
 
 // msAlwaysOrZero is the RunAt score of j: its milliseconds, 0 when zero.
@@ -92,15 +132,15 @@ func validateNew(i int, j *store.Job) error {
 // a namespace wiped under a running process heals.
 const queueRecheck = 30 * time.Second
 
-// registerQueue returns "1" when the insert script should add q to the
+// registerQueue reports whether the insert script should add q to the
 // queue set, and notes that it will have.
-func (s *Store) registerQueue(q string) string {
+func (s *Store) registerQueue(q string) bool {
 	now := time.Now().UnixNano()
 	if t, ok := s.queuesSeen.Load(q); ok && now-t.(int64) < int64(queueRecheck) {
-		return "0"
+		return false
 	}
 	s.queuesSeen.Store(q, now)
-	return "1"
+	return true
 }
 
 // forgetQueues undoes registerQueue after a failed insert.

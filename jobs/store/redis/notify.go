@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 // once, whoever made it:
 //
 //	{ns}:ev:r  r<queue>        jobs may have become claimable on queue
+//	           s<ms>:<queue>   the earliest Scheduled job of queue is now due at ms
 //	{ns}:ev:f  f<len>:<id>...  these jobs reached a final state or were deleted
 //	           F               some jobs were purged: every Finished watcher re-checks
 //	{ns}:ev:v  v               a revoke was requested for some Running job
@@ -42,6 +44,15 @@ type notifier struct {
 	readyWs []*readyWatcher
 	finWs   map[string]map[*finishedWatcher]struct{}
 	revWs   []chan struct{}
+
+	// due holds, per watched queue, the earliest RunAt (Unix ms) of a
+	// Scheduled job this process heard of (from an event or a claim);
+	// dueTimer fires at the least of them, dueAt, and wakes the queue's
+	// Ready watchers, so a worker claims a delayed or retried job when it
+	// falls due instead of at its next poll.
+	due      map[string]int64
+	dueTimer *time.Timer
+	dueAt    int64 // 0: dueTimer is not armed
 
 	stop chan struct{} // closed by close
 	done chan struct{} // closed when the loop returns
@@ -72,6 +83,7 @@ func newNotifier(s *Store) *notifier {
 		s:     s,
 		want:  map[string]bool{},
 		finWs: map[string]map[*finishedWatcher]struct{}{},
+		due:   map[string]int64{},
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -212,6 +224,10 @@ func (n *notifier) dispatch(p string) {
 	switch p[0] {
 	case 'r':
 		n.ready([]string{p[1:]})
+	case 's':
+		if at, q, ok := strings.Cut(p[1:], ":"); ok {
+			n.scheduled(q, at)
+		}
 	case 'f':
 		ids, err := parseIDs(p[1:])
 		if err == nil {
@@ -256,8 +272,12 @@ var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return
 // the inspector, or its queue resumed, by any process, pushed by Redis
 // pub/sub; and whenever the subscription is re-established after a lost
 // connection. Signals can be spurious; a worker answers one by calling
-// Claim. Jobs scheduled for later are not signalled when their RunAt
-// arrives: workers still wake on their own timer for those.
+// Claim. Jobs scheduled for later (delays, ETAs, retry backoff) are
+// signalled when they fall due, without polling Redis: the process keeps,
+// per watched queue, the earliest RunAt in the queue's sched set, learnt
+// from every Claim's reply and from an event published whenever a job
+// becomes the earliest, and a timer wakes the queue's watchers at that
+// time (by this machine's clock).
 //
 // Each call registers a watcher that lives until Close, so call it once
 // per worker, not once per wait. Close closes the channel. Safe for
@@ -347,6 +367,10 @@ func (n *notifier) ready(queues []string) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.readyLocked(queues)
+}
+
+func (n *notifier) readyLocked(queues []string) {
 	for _, w := range n.readyWs {
 		if w.queues == nil {
 			signal(w.ch)
@@ -359,6 +383,77 @@ func (n *notifier) ready(queues []string) {
 			}
 		}
 	}
+}
+
+// scheduled notes that the earliest Scheduled job of queue q falls due at
+// at (Unix milliseconds, as the scripts report it), and arms the timer
+// that wakes q's Ready watchers then. Only queues a watcher of this
+// process waits for are kept; a time that turns out stale (the job was
+// deleted, woken or claimed) costs one spurious signal.
+func (n *notifier) scheduled(q, at string) {
+	f, err := strconv.ParseFloat(at, 64)
+	if err != nil {
+		return
+	}
+	ms := int64(f)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed || !n.watchedLocked(q) {
+		return
+	}
+	if cur, ok := n.due[q]; ok && cur <= ms {
+		return
+	}
+	n.due[q] = ms
+	if n.dueAt == 0 || ms < n.dueAt {
+		n.armLocked(ms)
+	}
+}
+
+// watchedLocked reports whether some Ready watcher waits for queue q.
+func (n *notifier) watchedLocked(q string) bool {
+	for _, w := range n.readyWs {
+		if w.queues == nil || w.queues[q] {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *notifier) armLocked(ms int64) {
+	n.dueAt = ms
+	d := time.Until(time.UnixMilli(ms))
+	if n.dueTimer == nil {
+		n.dueTimer = time.AfterFunc(d, n.fireDue)
+	} else {
+		n.dueTimer.Reset(d)
+	}
+}
+
+// fireDue wakes the Ready watchers of the queues whose earliest Scheduled
+// job is due and re-arms the timer for the next.
+func (n *notifier) fireDue() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	now := time.Now().UnixMilli()
+	var queues []string
+	next := int64(0)
+	for q, ms := range n.due {
+		if ms <= now {
+			queues = append(queues, q)
+			delete(n.due, q)
+		} else if next == 0 || ms < next {
+			next = ms
+		}
+	}
+	n.dueAt = 0
+	if next != 0 {
+		n.armLocked(next)
+	}
+	n.readyLocked(queues)
 }
 
 // finished closes the channels of the watchers of ids.
@@ -411,6 +506,9 @@ func (n *notifier) close() {
 	}
 	n.closed = true
 	close(n.stop)
+	if n.dueTimer != nil {
+		n.dueTimer.Stop()
+	}
 	if n.ps != nil {
 		n.ps.Close() // ends a blocked receive
 	}

@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -14,13 +16,26 @@ import (
 // call to the namespace's hash slot; ARGV[1] is the key prefix "{ns}:".
 // Times are Unix milliseconds, "" for the zero time.
 
-// prelude is prepended to every script: key names (see keys.go) and the
-// transitions the scripts share.
-const prelude = `
+// Every script starts with base: the key prefix and key names (see
+// keys.go). The helpers a script uses follow, and nothing else: Redis
+// runs the whole chunk on every call, so each helper a script carries
+// costs it a closure per call.
+const base = `
 local P = ARGV[1]
-local EVR, EVF, EVV = P .. 'ev:r', P .. 'ev:f', P .. 'ev:v'
 local function jk(id) return P .. 'j:' .. id end
 local function qk(q, s) return P .. 'q:' .. q .. ':' .. s end
+`
+
+// luaHelper is a Lua function some scripts share; deps are the helpers
+// its body calls.
+type luaHelper struct {
+	name, src string
+	deps      []string
+}
+
+// luaHelpers are the shared transitions, each after the helpers it uses.
+var luaHelpers = []luaHelper{
+	{name: "rmember", src: `
 local MAXRA = 281474976710655
 -- the ready member: RunAt as 12 hex digits (so equal priorities sort by
 -- RunAt, then ID), then the ID
@@ -29,16 +44,28 @@ local function rmember(ra, id)
 	if ra < 0 then ra = 0 elseif ra > MAXRA then ra = MAXRA end
 	return string.format('%012x', ra) .. id
 end
+`},
+	{name: "isfinal", src: `
 local function isfinal(s) return s == 'succeeded' or s == 'dead' or s == 'canceled' or s == 'expired' end
+`},
+	{name: "count", deps: []string{"isfinal"}, src: `
 -- count keeps the per-queue count of a final state; the other states are
 -- counted by the cardinality of their sets (ready, sched, run)
 local function count(q, st, d) if d ~= 0 and isfinal(st) then redis.call('HINCRBY', qk(q, 'n'), st, d) end end
+`},
+	{name: "toready", deps: []string{"rmember"}, src: `
 local function toready(q, id, p, ra) return redis.call('ZADD', qk(q, 'ready'), -(tonumber(p) or 0), rmember(ra, id)) end
+`},
+	{name: "unready", deps: []string{"rmember"}, src: `
 local function unready(q, id, p, ra) return redis.call('ZREM', qk(q, 'ready'), rmember(ra, id)) end
+`},
+	{name: "release", src: `
 -- release frees the unique key of a job that is now final or gone
 local function release(id, uk)
 	if uk and uk ~= '' and redis.call('HGET', P .. 'unique', uk) == id then redis.call('HDEL', P .. 'unique', uk) end
 end
+`},
+	{name: "holds", deps: []string{"isfinal"}, src: `
 -- holds reports whether an unfinished job other than id holds unique key uk
 local function holds(uk, id)
 	local h = redis.call('HGET', P .. 'unique', uk)
@@ -46,6 +73,8 @@ local function holds(uk, id)
 	local hs = redis.call('HGET', jk(h), 's')
 	return hs and not isfinal(hs)
 end
+`},
+	{name: "adderr", src: `
 -- adderr appends one AttemptError (ej is the error as a JSON string) to
 -- the JSON array er
 local function adderr(er, t, at, ej)
@@ -53,6 +82,8 @@ local function adderr(er, t, at, ej)
 	if not er or er == '' or er == '[]' then return '[' .. e .. ']' end
 	return string.sub(er, 1, -2) .. ',' .. e .. ']'
 end
+`},
+	{name: "keep", src: `
 -- keep sets RetainUntil from the job's Retention when the store itself
 -- finalizes a job
 local function keep(key, id, fa, rt)
@@ -63,61 +94,134 @@ local function keep(key, id, fa, rt)
 		redis.call('ZADD', P .. 'final', ru, id)
 	end
 end
+`},
+	{name: "publish_finished", src: `
 -- the finished event: "f" then length:id for each ID
-local function finmsg(ids)
+local function publish_finished(ids)
+	if #ids == 0 then return end
 	local parts = {'f'}
 	for _, id in ipairs(ids) do parts[#parts + 1] = #id .. ':' .. id end
-	return table.concat(parts)
+	redis.call('PUBLISH', P .. 'ev:f', table.concat(parts))
 end
-local function publish_finished(ids) if #ids > 0 then redis.call('PUBLISH', EVF, finmsg(ids)) end end
-local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', EVR, 'r' .. q) end end
-`
+`},
+	{name: "publish_ready", src: `
+local function publish_ready(qs) for q in pairs(qs) do redis.call('PUBLISH', P .. 'ev:r', 'r' .. q) end end
+`},
+	{name: "publish_sched", src: `
+-- publish_sched announces, for each queue q of mins (queue -> the least
+-- RunAt just added to its sched set), the sched set's new earliest RunAt
+-- when the added jobs became it, so that waiting workers set a timer
+-- for it: "s<ms>:<queue>" on the ready channel
+local function publish_sched(mins)
+	for q, m in pairs(mins) do
+		local h = redis.call('ZRANGE', qk(q, 'sched'), '0', '0', 'WITHSCORES')
+		if h[2] and tonumber(h[2]) >= m then redis.call('PUBLISH', P .. 'ev:r', 's' .. h[2] .. ':' .. q) end
+	end
+end
+`},
+}
 
-// scriptInsert: ARGV[2] is the job count; each job is id, queue, state,
-// priority, runAt, uniqueKey, expiresAt, "1" to register the queue, n,
-// then n hash field/value strings. Returns {dups, signaled queues}.
-const scriptInsert = prelude + `
-local dups, signal, sigl = {}, {}, {}
-local i = 3
-for _ = 1, tonumber(ARGV[2]) do
-	local id, q, st, p, ra, uk, xa, reg, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], tonumber(ARGV[i+8])
-	local f0 = i + 9
+// lua assembles a script: base, the helpers body uses (with theirs), in
+// the order of luaHelpers, then body. An unknown helper name panics at
+// package initialization.
+func lua(body string, uses ...string) string {
+	need := map[string]bool{}
+	var add func(name string)
+	add = func(name string) {
+		if need[name] {
+			return
+		}
+		i := slices.IndexFunc(luaHelpers, func(h luaHelper) bool { return h.name == name })
+		if i < 0 {
+			panic("redis: unknown Lua helper " + name)
+		}
+		need[name] = true
+		for _, d := range luaHelpers[i].deps {
+			add(d)
+		}
+	}
+	for _, u := range uses {
+		add(u)
+	}
+	var b strings.Builder
+	b.WriteString(base)
+	for _, h := range luaHelpers {
+		if need[h.name] {
+			b.WriteString(h.src)
+		}
+	}
+	b.WriteString(body)
+	return b.String()
+}
+
+// scriptInsert: ARGV[2] is the number of queues to add to the queue set,
+// then those queues, then the job count; each job is id, queue, state,
+// score and member of its ready or sched set (computed by the caller, so
+// the script formats no numbers), uniqueKey, expiresAt, n, then n hash
+// field/value strings besides queue and state, which the script writes.
+// Returns {dups, signaled queues}. A scheduled job that becomes the
+// earliest of its queue's sched set is announced (see publish_sched).
+//
+// A job costs three calls (ZADD NX, HSET, ZADD) and a ZCARD: every stored
+// job's ID is in "all" for as long as its hash exists (the scripts add
+// and remove both together), so adding the ID is the duplicate check.
+var scriptInsert = lua(`
+local dups, signal, sigl, smin = {}, {}, {}, {}
+local all = P .. 'all'
+local nreg = tonumber(ARGV[2])
+if nreg > 0 then redis.call('SADD', P .. 'queues', unpack(ARGV, 3, 2 + nreg)) end
+local i = 4 + nreg
+for _ = 1, tonumber(ARGV[3 + nreg]) do
+	local id, q, st, score, member, uk, xa, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], tonumber(ARGV[i+7])
+	local f0 = i + 8
 	i = f0 + nf
-	local key = jk(id)
-	if redis.call('EXISTS', key) == 1 or (uk ~= '' and holds(uk, id)) then
+	if (uk ~= '' and holds(uk, id)) or redis.call('ZADD', all, 'NX', '0', id) == 0 then
 		dups[#dups + 1] = id
 	else
-		redis.call('HSET', key, unpack(ARGV, f0, f0 + nf - 1))
-		redis.call('ZADD', P .. 'all', 0, id)
-		if reg == '1' then redis.call('SADD', P .. 'queues', q) end
+		redis.call('HSET', jk(id), 'q', q, 's', st, unpack(ARGV, f0, i - 1))
 		if uk ~= '' then redis.call('HSET', P .. 'unique', uk, id) end
 		if xa ~= '' then redis.call('ZADD', P .. 'exp', xa, id) end
 		if st == 'queued' then
-			toready(q, id, p, ra)
+			local rk = qk(q, 'ready')
+			redis.call('ZADD', rk, score, member)
 			-- Only the first job into an empty ready set wakes workers: a
 			-- worker waits only after a claim found the set empty.
-			if not signal[q] and redis.call('ZCARD', qk(q, 'ready')) == 1 then
+			if not signal[q] and redis.call('ZCARD', rk) == 1 then
 				signal[q] = true
 				sigl[#sigl + 1] = q
 			end
 		else
-			redis.call('ZADD', qk(q, 'sched'), ra, id)
+			redis.call('ZADD', qk(q, 'sched'), score, member)
+			local m = tonumber(score)
+			if not smin[q] or m < smin[q] then smin[q] = m end
 		end
 	end
 end
 publish_ready(signal)
+publish_sched(smin)
 return {dups, sigl}
-`
+`, "holds", "publish_ready", "publish_sched")
 
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
 // count, queues. Due Scheduled jobs of each queue are promoted to its
-// ready set first. Returns id, HGETALL pairs as they were before the
-// lease, for each job claimed. Each job costs two calls (HGETALL, HSET);
+// ready set first. Returns {id, HGETALL pairs as they were before the
+// lease, for each job claimed; queue, earliest RunAt still scheduled, for
+// each queue with Scheduled jobs left}, so that a worker about to wait
+// knows when to claim again. Each job costs two calls (HGETALL, HSET);
 // the sets are updated once per queue.
-const scriptClaim = prelude + `
+var scriptClaim = lua(`
 local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local nextdue = {} -- queue, earliest RunAt left in its sched set, ...
 local function promote(q)
 	local sk = qk(q, 'sched')
+	-- Arguments are strings: Redis formats a Lua number with snprintf.
+	local h = redis.call('ZRANGE', sk, '0', '0', 'WITHSCORES')
+	if #h == 0 then return end
+	if tonumber(h[2]) > tonumber(now) then
+		nextdue[#nextdue + 1] = q
+		nextdue[#nextdue + 1] = h[2]
+		return
+	end
 	local due = redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, 1000)
 	if #due == 0 then return end
 	local za = {}
@@ -129,6 +233,11 @@ local function promote(q)
 	end
 	redis.call('ZADD', qk(q, 'ready'), unpack(za))
 	redis.call('ZREM', sk, unpack(due))
+	h = redis.call('ZRANGE', sk, '0', '0', 'WITHSCORES')
+	if #h > 0 then
+		nextdue[#nextdue + 1] = q
+		nextdue[#nextdue + 1] = h[2]
+	end
 end
 -- bytewise string order (Lua's < follows the server's locale)
 local function lt(a, b)
@@ -144,7 +253,7 @@ if nq == 1 then
 	local q = ARGV[7]
 	if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
 		promote(q)
-		local pop = redis.call('ZPOPMIN', qk(q, 'ready'), limit)
+		local pop = redis.call('ZPOPMIN', qk(q, 'ready'), ARGV[5])
 		for j = 1, #pop, 2 do picked[#picked + 1] = {pop[j], q} end
 	end
 else
@@ -209,15 +318,15 @@ for q, r in pairs(run) do
 	-- Recover finds running jobs through the queue set
 	redis.call('SADD', P .. 'queues', q)
 end
-return out
-`
+return {out, nextdue}
+`, "rmember")
 
 // scriptFinish: ARGV[2] is the outcome count; each outcome is id, owner,
 // state, result, error as JSON, error text, at (RFC 3339), runAt,
 // finishedAt, retainUntil. Returns {lost, finished IDs, signaled queues}.
-// Each outcome costs two calls (HMGET, HSET); the sets and counts are
-// updated once per queue.
-const scriptFinish = prelude + `
+// A success costs two calls (HMGET, HSET), other outcomes three; the
+// sets and counts are updated once per queue.
+var scriptFinish = lua(`
 local lost, fin, signal, sigl = {}, {}, {}, {}
 local run, sched, ready, final, counts = {}, {}, {}, {}, {}
 local function push(t, k, a, b)
@@ -235,13 +344,23 @@ for _ = 1, tonumber(ARGV[2]) do
 	local id, owner, st, res, ej, et, at, ra, fa, ru = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9]
 	i = i + 10
 	local key = jk(id)
-	local f = redis.call('HMGET', key, 's', 'lo', 'q', 't', 'uk', 'er', 'ra', 'xa', 'rv', 'p')
+	-- The fields a success needs, then those of the other outcomes: every
+	-- field read costs the reply's conversion into Lua.
+	local f = redis.call('HMGET', key, 's', 'lo', 'q', 'uk', 'rv')
 	if f[1] ~= 'running' or f[2] ~= owner then
 		lost[#lost + 1] = id
 	else
 		local q = f[3]
 		push(run, q, id)
-		if f[9] then redis.call('SREM', P .. 'rv:' .. owner, id) end
+		local uk, rv = f[4], f[5]
+		if rv then redis.call('SREM', P .. 'rv:' .. owner, id) end
+		if st == 'succeeded' then
+			f[5] = uk
+		else
+			-- f as s, lo, q, t, uk, er, ra, xa, rv, p
+			local g = redis.call('HMGET', key, 't', 'er', 'ra', 'xa', 'p')
+			f = {f[1], f[2], q, g[1], uk, g[2], g[3], g[4], rv, g[5]}
+		end
 		if st == 'queued' then
 			local t = math.max((tonumber(f[4]) or 1) - 1, 0)
 			if ra ~= '' and (fa == '' or tonumber(ra) > tonumber(fa)) then
@@ -288,16 +407,16 @@ for q, za in pairs(sched) do redis.call('ZADD', qk(q, 'sched'), unpack(za)) end
 for q, za in pairs(ready) do redis.call('ZADD', qk(q, 'ready'), unpack(za)) end
 if #final > 0 then redis.call('ZADD', P .. 'final', unpack(final)) end
 for q, c in pairs(counts) do
-	for st, n in pairs(c) do redis.call('HINCRBY', qk(q, 'n'), st, n) end
+	for st, n in pairs(c) do redis.call('HINCRBY', qk(q, 'n'), st, n == 1 and '1' or n) end
 end
 publish_finished(fin)
 publish_ready(signal)
 return {lost, fin, sigl}
-`
+`, "rmember", "release", "adderr", "publish_finished", "publish_ready")
 
 // scriptExtend: ARGV is prefix, owner, until, ids. Returns the IDs owner
 // no longer holds.
-const scriptExtend = prelude + `
+var scriptExtend = lua(`
 local owner, lu = ARGV[2], ARGV[3]
 local lost = {}
 for i = 4, #ARGV do
@@ -311,12 +430,12 @@ for i = 4, #ARGV do
 	end
 end
 return lost
-`
+`)
 
 // scriptRecover: ARGV is prefix, now, at (RFC 3339 of now), batch size.
 // Moves at most batch expired leases and batch expired jobs. Returns
 // {moved, finished IDs, signaled queues, more}.
-const scriptRecover = prelude + `
+var scriptRecover = lua(`
 local now, at, batch = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 local moved, fin, signal, sigl, more = 0, {}, {}, {}, 0
 -- Waiting jobs past their deadline first, so a job whose lease is
@@ -374,11 +493,11 @@ end
 publish_finished(fin)
 publish_ready(signal)
 return {moved, fin, sigl, more}
-`
+`, "unready", "toready", "adderr", "keep", "release", "count", "publish_finished", "publish_ready")
 
 // scriptRevoke: ARGV is prefix, id, reason, now. Returns {state, "ok" |
 // "final" | "notfound"}.
-const scriptRevoke = prelude + `
+var scriptRevoke = lua(`
 local id, reason, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local key = jk(id)
 local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'lo', 'uk', 'rt')
@@ -388,7 +507,7 @@ if isfinal(s) then return {s, 'final'} end
 if s == 'running' then
 	redis.call('HSET', key, 'rv', reason)
 	redis.call('SADD', P .. 'rv:' .. (f[5] or ''), id)
-	redis.call('PUBLISH', EVV, 'v')
+	redis.call('PUBLISH', P .. 'ev:v', 'v')
 	return {'running', 'ok'}
 end
 if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
@@ -400,10 +519,10 @@ count(q, s, -1)
 count(q, 'canceled', 1)
 publish_finished({id})
 return {'canceled', 'ok'}
-`
+`, "isfinal", "unready", "keep", "release", "count", "publish_finished")
 
 // scriptRevokeRequests: ARGV is prefix, owner. Returns id, reason pairs.
-const scriptRevokeRequests = prelude + `
+var scriptRevokeRequests = lua(`
 local owner = ARGV[2]
 local sk = P .. 'rv:' .. owner
 local out = {}
@@ -417,10 +536,10 @@ for _, id in ipairs(redis.call('SMEMBERS', sk)) do
 	end
 end
 return out
-`
+`)
 
 // scriptWake: ARGV is prefix, now, ids. Returns the signaled queues.
-const scriptWake = prelude + `
+var scriptWake = lua(`
 local now = ARGV[2]
 local signal, sigl = {}, {}
 for i = 3, #ARGV do
@@ -438,11 +557,11 @@ for i = 3, #ARGV do
 end
 publish_ready(signal)
 return sigl
-`
+`, "toready", "count", "publish_ready")
 
 // scriptRetry: ARGV is prefix, id, now. Returns "ok", "notfound",
 // "running", "unique" or "notfinal:<state>".
-const scriptRetry = prelude + `
+var scriptRetry = lua(`
 local id, now = ARGV[2], ARGV[3]
 local key = jk(id)
 local f = redis.call('HMGET', key, 's', 'q', 'p', 'uk')
@@ -463,17 +582,22 @@ redis.call('HSET', key, 's', 'queued', 't', 0, 'ra', now)
 toready(q, id, f[3], now)
 count(q, s, -1)
 count(q, 'queued', 1)
-redis.call('PUBLISH', EVR, 'r' .. q)
+redis.call('PUBLISH', P .. 'ev:r', 'r' .. q)
 return 'ok'
-`
+`, "holds", "toready", "count")
 
 // remove deletes a job that is not running, with its index entries.
+//
+// f is the job's s, q, p, ra, uk, xa and ru. A job is in the exp set only
+// while it has an ExpiresAt and in the final set only while it has a
+// RetainUntil (every script that adds one sets the other), so a job
+// without them skips those calls.
 const removeJob = `
 local function remove(id, f)
 	local s, q = f[1], f[2]
 	if s == 'queued' then unready(q, id, f[3], f[4]) elseif s == 'scheduled' then redis.call('ZREM', qk(q, 'sched'), id) end
-	redis.call('ZREM', P .. 'final', id)
-	redis.call('ZREM', P .. 'exp', id)
+	if f[7] then redis.call('ZREM', P .. 'final', id) end
+	if f[6] then redis.call('ZREM', P .. 'exp', id) end
 	redis.call('ZREM', P .. 'all', id)
 	if not isfinal(s) then release(id, f[5]) end
 	redis.call('DEL', jk(id))
@@ -483,9 +607,9 @@ end
 
 // scriptDelete: ARGV is prefix, id. Returns "ok", "notfound" or
 // "running".
-const scriptDelete = prelude + removeJob + `
+var scriptDelete = lua(removeJob+`
 local id = ARGV[2]
-local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
+local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk', 'xa', 'ru')
 if not f[1] then return 'notfound' end
 if f[1] == 'running' then return 'running' end
 remove(id, f)
@@ -494,12 +618,12 @@ remove(id, f)
 -- deletion is news.
 if not isfinal(f[1]) then publish_finished({id}) end
 return 'ok'
-`
+`, "unready", "release", "count", "publish_finished")
 
 // scriptPurge: ARGV is prefix, queue ("" for all), state ("" for all but
 // running), cursor (the last ID examined, "" to start), batch. It
 // examines at most batch jobs. Returns {deleted, cursor, done}.
-const scriptPurge = prelude + removeJob + `
+var scriptPurge = lua(removeJob+`
 local queue, state, cursor, batch = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local n = 0
 local ids, scan
@@ -516,20 +640,20 @@ else
 	ids = redis.call('ZRANGEBYLEX', P .. 'all', cursor == '' and '-' or '(' .. cursor, '+', 'LIMIT', 0, batch)
 end
 for _, id in ipairs(ids) do
-	local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk')
+	local f = redis.call('HMGET', jk(id), 's', 'q', 'p', 'ra', 'uk', 'xa', 'ru')
 	if f[1] and f[1] ~= 'running' and (queue == '' or f[2] == queue) and (state == '' or f[1] == state) then
 		remove(id, f)
 		n = n + 1
 	end
 	cursor = id
 end
-if n > 0 then redis.call('PUBLISH', EVF, 'F') end
+if n > 0 then redis.call('PUBLISH', P .. 'ev:f', 'F') end
 return {n, cursor, #ids < batch and 1 or 0}
-`
+`, "unready", "release", "count")
 
 // scriptPrune: ARGV is prefix, now, batch, and "1" to also delete expired
 // leases and counters. Returns {deleted, more}.
-const scriptPrune = prelude + `
+var scriptPrune = lua(`
 local now, batch = tonumber(ARGV[2]), tonumber(ARGV[3])
 local ids = redis.call('ZRANGEBYSCORE', P .. 'final', '-inf', '(' .. now, 'LIMIT', 0, batch)
 local n = 0
@@ -564,12 +688,12 @@ if ARGV[4] == '1' then
 	end
 end
 return {n, #ids == batch and 1 or 0}
-`
+`, "count")
 
 // scriptList: ARGV is prefix, after, queue, state, name, limit, scan
 // budget. Returns {id, HGETALL pairs, ..., cursor, done}: the matching
 // jobs after the cursor in ID order, examining at most the budget.
-const scriptList = prelude + `
+var scriptList = lua(`
 local after, queue, state, name, limit, budget = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
 local filter = queue ~= '' or state ~= '' or name ~= ''
 local out, found, scanned = {}, 0, 0
@@ -599,12 +723,12 @@ while found < limit and scanned < budget do
 	end
 end
 return {out, cursor, 0}
-`
+`)
 
 // scriptQueues: ARGV is prefix. Returns name, paused (0/1), state/count
 // pairs, for every known or paused queue: final states from the queue's
 // counters, the others from the size of their sets.
-const scriptQueues = prelude + `
+var scriptQueues = lua(`
 local paused = {}
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'paused')) do paused[q] = true end
 local out, seen = {}, {}
@@ -625,11 +749,11 @@ end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do add(q) end
 for q in pairs(paused) do add(q) end
 return out
-`
+`)
 
 // scriptOldest: ARGV is prefix, queue, offset, batch. Returns {the least
 // EnqueuedAt among batch ready jobs from offset ("" if none), examined}.
-const scriptOldest = prelude + `
+var scriptOldest = lua(`
 local ms = redis.call('ZRANGE', qk(ARGV[2], 'ready'), tonumber(ARGV[3]), tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1)
 local best
 for _, m in ipairs(ms) do
@@ -637,11 +761,11 @@ for _, m in ipairs(ms) do
 	if ea and (not best or ea < best) then best = ea end
 end
 return {best and tostring(best) or '', #ms}
-`
+`)
 
 // scriptAcquire: ARGV is prefix, key, owner, data, until, now. Returns
 // {ok (0/1), owner, data, until} of the holder after the call.
-const scriptAcquire = prelude + `
+var scriptAcquire = lua(`
 local k, owner, data, u, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local cur = redis.call('HGET', P .. 'lease', k)
 local cu = tonumber(redis.call('HGET', P .. 'lease:u', k))
@@ -653,11 +777,11 @@ if not cur or not cu or cu <= now or cur == owner then
 	return {1, owner, data, u}
 end
 return {0, cur, redis.call('HGET', P .. 'lease:d', k) or '', redis.call('HGET', P .. 'lease:u', k)}
-`
+`)
 
 // scriptRelease: ARGV is prefix, key, owner ("" for any). Returns 1 if
 // it deleted the lease.
-const scriptRelease = prelude + `
+var scriptRelease = lua(`
 local k, owner = ARGV[2], ARGV[3]
 local cur = redis.call('HGET', P .. 'lease', k)
 if not cur or (owner ~= '' and cur ~= owner) then return 0 end
@@ -666,11 +790,11 @@ redis.call('HDEL', P .. 'lease:u', k)
 redis.call('HDEL', P .. 'lease:d', k)
 redis.call('ZREM', P .. 'leasek', k)
 return 1
-`
+`)
 
 // scriptLeases: ARGV is prefix, lex min, lex max, now. Returns key,
 // owner, data, until for each live lease in key order.
-const scriptLeases = prelude + `
+var scriptLeases = lua(`
 local now = tonumber(ARGV[4])
 local out = {}
 for _, k in ipairs(redis.call('ZRANGEBYLEX', P .. 'leasek', ARGV[2], ARGV[3])) do
@@ -683,10 +807,10 @@ for _, k in ipairs(redis.call('ZRANGEBYLEX', P .. 'leasek', ARGV[2], ARGV[3])) d
 	end
 end
 return out
-`
+`)
 
 // scriptCount: ARGV is prefix, key, until, now. Returns the new value.
-const scriptCount = prelude + `
+var scriptCount = lua(`
 local k, u, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local cu = tonumber(redis.call('HGET', P .. 'cnt:u', k))
 if not cu or cu <= now then
@@ -695,7 +819,7 @@ if not cu or cu <= now then
 	return 1
 end
 return redis.call('HINCRBY', P .. 'cnt', k, 1)
-`
+`)
 
 // script is one Lua script, run by SHA with a fallback to its source.
 type script struct{ s *goredis.Script }
