@@ -63,11 +63,38 @@ func (f funcNotify) cellSettled(int) { f() }
 // cell is the settle-once core shared by Task and Future: a done channel
 // closed exactly once, a state, and the waiters to call when it settles.
 type cell struct {
-	done    chan struct{} // made on demand by doneChan: most cells are watched through waiters
-	state   atomic.Int32
-	mu      sync.Mutex
+	done  chan struct{} // made on demand by doneChan: most cells are watched through waiters
+	state atomic.Int32  // a State, with cellWatched once a waiter or done exists
+	mu    sync.Mutex
+	// ctxSt is a task's context state (see taskCtxState), kept here
+	// because this word would otherwise be padding: tasks get it free.
+	ctxSt   atomic.Uint32
 	first   cellWaiter    // inline slot: most cells have at most one waiter
 	waiters *[]cellWaiter // the rest, rarely needed, so kept out of line
+}
+
+// cellWatched is set in a cell's state, under mu and while the cell is
+// unsettled, once it has a waiter or a done channel. A task that settles
+// with the bit clear has no one to tell, so it settles with one
+// compare-and-swap and no lock (settleAlone).
+const cellWatched = 1 << 8
+
+// load returns the cell's state without the cellWatched bit.
+func (c *cell) load() State { return State(c.state.Load() &^ cellWatched) }
+
+// watchLocked sets cellWatched unless the cell has settled, and reports
+// whether it did. It is a compare-and-swap so that it cannot cross a
+// settleAlone: exactly one of the two succeeds.
+func (c *cell) watchLocked() bool {
+	for {
+		s := c.state.Load()
+		if State(s &^ cellWatched).Done() {
+			return false
+		}
+		if s&cellWatched != 0 || c.state.CompareAndSwap(s, s|cellWatched) {
+			return true
+		}
+	}
 }
 
 // closedChan is what doneChan hands out once a cell has settled.
@@ -76,12 +103,12 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // doneChan returns a channel closed when the cell settles, making it on
 // first use so that cells nobody selects on never allocate one.
 func (c *cell) doneChan() <-chan struct{} {
-	if State(c.state.Load()).Done() {
+	if c.load().Done() {
 		return closedChan
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if State(c.state.Load()).Done() {
+	if !c.watchLocked() {
 		return closedChan
 	}
 	if c.done == nil {
@@ -93,19 +120,19 @@ func (c *cell) doneChan() <-chan struct{} {
 // settled reports whether the outcome is final; a true result also makes
 // the outcome's fields visible to the caller (they are written before the
 // state is stored).
-func (c *cell) settled() bool { return State(c.state.Load()).Done() }
+func (c *cell) settled() bool { return c.load().Done() }
 
-func (c *cell) getState() State { return State(c.state.Load()) }
+func (c *cell) getState() State { return c.load() }
 
 // addWaiter registers w, or calls it at once (in the caller's goroutine)
 // when the cell has already settled.
 func (c *cell) addWaiter(w cellWaiter) {
-	if State(c.state.Load()).Done() { // settled: no need to lock
+	if c.load().Done() { // settled: no need to lock
 		w.n.cellSettled(w.i)
 		return
 	}
 	c.mu.Lock()
-	if State(c.state.Load()).Done() {
+	if !c.watchLocked() {
 		c.mu.Unlock()
 		w.n.cellSettled(w.i)
 		return
@@ -126,7 +153,7 @@ func (c *cell) addWaiter(w cellWaiter) {
 // critical section that stored the final state, so there is nothing left
 // to remove and no need to lock).
 func (c *cell) removeWaiter(n cellNotify, i int) {
-	if State(c.state.Load()).Done() {
+	if c.load().Done() {
 		return
 	}
 	c.mu.Lock()
@@ -153,11 +180,20 @@ func (c *cell) removeWaiter(n cellNotify, i int) {
 // therefore also see the outcome.
 func (c *cell) begin() bool {
 	c.mu.Lock()
-	if State(c.state.Load()).Done() {
+	if c.load().Done() {
 		c.mu.Unlock()
 		return false
 	}
 	return true
+}
+
+// settleAlone settles a running task's cell with st when it has no
+// waiter and no done channel, without locking; false means it has one
+// (or the cell is not running), and the caller settles through begin and
+// commit. Only the goroutine that runs the task may call it, after storing
+// the outcome, which the compare-and-swap publishes.
+func (c *cell) settleAlone(st State) bool {
+	return c.state.CompareAndSwap(int32(Running), int32(st))
 }
 
 // commit finishes what begin started: final state, done closed, waiters
@@ -178,6 +214,21 @@ func (c *cell) commit(st State) {
 			w.n.cellSettled(w.i)
 		}
 	}
+}
+
+// awaitableCell is cellOf for an Awaitable: Spindle's own handles are
+// recognised by a concrete type assertion, a comparison, where the
+// interface assertion in cellOf looks the type up in a table.
+func awaitableCell[T any](a Awaitable[T]) *cell {
+	switch h := a.(type) {
+	case *Task[T]:
+		return &h.cell
+	case *Future[T]:
+		return &h.cell
+	case nil:
+		return nil
+	}
+	return cellOf(a)
 }
 
 // cellOf returns the cell behind a Spindle awaitable, or nil for an

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -18,15 +17,13 @@ import (
 // introspection reads, and its context (see taskCtx, which is the same
 // struct seen as a context.Context). Keeping them in one struct, at the
 // head of the Task allocation, spares the pointers that would otherwise
-// join them. Live tasks are kept in sharded intrusive lists, so
-// registering and unregistering costs two short critical sections and no
-// allocation.
+// join them. Live tasks are listed in the task table (task_table.go).
 type taskMeta struct {
 	cell
-	id         uint64
-	opts       *taskOptions // nil unless options were given
-	started    int64        // nanoseconds since taskEpoch; a time.Time would cost 16 more bytes per task
-	prev, next *taskMeta    // in a shard's list while the task is live
+	id      uint64
+	opts    *taskOptions // nil unless options were given
+	started atomic.Int64 // when the function began to run, in nanoseconds since taskEpoch; 0 before
+	slot    *taskSlot    // the task's entry in the task table while it is live
 	taskCtxState
 }
 
@@ -42,63 +39,37 @@ func (m *taskMeta) displayName() string {
 // and ages stay right when the wall clock is stepped.
 var taskEpoch = time.Now()
 
-const taskShards = 64
-
-var (
-	taskNextID atomic.Uint64
-	taskTable  [taskShards]struct {
-		mu   sync.Mutex
-		head *taskMeta
-		_    [40]byte // keep shards on separate cache lines
-	}
-)
-
-func taskRegister(m *taskMeta) {
-	m.id = taskNextID.Add(1)
-	s := &taskTable[m.id%taskShards]
-	s.mu.Lock()
-	m.next = s.head
-	if s.head != nil {
-		s.head.prev = m
-	}
-	s.head = m
-	s.mu.Unlock()
-}
-
-func taskUnregister(m *taskMeta) {
-	s := &taskTable[m.id%taskShards]
-	s.mu.Lock()
-	if m.prev != nil || s.head == m {
-		if m.prev != nil {
-			m.prev.next = m.next
-		} else {
-			s.head = m.next
-		}
-		if m.next != nil {
-			m.next.prev = m.prev
-		}
-		m.prev, m.next = nil, nil
-	}
-	s.mu.Unlock()
-}
-
 // TaskInfo is a snapshot of one task, as reported by CurrentTask, AllTasks
 // and DumpTasks.
 type TaskInfo struct {
-	ID      uint64
-	Name    string
-	State   State
+	ID    uint64
+	Name  string
+	State State
+	// Started is when the task's function began to run; zero while the
+	// task waits to start (for a goroutine, or for a place in a limited
+	// Group). It is read in the task's goroutine, not in Go, which keeps
+	// a clock read off the path of the goroutine starting tasks.
 	Started time.Time
 	// Stack is the task goroutine's stack when the snapshot was taken by
 	// DumpTasks or AllTasksWithStacks; empty otherwise.
 	Stack string
 }
 
-// Age is how long the task has existed at now.
-func (i TaskInfo) Age(now time.Time) time.Duration { return now.Sub(i.Started) }
+// Age is how long the task has been running at now, or 0 before it
+// started.
+func (i TaskInfo) Age(now time.Time) time.Duration {
+	if i.Started.IsZero() {
+		return 0
+	}
+	return now.Sub(i.Started)
+}
 
 func (m *taskMeta) info() TaskInfo {
-	return TaskInfo{ID: m.id, Name: m.displayName(), State: m.cell.getState(), Started: taskEpoch.Add(time.Duration(m.started))}
+	info := TaskInfo{ID: m.id, Name: m.displayName(), State: m.cell.getState()}
+	if started := m.started.Load(); started != 0 {
+		info.Started = taskEpoch.Add(time.Duration(started))
+	}
+	return info
 }
 
 // CurrentTask returns the task whose function received ctx (or a context
@@ -118,14 +89,7 @@ func CurrentTask(ctx context.Context) (TaskInfo, bool) {
 // loop.
 func AllTasks() []TaskInfo {
 	var out []TaskInfo
-	for i := range taskTable {
-		s := &taskTable[i]
-		s.mu.Lock()
-		for m := s.head; m != nil; m = m.next {
-			out = append(out, m.info())
-		}
-		s.mu.Unlock()
-	}
+	taskTableEach(func(m *taskMeta) { out = append(out, m.info()) })
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
-	"sync/atomic"
 	"time"
 )
 
@@ -20,16 +19,16 @@ import (
 // (see [CanceledError]) instead of a bare "context canceled".
 //
 // Cost: one goroutine and two allocations per task beyond what fn
-// captures: the Task (176 bytes for a Task[int]) and the goroutine's
+// captures: the Task (144 bytes for a Task[int]) and the goroutine's
 // closure. The done channel is made only if Done is called, and the
-// task's cancellable context (two more allocations, and an entry in a
+// task's cancellable context (three more allocations, and an entry in a
 // cancellable parent's list of children) only once something looks at it
 // (Done, Err, Value, context.Cause, a context derived from it) or Cancel
 // is called, so a task that ignores its context never pays for it.
-// Measured on a loaded 2-core machine (bench module, L1a: a million
-// trivial tasks started with Go, then gathered): about 1,130 ns and 248 B
-// per task, against errgroup's 1,185 ns in the same run; see the package
-// benchmarks.
+// Measured on a 2-core machine (bench module, L1a: a million trivial
+// tasks started with Go, then gathered): 216 B and 3 allocations per task
+// in all, and a median of 743 ns per task against errgroup's 564 ns
+// (1.30x) over ten fresh-process pairs; see docs/benchmarks.md.
 type Task[T any] struct {
 	taskMeta
 	fn  func(context.Context) (T, error)
@@ -80,7 +79,6 @@ func newTask[T any](ctx context.Context, fn func(context.Context) (T, error), op
 	if len(opts) > 0 {
 		t.opts = taskOptionsOf(opts)
 	}
-	t.started = int64(time.Since(taskEpoch))
 	t.parent = ctx
 	taskRegister(&t.taskMeta)
 	return t
@@ -102,18 +100,22 @@ func (t *Task[T]) runBody() {
 			t.settle(zero, ErrGoexit)
 		}
 	}()
-	t.cell.state.Store(int32(Running))
+	t.started.Store(int64(time.Since(taskEpoch)))
+	t.cell.state.Add(int32(Running - Pending)) // keeps cellWatched
 	ctx := t.context()
 	v, err := t.fn(ctx)
 	returned = true
 	t.settle(v, settleErr(ctx, err))
 }
 
+// settle is called once, by the task's goroutine. Nobody else writes
+// the outcome, so it is stored before the cell is settled either way.
 func (t *Task[T]) settle(v T, err error) {
-	if t.begin() {
-		t.val, t.err = v, err
-		t.fn = nil // let the closure and what it holds be collected
-		t.commit(stateOf(err))
+	t.val, t.err = v, err
+	t.fn = nil // let the closure and what it holds be collected
+	st := stateOf(err)
+	if !t.settleAlone(st) && t.begin() {
+		t.commit(st)
 	}
 }
 
@@ -198,11 +200,18 @@ func (t *Task[T]) spindleMeta() *taskMeta { return &t.taskMeta }
 type taskCtx taskMeta
 
 // taskCtxState is the part of taskMeta that backs taskCtx.
+// Its state word is cell.ctxSt, which fills padding in the cell.
 type taskCtxState struct {
 	parent context.Context
-	inner  context.Context // set once while ctxMaking, read freely once ctxReady
+	made   *taskCtxMade // set once while ctxMaking, read freely once ctxReady
+}
+
+// taskCtxMade is the cancellable context of a task that used its context.
+// It is a separate allocation so that tasks that never do carry one
+// pointer instead of three words.
+type taskCtxMade struct {
+	inner  context.Context
 	cancel context.CancelCauseFunc
-	ctxSt  atomic.Uint32 // a taskCtx* state below
 }
 
 // The life of a task's context. ctxFinish moves a fresh context to one of
@@ -238,7 +247,7 @@ func (c *taskCtx) String() string {
 
 func (c *taskCtx) get() context.Context {
 	if c.ctxSt.Load() == taskCtxReady {
-		return c.inner
+		return c.made.inner
 	}
 	return (*taskMeta)(c).ctxMake()
 }
@@ -254,7 +263,7 @@ func (m *taskMeta) ctxMake() context.Context {
 		st := m.ctxSt.Load()
 		switch st {
 		case taskCtxReady:
-			return m.inner
+			return m.made.inner
 		case taskCtxMaking:
 			runtime.Gosched()
 			continue
@@ -265,7 +274,7 @@ func (m *taskMeta) ctxMake() context.Context {
 			continue
 		}
 		m.ctxBuild(st)
-		return m.inner
+		return m.made.inner
 	}
 }
 
@@ -282,10 +291,12 @@ func (m *taskMeta) ctxBuild(st uint32) {
 		// The task finished while its parent was live: what it would have
 		// seen is a context cancelled by the task's end, still carrying
 		// the parent's values (Deadline reads the parent).
-		m.inner, m.cancel = context.WithCancelCause(context.WithoutCancel(m.parent))
-		m.cancel(errTaskFinished)
+		inner, cancel := context.WithCancelCause(context.WithoutCancel(m.parent))
+		cancel(errTaskFinished)
+		m.made = &taskCtxMade{inner, cancel}
 	} else {
-		m.inner, m.cancel = context.WithCancelCause(m.parent)
+		inner, cancel := context.WithCancelCause(m.parent)
+		m.made = &taskCtxMade{inner, cancel}
 	}
 	m.ctxSt.Store(taskCtxReady)
 }
@@ -294,7 +305,7 @@ func (m *taskMeta) ctxBuild(st uint32) {
 // it simply makes inner first.
 func (m *taskMeta) ctxCancel(cause error) {
 	m.context().get()
-	m.cancel(cause)
+	m.made.cancel(cause)
 }
 
 // ctxFinish cancels the context with errTaskFinished once the task has
@@ -312,5 +323,5 @@ func (m *taskMeta) ctxFinish() {
 	}
 	// inner exists or is being made: get waits for it.
 	m.context().get()
-	m.cancel(errTaskFinished)
+	m.made.cancel(errTaskFinished)
 }

@@ -34,24 +34,30 @@ func (w *completionWatch[T]) stop() { watchDetach(w.aws, w, w.quit, &w.wg, nil) 
 // returned quit channel, nil when none was needed) for the others.
 func watchAttach[T any](aws []Awaitable[T], n cellNotify, wg *sync.WaitGroup) (quit chan struct{}) {
 	for i, a := range aws {
-		if c := cellOf(a); c != nil {
-			c.addWaiter(cellWaiter{n: n, i: i})
-			continue
-		}
-		if quit == nil {
-			quit = make(chan struct{})
-		}
-		wg.Add(1)
-		go func(i int, done, quit <-chan struct{}) {
-			defer wg.Done()
-			select {
-			case <-done:
-				n.cellSettled(i)
-			case <-quit:
-			}
-		}(i, a.Done(), quit)
+		watchOne(i, a, n, wg, &quit)
 	}
 	return quit
+}
+
+// watchOne is watchAttach for aws[i]; it makes *quit when it first needs
+// a goroutine.
+func watchOne[T any](i int, a Awaitable[T], n cellNotify, wg *sync.WaitGroup, quit *chan struct{}) {
+	if c := awaitableCell(a); c != nil {
+		c.addWaiter(cellWaiter{n: n, i: i})
+		return
+	}
+	if *quit == nil {
+		*quit = make(chan struct{})
+	}
+	wg.Add(1)
+	go func(i int, done, quit <-chan struct{}) {
+		defer wg.Done()
+		select {
+		case <-done:
+			n.cellSettled(i)
+		case <-quit:
+		}
+	}(i, a.Done(), *quit)
 }
 
 // watchDetach undoes watchAttach (stopping early once settled reports true),
@@ -61,7 +67,7 @@ func watchDetach[T any](aws []Awaitable[T], n cellNotify, quit chan struct{}, wg
 		if settled != nil && settled() {
 			break
 		}
-		if c := cellOf(a); c != nil {
+		if c := awaitableCell(a); c != nil {
 			c.removeWaiter(n, i)
 		}
 	}
@@ -89,7 +95,22 @@ type gatherWatch[T any] struct {
 func watchGather[T any](aws []Awaitable[T]) *gatherWatch[T] {
 	w := &gatherWatch[T]{aws: aws, wake: make(chan struct{}, 1)}
 	w.left.Store(int64(len(aws)))
-	w.quit = watchAttach(aws, w, &w.wg)
+	// Awaitables that have already settled (most of them, after a fan-out)
+	// are counted here, in one atomic subtraction, instead of one each.
+	var settled int64
+	for i, a := range aws {
+		if c := awaitableCell(a); c == nil || !c.settled() {
+			watchOne(i, a, w, &w.wg, &w.quit)
+			continue
+		}
+		if _, err := a.Result(); err != nil && w.failed.CompareAndSwap(0, int64(i)+1) {
+			w.signal()
+		}
+		settled++
+	}
+	if w.left.Add(-settled) == 0 {
+		w.signal()
+	}
 	return w
 }
 
