@@ -22,7 +22,7 @@ import (
 // # Sources
 //
 // The source is pulled on a goroutine of its own, one unit at a time, and
-// only while fewer than 2×limit units are pulled and not yet yielded (see
+// only while fewer than 4×limit units are pulled and not yet yielded (see
 // below), so a generator may be slow, infinite, or fed as results arrive,
 // and a source that blocks never holds back results that are ready. Up to
 // limit pulled units may wait for a slot, so that when many units return
@@ -45,8 +45,8 @@ import (
 // and -1 means no limit. A unit holds its slot from the moment it starts
 // until it returns, so at most limit units run at once and a unit starts as
 // soon as a slot frees, whatever the loop body is doing. A slow consumer
-// still holds back the work: at most 2×limit units are pulled and not yet
-// yielded (so at most 2×limit finished results wait, counting the one the
+// still holds back the work: at most 4×limit units are pulled and not yet
+// yielded (so at most 4×limit finished results wait, counting the one the
 // loop body has), and once that many are, nothing else is pulled from the
 // source until the loop body takes the next. An invalid
 // limit (0, or below -1) is reported as the first and only element, an error
@@ -182,8 +182,8 @@ func ConcurrentYieldErrors() ConcurrentOption {
 
 // ConcurrentOrdered yields the results in source order instead of as they
 // become available. Results that finish ahead of an earlier unit wait in a
-// reorder buffer; since at most 2×limit units are pulled and not yet
-// yielded, the buffer holds at most 2×limit-1 results, and when it is full
+// reorder buffer; since at most 4×limit units are pulled and not yet
+// yielded, the buffer holds at most 4×limit-1 results, and when it is full
 // no new unit is pulled or started until the earliest one finishes and is
 // yielded (with no limit, the buffer is not bounded either). A unit failure
 // is reported at its position, after the results before it, so the outcome

@@ -1,7 +1,7 @@
 package spindle
 
 // concRing is a FIFO of units pulled but not started. With a limit it never
-// holds more than 2*limit items, so it stops growing after warm-up and costs
+// holds more than 4*limit items, so it stops growing after warm-up and costs
 // no allocation per unit.
 type concRing[E any] struct {
 	buf  []E // len is zero or a power of two
@@ -43,9 +43,9 @@ func (q *concRing[E]) grow() {
 
 // concWindow is the reorder buffer of ConcurrentOrdered: results indexed by
 // source position, released in order from next. Every index it holds is
-// below next+2*limit (a unit is admitted only while fewer than 2*limit are
+// below next+4*limit (a unit is admitted only while fewer than 4*limit are
 // admitted and not yielded, and units are admitted in source order), so it
-// holds fewer than 2*limit entries and stops growing after warm-up.
+// holds fewer than 4*limit entries and stops growing after warm-up.
 type concWindow[T any] struct {
 	buf  []concResult[T] // len is zero or a power of two
 	full []bool

@@ -187,7 +187,7 @@ func TestConcurrentBadLimit(t *testing.T) {
 }
 
 // TestConcurrentBackpressure checks that a slow consumer holds back the
-// work: never more than 2*limit units finished and waiting to be consumed
+// work: never more than concWindowFactor*limit units finished and waiting to be consumed
 // (counting the one the loop body has), nothing pulled beyond them, and the
 // bound is reached, so it is the exact one.
 func TestConcurrentBackpressure(t *testing.T) {
@@ -205,12 +205,12 @@ func TestConcurrentBackpressure(t *testing.T) {
 			}
 			synctest.Wait() // let every other goroutine go as far as it can
 			waiting := c.returned.Load() - consumed
-			if waiting > 2*limit {
-				t.Fatalf("%d units finished and unconsumed, want at most 2*limit = %d", waiting, 2*limit)
+			if waiting > concWindowFactor*limit {
+				t.Fatalf("%d units finished and unconsumed, want at most concWindowFactor*limit = %d", waiting, concWindowFactor*limit)
 			}
 			maxWaiting = max(maxWaiting, waiting)
-			if ahead := c.pulled.Load() - consumed; ahead > 2*limit {
-				t.Fatalf("%d units pulled and unconsumed, want at most 2*limit = %d", ahead, 2*limit)
+			if ahead := c.pulled.Load() - consumed; ahead > concWindowFactor*limit {
+				t.Fatalf("%d units pulled and unconsumed, want at most concWindowFactor*limit = %d", ahead, concWindowFactor*limit)
 			}
 			time.Sleep(time.Second) // a slow consumer
 			consumed++
@@ -218,8 +218,8 @@ func TestConcurrentBackpressure(t *testing.T) {
 		if consumed != n {
 			t.Fatalf("consumed %d, want %d", consumed, n)
 		}
-		if maxWaiting != 2*limit {
-			t.Errorf("at most %d results waited, want the bound 2*limit = %d to be reached", maxWaiting, 2*limit)
+		if maxWaiting != concWindowFactor*limit {
+			t.Errorf("at most %d results waited, want the bound concWindowFactor*limit = %d to be reached", maxWaiting, concWindowFactor*limit)
 		}
 	})
 }
@@ -227,14 +227,14 @@ func TestConcurrentBackpressure(t *testing.T) {
 // TestConcurrentSlowConsumerDoesNotDelayStarts checks that a unit's slot
 // frees when it returns, not when its result is consumed: with a consumer
 // slower than the units, the next units start at the instant earlier ones
-// finish, until 2*limit results wait.
+// finish, until concWindowFactor*limit results wait.
 func TestConcurrentSlowConsumerDoesNotDelayStarts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const limit = 2
 		t0 := time.Now()
 		var mu sync.Mutex
 		var started []time.Duration
-		units := make([]concTestUnit, 2*limit)
+		units := make([]concTestUnit, concWindowFactor*limit)
 		for i := range units {
 			units[i] = func(ctx context.Context) (int, error) {
 				mu.Lock()
@@ -249,7 +249,11 @@ func TestConcurrentSlowConsumerDoesNotDelayStarts(t *testing.T) {
 			}
 			time.Sleep(time.Hour) // a consumer far slower than the units
 		}
-		if want := []time.Duration{0, 0, time.Second, time.Second}; !slices.Equal(started, want) {
+		var want []time.Duration // limit at a time, a second apart
+		for i := range units {
+			want = append(want, time.Duration(i/limit)*time.Second)
+		}
+		if !slices.Equal(started, want) {
 			t.Errorf("units started at %v, want %v", started, want)
 		}
 	})
@@ -279,13 +283,13 @@ func TestConcurrentOrdered(t *testing.T) {
 
 // TestConcurrentOrderedBound checks the reorder buffer's bound: while the
 // first unit runs, later ones finish and wait for it, and no unit starts
-// once 2*limit units are started and not yielded.
+// once concWindowFactor*limit units are started and not yielded.
 func TestConcurrentOrderedBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const limit = 3
 		var c concCounting
 		units := []concTestUnit{concSleeper(0, time.Hour)}
-		for i := 1; i < 10; i++ {
+		for i := 1; i < concWindowFactor*limit+4; i++ {
 			units = append(units, concSleeper(i, time.Second))
 		}
 		ctx, cancel := context.WithCancel(t.Context())
@@ -293,14 +297,14 @@ func TestConcurrentOrderedBound(t *testing.T) {
 		go func() {
 			time.Sleep(time.Minute)
 			synctest.Wait()
-			if r := c.returned.Load(); r != 2*limit-1 {
-				t.Errorf("%d units finished while the head ran, want 2*limit-1 = %d", r, 2*limit-1)
+			if r := c.returned.Load(); r != concWindowFactor*limit-1 {
+				t.Errorf("%d units finished while the head ran, want concWindowFactor*limit-1 = %d", r, concWindowFactor*limit-1)
 			}
-			if p := c.pulled.Load(); p > 2*limit {
-				t.Errorf("%d units pulled while the head ran, want at most 2*limit = %d", p, 2*limit)
+			if p := c.pulled.Load(); p > concWindowFactor*limit {
+				t.Errorf("%d units pulled while the head ran, want at most concWindowFactor*limit = %d", p, concWindowFactor*limit)
 			}
-			if s := c.returned.Load() + c.running.Load(); s != 2*limit {
-				t.Errorf("%d units started while the head ran, want 2*limit = %d", s, 2*limit)
+			if s := c.returned.Load() + c.running.Load(); s != concWindowFactor*limit {
+				t.Errorf("%d units started while the head ran, want concWindowFactor*limit = %d", s, concWindowFactor*limit)
 			}
 		}()
 		var got []int
@@ -310,7 +314,11 @@ func TestConcurrentOrderedBound(t *testing.T) {
 			}
 			got = append(got, v)
 		}
-		if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(got, want) {
+		if want := slices.Collect(func(yield func(int) bool) {
+			for i := range units {
+				yield(i)
+			}
+		}); !slices.Equal(got, want) {
 			t.Fatalf("got %v, want %v", got, want)
 		}
 	})
@@ -373,15 +381,15 @@ func TestConcurrentExecutionErrorEndsTheIteration(t *testing.T) {
 		}
 		// The loop has ended: every started unit has returned, cancelled with
 		// the error as the cause, units queued behind them never started, and
-		// no more than 2*limit units were pulled.
+		// no more than concWindowFactor*limit units were pulled.
 		if r, run := c.returned.Load(), c.running.Load(); run != 0 || r != 3 {
 			t.Errorf("%d returned, %d still running after the loop", r, run)
 		}
 		if slowCause != errs[0] {
 			t.Errorf("running unit's cause %v, want the error that ended the iteration", slowCause)
 		}
-		if p := c.pulled.Load(); p > 6 {
-			t.Errorf("%d units pulled, want at most 2*limit = 6", p)
+		if p := c.pulled.Load(); p > concWindowFactor*3 {
+			t.Errorf("%d units pulled, want at most concWindowFactor*limit = %d", p, concWindowFactor*3)
 		}
 	})
 }
