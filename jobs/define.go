@@ -136,18 +136,30 @@ func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts 
 
 // Map enqueues one job per element of args in one atomic write (all or
 // none) and returns a group handle whose result lists the results in the
-// order of args (Huey's task.map). opts apply to every job. It is the fast
-// way to enqueue many jobs. With [Unique] or [UniqueArgs], duplicates are
-// not stored: their places hold the existing jobs' handles and the error
-// joins one [*DuplicateError] each (errors.Is(err, ErrDuplicate)).
+// order of args (Huey's task.map). opts apply to every job, and all of
+// them share one enqueue time; their IDs increase in the order of args.
+// It is the fast way to enqueue many jobs. With [Unique] or [UniqueArgs],
+// duplicates are not stored: their places hold the existing jobs' handles
+// and the error joins one [*DuplicateError] each (errors.Is(err,
+// ErrDuplicate)). Map is safe for concurrent use and honours ctx while it
+// writes, like Enqueue.
 func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ...EnqueueOption) (*Group[R], error) {
 	batch := make([]*store.Job, len(args))
-	for i, a := range args {
-		j, err := d.newJob(ctx, c, a, opts)
+	if len(args) > 0 {
+		cfg, err := d.config(c, opts)
 		if err != nil {
-			return nil, fmt.Errorf("element %d: %w", i, err)
+			return nil, fmt.Errorf("element 0: %w", err)
 		}
-		batch[i] = j
+		// One write, one instant: every job of the batch is enqueued at
+		// t, and one allocation holds them all (the store copies what it
+		// keeps).
+		jobs, t := make([]store.Job, len(args)), now()
+		for i, a := range args {
+			if err := d.fillJob(ctx, c, &jobs[i], a, &cfg, t); err != nil {
+				return nil, fmt.Errorf("element %d: %w", i, err)
+			}
+			batch[i] = &jobs[i]
+		}
 	}
 	ids, err := c.insert(ctx, batch)
 	if ids == nil {
@@ -168,8 +180,22 @@ func (d *Definition[A, R]) Handle(c *Client, id string) *Handle[R] {
 }
 
 func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts []EnqueueOption) (*store.Job, error) {
-	if err := c.checkOpen(); err != nil {
+	cfg, err := d.config(c, opts)
+	if err != nil {
 		return nil, err
+	}
+	j := new(store.Job)
+	if err := d.fillJob(ctx, c, j, args, &cfg, now()); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// config checks that c is open and applies opts to the definition's
+// defaults.
+func (d *Definition[A, R]) config(c *Client, opts []EnqueueOption) (enqueueConfig, error) {
+	if err := c.checkOpen(); err != nil {
+		return enqueueConfig{}, err
 	}
 	cfg := enqueueConfig{jobConfig: d.core.cfg}
 	cfg.err = nil
@@ -177,16 +203,20 @@ func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts [
 		o.applyEnqueue(&cfg)
 	}
 	if cfg.err != nil {
-		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, cfg.err)
+		return enqueueConfig{}, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, cfg.err)
 	}
+	return cfg, nil
+}
+
+// fillJob sets j to the job that runs args with cfg, enqueued at t.
+func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, args A, cfg *enqueueConfig, t time.Time) error {
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)
+		return fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)
 	}
 	if err := c.checkPayload(d.core.name, raw); err != nil {
-		return nil, err
+		return err
 	}
-	t := now()
 	runAt := t.Add(cfg.delay)
 	if !cfg.at.IsZero() {
 		runAt = cfg.at.UTC()
@@ -197,7 +227,7 @@ func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts [
 	} else {
 		runAt = t
 	}
-	j := &store.Job{
+	*j = store.Job{
 		ID:          c.ids.next(t),
 		Name:        d.core.name,
 		Queue:       cfg.queue,
@@ -208,10 +238,10 @@ func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts [
 		RunAt:       runAt,
 		EnqueuedAt:  t,
 	}
-	if err := c.decorate(ctx, j, &cfg); err != nil {
-		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
+	if err := c.decorate(ctx, j, cfg); err != nil {
+		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}
-	return j, nil
+	return nil
 }
 
 // permanentError marks an error that retrying cannot fix.

@@ -185,11 +185,7 @@ func TestInsertMixedShapes(t *testing.T) {
 	}
 	mustInsert(t, s, batch...)
 	for _, want := range batch {
-		got, err := s.Get(bg, want.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Retention != want.Retention || !got.ExpiresAt.Equal(want.ExpiresAt) || got.Name != want.Name {
+		if got := mustGet(t, s, want.ID); got.Retention != want.Retention || !got.ExpiresAt.Equal(want.ExpiresAt) || got.Name != want.Name {
 			t.Fatalf("job %s read back with Retention %v ExpiresAt %v; want %v, %v", want.ID, got.Retention, got.ExpiresAt, want.Retention, want.ExpiresAt)
 		}
 	}

@@ -37,16 +37,20 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	}
 	// Validate and encode outside the transaction so the write lock is
 	// held only for the statements themselves. Fresh jobs (the usual
-	// enqueue) go in multi-row statements, those without an ExpiresAt or
-	// a Retention in narrower ones; jobs carrying a unique key or other
-	// state go one by one through the full statement.
-	var nnarrow, nwide int
+	// enqueue) go in multi-row statements: those without Meta or an
+	// ExpiresAt in the leanest (see insertLeanSQL), the others without an
+	// ExpiresAt or a Retention in narrower ones than the rest; jobs
+	// carrying a unique key or other state go one by one through the full
+	// statement.
+	var nnarrow, nwide, nlean int
 	for i, j := range jobs {
 		if err := validateNew(i, j); err != nil {
 			return nil, err
 		}
 		if isFresh(j) {
-			if isWide(j) {
+			if isLean(j) {
+				nlean++
+			} else if isWide(j) {
 				nwide++
 			} else {
 				nnarrow++
@@ -57,8 +61,22 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	wide := make([]any, 0, nwide*freshShape{wide: true}.params())
 	var full []*store.Job
 	var fullErrs []any
+	var leans leanBatch
+	lean := jobs // usually all of them
+	if nlean < len(jobs) {
+		lean = make([]*store.Job, 0, nlean)
+		for _, j := range jobs {
+			if isFresh(j) && isLean(j) {
+				lean = append(lean, j)
+			}
+		}
+	}
+	leans.add(lean)
 	for _, j := range jobs {
 		if isFresh(j) {
+			if isLean(j) {
+				continue
+			}
 			if isWide(j) {
 				wide = appendFresh(wide, j, true)
 			} else {
@@ -78,6 +96,9 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 			if err := s.insertFull(ctx, j, fullErrs[i], &dups); err != nil {
 				return err
 			}
+		}
+		if err := s.insertLean(ctx, &leans); err != nil {
+			return err
 		}
 		if err := s.insertFresh(ctx, narrow, false); err != nil {
 			return err

@@ -94,6 +94,9 @@ func TestStatementsCompileOnce(t *testing.T) {
 	for n, st := range s.ws.claim {
 		stmts[fmt.Sprintf("claim(%d queues)", n)] = st
 	}
+	for f, st := range s.ws.insertLean {
+		stmts[fmt.Sprintf("insertLean(%+v)", f)] = st
+	}
 	for name, st := range stmts {
 		p, ok := sqliteStmtOf(st)
 		if !ok || p == 0 {

@@ -130,6 +130,13 @@ func (f freshShape) params() int {
 // per-job cost of a bulk Insert. Fresh jobs have no unique key, so only
 // an existing ID conflicts; the statement then inserts fewer rows than it
 // carries and Insert redoes the batch row by row to learn which.
+//
+// OR IGNORE rather than ON CONFLICT DO NOTHING: both skip a row whose ID
+// exists, but DO NOTHING leaves the NOT NULL checks aborting the
+// statement, so SQLite copies every page the statement is first to touch
+// into a statement journal to be able to undo it. OR IGNORE would skip a
+// row with a NULL in a NOT NULL column instead, and no fresh row has one:
+// those columns are bound from strings and integers, never nil.
 func insertFreshSQL(f freshShape) string {
 	cols := freshColumns
 	if f.wide {
@@ -140,7 +147,7 @@ func insertFreshSQL(f freshShape) string {
 	for i := range rows {
 		rows[i] = row
 	}
-	return "INSERT INTO jobs (" + cols + ") VALUES " + strings.Join(rows, ", ") + " ON CONFLICT DO NOTHING"
+	return "INSERT OR IGNORE INTO jobs (" + cols + ") VALUES " + strings.Join(rows, ", ")
 }
 
 // writeStmts are prepared once on the write connection. Everything but
@@ -156,6 +163,7 @@ type writeStmts struct {
 	// like the connection itself.
 	claim       map[int]*sql.Stmt
 	insertFresh map[freshShape]*sql.Stmt
+	insertLean  map[leanShape]*sql.Stmt
 }
 
 // readStmts are prepared on the read pool (database/sql re-prepares them
@@ -165,7 +173,7 @@ type readStmts struct {
 }
 
 func prepareTxStmts(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
-	ws := &writeStmts{claim: make(map[int]*sql.Stmt), insertFresh: make(map[freshShape]*sql.Stmt)}
+	ws := &writeStmts{claim: make(map[int]*sql.Stmt), insertFresh: make(map[freshShape]*sql.Stmt), insertLean: make(map[leanShape]*sql.Stmt)}
 	var err error
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -208,28 +216,31 @@ func (ws *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 // claimStmt returns the claim statement for n queues, preparing it on
 // first use. The caller holds the write connection.
 func (ws *writeStmts) claimStmt(ctx context.Context, c *sql.Conn, n int) (*sql.Stmt, error) {
-	if st := ws.claim[n]; st != nil {
-		return st, nil
-	}
-	st, err := c.PrepareContext(ctx, claimSQL(n))
-	if err != nil {
-		return nil, err
-	}
-	ws.claim[n] = st
-	return st, nil
+	return cachedStmt(ctx, c, ws.claim, n, claimSQL)
 }
 
 // insertFreshStmt returns the statement inserting fresh jobs of shape f,
 // preparing it on first use. The caller holds the write connection.
 func (ws *writeStmts) insertFreshStmt(ctx context.Context, c *sql.Conn, f freshShape) (*sql.Stmt, error) {
-	if st := ws.insertFresh[f]; st != nil {
+	return cachedStmt(ctx, c, ws.insertFresh, f, insertFreshSQL)
+}
+
+// insertLeanStmt returns the statement inserting lean jobs of shape f,
+// preparing it on first use. The caller holds the write connection.
+func (ws *writeStmts) insertLeanStmt(ctx context.Context, c *sql.Conn, f leanShape) (*sql.Stmt, error) {
+	return cachedStmt(ctx, c, ws.insertLean, f, insertLeanSQL)
+}
+
+// cachedStmt returns m[k], first preparing it from text(k) on c.
+func cachedStmt[K comparable](ctx context.Context, c *sql.Conn, m map[K]*sql.Stmt, k K, text func(K) string) (*sql.Stmt, error) {
+	if st := m[k]; st != nil {
 		return st, nil
 	}
-	st, err := c.PrepareContext(ctx, insertFreshSQL(f))
+	st, err := c.PrepareContext(ctx, text(k))
 	if err != nil {
 		return nil, err
 	}
-	ws.insertFresh[f] = st
+	m[k] = st
 	return st, nil
 }
 
@@ -244,6 +255,9 @@ func (ws *writeStmts) close() error {
 		errs = append(errs, st.Close())
 	}
 	for _, st := range ws.insertFresh {
+		errs = append(errs, st.Close())
+	}
+	for _, st := range ws.insertLean {
 		errs = append(errs, st.Close())
 	}
 	return errors.Join(errs...)
