@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs"
+	"github.com/spindlehq/spindle/jobs/internal/crontest"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/postgres"
 )
@@ -30,6 +31,7 @@ const (
 	childURLEnv   = "SPINDLE_PG_TEST_URL"
 	childLeaseEnv = "SPINDLE_PG_TEST_LEASE"
 	childCountEnv = "SPINDLE_PG_TEST_COUNT"
+	childCronEnv  = "SPINDLE_PG_TEST_CRON" // a worker's schedule spec; see crontest.ChildOptions
 )
 
 type squared struct {
@@ -49,7 +51,12 @@ func runChild(role string) int {
 	u := os.Getenv(childURLEnv)
 	switch role {
 	case "worker":
-		c, err := jobs.Open(ctx, u)
+		copts, schedules, err := crontest.ChildOptions(mpTick, os.Getenv(childCronEnv))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
+		c, err := jobs.Open(ctx, u, copts...)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			return 1
@@ -59,7 +66,7 @@ func runChild(role string) int {
 		if err != nil {
 			lease = 30 * time.Second
 		}
-		w, err := jobs.NewWorker(c, jobs.WorkerOptions{LeaseDuration: lease, Grace: time.Second}, mpSquare, benchDouble, benchNoop)
+		w, err := jobs.NewWorker(c, jobs.WorkerOptions{LeaseDuration: lease, Grace: time.Second, Schedules: schedules}, mpSquare, benchDouble, benchNoop, mpTick)
 		if err == nil {
 			fmt.Println("ready")
 			err = w.Run(ctx)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs"
+	"github.com/spindlehq/spindle/jobs/internal/crontest"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/redis"
 )
@@ -30,6 +31,7 @@ const (
 	childURLEnv   = "SPINDLE_REDIS_TEST_URL" // the store URL, namespace included
 	childLeaseEnv = "SPINDLE_REDIS_TEST_LEASE"
 	childIDsEnv   = "SPINDLE_REDIS_TEST_IDS"
+	childCronEnv  = "SPINDLE_REDIS_TEST_CRON" // a worker's schedule spec; see crontest.ChildOptions
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -76,7 +78,12 @@ var benchDouble = jobs.Define("bench.double", func(ctx context.Context, a benchA
 func runChild(role string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	c, err := jobs.Open(ctx, os.Getenv(childURLEnv))
+	copts, schedules, err := crontest.ChildOptions(mpTick, os.Getenv(childCronEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	c, err := jobs.Open(ctx, os.Getenv(childURLEnv), copts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
@@ -88,7 +95,7 @@ func runChild(role string) int {
 		if err != nil {
 			lease = 30 * time.Second
 		}
-		w, err := jobs.NewWorker(c, jobs.WorkerOptions{Concurrency: 8, LeaseDuration: lease, Grace: time.Second, Logger: quiet}, mpRun, benchDouble)
+		w, err := jobs.NewWorker(c, jobs.WorkerOptions{Concurrency: 8, LeaseDuration: lease, Grace: time.Second, Logger: quiet, Schedules: schedules}, mpRun, benchDouble, mpTick)
 		if err == nil {
 			fmt.Println("ready")
 			err = w.Run(ctx)
