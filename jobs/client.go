@@ -138,7 +138,9 @@ func now() time.Time { return time.Now().UTC() }
 // the first wait is First, each next one is Factor times longer, up to Max
 // (Huey's aget_result: backoff=1.15, max_delay=1.0). In the process that
 // ran the job, and with stores that push across processes, the handle
-// wakes at once and polling is only a safety net.
+// wakes at once and polling is only a safety net; with a store whose
+// signal carries the final job (store.FinalNotifier, as PostgreSQL's
+// does) it polls every Max.
 type Polling struct {
 	First  time.Duration // default 1ms: one indexed read on an embedded store is cheap
 	Factor float64       // default 1.15, as Huey; at least 1

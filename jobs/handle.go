@@ -239,9 +239,18 @@ func (e *JobError) Error() string {
 // waitFinal returns the job once it is final. It waits on the store's push
 // signal and polls with p; it stops with an error when ctx or the client
 // ends, when also is closed (another waiter settled the handle; it then
-// returns nil, nil), or when the store fails.
+// returns nil, nil), or when the store fails. A store whose signal carries
+// the final job (store.FinalNotifier) spares it the read that confirms,
+// and the polling of the short waits, which it answers sooner.
 func (c *Client) waitFinal(ctx context.Context, id string, p Polling, also <-chan struct{}) (*store.Job, error) {
+	fn, _ := c.store.(store.FinalNotifier)
 	delay := p.First
+	if fn != nil {
+		// Every finish reaches this process with the job: polling is only
+		// a safety net, so it goes at p's slowest pace and leaves the
+		// store's connections to the work.
+		delay = p.Max
+	}
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -249,7 +258,16 @@ func (c *Client) waitFinal(ctx context.Context, id string, p Polling, also <-cha
 		}
 	}()
 	for {
-		ch, stop := c.store.Finished(id)
+		var (
+			ch      <-chan struct{}
+			carried func() *store.Job
+			stop    func()
+		)
+		if fn != nil {
+			ch, carried, stop = fn.FinishedJob(id)
+		} else {
+			ch, stop = c.store.Finished(id)
+		}
 		j, err := c.store.Get(ctx, id)
 		if err != nil || j.State.Final() {
 			stop()
@@ -265,6 +283,12 @@ func (c *Client) waitFinal(ctx context.Context, id string, p Polling, also <-cha
 		}
 		select {
 		case <-ch:
+			if carried != nil {
+				if j := carried(); j != nil && j.State.Final() {
+					stop()
+					return j, nil
+				}
+			}
 		case <-timer.C:
 			delay = p.next(delay)
 		case <-also:

@@ -3,6 +3,8 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -50,28 +52,37 @@ func TestAwaitSameProcessWokenAtOnce(t *testing.T) {
 	})
 }
 
+// awaitElsewhere runs a worker on c, enqueues slowDouble(21) through it
+// and awaits the job through a client of s with opts, checking the
+// result. It returns when Await started and the job's ID.
+func awaitElsewhere(t *testing.T, c *jobs.Client, s store.Store, opts ...jobs.AwaitOption) (time.Time, string) {
+	t.Helper()
+	other, err := jobs.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	startWorker(t, c, jobs.WorkerOptions{}, slowDouble)
+	ctx := context.Background()
+	h, err := slowDouble.Enqueue(ctx, c, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	got, err := jobs.HandleOf[int](other, h.ID()).Await(ctx, opts...)
+	if err != nil || got != 42 {
+		t.Fatalf("Await = %d, %v; want 42", got, err)
+	}
+	return start, h.ID()
+}
+
 func TestAwaitPollsWithHueyBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mem := memClient(t)
 		// The worker sees the real store; the awaiting client sees one that
 		// cannot push, like a client in another process.
 		q := &quietStore{Store: mem}
-		other, err := jobs.New(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
-		startWorker(t, c, jobs.WorkerOptions{}, slowDouble)
-		ctx := context.Background()
-		h, err := slowDouble.Enqueue(ctx, c, 21)
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		got, err := jobs.HandleOf[int](other, h.ID()).Await(ctx, jobs.Poll(jobs.Polling{First: 10 * time.Millisecond, Factor: 1.5, Max: 20 * time.Millisecond}), jobs.Preserve())
-		if err != nil || got != 42 {
-			t.Fatalf("Await = %d, %v; want 42", got, err)
-		}
+		start, _ := awaitElsewhere(t, c, q, jobs.Poll(jobs.Polling{First: 10 * time.Millisecond, Factor: 1.5, Max: 20 * time.Millisecond}), jobs.Preserve())
 		var offsets []time.Duration
 		for _, g := range q.getTimes() {
 			offsets = append(offsets, g.Sub(start))
@@ -88,6 +99,83 @@ func TestAwaitPollsWithHueyBackoff(t *testing.T) {
 		}
 	})
 }
+
+// carryingStore is a store whose finish signal carries the final job
+// (store.FinalNotifier), or, with empty set, carries none; it counts
+// the Gets made through it.
+type carryingStore struct {
+	*quietStore
+	mem   store.Store
+	empty bool
+}
+
+func (c *carryingStore) FinishedJob(id string) (<-chan struct{}, func() *store.Job, func()) {
+	ch, stop := c.mem.Finished(id)
+	job := func() *store.Job {
+		select {
+		case <-ch:
+		default:
+			return nil
+		}
+		if c.empty {
+			return nil
+		}
+		j, _ := c.mem.Get(context.Background(), id)
+		return j
+	}
+	return ch, job, stop
+}
+
+func TestAwaitTakesTheCarriedJob(t *testing.T) {
+	for _, empty := range []bool{false, true} {
+		t.Run(fmt.Sprintf("empty=%v", empty), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c, mem := memClient(t)
+				cs := &carryingStore{quietStore: &quietStore{Store: mem}, mem: mem, empty: empty}
+				start, id := awaitElsewhere(t, c, cs)
+				if d := time.Since(start); d != 50*time.Millisecond {
+					t.Fatalf("Await took %v; want the job's 50ms", d)
+				}
+				// One read before waiting and none while the job runs (the
+				// signal is pushed; polling is a safety net at Polling.Max);
+				// one more after the signal only when it carried no job.
+				want := 1
+				if empty {
+					want = 2
+				}
+				if n := len(cs.getTimes()); n != want {
+					t.Fatalf("%d Gets; want %d", n, want)
+				}
+				if _, err := mem.Get(context.Background(), id); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("job not consumed: %v", err)
+				}
+			})
+		})
+	}
+}
+
+// A store that pushes with the job still polls, at Polling.Max, in case
+// a signal is lost.
+func TestAwaitCarryingStorePollsAtMax(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, mem := memClient(t)
+		cs := &carryingStore{quietStore: &quietStore{Store: mem}, mem: quietMem{mem}}
+		start, _ := awaitElsewhere(t, c, cs, jobs.Poll(jobs.Polling{First: time.Millisecond, Max: 30 * time.Millisecond}))
+		var offsets []time.Duration
+		for _, g := range cs.getTimes() {
+			offsets = append(offsets, g.Sub(start))
+		}
+		want := []time.Duration{0, 30 * time.Millisecond, 60 * time.Millisecond}
+		if !slices.Equal(offsets, want) {
+			t.Fatalf("polled at %v, want %v", offsets, want)
+		}
+	})
+}
+
+// quietMem is a store whose Finished never fires: a lost signal.
+type quietMem struct{ store.Store }
+
+func (quietMem) Finished(string) (<-chan struct{}, func()) { return nil, func() {} }
 
 func TestDefaultPollingIsHueys(t *testing.T) {
 	p := jobs.DefaultPolling

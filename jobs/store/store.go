@@ -221,6 +221,21 @@ type Notifier interface {
 	Revoked() <-chan struct{}
 }
 
+// FinalNotifier is implemented by stores whose finish signal can carry
+// the final job, so that a waiter it wakes need not read the job back.
+// It is optional: package jobs uses it where a store provides it, and
+// Notifier.Finished otherwise.
+type FinalNotifier interface {
+	// FinishedJob is Notifier.Finished with job added: once ch is closed,
+	// job returns the final job the signal carried, as the commit that
+	// made it final left it, or nil when the signal carried none (the
+	// job was deleted, was too large to send, the store re-established
+	// its connection...); the caller then confirms with Get, as after
+	// Finished. The returned job may be shared with other watchers of id:
+	// do not modify it. job is safe for concurrent use and never blocks.
+	FinishedJob(id string) (ch <-chan struct{}, job func() *Job, stop func())
+}
+
 // Lease is a named claim with an expiry.
 type Lease struct {
 	Key   string

@@ -102,6 +102,59 @@ func scanStrings(rows pgx.Rows) ([]string, error) {
 	return out, rows.Err()
 }
 
+// jobDoc is a job as jobJSON writes it, in a 'j' notification.
+type jobDoc struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Queue       string          `json:"queue"`
+	Priority    int             `json:"priority"`
+	Args        []byte          `json:"args"`
+	State       string          `json:"state"`
+	Attempt     int             `json:"attempt"`
+	MaxAttempts int             `json:"max_attempts"`
+	RunAt       time.Time       `json:"run_at"`
+	EnqueuedAt  time.Time       `json:"enqueued_at"`
+	StartedAt   time.Time       `json:"started_at"`
+	FinishedAt  time.Time       `json:"finished_at"`
+	LeaseOwner  string          `json:"lease_owner"`
+	LeaseUntil  time.Time       `json:"lease_until"`
+	Result      []byte          `json:"result"`
+	LastError   string          `json:"last_error"`
+	Errors      json.RawMessage `json:"errors"`
+	RetainUntil time.Time       `json:"retain_until"`
+	UniqueKey   string          `json:"unique_key"`
+	Meta        []byte          `json:"meta"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	Retention   int64           `json:"retention_ns"`
+	Revoke      string          `json:"revoke"`
+}
+
+// job returns the job as scanJob would have read it from the row.
+func (d *jobDoc) job() (*store.Job, error) {
+	j := &store.Job{
+		ID: d.ID, Name: d.Name, Queue: d.Queue, Priority: d.Priority, Args: d.Args,
+		State: store.State(d.State), Attempt: d.Attempt, MaxAttempts: d.MaxAttempts,
+		RunAt: utc(d.RunAt), EnqueuedAt: utc(d.EnqueuedAt), StartedAt: utc(d.StartedAt), FinishedAt: utc(d.FinishedAt),
+		LeaseOwner: d.LeaseOwner, LeaseUntil: utc(d.LeaseUntil), Result: d.Result, LastError: d.LastError,
+		RetainUntil: utc(d.RetainUntil), UniqueKey: d.UniqueKey, Meta: d.Meta,
+		ExpiresAt: utc(d.ExpiresAt), Retention: time.Duration(d.Retention), Revoke: d.Revoke,
+	}
+	if len(d.Errors) > 0 && string(d.Errors) != "[]" && string(d.Errors) != "null" {
+		if err := json.Unmarshal(d.Errors, &j.Errors); err != nil {
+			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
+		}
+	}
+	return j, nil
+}
+
+// utc is fromTS for a decoded time: the zero time stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
 // finalPayloads cuts ids into 'f' notification payloads (see queries.go)
 // of at most about 6000 bytes of JSON each, and adds 'a' when an ID is too
 // long to send.

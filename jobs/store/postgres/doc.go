@@ -45,8 +45,10 @@
 // schema's channel, in the same transaction, so it is delivered when, and
 // only if, the change commits: whenever jobs of a queue may have become
 // claimable (an insert, a retry, a give-back, a recovered lease, a Wake,
-// a Retry, a Resume), whenever jobs became final (their IDs, in chunks)
-// and whenever a running job is revoked. Inserts through [WithTx] notify
+// a Retry, a Resume), whenever jobs became final (their IDs, in chunks;
+// a job finished alone travels whole, so that whoever awaits it need not
+// read it back: see [Store.FinishedJob]) and whenever a running job is
+// revoked. Inserts through [WithTx] notify
 // when the caller's transaction commits. Each Store LISTENs on one
 // dedicated connection outside the pool, opened when something first
 // watches, and demultiplexes the notifications to its [Store.Ready],

@@ -62,12 +62,18 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 			final = append(final, ids[i])
 		}
 	}
-	// Waiters of outcomes that turn out lost are woken for nothing: they
+	// A lone final job travels whole in its notification, sparing its
+	// waiters a read; the notifications of a batch name the IDs. Waiters
+	// of those outcomes that turn out lost are woken for nothing: they
 	// re-read the job and wait on.
-	notes := finalPayloads(final)
+	var notes []string
+	sendJobs := len(final) <= maxSentJobs
+	if !sendJobs {
+		notes = finalPayloads(final)
+	}
 	var applied []string
 	err = s.run(ctx, "finish", retryUnsent, func(q querier) error {
-		rows, err := q.Query(ctx, s.q.finish, ids, owners, states, results, errs, runAts, finAts, retains, ats, notes)
+		rows, err := q.Query(ctx, s.q.finish, ids, owners, states, results, errs, runAts, finAts, retains, ats, notes, sendJobs)
 		if err != nil {
 			return err
 		}
@@ -88,6 +94,13 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 	}
 	return lost, nil
 }
+
+// maxSentJobs is the most final outcomes of one Finish whose jobs its
+// notifications carry whole. An idle worker records its outcomes one at a
+// time, and those are the waits worth shortening; a busy one records them
+// in batches, whose IDs share one notification where their jobs would
+// take one each, for every listening process to read.
+const maxSentJobs = 1
 
 func validateOutcome(i int, o store.Outcome) error {
 	switch {

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
+
+	"github.com/spindlehq/spindle/jobs/store"
 )
 
 // notifier keeps the in-process watchers of Ready, Finished and Revoked
@@ -26,7 +29,8 @@ type readyWatcher struct {
 
 type finishedWatcher struct {
 	ch   chan struct{}
-	done bool // ch closed; guarded by notifier.mu
+	done bool       // ch closed; guarded by notifier.mu
+	job  *store.Job // the final job the closing signal carried, if any; guarded by notifier.mu
 }
 
 // closedCh is returned by Ready, Finished and Revoked after Close:
@@ -78,11 +82,23 @@ func (s *Store) Ready(queues []string) <-chan struct{} {
 // was down went unheard. Close closes every such channel. Safe for
 // concurrent use; stop is idempotent.
 func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
+	ch, _, stop = s.FinishedJob(id)
+	return ch, stop
+}
+
+// FinishedJob is [Store.Finished] that also hands over the final job when
+// the signal carried it (store.FinalNotifier): a Finish that records one
+// final outcome sends the job, when it fits a NOTIFY payload, so that its
+// waiters skip reading it back. job returns nil until ch is
+// closed, and after signals that carried no job; the caller then
+// confirms with Get. The job is shared by the watchers of id; do not
+// modify it. Safe for concurrent use.
+func (s *Store) FinishedJob(id string) (ch <-chan struct{}, job func() *store.Job, stop func()) {
 	n := s.notify
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh, func() {}
+		return closedCh, func() *store.Job { return nil }, func() {}
 	}
 	w := &finishedWatcher{ch: make(chan struct{})}
 	set := n.finWs[id]
@@ -93,7 +109,12 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 	set[w] = struct{}{}
 	n.l.start()
 	var once sync.Once
-	return w.ch, func() {
+	job = func() *store.Job {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return w.job
+	}
+	return w.ch, job, func() {
 		once.Do(func() {
 			n.mu.Lock()
 			defer n.mu.Unlock()
@@ -138,6 +159,10 @@ func (n *notifier) dispatch(payload string) {
 		return
 	}
 	kind, rest := payload[0], payload[1:]
+	if kind == 'j' {
+		n.dispatchJob(rest)
+		return
+	}
 	var ids []string
 	if kind == 'f' && json.Unmarshal([]byte(rest), &ids) != nil {
 		kind = 'a' // unreadable: wake every waiter rather than miss one
@@ -153,7 +178,7 @@ func (n *notifier) dispatch(payload string) {
 		}
 	case 'f':
 		for _, id := range ids {
-			n.fireLocked(id)
+			n.fireLocked(id, nil)
 		}
 	case 'a':
 		n.fireAllLocked()
@@ -178,10 +203,43 @@ func (n *notifier) recheck() {
 	n.fireAllLocked()
 }
 
-func (n *notifier) fireLocked(id string) {
+// dispatchJob handles a 'j' payload: the JSON of a job's ID, then the
+// JSON of the final job (see jobJSON). The job is decoded only when
+// someone in this process waits for it.
+func (n *notifier) dispatchJob(rest string) {
+	dec := json.NewDecoder(strings.NewReader(rest))
+	var id string
+	if dec.Decode(&id) != nil {
+		n.mu.Lock()
+		n.fireAllLocked() // unreadable: wake every waiter rather than miss one
+		n.mu.Unlock()
+		return
+	}
+	n.mu.Lock()
+	waited := len(n.finWs[id]) > 0
+	n.mu.Unlock()
+	if !waited {
+		return
+	}
+	var doc jobDoc
+	j, err := (*store.Job)(nil), dec.Decode(&doc)
+	if err == nil {
+		j, err = doc.job()
+	}
+	if err != nil || j.ID != id || !j.State.Final() {
+		j = nil // the waiters read the job back
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.fireLocked(id, j)
+}
+
+// fireLocked closes the channels of id's watchers, handing them j (nil:
+// the signal carried no job).
+func (n *notifier) fireLocked(id string, j *store.Job) {
 	for w := range n.finWs[id] {
 		if !w.done {
-			w.done = true
+			w.done, w.job = true, j
 			close(w.ch)
 		}
 	}
@@ -190,7 +248,7 @@ func (n *notifier) fireLocked(id string) {
 
 func (n *notifier) fireAllLocked() {
 	for id := range n.finWs {
-		n.fireLocked(id)
+		n.fireLocked(id, nil)
 	}
 }
 

@@ -9,6 +9,19 @@ const jobColumns = `j.id, j.name, j.queue, j.priority, j.args, j.state, j.attemp
 	j.result, coalesce(j.last_error, ''), j.errors, j.retain_until, coalesce(j.unique_key, ''), j.meta,
 	j.expires_at, j.retention_ns, coalesce(j.revoke, '')`
 
+// jobJSON is the JSON object of a job, for a table aliased j: the
+// columns of jobColumns, bytea in base64 (whatever bytea_output says),
+// read back by jobDoc.
+const jobJSON = `json_build_object('id', j.id, 'name', j.name, 'queue', j.queue, 'priority', j.priority,
+	'args', encode(j.args, 'base64'), 'state', j.state, 'attempt', j.attempt, 'max_attempts', j.max_attempts,
+	'run_at', j.run_at, 'enqueued_at', j.enqueued_at, 'started_at', j.started_at, 'finished_at', j.finished_at,
+	'lease_owner', j.lease_owner, 'lease_until', j.lease_until, 'result', encode(j.result, 'base64'),
+	'last_error', j.last_error, 'errors', j.errors, 'retain_until', j.retain_until, 'unique_key', j.unique_key,
+	'meta', encode(j.meta, 'base64'), 'expires_at', j.expires_at, 'retention_ns', j.retention_ns, 'revoke', j.revoke)::text`
+
+// maxPayload is the longest NOTIFY payload PostgreSQL accepts, in bytes.
+const maxPayload = "7999"
+
 // finalStates is the SQL list of store.State.Final states.
 const finalStates = `('succeeded', 'dead', 'canceled', 'expired')`
 
@@ -26,10 +39,12 @@ func retainFrom(t string) string {
 // caller's under WithTx). Payloads: 'r' || queue (jobs of queue may have
 // become claimable), '*' (jobs of some queue whose name is too long to
 // send), 'f' || a JSON array of IDs (those jobs became final
-// or were deleted before finishing), 'a' (re-check every awaited job: an
-// ID too long for a payload), 'v' (a revoke was requested for a running
-// job). ID lists are cut into payloads well under PostgreSQL's 8000-byte
-// limit.
+// or were deleted before finishing), 'j' || the JSON of an ID || the
+// JSON of that job (jobJSON), final (a Finish of one outcome sends it,
+// so that waiters need not read the job back), 'a' (re-check every
+// awaited job: an ID too long for a payload), 'v' (a revoke was requested
+// for a running job). ID lists are cut into payloads well under
+// PostgreSQL's 8000-byte limit.
 
 // notifyOf wraps payload-producing SELECTs (each with one text column p)
 // into the select-list expression that sends them.
@@ -161,7 +176,8 @@ func newQueries(schema, channel string) *queries {
 		// job by primary key. Parameters: arrays of id, owner, state, result, error,
 		// run_at, finished_at, retain_until, the error's timestamp as JSON
 		// text; then the 'f' payloads of the final outcomes, built by the
-		// caller. Rows: the IDs applied.
+		// caller, or none and true to send a 'j' payload per final job
+		// instead (an 'f' one for a job too large). Rows: the IDs applied.
 		finish: x(`WITH upd AS (UPDATE {s}.jobs j SET
 				state = CASE WHEN o.state = 'queued' AND o.run_at > o.finished_at THEN 'scheduled' ELSE o.state END,
 				attempt = CASE WHEN o.state = 'queued' THEN greatest(j.attempt - 1, 0) ELSE j.attempt END,
@@ -180,8 +196,12 @@ func newQueries(schema, channel string) *queries {
 				$6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[])
 				AS o(id, owner, state, result, error, run_at, finished_at, retain_until, at)
 			WHERE j.id = o.id AND ` + stillRunning + ` AND j.lease_owner = o.owner
-			RETURNING j.id, j.state, j.queue)
-			SELECT id, ` + notifyOf(readyOf("upd", "state IN ('scheduled', 'queued')"), "SELECT unnest($10::text[])") + ` FROM upd`),
+			RETURNING j.id, j.state, j.queue, CASE WHEN $11 AND j.state IN ` + finalStates + ` THEN ` + jobJSON + ` END AS doc)
+			SELECT id, ` + notifyOf(readyOf("upd", "state IN ('scheduled', 'queued')"), "SELECT unnest($10::text[])", `
+				SELECT CASE WHEN octet_length(p) <= `+maxPayload+` THEN p
+					WHEN octet_length(to_json(id)::text) <= `+maxNotifiedID+` THEN 'f' || json_build_array(id)::text
+					ELSE 'a' END
+				FROM (SELECT id, 'j' || to_json(id)::text || doc AS p FROM upd WHERE doc IS NOT NULL) d`) + ` FROM upd`),
 
 		extend: x(`UPDATE {s}.jobs j SET lease_until = $3
 			WHERE j.id = ANY($2) AND ` + stillRunning + ` AND j.lease_owner = $1
