@@ -37,13 +37,24 @@ type taskShard struct {
 }
 
 var (
-	taskNextID atomic.Uint64
-	taskTable  [taskShards]taskShard
+	taskIDs   taskIDCounter
+	taskTable [taskShards]taskShard
 )
+
+// taskIDCounter keeps the id counter on a cache line of its own. Next to
+// it the linker had put variables that every task goroutine reads (the
+// clock's), so each Go waited for the line to come back from the other
+// core: removing that took about 9% off Go+Gather at L1a (median of 11
+// alternated runs).
+type taskIDCounter struct {
+	_    [64]byte
+	next atomic.Uint64
+	_    [56]byte
+}
 
 // taskRegister gives m its id and a slot in the table.
 func taskRegister(m *taskMeta) {
-	m.id = taskNextID.Add(1)
+	m.id = taskIDs.next.Add(1)
 	s := &taskTable[m.id%taskShards]
 	s.mu.Lock()
 	slot := s.freeSlot()
