@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -256,12 +258,23 @@ func TestAllTasksAndDump(t *testing.T) {
 func dumpTestParked(release chan struct{}) { <-release }
 
 func TestTaskIDFromStackRoundTrip(t *testing.T) {
-	for _, id := range []uint64{1, 2, 3, 4, 5, 15, 16, 255, 1 << 20, 123456789} {
+	for _, id := range []uint64{1, 2, 3, 4, 5, 15, 16, 255, 256, 0xffff, 0x10000, 1 << 20, 123456789, 1 << 56, 1<<64 - 1} {
 		got := make(chan uint64, 1)
 		r := &stackProbe{id: id, got: got}
 		taskStart(r)
 		if v := <-got; v != id {
 			t.Fatalf("id %d decoded as %d", id, v)
+		}
+	}
+}
+
+// TestTaskTagTable checks the generated table: digit d calls the tag
+// function whose name spells d.
+func TestTaskTagTable(t *testing.T) {
+	for d, f := range taskTags {
+		name := runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name()
+		if want := fmt.Sprintf("%s%02x", taskTagPrefix, d); name != want {
+			t.Fatalf("taskTags[%d] is %s, want %s", d, name, want)
 		}
 	}
 }
