@@ -811,3 +811,46 @@ func TestConcurrentManyUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentResultWhileManyRun checks that a result is yielded while
+// many other units still run: with at least concBurstBusy of them, the
+// woken consumer yields the processor once, and must then take the
+// result rather than wait for the others.
+func TestConcurrentResultWhileManyRun(t *testing.T) {
+	const limit = 2 * concBurstBusy
+	release := make(chan struct{})
+	var running sync.WaitGroup
+	running.Add(limit - 1)
+	units := func(yield func(concTestUnit) bool) {
+		for i := range limit - 1 {
+			if !yield(func(context.Context) (int, error) {
+				running.Done()
+				<-release
+				return i, nil
+			}) {
+				return
+			}
+		}
+		// The last unit returns once the others are all running.
+		yield(func(context.Context) (int, error) {
+			running.Wait()
+			return -1, nil
+		})
+	}
+	n := 0
+	for v, err := range Concurrent(context.Background(), units, ConcurrentLimit(limit)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			if v != -1 {
+				t.Fatalf("first result %d, want -1 from the unit that returned while %d others ran", v, limit-1)
+			}
+			close(release)
+		}
+		n++
+	}
+	if n != limit {
+		t.Fatalf("%d results, want %d", n, limit)
+	}
+}
