@@ -83,14 +83,24 @@ func CurrentTask(ctx context.Context) (TaskInfo, bool) {
 	return m.info(), true
 }
 
-// AllTasks returns a snapshot of every task that has not yet settled, in
-// start order (asyncio's all_tasks). It locks each shard of the task table
-// briefly, so it is cheap enough for a debug endpoint but not for a hot
-// loop.
+// AllTasks returns a snapshot of every task that has not yet settled
+// (asyncio's all_tasks): those running in the order their functions
+// began, then those waiting to start, by ID. IDs are unique but say
+// nothing of order. It locks each shard of the task table briefly, so it
+// is cheap enough for a debug endpoint but not for a hot loop.
 func AllTasks() []TaskInfo {
 	var out []TaskInfo
 	taskTableEach(func(m *taskMeta) { out = append(out, m.info()) })
-	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	sort.Slice(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		if x.Started.IsZero() != y.Started.IsZero() {
+			return y.Started.IsZero()
+		}
+		if !x.Started.Equal(y.Started) {
+			return x.Started.Before(y.Started)
+		}
+		return x.ID < y.ID
+	})
 	return out
 }
 

@@ -178,7 +178,8 @@ func (t *Task[T]) State() State { return t.getState() }
 // Name returns the task's name ("task-<id>" unless Named was given).
 func (t *Task[T]) Name() string { return t.displayName() }
 
-// ID returns the task's process-unique id.
+// ID returns the task's process-unique id. IDs are not ordered: a later
+// task may have a smaller one.
 func (t *Task[T]) ID() uint64 { return t.id }
 
 func (t *Task[T]) spindleCell() *cell     { return &t.cell }

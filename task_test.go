@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -303,4 +304,37 @@ func TestGoNilArgumentsPanicClearly(t *testing.T) {
 		}
 	}()
 	Go[int](context.Background(), nil)
+}
+
+// TestAllTasksOrder checks the order AllTasks promises: running tasks by
+// when their functions began, then tasks waiting to start.
+func TestAllTasksOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		park := func(ctx context.Context) (int, error) { <-release; return 0, nil }
+		first := Go(context.Background(), park, Named("first"))
+		time.Sleep(time.Second)
+		second := Go(context.Background(), park, Named("second"))
+		time.Sleep(time.Second)
+		g := NewGroup(context.Background(), GroupLimit(1))
+		g.Go(func(context.Context) error { <-release; return nil })
+		waiting := Spawn(g, park, Named("waiting"))
+		synctest.Wait()
+		var names []string
+		for _, info := range AllTasks() {
+			switch info.ID {
+			case first.ID(), second.ID(), waiting.ID():
+				names = append(names, info.Name)
+			}
+		}
+		if want := []string{"first", "second", "waiting"}; !slices.Equal(names, want) {
+			t.Errorf("AllTasks lists %v, want %v", names, want)
+		}
+		close(release)
+		if err := g.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		first.Await(context.Background())
+		second.Await(context.Background())
+	})
 }
