@@ -19,7 +19,7 @@ func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
 	if len(aws) == 0 {
 		return out, nil
 	}
-	w := watchGather(aws)
+	w := watchGather(aws, out)
 	defer w.stop()
 	var firstErr error
 	for {
@@ -32,7 +32,11 @@ func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
 			if w.left.Load() != 0 {
 				continue
 			}
-			gatherSucceeded(aws, out)
+			for _, i := range w.later {
+				if v, err := aws[i].Result(); err == nil {
+					out[i] = v
+				}
+			}
 			return out, firstErr
 		case <-ctx.Done():
 			cancelAll(aws, context.Cause(ctx))

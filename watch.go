@@ -90,20 +90,29 @@ type gatherWatch[T any] struct {
 	wake   chan struct{} // capacity 1: a pending wake-up is never lost
 	quit   chan struct{}
 	wg     sync.WaitGroup
+	later  []int // indexes of the awaitables that had not settled when watched
 }
 
-func watchGather[T any](aws []Awaitable[T]) *gatherWatch[T] {
+// watchGather watches aws for Gather, copying into out the values of
+// those that have already succeeded.
+func watchGather[T any](aws []Awaitable[T], out []T) *gatherWatch[T] {
 	w := &gatherWatch[T]{aws: aws, wake: make(chan struct{}, 1)}
 	w.left.Store(int64(len(aws)))
 	// Awaitables that have already settled (most of them, after a fan-out)
-	// are counted here, in one atomic subtraction, instead of one each.
+	// are counted here, in one atomic subtraction, instead of one each,
+	// and their values taken in the same pass: a second pass over a
+	// million handles that no longer fit in the cache costs a cache miss
+	// each.
 	var settled int64
 	for i, a := range aws {
 		if c := awaitableCell(a); c == nil || !c.settled() {
+			w.later = append(w.later, i)
 			watchOne(i, a, w, &w.wg, &w.quit)
 			continue
 		}
-		if _, err := a.Result(); err != nil && w.failed.CompareAndSwap(0, int64(i)+1) {
+		if v, err := a.Result(); err == nil {
+			out[i] = v
+		} else if w.failed.CompareAndSwap(0, int64(i)+1) {
 			w.signal()
 		}
 		settled++
