@@ -40,10 +40,10 @@ import (
 // Workers exit when the ring is empty: an idle group holds no goroutines.
 // Spawn, which also gives each child a Task handle, costs what Go (the
 // function) costs. Measured against errgroup on a 2-core machine (bench
-// module, a million trivial children): 1.00x without a limit (median of
-// eight fresh-process pairs; 48 B and 2 allocations per child, as
-// errgroup) and 0.51x with a limit of 8 (66 B, 3 allocations); figures
-// and commands are in docs/benchmarks.md.
+// module, a million trivial children): 0.99x without a limit (median of
+// eleven alternated fresh-process pairs; 48 B and 2 allocations per
+// child, as errgroup) and 0.52x with a limit of 8 (66 B, 3 allocations);
+// figures and commands are in docs/benchmarks.md.
 type Group struct {
 	once    sync.Once
 	parent  context.Context

@@ -27,8 +27,9 @@ import (
 // is called, so a task that ignores its context never pays for it.
 // Measured on a 2-core machine (bench module, L1a: a million trivial
 // tasks started with Go, then gathered): 216 B and 3 allocations per task
-// in all, and a median of 743 ns per task against errgroup's 564 ns
-// (1.30x) over ten fresh-process pairs; see docs/benchmarks.md.
+// in all, and 1.18x to 1.50x errgroup's time per task (medians of 21
+// alternated fresh-process pairs, in the machine's slow and fast modes
+// for starting goroutines); see docs/benchmarks.md.
 type Task[T any] struct {
 	taskMeta
 	fn  func(context.Context) (T, error)
