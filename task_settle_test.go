@@ -5,12 +5,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 )
 
 // A task settles without a lock when nobody watches it. Watchers that
 // arrive while it settles (a callback, Done, an Await) must each be told
-// exactly once, whichever of the two wins.
+// exactly once, whichever of the two wins. The bubble turns a watcher
+// that is never told into a deadlock report instead of a hang.
 func TestTaskSettleRacesWatchers(t *testing.T) {
+	synctest.Test(t, testTaskSettleRacesWatchers)
+}
+
+func testTaskSettleRacesWatchers(t *testing.T) {
 	const n = 20_000
 	var called atomic.Int64
 	var wg sync.WaitGroup
@@ -26,7 +32,11 @@ func TestTaskSettleRacesWatchers(t *testing.T) {
 			close(start)
 			switch i % 3 {
 			case 0:
-				task.OnDone(func(*Task[int]) { called.Add(1) })
+				// The callback may run in the task's goroutine after
+				// OnDone has returned: wait for it.
+				told := make(chan struct{})
+				task.OnDone(func(*Task[int]) { called.Add(1); close(told) })
+				<-told
 			case 1:
 				<-task.Done()
 				called.Add(1)
