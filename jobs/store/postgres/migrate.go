@@ -6,72 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/spindlehq/spindle/jobs/internal/migrate"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string // with {{schema}} and {{channel}} placeholders
-}
-
 // migrations lists the embedded steps in version order. File names are
 // NNNN_description.sql; versions start at 1 and have no gaps, so a missing
 // or misnumbered file fails every test rather than a user's upgrade.
-var migrations = mustLoadMigrations(migrationFS)
+var migrations = migrate.MustLoad(migrationFS, "postgres")
 
 // latestSchema is the newest schema version this code knows. Open refuses
 // a schema whose schema_migrations records a newer one.
-var latestSchema = migrations[len(migrations)-1].version
-
-func mustLoadMigrations(fsys fs.FS) []migration {
-	ms, err := loadMigrations(fsys)
-	if err != nil {
-		panic(err)
-	}
-	return ms
-}
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, desc, ok := strings.Cut(strings.TrimSuffix(base, ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 || desc == "" {
-			return nil, fmt.Errorf("postgres: migration file %s: want NNNN_description.sql", n)
-		}
-		body, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: desc, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migrations must be numbered 1, 2, 3...; found version %d at position %d", m.version, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("postgres: no migrations embedded")
-	}
-	return ms, nil
-}
+var latestSchema = migrations[len(migrations)-1].Version
 
 // expand fills a migration's placeholders for one schema.
 func expand(sql, schema, channel string) string {
@@ -125,13 +77,13 @@ func (s *Store) migrate(ctx context.Context) error {
 			return s.newerSchemaErr(cur)
 		}
 		for _, m := range migrations {
-			if m.version <= cur {
+			if m.Version <= cur {
 				continue
 			}
-			if _, err := tx.Exec(ctx, expand(m.sql, s.schema, s.channel)); err != nil {
-				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			if _, err := tx.Exec(ctx, expand(m.SQL, s.schema, s.channel)); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+".schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+".schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
 				return err
 			}
 		}

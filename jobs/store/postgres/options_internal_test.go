@@ -92,8 +92,8 @@ func TestMigrationsLoad(t *testing.T) {
 		t.Fatalf("latest %d of %d", latestSchema, len(migrations))
 	}
 	for _, m := range migrations {
-		if strings.Contains(expand(m.sql, "x", "c"), "{{") {
-			t.Fatalf("migration %d keeps a placeholder", m.version)
+		if strings.Contains(expand(m.SQL, "x", "c"), "{{") {
+			t.Fatalf("migration %d keeps a placeholder", m.Version)
 		}
 	}
 }

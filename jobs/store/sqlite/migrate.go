@@ -5,70 +5,22 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
 	"strconv"
-	"strings"
+
+	"github.com/spindlehq/spindle/jobs/internal/migrate"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations lists the embedded steps in version order. File names are
 // NNNN_description.sql; versions start at 1 and have no gaps, so a missing
 // or misnumbered file fails every test rather than a user's upgrade.
-var migrations = mustLoadMigrations(migrationFS)
+var migrations = migrate.MustLoad(migrationFS, "sqlite")
 
 // latestSchema is the newest schema this code knows. Open refuses a
 // database whose schema_migrations records a newer version.
-var latestSchema = migrations[len(migrations)-1].version
-
-func mustLoadMigrations(fsys fs.FS) []migration {
-	ms, err := loadMigrations(fsys)
-	if err != nil {
-		panic(err)
-	}
-	return ms
-}
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, desc, ok := strings.Cut(strings.TrimSuffix(base, ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 || desc == "" {
-			return nil, fmt.Errorf("sqlite: migration file %s: want NNNN_description.sql", n)
-		}
-		body, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: desc, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: migrations must be numbered 1, 2, 3...; found version %d at position %d", m.version, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, fmt.Errorf("sqlite: no migrations embedded")
-	}
-	return ms, nil
-}
+var latestSchema = migrations[len(migrations)-1].Version
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version    INTEGER NOT NULL PRIMARY KEY,
@@ -105,7 +57,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return s.newerSchemaErr(cur)
 	}
 	for _, m := range migrations {
-		if m.version <= cur {
+		if m.Version <= cur {
 			continue
 		}
 		err := s.writeTx(ctx, func(ctx context.Context) error {
@@ -119,20 +71,20 @@ func (s *Store) migrate(ctx context.Context) error {
 			if v > latestSchema {
 				return s.newerSchemaErr(v)
 			}
-			if v >= m.version {
+			if v >= m.Version {
 				return nil // another process got here first
 			}
-			if _, err := s.wconn.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("sqlite: %s: migration %d (%s): %w", s.path, m.version, m.name, err)
+			if _, err := s.wconn.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("sqlite: %s: migration %d (%s): %w", s.path, m.Version, m.Name, err)
 			}
-			if _, err := s.wconn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+			if _, err := s.wconn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name); err != nil {
 				return err
 			}
 			_, err := s.wconn.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID))
 			return err
 		})
 		if err != nil {
-			return s.openErr(fmt.Sprintf("apply migration %d (%s)", m.version, m.name), err)
+			return s.openErr(fmt.Sprintf("apply migration %d (%s)", m.Version, m.Name), err)
 		}
 	}
 	return nil
