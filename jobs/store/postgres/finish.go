@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Finish applies outcomes in one statement (one round trip, one
@@ -43,7 +44,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		seen                           = make(map[string]bool, n)
 	)
 	for i, o := range outcomes {
-		if err := validateOutcome(i, o); err != nil {
+		if err := storecheck.Outcome("postgres", i, o); err != nil {
 			return nil, err
 		}
 		if seen[o.ID] {
@@ -101,21 +102,6 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 // in batches, whose IDs share one notification where their jobs would
 // take one each, for every listening process to read.
 const maxSentJobs = 1
-
-func validateOutcome(i int, o store.Outcome) error {
-	switch {
-	case o.ID == "":
-		return fmt.Errorf("postgres: finish: outcomes[%d] has an empty ID", i)
-	case o.Owner == "":
-		return fmt.Errorf("postgres: finish job %s: empty Owner; want the worker holding the lease", o.ID)
-	}
-	switch o.State {
-	case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued:
-		return nil
-	}
-	return fmt.Errorf("postgres: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back)",
-		o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued)
-}
 
 // ExtendLeases moves the lease of each job in ids that owner still holds
 // to until, in one statement, and returns the IDs it no longer holds. It

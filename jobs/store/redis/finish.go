@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Finish applies outcomes in one script, one round trip for the whole
@@ -53,24 +54,16 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 	return lost, nil
 }
 
+// validateOutcome adds to the common checks the one this store needs: a
+// retry's time, which orders the retry set.
 func validateOutcome(i int, o store.Outcome) error {
-	switch {
-	case o.ID == "":
-		return fmt.Errorf("redis: finish: outcomes[%d] has an empty ID", i)
-	case o.Owner == "":
-		return fmt.Errorf("redis: finish job %s: empty Owner; want the worker holding the lease", o.ID)
+	if err := storecheck.Outcome("redis", i, o); err != nil {
+		return err
 	}
-	switch o.State {
-	case store.Succeeded, store.Dead, store.Canceled, store.Expired, store.Queued:
-		return nil
-	case store.Scheduled:
-		if o.RunAt.IsZero() {
-			return fmt.Errorf("redis: finish job %s: State %q with a zero RunAt; want when to retry", o.ID, o.State)
-		}
-		return nil
+	if o.State == store.Scheduled && o.RunAt.IsZero() {
+		return fmt.Errorf("redis: finish job %s: State %q with a zero RunAt; want when to retry", o.ID, o.State)
 	}
-	return fmt.Errorf("redis: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back)", o.ID, o.State,
-		store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued)
+	return nil
 }
 
 // ExtendLeases moves the lease of each job in ids that owner still holds

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Finish applies outcomes in one transaction. An outcome whose job is not
@@ -25,7 +26,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 	}
 	defer s.leave()
 	for i, o := range outcomes {
-		if err := validateOutcome(i, o); err != nil {
+		if err := storecheck.Outcome("sqlite", i, o); err != nil {
 			return nil, err
 		}
 	}
@@ -72,21 +73,6 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		lost = nil
 	}
 	return lost, nil
-}
-
-func validateOutcome(i int, o store.Outcome) error {
-	switch {
-	case o.ID == "":
-		return fmt.Errorf("sqlite: finish: outcomes[%d] has an empty ID", i)
-	case o.Owner == "":
-		return fmt.Errorf("sqlite: finish job %s: empty Owner; want the worker holding the lease", o.ID)
-	}
-	switch o.State {
-	case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued:
-		return nil
-	}
-	return fmt.Errorf("sqlite: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back)",
-		o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued)
 }
 
 // ExtendLeases moves the lease of each job in ids that owner still holds
