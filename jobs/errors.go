@@ -18,6 +18,29 @@ var ErrTimeout = errors.New("jobs: attempt timed out")
 // not started before its expiry (see [Expires]).
 var ErrExpired = errors.New("jobs: job expired before it started")
 
+// ErrLeaseExpired is matched (errors.Is) by the error of an attempt that
+// ended because its worker stopped, or lost contact with the store,
+// before finishing it: the attempt's lease expired and a worker's
+// recovery sweep took the job back (see [WorkerOptions.LeaseDuration]).
+// The Failed, Retrying and DeadLettered events of such an attempt carry
+// it, and so does the [*JobError] of a job whose last attempt ended that
+// way.
+var ErrLeaseExpired = errors.New("jobs: the worker stopped or lost contact before the attempt finished")
+
+// leaseExpiredNote is in the LastError every store records for a lease
+// it recovers (store.Store.Recover); storetest checks that it is.
+const leaseExpiredNote = "(the worker stopped or lost contact)"
+
+// recoveredError is the error of a transition a store's Recover made:
+// the store's own words, matching the sentinel that names the case.
+type recoveredError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *recoveredError) Error() string        { return "jobs: " + e.msg }
+func (e *recoveredError) Is(target error) bool { return target == e.sentinel }
+
 // ErrRevoked is the cause a handler's ctx reports when its job is revoked
 // while it runs (see [Handle.Revoke]); context.Cause(ctx) is a
 // [*RevokedError] carrying the reason. The [*JobError] of any Canceled job
@@ -57,14 +80,17 @@ func (e *DuplicateError) Error() string {
 func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
 
 // Is reports whether the job's final state matches target: [ErrExpired]
-// for Expired jobs, [ErrRevoked] for Canceled ones, and [ErrTimeout] when
-// the last attempt's recorded error says it timed out.
+// for Expired jobs, [ErrRevoked] for Canceled ones, [ErrLeaseExpired] for
+// Dead ones whose last attempt's worker stopped or lost contact, and
+// [ErrTimeout] when the last attempt's recorded error says it timed out.
 func (e *JobError) Is(target error) bool {
 	switch target {
 	case ErrExpired:
 		return e.State == store.Expired
 	case ErrRevoked:
 		return e.State == store.Canceled
+	case ErrLeaseExpired:
+		return e.State == store.Dead && strings.Contains(e.Err, leaseExpiredNote)
 	case ErrTimeout:
 		return strings.Contains(e.Err, ErrTimeout.Error())
 	}

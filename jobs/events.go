@@ -17,8 +17,11 @@ type EventKind string
 // transition happens: Enqueued by the client that enqueued, Revoked by
 // the client that revoked a waiting job or by the worker that stopped a
 // running one, the rest by the worker that ran (or skipped) the job. A
-// transition the store makes on its own (Recover expiring a waiting job or
-// dead-lettering one whose worker died) emits nothing.
+// transition no worker made (a waiting job past its deadline, or a job
+// whose worker stopped or lost contact mid-attempt) is emitted by the
+// worker whose recovery sweep found it, within about
+// [WorkerOptions.RecoverInterval]: Expired, or Failed then Retrying or
+// DeadLettered with an Err matching [ErrLeaseExpired].
 const (
 	EventEnqueued     EventKind = "enqueued"      // stored; not for duplicates
 	EventStarted      EventKind = "started"       // the handler is about to run

@@ -178,21 +178,41 @@ func testCtx(t *testing.T) context.Context {
 // waitAll returns the first event of kind for each of ids, in any order.
 func (l *eventLog) waitAll(t *testing.T, ctx context.Context, kind jobs.EventKind, ids ...string) map[string]jobs.Event {
 	t.Helper()
-	got := make(map[string]jobs.Event)
-	want := make(map[string]bool)
-	for _, id := range ids {
-		want[id] = true
+	keys := make([]eventKey, len(ids))
+	for i, id := range ids {
+		keys[i] = eventKey{kind, id}
 	}
-	for len(got) < len(want) {
+	got := make(map[string]jobs.Event)
+	for k, e := range l.collect(t, ctx, keys) {
+		got[k.id] = e
+	}
+	return got
+}
+
+type eventKey struct {
+	kind jobs.EventKind
+	id   string
+}
+
+// collect returns the first event of each wanted kind and job, in
+// whatever order they arrive, skipping others.
+func (l *eventLog) collect(t *testing.T, ctx context.Context, want []eventKey) map[eventKey]jobs.Event {
+	t.Helper()
+	got := make(map[eventKey]jobs.Event)
+	wanted := make(map[eventKey]bool)
+	for _, k := range want {
+		wanted[k] = true
+	}
+	for len(got) < len(wanted) {
 		select {
 		case e := <-l.ch:
-			if e.Kind == kind && want[e.JobID] {
-				if _, dup := got[e.JobID]; !dup {
-					got[e.JobID] = e
+			if k := (eventKey{e.Kind, e.JobID}); wanted[k] {
+				if _, dup := got[k]; !dup {
+					got[k] = e
 				}
 			}
 		case <-ctx.Done():
-			t.Fatalf("%s events for %d of %v", kind, len(got), ids)
+			t.Fatalf("got %d events %v; want one of each of %v", len(got), got, want)
 		}
 	}
 	return got

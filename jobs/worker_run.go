@@ -490,10 +490,10 @@ func (r *workerRun) maintain(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-recoverT.C:
-			if n, err := r.st.Recover(r.storeCtx, now()); err != nil {
+			moved, err := r.st.Recover(r.storeCtx, now())
+			r.reportRecovered(moved)
+			if err != nil {
 				r.log.Warn("jobs: worker: recovering expired leases failed", "worker", r.opts.ID, "err", err)
-			} else if n > 0 {
-				r.log.Info("jobs: worker: returned jobs with expired leases to their queues", "worker", r.opts.ID, "jobs", n)
 			}
 			recoverT.Reset(r.opts.RecoverInterval)
 		case <-pruneT.C:

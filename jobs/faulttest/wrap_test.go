@@ -49,7 +49,7 @@ func (s skewedStore) Finish(ctx context.Context, outcomes []store.Outcome) ([]st
 	return s.Store.Finish(ctx, cp)
 }
 
-func (s skewedStore) Recover(ctx context.Context, now time.Time) (int, error) {
+func (s skewedStore) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	return s.Store.Recover(ctx, now.Add(s.d))
 }
 
@@ -118,9 +118,9 @@ func (s *cuttableStore) Finish(ctx context.Context, outcomes []store.Outcome) ([
 	return s.Store.Finish(ctx, outcomes)
 }
 
-func (s *cuttableStore) Recover(ctx context.Context, now time.Time) (int, error) {
+func (s *cuttableStore) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	if err := s.check(ctx); err != nil {
-		return 0, err
+		return nil, err
 	}
 	return s.Store.Recover(ctx, now)
 }

@@ -103,6 +103,24 @@ type ClaimRequest struct {
 	LeaseUntil time.Time // lease expiry to set
 }
 
+// Recovered is one job Recover moved, as it stands after the move, so
+// that the caller can report transitions no worker made (the jobs package
+// emits events for them).
+type Recovered struct {
+	ID    string
+	Name  string
+	Queue string
+	// Attempt is the attempt the lease belonged to (for Expired, the
+	// attempts made so far).
+	Attempt int
+	// State is Queued (a lease expired and attempts remain), Dead (a lease
+	// expired and none remain) or Expired (a waiting job's deadline
+	// passed).
+	State State
+	// Error is the LastError the store recorded.
+	Error string
+}
+
 // Outcome is what a worker reports for a claimed job.
 type Outcome struct {
 	ID    string
@@ -156,8 +174,12 @@ type Store interface {
 	// lease expired. Either way the expiry is appended to Errors as that
 	// attempt's error. It also moves Queued and Scheduled jobs whose
 	// non-zero ExpiresAt is before now to Expired (FinishedAt = now,
-	// LastError saying so). It reports how many jobs it moved.
-	Recover(ctx context.Context, now time.Time) (int, error)
+	// LastError saying so). It returns the jobs it moved, each once: when
+	// several callers recover at once, a job is in exactly one caller's
+	// list. A call that fails may still have moved jobs (a store that
+	// works in batches keeps the batches it applied) and returns those
+	// with the error.
+	Recover(ctx context.Context, now time.Time) ([]Recovered, error)
 
 	// Revoke cancels job id with reason. A Scheduled or Queued job becomes
 	// Canceled at once (FinishedAt = now, LastError = Revoke = reason,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,10 +37,10 @@ func testRecoverExpires(t *testing.T, s store.Store) {
 	claim(t, s, "w", 1, at(time.Second)) // ex4, lease until 31s
 	ch, stop := s.Finished("ex1")
 	defer stop()
-	if n, err := s.Recover(bg, at(10*time.Second)); err != nil || n != 0 {
+	if n, err := recoverCount(s, at(10*time.Second)); err != nil || n != 0 {
 		t.Fatalf("Recover at ExpiresAt = %d, %v; want 0 (only deadlines before now)", n, err)
 	}
-	n, err := s.Recover(bg, at(11*time.Second))
+	n, err := recoverCount(s, at(11*time.Second))
 	if err != nil || n != 2 {
 		t.Fatalf("Recover = %d, %v; want 2 (the queued and the scheduled job past ExpiresAt)", n, err)
 	}
@@ -70,13 +71,62 @@ func testRecoverExpires(t *testing.T, s store.Store) {
 	}
 }
 
+// testRecoverReportsMoves checks what Recover returns: every job it moved,
+// once, with the fields the jobs package builds its events from.
+func testRecoverReportsMoves(t *testing.T, s store.Store) {
+	dead, requeued, expired, live := newJob("rr1"), newJob("rr2"), newJob("rr3"), newJob("rr4")
+	dead.MaxAttempts, dead.Priority, dead.Name = 1, 2, "rr.dead"
+	requeued.MaxAttempts, requeued.Priority, requeued.Queue = 3, 1, "other"
+	expired.ExpiresAt, expired.Name = at(10*time.Second), "rr.expired"
+	live.Priority = 1
+	insert(t, s, dead, requeued, expired, live)
+	claim(t, s, "w1", 1, at(time.Second))          // rr1, lease until 31s
+	claim(t, s, "w1", 1, at(time.Second), "other") // rr2, lease until 31s
+	got, err := s.Claim(bg, store.ClaimRequest{Queues: []string{"default"}, Limit: 1, Owner: "w2", Now: at(time.Second), LeaseUntil: at(time.Hour)})
+	if err != nil || len(got) != 1 || got[0].ID != "rr4" {
+		t.Fatalf("claim = %v, %v; want rr4", ids(got), err)
+	}
+	moved, err := s.Recover(bg, at(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(moved, func(a, b store.Recovered) int { return strings.Compare(a.ID, b.ID) })
+	want := []store.Recovered{
+		{ID: "rr1", Name: "rr.dead", Queue: "default", Attempt: 1, State: store.Dead},
+		{ID: "rr2", Name: requeued.Name, Queue: "other", Attempt: 1, State: store.Queued},
+		{ID: "rr3", Name: "rr.expired", Queue: "default", Attempt: 0, State: store.Expired},
+	}
+	if len(moved) != len(want) {
+		t.Fatalf("Recover moved %+v; want rr1 (dead), rr2 (requeued) and rr3 (expired), not the live rr4", moved)
+	}
+	for i, m := range moved {
+		if m.Error == "" {
+			t.Errorf("Recover's record of %s has no Error", m.ID)
+		}
+		if m.State != store.Expired && !strings.Contains(m.Error, "(the worker stopped or lost contact)") {
+			t.Errorf("Recover's record of %s has Error %q; a recovered lease's error must contain %q, which jobs.ErrLeaseExpired matches",
+				m.ID, m.Error, "(the worker stopped or lost contact)")
+		}
+		if j := get(t, s, m.ID); j.LastError != m.Error {
+			t.Errorf("Recover's record of %s has Error %q; the job's LastError is %q", m.ID, m.Error, j.LastError)
+		}
+		m.Error = ""
+		if m != want[i] {
+			t.Errorf("Recover's record %d = %+v; want %+v", i, m, want[i])
+		}
+	}
+	if again, err := s.Recover(bg, at(time.Minute)); err != nil || len(again) != 0 {
+		t.Fatalf("second Recover = %+v, %v; want nothing: each move is reported once", again, err)
+	}
+}
+
 func testRecoverDeadRetention(t *testing.T, s store.Store) {
 	a, b := newJob("dr1"), newJob("dr2")
 	a.MaxAttempts, a.Retention = 1, 2*time.Hour
 	b.Retention = 2 * time.Hour // attempts remain: requeued, not finalized
 	insert(t, s, a, b)
 	claim(t, s, "w", 2, at(time.Second))
-	if n, err := s.Recover(bg, at(time.Minute)); err != nil || n != 2 {
+	if n, err := recoverCount(s, at(time.Minute)); err != nil || n != 2 {
 		t.Fatalf("Recover = %d, %v; want 2", n, err)
 	}
 	if d := wantState(t, s, "dr1", store.Dead); !sameTime(d.RetainUntil, at(2*time.Hour+time.Minute)) || !sameTime(d.FinishedAt, at(time.Minute)) {

@@ -96,7 +96,7 @@ func testRevokeRequestsAfterRecover(t *testing.T, s store.Store) {
 	if _, err := s.Revoke(bg, "ra1", "bye", at(2*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Recover(bg, at(time.Minute)); err != nil || n != 1 {
+	if n, err := recoverCount(s, at(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
 	// The lease is gone, so the old owner has nothing to cancel.
@@ -172,7 +172,7 @@ func testRetryAfterRevokeOrExpiry(t *testing.T, s store.Store) {
 	if _, err := s.Revoke(bg, "ry1", "oops", at(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Recover(bg, at(11*time.Second)); err != nil || n != 1 {
+	if n, err := recoverCount(s, at(11*time.Second)); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1 (ry2 expired)", n, err)
 	}
 	wantState(t, s, "ry2", store.Expired)
@@ -181,7 +181,7 @@ func testRetryAfterRevokeOrExpiry(t *testing.T, s store.Store) {
 			t.Fatalf("Retry(%s): %v", id, err)
 		}
 	}
-	if n, err := s.Recover(bg, at(time.Minute+time.Second)); err != nil || n != 0 {
+	if n, err := recoverCount(s, at(time.Minute+time.Second)); err != nil || n != 0 {
 		t.Fatalf("Recover after Retry = %d, %v; want 0: a retried job is not expired again", n, err)
 	}
 	got := claim(t, s, "w", 10, at(2*time.Minute))

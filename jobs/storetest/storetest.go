@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore NewStore) {
 
 		{"InsertGetExtended", testInsertGetExtended},
 		{"RecoverExpires", testRecoverExpires},
+		{"RecoverReportsMoves", testRecoverReportsMoves},
 		{"RecoverDeadRetention", testRecoverDeadRetention},
 		{"FinishExpired", testFinishExpired},
 		{"GiveBackDeferred", testGiveBackDeferred},
@@ -132,6 +133,12 @@ func insert(t *testing.T, s store.Store, jobs ...*store.Job) {
 	if len(dups) != 0 {
 		t.Fatalf("Insert: unexpected dups %v", dups)
 	}
+}
+
+// recoverCount runs Recover and reports how many jobs it moved.
+func recoverCount(s store.Store, now time.Time) (int, error) {
+	moved, err := s.Recover(bg, now)
+	return len(moved), err
 }
 
 func claim(t *testing.T, s store.Store, owner string, limit int, now time.Time, queues ...string) []*store.Job {
@@ -443,7 +450,7 @@ func testExtendLeases(t *testing.T, s store.Store) {
 		t.Fatalf("another owner moved the lease to %v", j.LeaseUntil)
 	}
 	// An extended lease survives a Recover that the old one would not have.
-	if n, err := s.Recover(bg, at(time.Minute)); err != nil || n != 0 {
+	if n, err := recoverCount(s, at(time.Minute)); err != nil || n != 0 {
 		t.Fatalf("Recover = %d, %v; want 0", n, err)
 	}
 }
@@ -561,10 +568,10 @@ func testRecoverRequeues(t *testing.T, s store.Store) {
 	if err != nil || len(got) != 1 {
 		t.Fatal(got, err)
 	}
-	if n, err := s.Recover(bg, at(10*time.Second)); err != nil || n != 0 {
+	if n, err := recoverCount(s, at(10*time.Second)); err != nil || n != 0 {
 		t.Fatalf("Recover at the lease's end = %d, %v; want 0 (only leases that expired before now)", n, err)
 	}
-	n, err := s.Recover(bg, at(11*time.Second))
+	n, err := recoverCount(s, at(11*time.Second))
 	if err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
@@ -583,7 +590,7 @@ func testRecoverDeadLetters(t *testing.T, s store.Store) {
 	j.MaxAttempts = 1
 	insert(t, s, j)
 	claim(t, s, "w1", 1, at(time.Second)) // lease until 31s
-	if n, err := s.Recover(bg, at(time.Minute)); err != nil || n != 1 {
+	if n, err := recoverCount(s, at(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
 	d := wantState(t, s, "v2", store.Dead)
@@ -601,7 +608,7 @@ func testRecoverKeepsLiveLeases(t *testing.T, s store.Store) {
 	if _, err := s.ExtendLeases(bg, "w1", []string{"v4"}, at(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Recover(bg, at(time.Minute)); err != nil || n != 1 {
+	if n, err := recoverCount(s, at(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
 	wantState(t, s, "v3", store.Queued)
@@ -611,7 +618,7 @@ func testRecoverKeepsLiveLeases(t *testing.T, s store.Store) {
 func testLateOutcomeAfterRecover(t *testing.T, s store.Store) {
 	insert(t, s, newJob("z1"))
 	claim(t, s, "w1", 1, at(time.Second))
-	if _, err := s.Recover(bg, at(time.Minute)); err != nil {
+	if _, err := recoverCount(s, at(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	claim(t, s, "w2", 1, at(time.Minute))

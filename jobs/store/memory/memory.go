@@ -311,21 +311,20 @@ func (s *Store) finished(e *entry) {
 }
 
 // Recover implements [store.Store].
-func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	if err := s.lock(ctx); err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer s.mu.Unlock()
 	// Expire waiting jobs first, so a job whose lease is recovered below
 	// is not also expired by the same call.
-	n := s.expire(now)
+	moved := s.expire(now)
 	woke := make(map[string]bool)
 	for id, e := range s.running {
 		j := &e.job
 		if !j.LeaseUntil.Before(now) {
 			continue
 		}
-		n++
 		delete(s.running, id)
 		msg := fmt.Sprintf("lease of worker %s expired at %s before the attempt finished (the worker stopped or lost contact)", j.LeaseOwner, j.LeaseUntil.Format(time.RFC3339Nano))
 		j.LeaseOwner, j.LeaseUntil = "", time.Time{}
@@ -335,21 +334,26 @@ func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
 			j.State = store.Queued
 			s.enqueue(e)
 			woke[j.Queue] = true
-			continue
+		} else {
+			j.State = store.Dead
+			j.FinishedAt = now
+			j.RetainUntil = retainUntil(j, now)
+			s.finished(e)
 		}
-		j.State = store.Dead
-		j.FinishedAt = now
-		j.RetainUntil = retainUntil(j, now)
-		s.finished(e)
+		moved = append(moved, recovered(j))
 	}
 	s.signalReady(woke)
-	return n, nil
+	return moved, nil
+}
+
+func recovered(j *store.Job) store.Recovered {
+	return store.Recovered{ID: j.ID, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, State: j.State, Error: j.LastError}
 }
 
 // expire moves the waiting jobs whose ExpiresAt is before now to Expired
-// and reports how many.
-func (s *Store) expire(now time.Time) int {
-	n := 0
+// and returns them.
+func (s *Store) expire(now time.Time) []store.Recovered {
+	var moved []store.Recovered
 	for len(s.expiring) > 0 && s.expiring[0].job.ExpiresAt.Before(now) {
 		e := s.expiring[0]
 		s.detach(e)
@@ -359,9 +363,9 @@ func (s *Store) expire(now time.Time) int {
 		j.LastError = fmt.Sprintf("expired: not started before its deadline %s", j.ExpiresAt.Format(time.RFC3339Nano))
 		j.RetainUntil = retainUntil(j, now)
 		s.finished(e)
-		n++
+		moved = append(moved, recovered(j))
 	}
-	return n
+	return moved
 }
 
 // retainUntil is the RetainUntil of a job the store finalizes itself at

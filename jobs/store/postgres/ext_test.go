@@ -258,11 +258,11 @@ func TestRecoverExpiresUnstartedJobs(t *testing.T) {
 	b.ExpiresAt, b.State, b.RunAt = at(time.Minute), store.Scheduled, at(2*time.Minute)
 	c.ExpiresAt = at(3 * time.Hour)
 	insert(t, s, a, b, c)
-	if n, err := s.Recover(bg, at(time.Minute)); err != nil || n != 0 {
-		t.Fatalf("Recover at the deadline = %d, %v; want 0", n, err)
+	if moved, err := s.Recover(bg, at(time.Minute)); err != nil || len(moved) != 0 {
+		t.Fatalf("Recover at the deadline = %+v, %v; want 0", moved, err)
 	}
-	if n, err := s.Recover(bg, at(time.Minute+time.Millisecond)); err != nil || n != 2 {
-		t.Fatalf("Recover = %d, %v; want 2", n, err)
+	if moved, err := s.Recover(bg, at(time.Minute+time.Millisecond)); err != nil || len(moved) != 2 {
+		t.Fatalf("Recover = %+v, %v; want 2", moved, err)
 	}
 	j := get(t, s, "ex1")
 	if j.State != store.Expired || !j.FinishedAt.Equal(at(time.Minute+time.Millisecond)) || !strings.Contains(j.LastError, "expired") ||
@@ -277,8 +277,8 @@ func TestRecoverExpiresUnstartedJobs(t *testing.T) {
 	}
 	// A claimed job with a deadline is not expired by Recover.
 	claim(t, s, "w", 1, at(time.Minute))
-	if n, err := s.Recover(bg, at(2*time.Hour)); err != nil || n != 1 {
-		t.Fatalf("Recover = %d, %v; want 1 (the lease)", n, err)
+	if moved, err := s.Recover(bg, at(2*time.Hour)); err != nil || len(moved) != 1 {
+		t.Fatalf("Recover = %+v, %v; want 1 (the lease)", moved, err)
 	}
 	if j := get(t, s, "ex3"); j.State != store.Queued || j.Attempt != 1 {
 		t.Fatalf("recovered ex3 %+v", j)
@@ -291,8 +291,8 @@ func TestRecoverDeadLetterKeepsRetention(t *testing.T) {
 	j.MaxAttempts, j.Retention = 1, 24*time.Hour
 	insert(t, s, j)
 	claim(t, s, "w", 1, at(time.Second))
-	if n, err := s.Recover(bg, at(time.Hour)); err != nil || n != 1 {
-		t.Fatal(n, err)
+	if moved, err := s.Recover(bg, at(time.Hour)); err != nil || len(moved) != 1 {
+		t.Fatal(moved, err)
 	}
 	d := get(t, s, "rd1")
 	if d.State != store.Dead || !d.FinishedAt.Equal(at(time.Hour)) || !d.RetainUntil.Equal(at(25*time.Hour)) || d.Retention != 24*time.Hour {

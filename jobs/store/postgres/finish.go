@@ -155,27 +155,33 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 //
 // ctx cancels the statements; a canceled Recover moves nothing and
 // returns context.Cause(ctx).
-func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	if err := s.enter(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer s.leave()
-	var moved int64
+	var moved []store.Recovered
 	err := s.run(ctx, "recover", retryRead, func(q querier) error {
 		b := &pgx.Batch{}
 		b.Queue(s.q.recoverLeases, now, jsonTime(now))
 		b.Queue(s.q.recoverExpired, now)
 		br := q.SendBatch(ctx, b)
 		defer br.Close()
-		moved = 0
+		moved = moved[:0]
 		for range 2 {
-			var n int64
-			if err := br.QueryRow().Scan(&n, nil); err != nil {
+			var ids, names, queues, states, errs []string
+			var attempts []int32
+			if err := br.QueryRow().Scan(nil, &ids, &names, &queues, &attempts, &states, &errs); err != nil {
 				return err
 			}
-			moved += n
+			for i, id := range ids {
+				moved = append(moved, store.Recovered{ID: id, Name: names[i], Queue: queues[i], Attempt: int(attempts[i]), State: store.State(states[i]), Error: errs[i]})
+			}
 		}
 		return br.Close()
 	})
-	return int(moved), err
+	if err != nil {
+		return nil, err
+	}
+	return moved, nil
 }

@@ -48,6 +48,14 @@ func retainFrom(t string) string {
 
 // notifyOf wraps payload-producing SELECTs (each with one text column p)
 // into the select-list expression that sends them.
+// recoveredCols aggregates the moved rows of Recover's CTE upd into
+// parallel arrays (id, name, queue, attempt, state, last_error), which
+// Recover zips into store.Recovered values: one row per statement keeps
+// the notes and the list in a single round trip.
+const recoveredCols = `coalesce(array_agg(id ORDER BY id), '{}'), coalesce(array_agg(name ORDER BY id), '{}'),
+	coalesce(array_agg(queue ORDER BY id), '{}'), coalesce(array_agg(attempt ORDER BY id), '{}'),
+	coalesce(array_agg(state ORDER BY id), '{}'), coalesce(array_agg(last_error ORDER BY id), '{}')`
+
 func notifyOf(parts ...string) string {
 	return `(SELECT count(pg_notify('{channel}', p)) FROM (` + strings.Join(parts, " UNION ALL ") + `) notes)`
 }
@@ -209,7 +217,7 @@ func newQueries(schema, channel string) *queries {
 
 		// Parameters: now, now as JSON text. Rows another caller holds are
 		// skipped: it is recovering them, or finishing them in time. One
-		// row: how many moved.
+		// row: the notes sent, then recoveredCols.
 		recoverLeases: x(`WITH upd AS (UPDATE {s}.jobs j SET
 				state = CASE WHEN j.attempt < j.max_attempts THEN 'queued' ELSE 'dead' END,
 				last_error = 'lease held by ' || coalesce(j.lease_owner, '?') || ' expired (the worker stopped or lost contact)',
@@ -222,10 +230,10 @@ func newQueries(schema, channel string) *queries {
 			FROM (SELECT id FROM {s}.jobs WHERE state = 'running' AND lease_until < $1
 				FOR UPDATE SKIP LOCKED) r
 			WHERE j.id = r.id
-			RETURNING j.id, j.state, j.queue)
-			SELECT count(*), ` + notifyOf(readyOf("upd", "state = 'queued'"), finalOf("upd", "state = 'dead'")) + ` FROM upd`),
+			RETURNING j.id, j.name, j.queue, j.attempt, j.state, j.last_error)
+			SELECT ` + notifyOf(readyOf("upd", "state = 'queued'"), finalOf("upd", "state = 'dead'")) + `, ` + recoveredCols + ` FROM upd`),
 
-		// Parameter: now. One row: how many moved.
+		// Parameter: now. One row: the notes sent, then recoveredCols.
 		recoverExpired: x(`WITH upd AS (UPDATE {s}.jobs j SET state = 'expired', finished_at = $1,
 				last_error = 'expired: not started before its deadline ' ||
 					to_char(j.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -233,8 +241,8 @@ func newQueries(schema, channel string) *queries {
 			FROM (SELECT id FROM {s}.jobs WHERE expires_at < $1 AND state IN ('scheduled', 'queued')
 				FOR UPDATE SKIP LOCKED) e
 			WHERE j.id = e.id
-			RETURNING j.id)
-			SELECT count(*), ` + notifyOf(finalOf("upd", "true")) + ` FROM upd`),
+			RETURNING j.id, j.name, j.queue, j.attempt, j.state, j.last_error)
+			SELECT ` + notifyOf(finalOf("upd", "true")) + `, ` + recoveredCols + ` FROM upd`),
 
 		// Parameters: id, reason, now. Rows: the state after the call.
 		revoke: x(`WITH upd AS (UPDATE {s}.jobs j SET revoke = $2,

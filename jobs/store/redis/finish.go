@@ -101,25 +101,29 @@ const recoverBatch = 1000
 // as the attempt's error either way; and moves Queued and Scheduled jobs
 // whose ExpiresAt is before now to Expired. It is safe to run from every
 // worker at once. ctx bounds it; the batches already applied stay applied.
-func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	if err := s.enter(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer s.leave()
-	total := 0
+	var moved []store.Recovered
 	for {
 		res, err := recoverScript.run(ctx, s, msAlways(now), rfc3339(now), strconv.Itoa(recoverBatch)).Slice()
 		if err != nil {
-			return total, opErr(ctx, "recover", err)
+			return moved, opErr(ctx, "recover", err)
 		}
-		if len(res) < 4 {
-			return total, fmt.Errorf("redis: recover: unexpected reply %v", res)
+		if len(res) < 5 {
+			return moved, fmt.Errorf("redis: recover: unexpected reply %v", res)
 		}
-		total += int(int64Of(res[0]))
+		recs := stringsOf(res[4])
+		for i := 0; i+5 < len(recs); i += 6 {
+			attempt, _ := strconv.Atoi(recs[i+3])
+			moved = append(moved, store.Recovered{ID: recs[i], Name: recs[i+1], Queue: recs[i+2], Attempt: attempt, State: store.State(recs[i+4]), Error: recs[i+5]})
+		}
 		s.notify.finished(stringsOf(res[1]))
 		s.notify.ready(stringsOf(res[2]))
 		if int64Of(res[3]) == 0 {
-			return total, nil
+			return moved, nil
 		}
 	}
 }

@@ -434,28 +434,35 @@ return lost
 
 // scriptRecover: ARGV is prefix, now, at (RFC 3339 of now), batch size.
 // Moves at most batch expired leases and batch expired jobs. Returns
-// {moved, finished IDs, signaled queues, more}.
+// {moved, finished IDs, signaled queues, more, records}, records being
+// id, name, queue, attempt, state, last error for each job moved, flat.
 var scriptRecover = lua(`
 local now, at, batch = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-local moved, fin, signal, sigl, more = 0, {}, {}, {}, 0
+local moved, fin, signal, sigl, more, recs = 0, {}, {}, {}, 0, {}
+local function rec(id, name, q, attempt, state, msg)
+	local n = #recs
+	recs[n + 1], recs[n + 2], recs[n + 3], recs[n + 4], recs[n + 5], recs[n + 6] = id, name or '', q or '', attempt or '0', state, msg
+end
 -- Waiting jobs past their deadline first, so a job whose lease is
 -- recovered below is not also expired by the same call.
 local ids = redis.call('ZRANGEBYSCORE', P .. 'exp', '-inf', '(' .. now, 'LIMIT', 0, batch)
 if #ids == batch then more = 1 end
 for _, id in ipairs(ids) do
 	local key = jk(id)
-	local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'uk', 'rt')
+	local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'uk', 'rt', 'n', 't')
 	redis.call('ZREM', P .. 'exp', id)
 	local s, q = f[1], f[2]
 	if s == 'queued' or s == 'scheduled' then
 		if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
-		redis.call('HSET', key, 's', 'expired', 'fa', now, 'le', 'expired: not started before its deadline')
+		local msg = 'expired: not started before its deadline'
+		redis.call('HSET', key, 's', 'expired', 'fa', now, 'le', msg)
 		keep(key, id, now, f[6])
 		release(id, f[5])
 		count(q, s, -1)
 		count(q, 'expired', 1)
 		moved = moved + 1
 		fin[#fin + 1] = id
+		rec(id, f[7], q, f[8], 'expired', msg)
 	end
 end
 for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
@@ -464,7 +471,7 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 	if #ids == batch then more = 1 end
 	for _, id in ipairs(ids) do
 		local key = jk(id)
-		local f = redis.call('HMGET', key, 's', 'lo', 't', 'm', 'er', 'p', 'ra', 'xa', 'uk', 'rt', 'rv')
+		local f = redis.call('HMGET', key, 's', 'lo', 't', 'm', 'er', 'p', 'ra', 'xa', 'uk', 'rt', 'rv', 'n')
 		redis.call('ZREM', rk, id)
 		if f[1] == 'running' then
 			local lo = f[2] or '?'
@@ -480,19 +487,21 @@ for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 				if f[8] then redis.call('ZADD', P .. 'exp', f[8], id) end
 				count(q, 'queued', 1)
 				if not signal[q] then signal[q] = true; sigl[#sigl + 1] = q end
+				rec(id, f[12], q, f[3], 'queued', msg)
 			else
 				redis.call('HSET', key, 's', 'dead', 'fa', now)
 				keep(key, id, now, f[10])
 				release(id, f[9])
 				count(q, 'dead', 1)
 				fin[#fin + 1] = id
+				rec(id, f[12], q, f[3], 'dead', msg)
 			end
 		end
 	end
 end
 publish_finished(fin)
 publish_ready(signal)
-return {moved, fin, sigl, more}
+return {moved, fin, sigl, more, recs}
 `, "unready", "toready", "adderr", "keep", "release", "count", "publish_finished", "publish_ready")
 
 // scriptRevoke: ARGV is prefix, id, reason, now. Returns {state, "ok" |

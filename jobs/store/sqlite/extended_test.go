@@ -46,8 +46,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	if st, err := s.Revoke(bg, "old1", "cleanup", t0); err != nil || st != store.Canceled {
 		t.Fatalf("Revoke of an old job = %q, %v", st, err)
 	}
-	if n, err := s.Recover(bg, t0.Add(time.Hour)); err != nil || n != 0 {
-		t.Fatalf("Recover = %d, %v; old jobs have no deadline", n, err)
+	if moved, err := s.Recover(bg, t0.Add(time.Hour)); err != nil || len(moved) != 0 {
+		t.Fatalf("Recover = %+v, %v; old jobs have no deadline", moved, err)
 	}
 	if _, ok, err := s.Acquire(bg, store.Lease{Key: "lock:a", Owner: "o", Until: t0.Add(time.Second)}, t0); err != nil || !ok {
 		t.Fatalf("Acquire after the upgrade = %v, %v", ok, err)

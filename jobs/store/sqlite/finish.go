@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -125,43 +126,56 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 //
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Recover moves nothing and returns context.Cause(ctx).
-func (s *Store) Recover(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	if err := s.enter(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer s.leave()
-	var queues, final []string
+	var moved []store.Recovered
 	err := s.writeTx(ctx, func(ctx context.Context) error {
-		queues = queues[:0]
+		moved = moved[:0]
 		rows, err := s.ws.expire.QueryContext(ctx, nanos(now))
 		if err != nil {
 			return err
 		}
-		if final, err = scanIDs(rows, final[:0]); err != nil {
+		if moved, err = scanRecovered(rows, moved); err != nil {
 			return err
 		}
 		rows, err = s.ws.recover.QueryContext(ctx, nanos(now), rfc3339(now))
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, queue, state string
-			if err := rows.Scan(&id, &queue, &state); err != nil {
-				return err
-			}
-			if store.State(state) == store.Dead {
-				final = append(final, id)
-			} else {
-				queues = append(queues, queue)
-			}
-		}
-		return rows.Err()
+		moved, err = scanRecovered(rows, moved)
+		return err
 	})
 	if err != nil {
-		return 0, s.writeErr(ctx, "recover", err)
+		return nil, s.writeErr(ctx, "recover", err)
+	}
+	var queues, final []string
+	for _, r := range moved {
+		if r.State == store.Queued {
+			queues = append(queues, r.Queue)
+		} else {
+			final = append(final, r.ID)
+		}
 	}
 	s.notify.ready(queues...)
 	s.notify.finished(final...)
-	return len(queues) + len(final), nil
+	return moved, nil
+}
+
+// scanRecovered appends the rows of a RETURNING id, name, queue,
+// attempt, state, last_error clause to moved, and closes rows.
+func scanRecovered(rows *sql.Rows, moved []store.Recovered) ([]store.Recovered, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var r store.Recovered
+		var state string
+		if err := rows.Scan(&r.ID, &r.Name, &r.Queue, &r.Attempt, &state, &r.Error); err != nil {
+			return moved, err
+		}
+		r.State = store.State(state)
+		moved = append(moved, r)
+	}
+	return moved, rows.Err()
 }

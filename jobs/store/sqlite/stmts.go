@@ -72,7 +72,7 @@ const (
 		retain_until = CASE WHEN attempt < max_attempts THEN retain_until ELSE ` + retainAt + ` END,
 		lease_owner = NULL, lease_until = 0
 	WHERE state = 'running' AND lease_until < ?1
-	RETURNING id, queue, state`
+	RETURNING id, name, queue, attempt, state, last_error`
 
 	// sqlExpire moves waiting jobs whose deadline passed before ?1 to
 	// Expired: two range scans of the jobs_expires index, whose WHERE is
@@ -82,7 +82,7 @@ const (
 			strftime('%Y-%m-%dT%H:%M:%fZ', expires_at / 1000000000.0, 'unixepoch'),
 		retain_until = ` + retainAt + `
 	WHERE expires_at > 0 AND state IN ('queued', 'scheduled') AND expires_at < ?1
-	RETURNING id`
+	RETURNING id, name, queue, attempt, state, last_error`
 
 	// retainAt is RetainUntil for a job the store finalizes at ?1:
 	// ?1 + retention, clamped to the largest time, or 0 (keep) without a
