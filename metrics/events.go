@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,12 @@ type attempt struct {
 // that ends without an event (given back to its queue at shutdown after
 // the grace period, or abandoned because the worker lost its lease)
 // stays counted in flight until the same job starts again in this
-// process.
+// process, or until a worker's recovery sweep reports the lost attempt
+// (a Failed event matching jobs.ErrLeaseExpired) in this process. Such
+// an attempt counts as processed and failed; its duration, from the
+// Started this observer saw to the sweep, goes into the histogram only
+// when this observer saw it start, since the attempt's true end is
+// unknown.
 func Observe(c *jobs.Client, o *Observer) (stop func()) {
 	return c.Subscribe(o.Event)
 }
@@ -71,6 +77,10 @@ func (o *Observer) Event(e jobs.Event) {
 	case jobs.EventSucceeded:
 		o.ended(e, Succeeded, e.Duration)
 	case jobs.EventFailed:
+		if errors.Is(e.Err, jobs.ErrLeaseExpired) {
+			o.lost(e)
+			break
+		}
 		o.ended(e, Failed, e.Duration)
 	case jobs.EventRetrying:
 		o.Retrying(q, n)
@@ -95,6 +105,18 @@ func (o *Observer) ended(e jobs.Event, outcome Outcome, d time.Duration) {
 		o.inFlight.WithLabelValues(a.queue, a.name).Dec()
 	}
 	o.count(e.Queue, e.Name, outcome, d)
+}
+
+// lost records an attempt a recovery sweep found abandoned: failed, with
+// a duration only when this observer saw it start.
+func (o *Observer) lost(e jobs.Event) {
+	if a, ok := o.take(e.JobID); ok {
+		o.inFlight.WithLabelValues(a.queue, a.name).Dec()
+		o.count(e.Queue, e.Name, Failed, e.At.Sub(a.at))
+		return
+	}
+	o.processed.WithLabelValues(e.Queue, e.Name).Inc()
+	o.failed.WithLabelValues(e.Queue, e.Name).Inc()
 }
 
 func (o *Observer) take(id string) (attempt, bool) {

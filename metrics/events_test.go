@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/metrics"
 )
@@ -258,16 +260,10 @@ func TestEventEdgeCases(t *testing.T) {
 			t.Errorf("%s = %v, want %v", tc.metric, got, tc.want)
 		}
 	}
-	mfs, _ := reg.Gather()
-	for _, mf := range mfs {
-		if mf.GetName() != "spindle_job_duration_seconds" {
-			continue
-		}
-		for _, m := range mf.Metric {
-			for _, l := range m.Label {
-				if l.GetName() == "outcome" && l.GetValue() == "canceled" && m.Histogram.GetSampleSum() != 2 {
-					t.Errorf("canceled attempt ran %vs, want 2", m.Histogram.GetSampleSum())
-				}
+	for _, m := range durations(t, reg) {
+		for _, l := range m.Label {
+			if l.GetName() == "outcome" && l.GetValue() == "canceled" && m.Histogram.GetSampleSum() != 2 {
+				t.Errorf("canceled attempt ran %vs, want 2", m.Histogram.GetSampleSum())
 			}
 		}
 	}
@@ -306,4 +302,55 @@ func TestInstrument(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop()
+}
+
+// TestEventLostAttempts: a recovery sweep's Failed event (matching
+// jobs.ErrLeaseExpired) ends an attempt this observer saw start, with the
+// time from its start to the sweep, and counts one it never saw as
+// failed without inventing a duration.
+func TestEventLostAttempts(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	o, err := metrics.NewObserver(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	lost := fmt.Errorf("lease held by w1 expired: %w", jobs.ErrLeaseExpired)
+	o.Event(jobs.Event{Kind: jobs.EventStarted, JobID: "L1", Name: "n", Queue: "q", At: t0})
+	o.Event(jobs.Event{Kind: jobs.EventFailed, JobID: "L1", Name: "n", Queue: "q", At: t0.Add(5 * time.Second), Err: lost})
+	o.Event(jobs.Event{Kind: jobs.EventFailed, JobID: "L2", Name: "n", Queue: "q", At: t0, Err: lost})
+	o.Event(jobs.Event{Kind: jobs.EventDeadLettered, JobID: "L2", Name: "n", Queue: "q", At: t0, Err: lost})
+	for _, tc := range []struct {
+		metric string
+		want   float64
+	}{
+		{"spindle_jobs_in_flight", 0},
+		{"spindle_jobs_processed_total", 2},
+		{"spindle_jobs_failed_total", 2},
+		{"spindle_jobs_dead_lettered_total", 1},
+	} {
+		if got := counter(t, reg, tc.metric, "q", "n"); got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.metric, got, tc.want)
+		}
+	}
+	for _, m := range durations(t, reg) {
+		if h := m.Histogram; h.GetSampleCount() != 1 || h.GetSampleSum() != 5 {
+			t.Errorf("duration histogram %v: want one failed attempt of 5s (the one seen starting)", m)
+		}
+	}
+}
+
+// durations returns the series of the attempt duration histogram.
+func durations(t *testing.T, reg *prometheus.Registry) []*dto.Metric {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "spindle_job_duration_seconds" {
+			return mf.Metric
+		}
+	}
+	return nil
 }
