@@ -2,18 +2,13 @@ package jobs_test
 
 import (
 	"context"
-	"fmt"
-	neturl "net/url"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
 )
 
@@ -38,14 +33,6 @@ func openURL(t *testing.T, url string) *jobs.Client {
 	return c
 }
 
-func serverURL(t *testing.T, env string) string {
-	u := os.Getenv(env)
-	if u == "" {
-		t.Skipf("%s is not set", env)
-	}
-	return u
-}
-
 // storeRows are the stores every feature test runs against: memory in a
 // synctest bubble, SQLite in a temp file in real time, and Redis and
 // PostgreSQL when their URLs are set and jobs.Open accepts them.
@@ -54,69 +41,11 @@ var storeRows = []storeRow{
 	{"sqlite", false, func(t *testing.T) *jobs.Client {
 		return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "features.db"))
 	}},
-	{"redis", false, func(t *testing.T) *jobs.Client {
-		return openURL(t, isolated(t, serverURL(t, "SPINDLE_REDIS_URL"), "namespace", dropRedisNamespace))
-	}},
-	{"postgres", false, func(t *testing.T) *jobs.Client {
-		return openURL(t, isolated(t, serverURL(t, "SPINDLE_POSTGRES_URL"), "schema", dropPostgresSchema))
-	}},
-}
-
-var isolatedSeq atomic.Int64
-
-// isolated gives the test a namespace of its own on a shared server (the
-// URL parameter param), so tests that count a store's jobs, hold unique
-// keys or insert fixed IDs see only their own; drop removes it at cleanup.
-func isolated(t *testing.T, u, param string, drop func(t *testing.T, u, ns string)) string {
-	t.Helper()
-	parsed, err := neturl.Parse(u)
-	if err != nil {
-		t.Fatalf("%s URL: %v", param, jobs.RedactURL(err.Error()))
-	}
-	ns := fmt.Sprintf("jt_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, isolatedSeq.Add(1))
-	q := parsed.Query()
-	q.Set(param, ns)
-	parsed.RawQuery = q.Encode()
-	t.Cleanup(func() { drop(t, u, ns) })
-	return parsed.String()
-}
-
-// dropRedisNamespace deletes the keys of namespace ns.
-func dropRedisNamespace(t *testing.T, u, ns string) {
-	opts, err := redis.ParseURL(u)
-	if err != nil {
-		return
-	}
-	rc := redis.NewClient(opts)
-	defer rc.Close()
-	ctx := context.Background()
-	iter := rc.Scan(ctx, 0, "*"+ns+"*", 500).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 500)
-		if err := rc.Unlink(ctx, keys[:n]...).Err(); err != nil {
-			t.Logf("cleanup of redis namespace %s: %v", ns, err)
-			return
-		}
-		keys = keys[n:]
-	}
-}
-
-// dropPostgresSchema drops schema ns.
-func dropPostgresSchema(t *testing.T, u, ns string) {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Logf("cleanup of postgres schema %s: %v", ns, jobs.RedactURL(err.Error()))
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS "`+ns+`" CASCADE`); err != nil {
-		t.Logf("cleanup of postgres schema %s: %v", ns, err)
-	}
+	// A namespace or schema of their own on the shared server, so tests
+	// that count a store's jobs, hold unique keys or insert fixed IDs see
+	// only their own.
+	{"redis", false, func(t *testing.T) *jobs.Client { return openURL(t, servertest.RedisURL(t)) }},
+	{"postgres", false, func(t *testing.T) *jobs.Client { return openURL(t, servertest.PostgresURL(t)) }},
 }
 
 // eachStore runs fn once per store row. Tests written for it assert

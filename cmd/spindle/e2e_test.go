@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
 )
 
@@ -42,7 +43,7 @@ func storeCases(t *testing.T) []storeCase {
 		url:         "sqlite:" + filepath.Join(dir, "e2e.db"),
 		unreachable: "sqlite:" + filepath.Join(dir, "no", "such", "dir", "e2e.db"),
 	}}
-	for _, s := range []struct{ name, env string }{{"redis", "SPINDLE_REDIS_URL"}, {"postgres", "SPINDLE_POSTGRES_URL"}} {
+	for _, s := range []struct{ name, env string }{{"redis", servertest.RedisEnv}, {"postgres", servertest.PostgresEnv}} {
 		raw := os.Getenv(s.env)
 		if raw == "" {
 			t.Logf("%s: %s is unset; the %s store is not tested", s.name, s.env, s.name)
@@ -58,7 +59,14 @@ func storeCases(t *testing.T) []storeCase {
 		}
 		u.User = url.UserPassword(user, secret)
 		u.Host = "127.0.0.1:1" // nothing listens on port 1
-		cases = append(cases, storeCase{name: s.name, url: raw, unreachable: u.String()})
+		// A namespace of its own on the shared server, deleted at the end.
+		var isolated string
+		if s.name == "redis" {
+			isolated = servertest.WithParam(t, raw, "namespace", servertest.RedisNamespace(t, raw))
+		} else {
+			isolated = servertest.WithParam(t, raw, "schema", servertest.PostgresSchema(t, raw))
+		}
+		cases = append(cases, storeCase{name: s.name, url: isolated, unreachable: u.String()})
 	}
 	return cases
 }

@@ -6,14 +6,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	neturl "net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/store"
 )
@@ -35,75 +33,19 @@ type storeKind struct {
 var stores = []storeKind{
 	{name: "memory", url: func(*testing.T) string { return "memory:" }, heapQueue: true},
 	{name: "sqlite", url: func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "jobs.db") }, shared: true},
-	{name: "redis", url: serverURL("SPINDLE_REDIS_URL", "redis", "namespace", dropRedisNamespace), shared: true},
-	{name: "postgres", url: serverURL("SPINDLE_POSTGRES_URL", "postgres", "schema", dropPostgresSchema), shared: true},
+	{name: "redis", url: serverURL(servertest.RedisURL, "redis"), shared: true},
+	{name: "postgres", url: serverURL(servertest.PostgresURL, "postgres"), shared: true},
 }
 
-// serverURL reads a server store's URL from env and gives the test a
-// namespace of its own on the shared server (the URL parameter param),
-// removed at cleanup by drop. The row skips while the variable is unset
-// or jobs.Open does not accept the scheme yet, so the suite covers the
-// store unmodified once it lands; a server that cannot be reached fails
-// the test.
-func serverURL(env, scheme, param string, drop func(t *testing.T, url, ns string)) func(t *testing.T) string {
+// serverURL gives the test a namespace of its own on a shared server
+// (see servertest), removed at cleanup. The row skips while the server's
+// variable is unset; a server that cannot be reached fails the test.
+func serverURL(isolated func(testing.TB) string, scheme string) func(t *testing.T) string {
 	return func(t *testing.T) string {
 		t.Helper()
-		u := os.Getenv(env)
-		if u == "" {
-			t.Skipf("%s is not set", env)
-		}
-		if !schemeAccepted(u) {
-			t.Skipf("jobs.Open does not accept %s URLs yet", scheme)
-		}
-		parsed, err := neturl.Parse(u)
-		if err != nil {
-			t.Fatalf("%s: %v", env, jobs.RedactURL(err.Error()))
-		}
-		ns := strings.ReplaceAll(uniqueQueue("t"), "-", "_")
-		q := parsed.Query()
-		q.Set(param, ns)
-		parsed.RawQuery = q.Encode()
-		u = parsed.String()
+		u := isolated(t)
 		requireScheme(t, u, scheme)
-		t.Cleanup(func() { drop(t, u, ns) })
 		return u
-	}
-}
-
-// dropRedisNamespace deletes the keys of namespace ns, best effort.
-func dropRedisNamespace(t *testing.T, url, ns string) {
-	base, err := neturl.Parse(url)
-	if err != nil {
-		return
-	}
-	base.RawQuery = ""
-	out, err := exec.Command("redis-cli", "-u", base.String(), "--scan", "--pattern", "*"+ns+"*").Output()
-	if err != nil {
-		t.Logf("cleanup of redis namespace %s: %v", ns, err)
-		return
-	}
-	keys := strings.Fields(string(out))
-	for len(keys) > 0 {
-		n := min(len(keys), 500)
-		if err := exec.Command("redis-cli", append([]string{"-u", base.String(), "UNLINK"}, keys[:n]...)...).Run(); err != nil {
-			t.Logf("cleanup of redis namespace %s: %v", ns, err)
-			return
-		}
-		keys = keys[n:]
-	}
-}
-
-// dropPostgresSchema drops schema ns, best effort.
-func dropPostgresSchema(t *testing.T, url, ns string) {
-	base, err := neturl.Parse(url)
-	if err != nil {
-		return
-	}
-	q := base.Query()
-	q.Del("schema")
-	base.RawQuery = q.Encode()
-	if out, err := exec.Command("psql", "-X", "-q", base.String(), "-c", `DROP SCHEMA IF EXISTS "`+ns+`" CASCADE`).CombinedOutput(); err != nil {
-		t.Logf("cleanup of postgres schema %s: %v\n%s", ns, err, out)
 	}
 }
 

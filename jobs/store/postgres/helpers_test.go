@@ -2,17 +2,15 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/postgres"
 )
@@ -22,41 +20,17 @@ var (
 	quietLog = slog.New(slog.DiscardHandler)
 )
 
-const urlEnv = "SPINDLE_POSTGRES_URL"
-
 // testURL returns the server the tests use, or skips the test.
 func testURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv(urlEnv)
-	if u == "" {
-		t.Skip(urlEnv + " is not set: skipping the PostgreSQL tests " +
-			"(e.g. SPINDLE_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	return u
+	return servertest.URL(t, servertest.PostgresEnv)
 }
 
 // freshSchema returns an unused schema name and drops the schema, with
 // everything in it, when the test ends.
 func freshSchema(t testing.TB) string {
 	t.Helper()
-	u := testURL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "spindle_test_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(bg, 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, u)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name
+	return servertest.PostgresSchema(t, testURL(t))
 }
 
 // withParams returns the test URL with query parameters added.

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/internal/crontest"
 	"github.com/spindlehq/spindle/jobs/store"
@@ -247,16 +248,12 @@ func storeURL(t testing.TB, ns string) string {
 // when the test ends, and returns it with its URL.
 func openClient(t testing.TB) (*jobs.Client, string) {
 	t.Helper()
-	ns := testNamespace()
-	url := storeURL(t, ns)
+	url := storeURL(t, servertest.RedisNamespace(t, redisURL(t)))
 	c, err := jobs.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		c.Close()
-		dropNamespace(t, redisURL(t), ns)
-	})
+	t.Cleanup(func() { c.Close() })
 	return c, url
 }
 

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/redis"
@@ -59,12 +60,11 @@ func TestOpenWrongPassword(t *testing.T) {
 }
 
 func TestOpenNamespaceFromURL(t *testing.T) {
-	ns := testNamespace()
+	ns := servertest.RedisNamespace(t, redisURL(t))
 	c, err := jobs.Open(context.Background(), storeURL(t, ns))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dropNamespace(t, redisURL(t), ns)
 	defer c.Close()
 	s, ok := c.Store().(*redis.Store)
 	if !ok || s.Namespace() != ns {
@@ -91,8 +91,7 @@ func TestNewWithOwnClient(t *testing.T) {
 	}
 	rdb := goredis.NewClient(opts)
 	defer rdb.Close()
-	ns := testNamespace()
-	defer dropNamespace(t, url, ns)
+	ns := servertest.RedisNamespace(t, url)
 	s, err := redis.New(context.Background(), rdb, redis.WithNamespace(ns))
 	if err != nil {
 		t.Fatal(err)
