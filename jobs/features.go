@@ -130,9 +130,12 @@ const DefaultLockRetry = time.Second
 
 // RateLimit lets at most n jobs of the definition start per period across
 // every worker, counted in fixed windows aligned to the Unix epoch (with a
-// period of a minute, windows start on the minute). A job over the limit
-// is deferred to the end of the window without spending an attempt. The
-// count is kept by the store (Leaser.Count), one round trip per start.
+// period of a minute, windows start on the minute). A start counts in the
+// window its handler is called in, by the worker's clock: a window that
+// ends while the start is being counted passes it on to the next. A job
+// over the limit is deferred to the end of the window without spending an
+// attempt. The count is kept by the store (Leaser.Count), one round trip
+// per start (two when a window ends during the first).
 func RateLimit(n int, per time.Duration) DefineOption {
 	return defFunc(func(c *jobConfig) {
 		if n < 1 || per <= 0 {

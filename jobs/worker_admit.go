@@ -160,21 +160,29 @@ func (r *workerRun) renewLocks(held []*activeJob, until time.Time) {
 }
 
 // rateLimit counts the start in the current fixed window and defers the
-// job to the window's end when the window is full.
+// job to the window's end when the window is full. A window that ends
+// while the store counts (a round trip) does not take the start: it is
+// counted again in the window the handler will run in, so starts stay
+// within the limit by the clock the handler sees, not only by the time
+// the job was admitted.
 func (r *workerRun) rateLimit(o store.Outcome, j *store.Job, def *definitionCore, t time.Time) (store.Outcome, bool) {
 	per := def.cfg.feat.ratePer
-	start := t.Truncate(per)
-	end := start.Add(per)
-	key := fmt.Sprintf("rate:%s:%d", j.Name, start.UnixNano())
-	n, err := r.st.Count(r.storeCtx, key, end, t)
-	if err != nil {
-		r.log.Warn("jobs: worker: counting a rate-limited start failed; deferring the job", "worker", r.opts.ID, "job", j.ID, "err", err)
-		return deferTo(o, t, t.Add(time.Second)), true
+	for {
+		start := t.Truncate(per)
+		end := start.Add(per)
+		key := fmt.Sprintf("rate:%s:%d", j.Name, start.UnixNano())
+		n, err := r.st.Count(r.storeCtx, key, end, t)
+		if err != nil {
+			r.log.Warn("jobs: worker: counting a rate-limited start failed; deferring the job", "worker", r.opts.ID, "job", j.ID, "err", err)
+			return deferTo(o, t, t.Add(time.Second)), true
+		}
+		if n > def.cfg.feat.rateN {
+			return deferTo(o, t, end), true
+		}
+		if t = now(); t.Before(end) {
+			return o, false
+		}
 	}
-	if n > def.cfg.feat.rateN {
-		return deferTo(o, t, end), true
-	}
-	return o, false
 }
 
 // settled does what follows a job's outcome once it is final: the unique
