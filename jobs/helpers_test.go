@@ -72,7 +72,7 @@ type quietStore struct {
 	gets []time.Time
 }
 
-func (q *quietStore) Ready([]string) <-chan struct{}            { return nil }
+func (q *quietStore) Ready([]string) (<-chan struct{}, func())  { return nil, func() {} }
 func (q *quietStore) Finished(string) (<-chan struct{}, func()) { return nil, func() {} }
 func (q *quietStore) Get(ctx context.Context, id string) (*store.Job, error) {
 	q.mu.Lock()

@@ -115,7 +115,8 @@ func (r *workerRun) run(ctx context.Context) error {
 	background.Go(func() { r.maintain(bgStop) })
 	// Subscribe before the first claim: a revoke made just after Run starts
 	// must not wait for a heartbeat to be noticed.
-	revoked := r.st.Revoked()
+	revoked, stopRevoked := r.st.Revoked()
+	defer stopRevoked()
 	background.Go(func() { r.watchRevokes(revoked, bgStop) })
 	schedStop := make(chan struct{})
 	var schedulers sync.WaitGroup
@@ -157,7 +158,8 @@ func (r *workerRun) run(ctx context.Context) error {
 
 // claimLoop claims jobs into r.work until ctx ends or the store closes.
 func (r *workerRun) claimLoop(ctx context.Context) error {
-	ready := r.st.Ready(r.w.queues)
+	ready, stopReady := r.st.Ready(r.w.queues)
+	defer stopReady()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()

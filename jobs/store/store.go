@@ -227,9 +227,11 @@ type Store interface {
 // can push (same-process for embedded stores, pub/sub for servers).
 type Notifier interface {
 	// Ready returns a channel that receives a value, coalesced, whenever
-	// jobs may have become claimable on one of queues. A nil channel means
-	// the store cannot push and workers poll.
-	Ready(queues []string) <-chan struct{}
+	// jobs may have become claimable on one of queues, and a func that
+	// ends the watch and releases what it holds (call it once done; it
+	// may be called any number of times). A nil channel means the store
+	// cannot push and workers poll.
+	Ready(queues []string) (ch <-chan struct{}, stop func())
 
 	// Finished returns a channel that is closed once job id may have
 	// reached a final state, and a func to stop watching. A nil channel
@@ -238,9 +240,10 @@ type Notifier interface {
 
 	// Revoked returns a channel that receives a value, coalesced, whenever
 	// a revoke was requested for some Running job, so lease owners call
-	// RevokeRequests at once instead of at their next heartbeat. A nil
-	// channel means the store cannot push.
-	Revoked() <-chan struct{}
+	// RevokeRequests at once instead of at their next heartbeat, and a
+	// func that ends the watch as Ready's does. A nil channel means the
+	// store cannot push.
+	Revoked() (ch <-chan struct{}, stop func())
 }
 
 // FinalNotifier is implemented by stores whose finish signal can carry

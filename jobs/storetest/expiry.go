@@ -192,7 +192,8 @@ func testWake(t *testing.T, s store.Store) {
 		store.Outcome{ID: "wk4", Owner: "w", State: store.Succeeded, FinishedAt: at(2 * time.Second)},
 		store.Outcome{ID: "wk5", Owner: "w", State: store.Scheduled, Error: "again", RunAt: at(time.Hour), FinishedAt: at(2 * time.Second)},
 	)
-	ch := s.Ready([]string{"default"})
+	ch, stop := s.Ready([]string{"default"})
+	defer stop()
 	if ch != nil {
 		select { // drain what the setup signalled
 		case <-ch:

@@ -148,10 +148,14 @@ func testRevokeEmptyReason(t *testing.T, s store.Store) {
 }
 
 func testRevokedSignal(t *testing.T, s store.Store) {
-	ch := s.Revoked()
+	ch, stop := s.Revoked()
+	defer stop()
 	if ch == nil {
 		t.Skip("store cannot push: owners learn of revokes at their heartbeat")
 	}
+	gone, stopGone := s.Revoked()
+	stopGone()
+	stopGone() // idempotent
 	insert(t, s, newJob("rs1"))
 	claim(t, s, "w", 1, at(time.Second))
 	if _, err := s.Revoke(bg, "rs1", "now", at(2*time.Second)); err != nil {
@@ -159,6 +163,11 @@ func testRevokedSignal(t *testing.T, s store.Store) {
 	}
 	if !recv(ch) {
 		t.Fatal("no Revoked signal after a revoke of a running job")
+	}
+	select {
+	case <-gone:
+		t.Fatal("a stopped Revoked watch was signalled")
+	default:
 	}
 	wantRevokes(t, s, "w", map[string]string{"rs1": "now"})
 }

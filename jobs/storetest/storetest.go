@@ -858,13 +858,22 @@ func recv(ch <-chan struct{}) bool {
 }
 
 func testReadySignal(t *testing.T, s store.Store) {
-	ch := s.Ready([]string{"default"})
+	ch, stop := s.Ready([]string{"default"})
+	defer stop()
 	if ch == nil {
 		t.Skip("store cannot push: workers poll")
 	}
+	gone, stopGone := s.Ready([]string{"default"})
+	stopGone()
+	stopGone() // idempotent
 	insert(t, s, newJob("rs1"))
 	if !recv(ch) {
 		t.Fatal("no ready signal after Insert")
+	}
+	select { // every watcher is signalled in one pass, so gone would have its value by now
+	case <-gone:
+		t.Fatal("a stopped Ready watch was signalled")
+	default:
 	}
 	claim(t, s, "w", 1, at(time.Second))
 	finish(t, s, store.Outcome{ID: "rs1", Owner: "w", State: store.Scheduled, Error: "again", RunAt: at(time.Second), FinishedAt: at(time.Second)})

@@ -34,9 +34,9 @@ type Store struct {
 	queues    map[string]bool // every queue ever seen
 	leases    map[string]store.Lease
 	counters  map[string]counter
-	readySubs []*readySub
+	readySubs map[*readySub]struct{}
 	finSubs   map[string]map[*finSub]struct{}
-	revSubs   []chan struct{}
+	revSubs   map[chan struct{}]struct{}
 }
 
 type readySub struct {
@@ -61,6 +61,8 @@ func New() *Store {
 		leases:    make(map[string]store.Lease),
 		counters:  make(map[string]counter),
 		finSubs:   make(map[string]map[*finSub]struct{}),
+		readySubs: make(map[*readySub]struct{}),
+		revSubs:   make(map[chan struct{}]struct{}),
 	}
 }
 

@@ -1,16 +1,20 @@
 package memory
 
-// Ready implements [store.Notifier]. Each call makes a new subscription
-// that lives as long as the store; a worker calls it once per run.
-func (s *Store) Ready(queues []string) <-chan struct{} {
+// Ready implements [store.Notifier]. Each call makes a subscription that
+// lasts until stop, which may be called any number of times.
+func (s *Store) Ready(queues []string) (<-chan struct{}, func()) {
 	sub := &readySub{queues: make(map[string]bool, len(queues)), ch: make(chan struct{}, 1)}
 	for _, q := range queues {
 		sub.queues[q] = true
 	}
 	s.mu.Lock()
-	s.readySubs = append(s.readySubs, sub)
+	s.readySubs[sub] = struct{}{}
 	s.mu.Unlock()
-	return sub.ch
+	return sub.ch, func() {
+		s.mu.Lock()
+		delete(s.readySubs, sub)
+		s.mu.Unlock()
+	}
 }
 
 // signalReady wakes the subscribers of any of queues; s.mu is held.
@@ -18,7 +22,7 @@ func (s *Store) signalReady(queues map[string]bool) {
 	if len(queues) == 0 {
 		return
 	}
-	for _, sub := range s.readySubs {
+	for sub := range s.readySubs {
 		for q := range queues {
 			if sub.queues[q] {
 				select {
@@ -74,21 +78,25 @@ func (s *Store) signalFinished(id string) {
 	delete(s.finSubs, id)
 }
 
-// Revoked implements [store.Notifier]. Each call makes a new subscription
-// that lives as long as the store; a worker calls it once per run. A
+// Revoked implements [store.Notifier]. Each call makes a subscription
+// that lasts until stop, which may be called any number of times. A
 // revoke of a Running job signals every subscriber after the call that
 // requested it changed the job.
-func (s *Store) Revoked() <-chan struct{} {
+func (s *Store) Revoked() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	s.mu.Lock()
-	s.revSubs = append(s.revSubs, ch)
+	s.revSubs[ch] = struct{}{}
 	s.mu.Unlock()
-	return ch
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.revSubs, ch)
+		s.mu.Unlock()
+	}
 }
 
 // signalRevoked wakes every Revoked subscriber; s.mu is held.
 func (s *Store) signalRevoked() {
-	for _, ch := range s.revSubs {
+	for ch := range s.revSubs {
 		select {
 		case ch <- struct{}{}:
 		default:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/postgres"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 // Tests of the contract's later additions (revoke, wake, expiry, deferred
@@ -160,7 +161,7 @@ func TestRevoke(t *testing.T) {
 	b.State, b.RunAt = store.Scheduled, at(time.Hour)
 	c.Priority = 9 // claimed first
 	insert(t, s, a, b, c)
-	revoked := s.Revoked()
+	revoked := storetest.Revoked(t, s)
 
 	// Queued and Scheduled jobs are canceled at once.
 	for _, id := range []string{"rv1", "rv2"} {
@@ -229,7 +230,7 @@ func TestWake(t *testing.T) {
 	a, b := newJob("wk1"), newJob("wk2")
 	a.State, a.RunAt = store.Scheduled, at(time.Hour)
 	insert(t, s, a, b)
-	ready := s.Ready([]string{"default"})
+	ready := storetest.Ready(t, s, []string{"default"})
 	recv(ready) // the listener's first connection wakes every watcher
 	if err := s.Wake(bg, []string{"wk1", "wk2", "nope"}, at(time.Second)); err != nil {
 		t.Fatal(err)
@@ -546,7 +547,7 @@ func TestConcurrentClaimersAcrossStores(t *testing.T) {
 func TestPromotionWakesOthersOnlyForTheRest(t *testing.T) {
 	u := schemaURL(t)
 	a, b := openAt(t, u), openAt(t, u)
-	ready := b.Ready([]string{"default"})
+	ready := storetest.Ready(t, b, []string{"default"})
 	waitListening(t, b, 1)
 	drain(ready)
 	var batch []*store.Job

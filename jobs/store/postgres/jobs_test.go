@@ -124,3 +124,43 @@ func TestEnqueueInCallerTransaction(t *testing.T) {
 		t.Fatalf("Stats %v, %v; want no jobs", st.Counts, err)
 	}
 }
+
+// TestWorkerRunsReleaseWatches: each Worker.Run watches for ready jobs
+// and revokes while it runs and releases both when it returns, so a
+// process that starts and stops workers on one store holds nothing for
+// the runs that ended.
+func TestWorkerRunsReleaseWatches(t *testing.T) {
+	s := openStore(t)
+	c, err := jobs.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	def := jobs.Define("pg.watch", func(ctx context.Context, n int) (int, error) { return n, nil })
+	for run := range 3 {
+		w, err := jobs.NewWorker(c, jobs.WorkerOptions{Logger: quietLog}, def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(bg)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		h, err := def.Enqueue(bg, c, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := h.Await(bg); err != nil || v != run {
+			t.Fatalf("run %d: job = %d, %v", run, v, err)
+		}
+		if ready, _, revoked := postgres.Watching(s); ready != 1 || revoked != 1 {
+			t.Fatalf("run %d: %d ready and %d revoke watches while a worker runs; want 1 each", run, ready, revoked)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if ready, finished, revoked := postgres.Watching(s); ready+finished+revoked != 0 {
+			t.Fatalf("run %d: %d ready, %d finished and %d revoke watches after Run returned; want none", run, ready, finished, revoked)
+		}
+	}
+}

@@ -17,9 +17,9 @@ type notifier struct {
 
 	mu      sync.Mutex
 	closed  bool
-	readyWs []*readyWatcher
+	readyWs map[*readyWatcher]struct{}
 	finWs   map[string]map[*finishedWatcher]struct{}
-	revWs   []chan struct{}
+	revWs   map[chan struct{}]struct{}
 }
 
 type readyWatcher struct {
@@ -49,16 +49,16 @@ var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return
 // still wake on their own timer for those.
 //
 // The first call of Ready, Finished or Revoked opens the listening
-// connection. Each call registers a watcher that lives until Close, so
-// call it once per worker, not once per wait. Close closes the channel,
+// connection. Each call registers a watcher that lives until stop
+// (idempotent) or Close, so call it once per worker, not once per wait. Close closes the channel,
 // so a receiver wakes and sees ErrClosed from its next call. Safe for
 // concurrent use.
-func (s *Store) Ready(queues []string) <-chan struct{} {
+func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 	n := s.notify
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh
+		return closedCh, func() {}
 	}
 	w := &readyWatcher{ch: make(chan struct{}, 1)}
 	if len(queues) > 0 {
@@ -67,9 +67,13 @@ func (s *Store) Ready(queues []string) <-chan struct{} {
 			w.queues[q] = true
 		}
 	}
-	n.readyWs = append(n.readyWs, w)
+	n.readyWs[w] = struct{}{}
 	n.l.start()
-	return w.ch
+	return w.ch, func() {
+		n.mu.Lock()
+		delete(n.readyWs, w)
+		n.mu.Unlock()
+	}
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -131,19 +135,23 @@ func (s *Store) FinishedJob(id string) (ch <-chan struct{}, job func() *store.Jo
 // Revoked returns a channel that receives a value, coalesced, whenever a
 // revoke was requested for a Running job by any process on the schema,
 // and after the listening connection was re-established. Like Ready, each
-// call registers a watcher that lives until Close, which closes the
-// channel. Safe for concurrent use.
-func (s *Store) Revoked() <-chan struct{} {
+// call registers a watcher that lives until stop (idempotent) or Close,
+// which closes the channel. Safe for concurrent use.
+func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	n := s.notify
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh
+		return closedCh, func() {}
 	}
-	ch := make(chan struct{}, 1)
-	n.revWs = append(n.revWs, ch)
+	c := make(chan struct{}, 1)
+	n.revWs[c] = struct{}{}
 	n.l.start()
-	return ch
+	return c, func() {
+		n.mu.Lock()
+		delete(n.revWs, c)
+		n.mu.Unlock()
+	}
 }
 
 func signal(ch chan struct{}) {
@@ -171,7 +179,7 @@ func (n *notifier) dispatch(payload string) {
 	defer n.mu.Unlock()
 	switch kind {
 	case 'r', '*':
-		for _, w := range n.readyWs {
+		for w := range n.readyWs {
 			if w.queues == nil || kind == '*' || w.queues[rest] {
 				signal(w.ch)
 			}
@@ -183,7 +191,7 @@ func (n *notifier) dispatch(payload string) {
 	case 'a':
 		n.fireAllLocked()
 	case 'v':
-		for _, ch := range n.revWs {
+		for ch := range n.revWs {
 			signal(ch)
 		}
 	}
@@ -194,10 +202,10 @@ func (n *notifier) dispatch(payload string) {
 func (n *notifier) recheck() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		signal(w.ch)
 	}
-	for _, ch := range n.revWs {
+	for ch := range n.revWs {
 		signal(ch)
 	}
 	n.fireAllLocked()
@@ -269,12 +277,13 @@ func (n *notifier) close() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.closed = true
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		close(w.ch)
 	}
-	for _, ch := range n.revWs {
+	for ch := range n.revWs {
 		close(ch)
 	}
-	n.readyWs, n.revWs = nil, nil
+	clear(n.readyWs)
+	clear(n.revWs)
 	n.fireAllLocked()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/postgres"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 // waitListening waits until s has made n listening connections and its
@@ -39,8 +40,8 @@ func drain(ch <-chan struct{}) {
 func TestNotifyAcrossStores(t *testing.T) {
 	u := schemaURL(t)
 	a, b := openAt(t, u), openAt(t, u)
-	ready := b.Ready([]string{"mail"})
-	revoked := b.Revoked()
+	ready := storetest.Ready(t, b, []string{"mail"})
+	revoked := storetest.Revoked(t, b)
 	waitListening(t, b, 1)
 	drain(ready)
 	drain(revoked)
@@ -183,8 +184,8 @@ func TestListenerReconnects(t *testing.T) {
 	u := schemaURL(t)
 	a, b := openAt(t, u), openAt(t, u)
 	insert(t, a, newJob("k1"), newJob("k2"))
-	ready := b.Ready(nil)
-	revoked := b.Revoked()
+	ready := storetest.Ready(t, b, nil)
+	revoked := storetest.Revoked(t, b)
 	waitListening(t, b, 1)
 	drain(ready)
 	drain(revoked)
@@ -225,7 +226,7 @@ func TestListenerReconnects(t *testing.T) {
 
 func TestCloseWakesWatchers(t *testing.T) {
 	s := openStore(t)
-	ready, revoked := s.Ready(nil), s.Revoked()
+	ready, revoked := storetest.Ready(t, s, nil), storetest.Revoked(t, s)
 	fin, stop := s.Finished("x")
 	defer stop()
 	waitListening(t, s, 1)
@@ -248,7 +249,7 @@ func TestCloseWakesWatchers(t *testing.T) {
 		}
 	}
 	// After Close: closed channels at once, ErrClosed from calls.
-	if !recv(s.Ready([]string{"q"})) || !recv(s.Revoked()) {
+	if !recv(storetest.Ready(t, s, []string{"q"})) || !recv(storetest.Revoked(t, s)) {
 		t.Fatal("Ready/Revoked after Close must return a closed channel")
 	}
 	ch, stop2 := s.Finished("y")
@@ -332,7 +333,7 @@ func TestNotifyPurgeOfEscapedIDs(t *testing.T) {
 // A queue name too long for a payload wakes every Ready watcher.
 func TestNotifyLongQueueName(t *testing.T) {
 	s := openStore(t)
-	ready := s.Ready([]string{"short"})
+	ready := storetest.Ready(t, s, []string{"short"})
 	waitListening(t, s, 1)
 	drain(ready)
 	j := newJob("lq1")

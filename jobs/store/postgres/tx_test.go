@@ -7,6 +7,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/postgres"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 // An insert through WithTx joins the caller's transaction: nobody sees
@@ -14,7 +15,7 @@ import (
 func TestInsertInCallerTransaction(t *testing.T) {
 	u := schemaURL(t)
 	s, other := openAt(t, u), openAt(t, u)
-	ready := other.Ready(nil)
+	ready := storetest.Ready(t, other, nil)
 	waitListening(t, other, 1)
 	drain(ready)
 

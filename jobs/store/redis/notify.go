@@ -41,9 +41,9 @@ type notifier struct {
 	started bool            // the loop runs
 	want    map[string]bool // channels with watchers
 	ps      *goredis.PubSub // the current subscription, nil between attempts
-	readyWs []*readyWatcher
+	readyWs map[*readyWatcher]struct{}
 	finWs   map[string]map[*finishedWatcher]struct{}
-	revWs   []chan struct{}
+	revWs   map[chan struct{}]struct{}
 
 	// due holds, per watched queue, the earliest RunAt (Unix ms) of a
 	// Scheduled job this process heard of (from an event or a claim);
@@ -80,12 +80,14 @@ const (
 
 func newNotifier(s *Store) *notifier {
 	return &notifier{
-		s:     s,
-		want:  map[string]bool{},
-		finWs: map[string]map[*finishedWatcher]struct{}{},
-		due:   map[string]int64{},
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		s:       s,
+		want:    map[string]bool{},
+		finWs:   map[string]map[*finishedWatcher]struct{}{},
+		readyWs: map[*readyWatcher]struct{}{},
+		revWs:   map[chan struct{}]struct{}{},
+		due:     map[string]int64{},
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 }
 
@@ -202,11 +204,11 @@ func (n *notifier) wake(channel string) {
 	defer n.mu.Unlock()
 	switch channel {
 	case n.s.k.evReady:
-		for _, w := range n.readyWs {
+		for w := range n.readyWs {
 			signal(w.ch)
 		}
 	case n.s.k.evRevoked:
-		for _, ch := range n.revWs {
+		for ch := range n.revWs {
 			signal(ch)
 		}
 	case n.s.k.evFinished:
@@ -279,15 +281,15 @@ var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return
 // becomes the earliest, and a timer wakes the queue's watchers at that
 // time (by this machine's clock).
 //
-// Each call registers a watcher that lives until Close, so call it once
-// per worker, not once per wait. Close closes the channel. Safe for
+// Each call registers a watcher that lives until stop (idempotent) or
+// Close, so call it once per worker, not once per wait. Close closes the channel. Safe for
 // concurrent use.
-func (s *Store) Ready(queues []string) <-chan struct{} {
+func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 	n := s.notify
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh
+		return closedCh, func() {}
 	}
 	w := &readyWatcher{ch: make(chan struct{}, 1)}
 	if len(queues) > 0 {
@@ -296,9 +298,13 @@ func (s *Store) Ready(queues []string) <-chan struct{} {
 			w.queues[q] = true
 		}
 	}
-	n.readyWs = append(n.readyWs, w)
+	n.readyWs[w] = struct{}{}
 	n.ensureLocked(n.s.k.evReady)
-	return w.ch
+	return w.ch, func() {
+		n.mu.Lock()
+		delete(n.readyWs, w)
+		n.mu.Unlock()
+	}
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -339,18 +345,23 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 // Revoked returns a channel that receives a value, coalesced, whenever a
 // revoke was requested for some Running job in any process, and whenever
 // the subscription is re-established. Each call registers a watcher that
-// lives until Close, which closes the channel. Safe for concurrent use.
-func (s *Store) Revoked() <-chan struct{} {
+// lives until stop (idempotent) or Close, which closes the channel. Safe
+// for concurrent use.
+func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	n := s.notify
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh
+		return closedCh, func() {}
 	}
-	ch := make(chan struct{}, 1)
-	n.revWs = append(n.revWs, ch)
+	c := make(chan struct{}, 1)
+	n.revWs[c] = struct{}{}
 	n.ensureLocked(n.s.k.evRevoked)
-	return ch
+	return c, func() {
+		n.mu.Lock()
+		delete(n.revWs, c)
+		n.mu.Unlock()
+	}
 }
 
 func signal(ch chan struct{}) {
@@ -371,7 +382,7 @@ func (n *notifier) ready(queues []string) {
 }
 
 func (n *notifier) readyLocked(queues []string) {
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		if w.queues == nil {
 			signal(w.ch)
 			continue
@@ -412,7 +423,7 @@ func (n *notifier) scheduled(q, at string) {
 
 // watchedLocked reports whether some Ready watcher waits for queue q.
 func (n *notifier) watchedLocked(q string) bool {
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		if w.queues == nil || w.queues[q] {
 			return true
 		}
@@ -491,7 +502,7 @@ func (n *notifier) finishedAll() {
 func (n *notifier) revoked() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, ch := range n.revWs {
+	for ch := range n.revWs {
 		signal(ch)
 	}
 }
@@ -519,14 +530,14 @@ func (n *notifier) close() {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		close(w.ch)
 	}
-	n.readyWs = nil
-	for _, ch := range n.revWs {
+	clear(n.readyWs)
+	for ch := range n.revWs {
 		close(ch)
 	}
-	n.revWs = nil
+	clear(n.revWs)
 	for id := range n.finWs {
 		n.fireLocked(id)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/redis"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 var bg = context.Background()
@@ -42,11 +43,11 @@ func quietFor(t *testing.T, ch <-chan struct{}, what string) {
 // as allowed); watchers registered after it are not.
 func subscribed(t *testing.T, s *redis.Store) {
 	t.Helper()
-	recv(t, s.Ready([]string{"\x00settle"}), "the ready subscription")
+	recv(t, storetest.Ready(t, s, []string{"\x00settle"}), "the ready subscription")
 	f, stop := s.Finished("\x00settle")
 	recv(t, f, "the finished subscription")
 	stop()
-	recv(t, s.Revoked(), "the revoked subscription")
+	recv(t, storetest.Revoked(t, s), "the revoked subscription")
 }
 
 func newJob(id string) *store.Job {
@@ -70,8 +71,8 @@ func pair(t *testing.T) (a, b *redis.Store) {
 func TestReadyPushedAcrossStores(t *testing.T) {
 	a, b := pair(t)
 	subscribed(t, a)
-	ready := a.Ready([]string{"default"})
-	other := a.Ready([]string{"elsewhere"})
+	ready := storetest.Ready(t, a, []string{"default"})
+	other := storetest.Ready(t, a, []string{"elsewhere"})
 	if _, err := b.Insert(bg, []*store.Job{newJob("r1")}); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +157,7 @@ func TestFinishedPushedAcrossStores(t *testing.T) {
 func TestRevokedPushedAcrossStores(t *testing.T) {
 	a, b := pair(t)
 	subscribed(t, a)
-	rev := a.Revoked()
+	rev := storetest.Revoked(t, a)
 	if _, err := a.Insert(bg, []*store.Job{newJob("v1")}); err != nil {
 		t.Fatal(err)
 	}
@@ -207,8 +208,8 @@ func TestReconnectWakesWatchers(t *testing.T) {
 	}
 	defer s.Close()
 	subscribed(t, s)
-	ready := s.Ready([]string{"default"})
-	rev := s.Revoked()
+	ready := storetest.Ready(t, s, []string{"default"})
+	rev := storetest.Revoked(t, s)
 	fin, stop := s.Finished("never-finishes")
 	defer stop()
 	quietFor(t, fin, "Finished signal before anything happened")
@@ -239,8 +240,8 @@ func TestReconnectWakesWatchers(t *testing.T) {
 
 func TestCloseWakesWatchers(t *testing.T) {
 	s := openStore(t)
-	ready := s.Ready(nil)
-	rev := s.Revoked()
+	ready := storetest.Ready(t, s, nil)
+	rev := storetest.Revoked(t, s)
 	fin, stop := s.Finished("x")
 	defer stop()
 	if err := s.Close(); err != nil {
@@ -265,7 +266,7 @@ func TestCloseWakesWatchers(t *testing.T) {
 		}
 	}
 	// After Close: closed channels at once, ErrClosed from calls.
-	if ch := s.Ready(nil); ch == nil {
+	if ch := storetest.Ready(t, s, nil); ch == nil {
 		t.Fatal("Ready after Close returned nil")
 	} else {
 		<-ch
@@ -276,7 +277,7 @@ func TestCloseWakesWatchers(t *testing.T) {
 		<-ch
 		stop()
 	}
-	<-s.Revoked()
+	<-storetest.Revoked(t, s)
 	if err := s.Close(); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("second Close = %v, want ErrClosed", err)
 	}
@@ -316,8 +317,8 @@ func TestSubscribesOnDemand(t *testing.T) {
 	if chs := channels(); !slices.Equal(chs, []string{"{spindle}:ev:f"}) {
 		t.Fatalf("an awaiting store subscribed to %v; want only the finished channel", chs)
 	}
-	recv(t, s.Ready(nil), "the ready subscription")
-	recv(t, s.Revoked(), "the revoked subscription")
+	recv(t, storetest.Ready(t, s, nil), "the ready subscription")
+	recv(t, storetest.Revoked(t, s), "the revoked subscription")
 	if chs := channels(); !slices.Equal(chs, []string{"{spindle}:ev:f", "{spindle}:ev:r", "{spindle}:ev:v"}) {
 		t.Fatalf("subscribed to %v; want all three channels", chs)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/redis"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 // delayed returns a job scheduled d from now.
@@ -40,8 +41,8 @@ func claimNow(t *testing.T, s *redis.Store) []*store.Job {
 func TestDelayedJobWakesWhenDue(t *testing.T) {
 	a, b := pair(t)
 	subscribed(t, a)
-	ready := a.Ready([]string{"default"})
-	other := a.Ready([]string{"elsewhere"})
+	ready := storetest.Ready(t, a, []string{"default"})
+	other := storetest.Ready(t, a, []string{"elsewhere"})
 	later := delayed("d0", time.Hour)
 	j := delayed("d1", 300*time.Millisecond)
 	if _, err := b.Insert(bg, []*store.Job{later}); err != nil {
@@ -65,7 +66,7 @@ func TestDelayedJobWakesAfterEmptyClaim(t *testing.T) {
 	if _, err := b.Insert(bg, []*store.Job{j}); err != nil {
 		t.Fatal(err)
 	}
-	ready := a.Ready([]string{"default"})
+	ready := storetest.Ready(t, a, []string{"default"})
 	recv(t, ready, "the wake-up of a new subscription")
 	if got := claimNow(t, a); len(got) != 0 {
 		t.Fatalf("claimed %d jobs before the delay ran out", len(got))
@@ -80,7 +81,7 @@ func TestDelayedJobWakesAfterEmptyClaim(t *testing.T) {
 func TestRetryWakesWhenBackoffEnds(t *testing.T) {
 	a, b := pair(t)
 	subscribed(t, a)
-	ready := a.Ready([]string{"default"})
+	ready := storetest.Ready(t, a, []string{"default"})
 	if _, err := b.Insert(bg, []*store.Job{newJob("d3")}); err != nil {
 		t.Fatal(err)
 	}

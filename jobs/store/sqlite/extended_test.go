@@ -12,6 +12,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/sqlite"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 // TestUpgradeFromSchema1 opens a database written by a build that knew
@@ -134,7 +135,7 @@ func TestLeasesAndRevokesAcrossStores(t *testing.T) {
 	if got, err := b.Claim(bg, claimReq("w", 1, "default")); err != nil || len(got) != 1 {
 		t.Fatal(got, err)
 	}
-	revA, revB := a.Revoked(), b.Revoked()
+	revA, revB := storetest.Revoked(t, a), storetest.Revoked(t, b)
 	if st, err := a.Revoke(bg, "r1", "stop", t0); err != nil || st != store.Running {
 		t.Fatalf("Revoke = %q, %v", st, err)
 	}
@@ -157,14 +158,14 @@ func TestLeasesAndRevokesAcrossStores(t *testing.T) {
 // Ready ones, and a later Revoked returns a closed channel.
 func TestRevokedClosedOnClose(t *testing.T) {
 	s := openTemp(t)
-	ch := s.Revoked()
+	ch := storetest.Revoked(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := <-ch; ok {
 		t.Fatal("Revoked channel received a value instead of being closed")
 	}
-	<-s.Revoked()
+	<-storetest.Revoked(t, s)
 }
 
 // TestInsertMixedShapes inserts, in one batch spanning several

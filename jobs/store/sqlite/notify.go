@@ -20,8 +20,8 @@ type notifier struct {
 
 	mu      sync.Mutex
 	closed  bool
-	readyWs []*readyWatcher
-	revWs   []chan struct{} // capacity 1: signals coalesce
+	readyWs map[*readyWatcher]struct{}
+	revWs   map[chan struct{}]struct{} // capacity 1: signals coalesce
 	finWs   map[string]map[*finishedWatcher]struct{}
 	nfin    int  // finished watchers registered
 	polling bool // a poller goroutine is running
@@ -42,7 +42,8 @@ type finishedWatcher struct {
 }
 
 func newNotifier(s *Store) *notifier {
-	n := &notifier{s: s, finWs: map[string]map[*finishedWatcher]struct{}{}}
+	n := &notifier{s: s, finWs: map[string]map[*finishedWatcher]struct{}{},
+		readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
 	n.pollCtx, n.stop = context.WithCancel(context.Background())
 	return n
 }
@@ -60,10 +61,12 @@ var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return
 // scheduled for later are not signalled when their RunAt arrives: workers
 // still wake on their own timer for those.
 //
-// Each call registers a watcher that lives until Close, so call it once
-// per worker, not once per wait. Close closes the channel, so a receiver
-// wakes and sees ErrClosed from its next call. Safe for concurrent use.
-func (s *Store) Ready(queues []string) <-chan struct{} {
+// Each call registers a watcher that lives until stop or Close, so call
+// it once per worker, not once per wait; while no watcher of any kind is
+// registered, nothing polls. Close closes the channel, so a receiver
+// wakes and sees ErrClosed from its next call. Safe for concurrent use;
+// stop is idempotent.
+func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 	return s.notify.addReady(queues)
 }
 
@@ -86,28 +89,33 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 // from RevokeRequests at its next heartbeat, which bounds how late a
 // revoke reaches a running attempt.
 //
-// Each call registers a watcher that lives until Close, so call it once
-// per worker. Close closes the channel. Safe for concurrent use.
-func (s *Store) Revoked() <-chan struct{} {
+// Each call registers a watcher that lives until stop or Close, so call
+// it once per worker. Close closes the channel. Safe for concurrent use;
+// stop is idempotent.
+func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	return s.notify.addRevoked()
 }
 
-func (n *notifier) addRevoked() <-chan struct{} {
+func (n *notifier) addRevoked() (<-chan struct{}, func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh
+		return closedCh, func() {}
 	}
 	ch := make(chan struct{}, 1)
-	n.revWs = append(n.revWs, ch)
-	return ch
+	n.revWs[ch] = struct{}{}
+	return ch, func() {
+		n.mu.Lock()
+		delete(n.revWs, ch)
+		n.mu.Unlock()
+	}
 }
 
 // revoked signals every Revoked watcher.
 func (n *notifier) revoked() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, ch := range n.revWs {
+	for ch := range n.revWs {
 		select {
 		case ch <- struct{}{}:
 		default:
@@ -115,11 +123,11 @@ func (n *notifier) revoked() {
 	}
 }
 
-func (n *notifier) addReady(queues []string) <-chan struct{} {
+func (n *notifier) addReady(queues []string) (<-chan struct{}, func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh
+		return closedCh, func() {}
 	}
 	w := &readyWatcher{ch: make(chan struct{}, 1)}
 	if len(queues) > 0 {
@@ -128,9 +136,13 @@ func (n *notifier) addReady(queues []string) <-chan struct{} {
 			w.queues[q] = true
 		}
 	}
-	n.readyWs = append(n.readyWs, w)
+	n.readyWs[w] = struct{}{}
 	n.startPollLocked()
-	return w.ch
+	return w.ch, func() {
+		n.mu.Lock()
+		delete(n.readyWs, w)
+		n.mu.Unlock()
+	}
 }
 
 func (n *notifier) addFinished(id string) (<-chan struct{}, func()) {
@@ -170,7 +182,7 @@ func (n *notifier) addFinished(id string) (<-chan struct{}, func()) {
 func (n *notifier) watchingLocked() bool { return len(n.readyWs) > 0 || n.nfin > 0 }
 
 func (n *notifier) signalReadyLocked(all bool, queues []string) {
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		if !all && w.queues != nil && !slices.ContainsFunc(queues, func(q string) bool { return w.queues[q] }) {
 			continue
 		}
@@ -280,14 +292,14 @@ func (n *notifier) close() {
 	n.mu.Lock()
 	n.closed = true
 	n.stop()
-	for _, w := range n.readyWs {
+	for w := range n.readyWs {
 		close(w.ch)
 	}
-	n.readyWs = nil
-	for _, ch := range n.revWs {
+	clear(n.readyWs)
+	for ch := range n.revWs {
 		close(ch)
 	}
-	n.revWs = nil
+	clear(n.revWs)
 	for id := range n.finWs {
 		n.fireLocked(id)
 	}

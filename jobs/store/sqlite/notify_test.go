@@ -8,6 +8,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/sqlite"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 // signalled reports whether ch has a value or is closed, without waiting.
@@ -32,8 +33,8 @@ func TestReadyInProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		chA := s.Ready([]string{"a"})
-		chAll := s.Ready(nil)
+		chA := storetest.Ready(t, s, []string{"a"})
+		chAll := storetest.Ready(t, s, nil)
 		synctest.Wait()
 		signalled(chA) // the watcher's first check may signal
 		signalled(chAll)
@@ -150,7 +151,7 @@ func TestWakeupsAcrossStores(t *testing.T) {
 		}
 		defer b.Close()
 
-		ready := b.Ready([]string{"default"})
+		ready := storetest.Ready(t, b, []string{"default"})
 		time.Sleep(interval)
 		synctest.Wait()
 		signalled(ready)

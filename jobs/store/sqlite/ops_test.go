@@ -14,6 +14,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/sqlite"
+	"github.com/spindlehq/spindle/jobs/storetest"
 )
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -32,7 +33,7 @@ func mustInsert(t *testing.T, s store.Store, jobs ...*store.Job) {
 func TestClosedStore(t *testing.T) {
 	s := openTemp(t)
 	mustInsert(t, s, job("c1"))
-	ready := s.Ready([]string{"default"})
+	ready := storetest.Ready(t, s, []string{"default"})
 	fin, stop := s.Finished("c1")
 	defer stop()
 	if err := s.Close(); err != nil {
@@ -55,7 +56,7 @@ func TestClosedStore(t *testing.T) {
 	default:
 		t.Error("Close did not close a Ready channel")
 	}
-	if ch := s.Ready(nil); ch == nil {
+	if ch := storetest.Ready(t, s, nil); ch == nil {
 		t.Error("Ready after Close returned nil (nil means 'cannot push')")
 	} else if _, ok := <-ch; ok {
 		t.Error("Ready after Close is not closed")
