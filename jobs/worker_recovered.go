@@ -39,19 +39,16 @@ func (r *workerRun) reportRecovered(moved []store.Recovered) {
 		case store.Expired:
 			e.Kind, e.Err = EventExpired, &recoveredError{sentinel: ErrExpired, msg: m.Error}
 			bus.emit(e)
-			continue
 		case store.Queued, store.Dead:
-		default:
-			continue
+			// A lost lease is a failed attempt; Retrying (due at once) or
+			// DeadLettered follows, as for a handler's error.
+			e.Kind, e.Err = EventFailed, &recoveredError{sentinel: ErrLeaseExpired, msg: m.Error}
+			bus.emit(e)
+			e.Kind = EventRetrying
+			if m.State == store.Dead {
+				e.Kind = EventDeadLettered
+			}
+			bus.emit(e)
 		}
-		e.Err = &recoveredError{sentinel: ErrLeaseExpired, msg: m.Error}
-		e.Kind = EventFailed
-		bus.emit(e)
-		if m.State == store.Dead {
-			e.Kind = EventDeadLettered
-		} else {
-			e.Kind, e.At = EventRetrying, t // queued again: due at once
-		}
-		bus.emit(e)
 	}
 }
