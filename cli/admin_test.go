@@ -155,7 +155,7 @@ func TestJobShowsEverything(t *testing.T) {
 	}
 	j := decode[jobJSON](t, execute(t, "", "job", s.ok, "--store", s.url, "--json").out)
 	if j.ID != s.ok || j.State != "succeeded" || compact(t, j.Result) != `"hello, ana"` || compact(t, j.Args) != `{"name":"ana"}` ||
-		j.Attempt != 1 || j.MaxAttempts != 1 || j.EnqueuedAt == nil || j.FinishedAt == nil || j.LeaseUntil != nil || len(j.Errors) != 0 {
+		j.Attempt != 1 || j.MaxAttempts != 1 || j.EnqueuedAt == nil || j.FinishedAt == nil || j.Worker != "" || len(j.Errors) != 0 {
 		t.Errorf("job --json: %+v", j)
 	}
 	j = decode[jobJSON](t, execute(t, "", "job", s.waiting, "--store", s.url, "--json").out)

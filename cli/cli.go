@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spindlehq/spindle/jobs"
+	"github.com/spindlehq/spindle/jobs/store"
 )
 
 // Config configures the command tree [NewCommand] builds. The zero value
@@ -104,7 +105,11 @@ func SignalContext() context.Context {
 // pool complaints would add lines to stderr that the one-line error
 // already says); do not call it on one tree from two goroutines at once.
 func Execute(ctx context.Context, cmd *cobra.Command, args []string) int {
-	quietRedisClientLog()
+	for _, d := range store.Drivers() {
+		if q, ok := d.(store.ClientLogQuieter); ok {
+			q.QuietClientLog()
+		}
+	}
 	cmd.SetArgs(args)
 	cmd.SilenceErrors = true
 	cmd.SilenceUsage = true

@@ -124,7 +124,7 @@ attempt.
 With --json it prints one object with the fields id, name, queue, state,
 priority, attempt, max_attempts, args, result, last_error, errors
 ([{"attempt", "at", "error"}]), enqueued_at, run_at, started_at,
-finished_at, lease_owner, lease_until, retain_until and unique_key. Times
+finished_at, worker, retain_until and unique_key. Times
 are RFC 3339 in UTC, or null.`),
 		Example: a.ex(`  spindle job 01JABCDEFGHJKMNPQRSTVWXYZ0
   spindle job 01JABCDEFGHJKMNPQRSTVWXYZ0 --json | jq .errors`),
@@ -168,8 +168,8 @@ func printJob(w io.Writer, j *jobs.JobInfo) error {
 	t.row("Run at", at(j.RunAt))
 	t.row("Started", at(j.StartedAt))
 	t.row("Finished", at(j.FinishedAt))
-	if j.LeaseOwner != "" {
-		t.row("Lease", j.LeaseOwner+" until "+at(j.LeaseUntil))
+	if j.Worker != "" {
+		t.row("Worker", j.Worker)
 	}
 	if !j.RetainUntil.IsZero() {
 		t.row("Kept until", at(j.RetainUntil))

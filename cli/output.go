@@ -34,8 +34,7 @@ type jobJSON struct {
 	RunAt       *time.Time         `json:"run_at"`
 	StartedAt   *time.Time         `json:"started_at"`
 	FinishedAt  *time.Time         `json:"finished_at"`
-	LeaseOwner  string             `json:"lease_owner"`
-	LeaseUntil  *time.Time         `json:"lease_until"`
+	Worker      string             `json:"worker"`
 	RetainUntil *time.Time         `json:"retain_until"`
 	UniqueKey   string             `json:"unique_key"`
 }
@@ -78,7 +77,7 @@ func toJobJSON(j *jobs.JobInfo) jobJSON {
 		Args: rawOrNull(j.Args), Result: rawOrNull(j.Result),
 		LastError: j.LastError, Errors: errs,
 		EnqueuedAt: timePtr(j.EnqueuedAt), RunAt: timePtr(j.RunAt), StartedAt: timePtr(j.StartedAt),
-		FinishedAt: timePtr(j.FinishedAt), LeaseOwner: j.LeaseOwner, LeaseUntil: timePtr(j.LeaseUntil),
+		FinishedAt: timePtr(j.FinishedAt), Worker: j.Worker,
 		RetainUntil: timePtr(j.RetainUntil), UniqueKey: j.UniqueKey,
 	}
 }

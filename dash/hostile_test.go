@@ -47,7 +47,7 @@ func TestBrowserHostileJobData(t *testing.T) {
 	var in []*store.Job
 	for _, h := range hs {
 		in = append(in, &store.Job{ID: h.id, Name: h.name, Queue: evilQueue, Args: h.args, State: store.Queued, MaxAttempts: 1,
-			RunAt: now, EnqueuedAt: now, Meta: []byte(fmt.Sprintf(`{"parent":"01J00000000000000000000009","note":%q}`, payloads[0]))})
+			RunAt: now, EnqueuedAt: now, Meta: []byte(fmt.Sprintf(`{"deps":["01J00000000000000000000009"],"headers":{"note":%q}}`, payloads[0]))})
 	}
 	if _, err := e.s.Insert(ctx, in); err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestBrowserHostileJobData(t *testing.T) {
 			if !strings.Contains(args, payloads[0]) || !strings.Contains(args, strings.ReplaceAll(payloads[1], `"`, `\"`)) || !strings.Contains(errText, payloads[4]) {
 				t.Errorf("payloads not shown as text: args %q error %q", args, errText)
 			}
-			if got := textOf(tb, `#job-relatives`); !strings.Contains(got, "parent: 01J00000000000000000000009") {
+			if got := textOf(tb, `#job-relatives`); !strings.Contains(got, "depends on: 01J00000000000000000000009") {
 				t.Errorf("workflow relatives: %q", got)
 			}
 			tb.shot("hostile-job")

@@ -1,9 +1,12 @@
 package dash
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/spindlehq/spindle/jobs"
 )
 
 func TestClip(t *testing.T) {
@@ -55,21 +58,16 @@ func TestClipJSON(t *testing.T) {
 }
 
 func TestRelatives(t *testing.T) {
-	meta := `{"workflow":{"parent":"01J00000000000000000000001","children":["01J00000000000000000000002","not-an-id"]},
-		"next":"01J00000000000000000000003","deep":{"a":{"b":"01J00000000000000000000004"}},"n":3}`
-	got := relatives([]byte(meta))
-	want := []relative{{"next", "01J00000000000000000000003"}, {"workflow.children", "01J00000000000000000000002"}, {"workflow.parent", "01J00000000000000000000001"}}
-	if len(got) != len(want) {
+	j := &jobs.JobInfo{
+		DependsOn: []string{"01J00000000000000000000001", "not-an-id"},
+		Next:      []string{"01J00000000000000000000003"},
+	}
+	got := relatives(j)
+	want := []relative{{"depends on", "01J00000000000000000000001"}, {"next", "01J00000000000000000000003"}}
+	if !slices.Equal(got, want) {
 		t.Fatalf("relatives = %v, want %v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("relatives[%d] = %v, want %v", i, got[i], want[i])
-		}
-	}
-	for _, m := range []string{"", "null", "[1,2]", "{bad json", `{"k":"v"}`} {
-		if got := relatives([]byte(m)); got == nil || len(got) != 0 {
-			t.Errorf("relatives(%q) = %#v, want an empty list", m, got)
-		}
+	if got := relatives(&jobs.JobInfo{}); got == nil || len(got) != 0 {
+		t.Errorf("relatives of a job without links = %#v, want an empty list", got)
 	}
 }

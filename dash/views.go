@@ -1,9 +1,7 @@
 package dash
 
 import (
-	"encoding/json"
 	"regexp"
-	"sort"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs"
@@ -76,13 +74,12 @@ type jobDetail struct {
 	Priority    int           `json:"priority"`
 	RunAt       *time.Time    `json:"runAt,omitempty"`
 	StartedAt   *time.Time    `json:"startedAt,omitempty"`
-	LeaseOwner  string        `json:"leaseOwner,omitempty"`
-	LeaseUntil  *time.Time    `json:"leaseUntil,omitempty"`
+	Worker      string        `json:"worker,omitempty"`
+	Lock        string        `json:"lock,omitempty"`
 	RetainUntil *time.Time    `json:"retainUntil,omitempty"`
 	UniqueKey   string        `json:"uniqueKey,omitempty"`
 	Result      *text         `json:"result,omitempty"`
 	Attempts    []attemptView `json:"attempts"`
-	Meta        *text         `json:"meta,omitempty"`
 	Relatives   []relative    `json:"relatives"`
 	CanRevoke   bool          `json:"canRevoke"`
 }
@@ -91,9 +88,9 @@ func detailOf(j *jobs.JobInfo, canRevoke bool) jobDetail {
 	d := jobDetail{
 		jobRow:   rowOf(j),
 		Priority: j.Priority, RunAt: timePtr(j.RunAt), StartedAt: timePtr(j.StartedAt),
-		LeaseOwner: clipString(j.LeaseOwner, nameLimit).Text, LeaseUntil: timePtr(j.LeaseUntil),
+		Worker: clipString(j.Worker, nameLimit).Text, Lock: clipString(j.Lock, nameLimit).Text,
 		RetainUntil: timePtr(j.RetainUntil), UniqueKey: clipString(j.UniqueKey, nameLimit).Text,
-		Attempts: make([]attemptView, 0, len(j.Errors)), Relatives: relatives(j.Meta),
+		Attempts: make([]attemptView, 0, len(j.Errors)), Relatives: relatives(j),
 		CanRevoke: canRevoke && !j.State.Final(),
 	}
 	d.Args = clipJSON(j.Args, detailLimit, true)
@@ -104,10 +101,6 @@ func detailOf(j *jobs.JobInfo, canRevoke bool) jobDetail {
 	if len(j.Result) > 0 {
 		t := clipJSON(j.Result, detailLimit, true)
 		d.Result = &t
-	}
-	if len(j.Meta) > 0 {
-		t := clipJSON(j.Meta, detailLimit, true)
-		d.Meta = &t
 	}
 	// Newest attempt first, and at most 100: a job retried a thousand
 	// times is read from the top.
@@ -121,53 +114,20 @@ func detailOf(j *jobs.JobInfo, canRevoke bool) jobDetail {
 // jobIDPattern is the shape of IDs package jobs makes (ULIDs).
 var jobIDPattern = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
 
-// relatives finds job IDs in a job's metadata: workflows (chains, groups,
-// chords) record parents, children and callbacks there. The layout is up
-// to the feature that wrote it, so any string of the job-ID shape up to
-// two levels deep counts, named by its key path ("parent",
-// "workflow.next"). No metadata, no relatives.
-func relatives(meta []byte) []relative {
+// relatives lists the workflow steps a job waits for and the ones it
+// wakes, as the job's typed workflow links give them, at most 100.
+func relatives(j *jobs.JobInfo) []relative {
 	out := []relative{}
-	if len(meta) == 0 || len(meta) > prettyLimit {
-		return out
-	}
-	var v any
-	if json.Unmarshal(meta, &v) != nil {
-		return out
-	}
-	var walk func(role string, v any, depth int)
-	walk = func(role string, v any, depth int) {
-		if len(out) >= 100 {
-			return
-		}
-		switch x := v.(type) {
-		case string:
-			if jobIDPattern.MatchString(x) {
-				out = append(out, relative{Role: clipString(role, nameLimit).Text, ID: x})
-			}
-		case []any:
-			for _, e := range x {
-				walk(role, e, depth)
-			}
-		case map[string]any:
-			if depth >= 2 {
-				return
-			}
-			keys := make([]string, 0, len(x))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				r := k
-				if role != "" {
-					r = role + "." + k
-				}
-				walk(r, x[k], depth+1)
+	for _, l := range []struct {
+		role string
+		ids  []string
+	}{{"depends on", j.DependsOn}, {"next", j.Next}} {
+		for _, id := range l.ids {
+			if len(out) < 100 && jobIDPattern.MatchString(id) {
+				out = append(out, relative{Role: l.role, ID: id})
 			}
 		}
 	}
-	walk("", v, 0)
 	return out
 }
 

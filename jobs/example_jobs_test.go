@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	spindle "github.com/spindlehq/spindle"
@@ -59,22 +57,21 @@ func Example() {
 	// Output: cat.png@200w <nil>
 }
 
-// The default store is a SQLite file in the working directory; name
-// another with a URL.
+// A store URL works once its driver is imported; "memory:" always does.
+// A program that keeps jobs in SQLite adds one line:
+//
+//	import _ "github.com/spindlehq/spindle/jobs/store/sqlite"
 func ExampleOpen() {
-	dir, _ := os.MkdirTemp("", "spindle-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-
-	c, err := jobs.Open(ctx, "sqlite:"+filepath.Join(dir, "jobs.db"))
+	c, err := jobs.Open(ctx, "memory:")
 	if err != nil {
 		panic(err)
 	}
 	defer c.Close()
 
-	_, err = jobs.Open(ctx, "mysql://localhost/jobs")
+	_, err = jobs.Open(ctx, "postgres://localhost/jobs")
 	fmt.Println(err)
-	// Output: jobs: open "mysql://localhost/jobs": unknown scheme "mysql"; accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file, created if missing; the default is "sqlite:spindle.db"), "memory:" (this process only), "redis://[user:password@]host[:port][/db][?namespace=NAME]" or "rediss://..." (Redis, TLS with rediss), "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME&pool_max_conns=N]" or "postgresql://..." (PostgreSQL; schema defaults to "spindle")
+	// Output: jobs: open "postgres://localhost/jobs": no driver registered for scheme "postgres"; add the import _ "github.com/spindlehq/spindle/jobs/store/postgres" to your program
 }
 
 var square = jobs.Define("math.square", func(ctx context.Context, n int) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	spindle "github.com/spindlehq/spindle"
+	"github.com/spindlehq/spindle/jobs/jobtype"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -211,10 +212,10 @@ func (h *Handle[R]) settle(j *store.Job, err error) {
 type JobError struct {
 	ID       string
 	Name     string
-	State    store.State // Dead, Canceled or Expired
-	Attempts int         // attempts started
-	Err      string      // the last attempt's error text
-	Errors   []store.AttemptError
+	State    jobtype.State // Dead, Canceled or Expired
+	Attempts int           // attempts started
+	Err      string        // the last attempt's error text
+	Errors   []jobtype.AttemptError
 }
 
 // nextMark is how encodeMeta writes a workflow step's dependents.

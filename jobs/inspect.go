@@ -3,23 +3,44 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/spindlehq/spindle/jobs/jobtype"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// State is where a job is in its life; see the constants in package
-// store (store.Queued, store.Dead, ...).
-type State = store.State
+// State is where a job is in its life; the constants are in package
+// jobtype (jobtype.Queued, jobtype.Dead, ...).
+type State = jobtype.State
 
-// JobInfo is everything the store keeps about one job: its state,
-// attempts, error history, arguments and result (both JSON).
-type JobInfo = store.Job
+// JobInfo is one job as the inspector shows it: its state, attempts,
+// error history, arguments and result (both JSON); see [jobtype.Job].
+type JobInfo = jobtype.Job
 
 // QueueInfo is one queue with its job counts per state.
-type QueueInfo = store.QueueInfo
+type QueueInfo = jobtype.QueueInfo
 
 // Stats summarizes the whole store.
-type Stats = store.Stats
+type Stats = jobtype.Stats
+
+// jobInfo is the view of a stored job that users read: everything but
+// the store's coordination fields (lease expiry, raw feature metadata).
+func jobInfo(j *store.Job) *JobInfo {
+	info := &JobInfo{
+		ID: j.ID, Name: j.Name, Queue: j.Queue, Priority: j.Priority, Args: j.Args,
+		State: j.State, Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
+		RunAt: j.RunAt, EnqueuedAt: j.EnqueuedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
+		Result: j.Result, LastError: j.LastError, Errors: j.Errors,
+		RetainUntil: j.RetainUntil, ExpiresAt: j.ExpiresAt,
+		Worker: j.LeaseOwner, UniqueKey: j.UniqueKey, Revoke: j.Revoke,
+	}
+	// A job whose metadata does not decode is still shown, without links.
+	if m, err := decodeMeta(j.Meta); err == nil && m != nil {
+		info.DependsOn, info.Next, info.Headers = m.Deps, m.Next, m.Headers
+		info.Lock = strings.TrimPrefix(m.Lock, "lock:")
+	}
+	return info
+}
 
 // Inspector administers the jobs of a store: the surface of the command
 // line tool and the dashboard. It is safe for concurrent use; every call
@@ -66,7 +87,10 @@ func (in *Inspector) Jobs(ctx context.Context, opts ListOptions) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	p := Page{Jobs: js}
+	p := Page{Jobs: make([]*JobInfo, len(js))}
+	for i, j := range js {
+		p.Jobs[i] = jobInfo(j)
+	}
 	if len(js) == limit {
 		p.Next = js[len(js)-1].ID
 	}
@@ -74,19 +98,19 @@ func (in *Inspector) Jobs(ctx context.Context, opts ListOptions) (Page, error) {
 }
 
 // Job returns one job with its attempts and error history, or an error
-// wrapping store.ErrNotFound.
+// wrapping jobtype.ErrNotFound.
 func (in *Inspector) Job(ctx context.Context, id string) (*JobInfo, error) {
 	j, err := in.c.store.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: job %s: %w", id, err)
 	}
-	return j, nil
+	return jobInfo(j), nil
 }
 
 // Retry puts a finished job (dead-lettered, cancelled, expired or even
 // succeeded) back in its queue with a fresh attempt budget, keeping its
 // error history; a waiting job is made ready at once. A running job gives
-// an error wrapping store.ErrRunning.
+// an error wrapping jobtype.ErrRunning.
 func (in *Inspector) Retry(ctx context.Context, id string) error {
 	if err := in.c.store.Retry(ctx, id, now()); err != nil {
 		return fmt.Errorf("jobs: retry %s: %w", id, err)
@@ -94,7 +118,7 @@ func (in *Inspector) Retry(ctx context.Context, id string) error {
 	return nil
 }
 
-// Delete removes a job that is not running (store.ErrRunning otherwise).
+// Delete removes a job that is not running (jobtype.ErrRunning otherwise).
 func (in *Inspector) Delete(ctx context.Context, id string) error {
 	if err := in.c.store.Delete(ctx, id); err != nil {
 		return fmt.Errorf("jobs: delete %s: %w", id, err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/memory"
+	_ "github.com/spindlehq/spindle/jobs/store/memory" // "memory:" works with no import of the user's
 )
 
 // DefaultURL is the store [Open] uses when given an empty URL: a SQLite
@@ -31,7 +31,15 @@ const acceptedURLs = `accepted: "sqlite:PATH" or "sqlite://PATH" (a SQLite file,
 //	                           (default "spindle") is created on first use;
 //	                           package jobs/store/postgres lists the options
 //
-// An empty url means [DefaultURL]. An unknown scheme or a bad path is an
+// A scheme works once its driver is registered, by importing the driver
+// package (the idiom of database/sql); "memory:" always works:
+//
+//	import _ "github.com/spindlehq/spindle/jobs/store/sqlite"   // sqlite:, sqlite3:
+//	import _ "github.com/spindlehq/spindle/jobs/store/redis"    // redis://, rediss://
+//	import _ "github.com/spindlehq/spindle/jobs/store/postgres" // postgres://, postgresql://
+//
+// An empty url means [DefaultURL]. A scheme no driver registered is an
+// error naming the import to add; an unknown scheme or a bad path is an
 // error that names what was wrong and what is accepted. No error carries
 // a password from url: they quote it through [RedactURL].
 func Open(ctx context.Context, url string, opts ...Option) (*Client, error) {
@@ -50,57 +58,56 @@ func Open(ctx context.Context, url string, opts ...Option) (*Client, error) {
 }
 
 func openStore(ctx context.Context, url string) (store.Store, error) {
-	u, err := parseStoreURL(url)
+	scheme, err := storeScheme(url)
 	if err != nil {
 		return nil, err
 	}
-	switch u.scheme {
-	case "memory":
-		return memory.New(), nil
-	case "redis":
-		return openRedis(ctx, u.url)
-	case "postgres":
-		return openPostgres(ctx, u.url)
-	default: // "sqlite"
-		return openSQLite(ctx, u.path)
-	}
-}
-
-// storeURL is a store URL taken apart by parseStoreURL.
-type storeURL struct {
-	scheme string // canonical: "memory", "sqlite", "redis" or "postgres"
-	path   string // sqlite: the file path, non-empty
-	url    string // server stores: the whole URL, parsed by the store
-}
-
-// parseStoreURL takes a store URL apart without touching the store. It is
-// pure, so it can be fuzzed: it never panics, and its errors name what was
-// wrong and what is accepted, quoting the URL only through RedactURL.
-func parseStoreURL(url string) (storeURL, error) {
 	if url == "" {
 		url = DefaultURL
 	}
-	scheme, rest, ok := strings.Cut(url, ":")
+	d, ok := store.Lookup(scheme)
 	if !ok {
-		return storeURL{}, fmt.Errorf("jobs: open %q: no scheme; %s", RedactURL(url), acceptedURLs)
+		return nil, unregistered(url, scheme)
 	}
-	switch strings.ToLower(scheme) {
-	case "memory":
-		if rest != "" && rest != "//" {
-			return storeURL{}, fmt.Errorf("jobs: open %q: the memory store takes no path; write \"memory:\"", RedactURL(url))
-		}
-		return storeURL{scheme: "memory"}, nil
-	case "sqlite", "sqlite3":
-		path := strings.TrimPrefix(rest, "//") // sqlite:///abs/path and sqlite://rel/path
-		if path == "" {
-			return storeURL{}, fmt.Errorf("jobs: open %q: no file path; %s", RedactURL(url), acceptedURLs)
-		}
-		return storeURL{scheme: "sqlite", path: path}, nil
-	case "redis", "rediss":
-		return storeURL{scheme: "redis", url: url}, nil
-	case "postgres", "postgresql":
-		return storeURL{scheme: "postgres", url: url}, nil
-	default:
-		return storeURL{}, fmt.Errorf("jobs: open %q: unknown scheme %q; %s", RedactURL(url), RedactURL(scheme), acceptedURLs)
+	s, err := d.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	return s, nil
+}
+
+// bundledDrivers names the import that registers each scheme of Spindle's
+// own drivers, for the error of a scheme nobody registered.
+var bundledDrivers = map[string]string{
+	"sqlite":     "github.com/spindlehq/spindle/jobs/store/sqlite",
+	"sqlite3":    "github.com/spindlehq/spindle/jobs/store/sqlite",
+	"redis":      "github.com/spindlehq/spindle/jobs/store/redis",
+	"rediss":     "github.com/spindlehq/spindle/jobs/store/redis",
+	"postgres":   "github.com/spindlehq/spindle/jobs/store/postgres",
+	"postgresql": "github.com/spindlehq/spindle/jobs/store/postgres",
+}
+
+// unregistered is the one-line error for a scheme no imported driver
+// registered: the import to add for Spindle's own drivers, the accepted
+// forms otherwise.
+func unregistered(url, scheme string) error {
+	if pkg, ok := bundledDrivers[scheme]; ok {
+		return fmt.Errorf("jobs: open %q: no driver registered for scheme %q; add the import _ %q to your program", RedactURL(url), scheme, pkg)
+	}
+	return fmt.Errorf("jobs: open %q: unknown scheme %q (registered: %s); %s", RedactURL(url), RedactURL(scheme), strings.Join(store.Schemes(), ", "), acceptedURLs)
+}
+
+// storeScheme returns the lower-cased scheme of a store URL ("" means
+// [DefaultURL]) without touching the store. It is pure, so it can be
+// fuzzed: it never panics, and its errors name what was wrong and what is
+// accepted, quoting the URL only through RedactURL.
+func storeScheme(url string) (string, error) {
+	if url == "" {
+		url = DefaultURL
+	}
+	scheme, _, ok := strings.Cut(url, ":")
+	if !ok || scheme == "" {
+		return "", fmt.Errorf("jobs: open %q: no scheme; %s", RedactURL(url), acceptedURLs)
+	}
+	return strings.ToLower(scheme), nil
 }

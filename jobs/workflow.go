@@ -74,7 +74,7 @@ func Then[A, R any](prev Step[A], next *Definition[A, R], opts ...EnqueueOption)
 // Member is one member's outcome as a chord callback receives it.
 type Member[R any] struct {
 	ID    string `json:"id"`
-	State State  `json:"state"`           // store.Succeeded, or how it failed
+	State State  `json:"state"`           // jobtype.Succeeded, or how it failed
 	Value R      `json:"value,omitzero"`  // with Succeeded
 	Error string `json:"error,omitempty"` // otherwise: the job's last error
 }

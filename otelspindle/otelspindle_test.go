@@ -294,8 +294,8 @@ func TestExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(j.Meta), `"traceparent":"00-`+span.SpanContext().TraceID().String()) {
-		t.Errorf("stored metadata %s lacks the traceparent", j.Meta)
+	if !strings.HasPrefix(j.Headers["traceparent"], "00-"+span.SpanContext().TraceID().String()) {
+		t.Errorf("stored headers %v lack the traceparent", j.Headers)
 	}
 	sc := trace.SpanContextFromContext(otelspindle.Extract(context.Background(), map[string]string{
 		"traceparent": "00-" + span.SpanContext().TraceID().String() + "-" + span.SpanContext().SpanID().String() + "-01",

@@ -376,7 +376,7 @@
     const props = [
       ['Queue', j.queue], ['Priority', String(j.priority)], ['Attempts', `${j.attempt} of ${j.maxAttempts}`],
       ['Enqueued', fmtTime(j.enqueuedAt)], ['Run at', fmtTime(j.runAt)], ['Started', fmtTime(j.startedAt)],
-      ['Finished', fmtTime(j.finishedAt)], ['Lease', j.leaseOwner ? `${j.leaseOwner} until ${fmtTime(j.leaseUntil)}` : ''],
+      ['Finished', fmtTime(j.finishedAt)], ['Worker', j.worker || ''], ['Lock', j.lock || ''],
       ['Kept until', fmtTime(j.retainUntil)], ['Unique key', j.uniqueKey || ''],
     ].filter(([, v]) => v);
     $('job-props').replaceChildren(...props.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
@@ -393,8 +393,6 @@
       el('td', {}, el('pre', { text: a.error.text + (a.error.truncated ? '\n…' : '') })))));
     $('job-relatives-card').hidden = !j.relatives.length;
     $('job-relatives').replaceChildren(...j.relatives.map((r) => el('li', {}, `${r.role}: `, el('a', { class: 'mono', href: jobHref(r.id), text: r.id }))));
-    $('job-meta-card').hidden = !j.meta;
-    if (j.meta) $('job-meta').textContent = j.meta.text;
     $('act-retry').hidden = !finalStates.has(j.state);
     $('act-revoke').hidden = !j.canRevoke;
     $('act-delete').hidden = j.state === 'running';

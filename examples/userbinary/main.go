@@ -16,6 +16,7 @@ import (
 	"github.com/spindlehq/spindle"
 	"github.com/spindlehq/spindle/cli"
 	"github.com/spindlehq/spindle/jobs"
+	_ "github.com/spindlehq/spindle/jobs/store/sqlite" // the stores this program opens: sqlite: only
 )
 
 // Resize asks for a thumbnail.

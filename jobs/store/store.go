@@ -1,7 +1,10 @@
 // Package store defines the contract between package jobs and the places
-// jobs are kept (SQLite, memory, Redis, PostgreSQL). Users do not call it
-// directly; they open a store with jobs.Open. Store authors implement
-// [Store] and prove it with the conformance suite in jobs/storetest.
+// jobs are kept (SQLite, memory, Redis, PostgreSQL), and the registry of
+// drivers that jobs.Open resolves URL schemes through. Users do not call
+// it directly: they import a driver and open a store with jobs.Open, and
+// read jobs through package jobtype. Store authors implement [Store],
+// register a [Driver], and prove it with the conformance suite in
+// jobs/storetest.
 //
 // All times are UTC and come from the caller (the now arguments), never
 // from the store's own clock, so tests can drive time and workers with
@@ -10,49 +13,28 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/spindlehq/spindle/jobs/jobtype"
 )
 
-// State is where a job is in its life.
-type State string
+// State is where a job is in its life; the values are those of package
+// jobtype, named here too so drivers read as before.
+type State = jobtype.State
 
+// The states, as in package jobtype.
 const (
-	// Scheduled jobs wait for RunAt: a delay, an ETA, or a retry backoff.
-	Scheduled State = "scheduled"
-	// Queued jobs are ready to be claimed.
-	Queued State = "queued"
-	// Running jobs are claimed by a worker and hold a lease.
-	Running State = "running"
-	// Succeeded jobs finished without error; Result holds the output.
-	Succeeded State = "succeeded"
-	// Dead jobs failed their last attempt (or failed in a way retries
-	// cannot fix) and are kept for inspection and manual retry.
-	Dead State = "dead"
-	// Canceled jobs were revoked before they finished.
-	Canceled State = "canceled"
-	// Expired jobs were not started before their deadline.
-	Expired State = "expired"
+	Scheduled = jobtype.Scheduled
+	Queued    = jobtype.Queued
+	Running   = jobtype.Running
+	Succeeded = jobtype.Succeeded
+	Dead      = jobtype.Dead
+	Canceled  = jobtype.Canceled
+	Expired   = jobtype.Expired
 )
 
 // States lists every state in life order.
-var States = []State{Scheduled, Queued, Running, Succeeded, Dead, Canceled, Expired}
-
-// Final reports whether no further transition happens without a user
-// action (retry).
-func (s State) Final() bool {
-	return s == Succeeded || s == Dead || s == Canceled || s == Expired
-}
-
-// Valid reports whether s is one of [States].
-func (s State) Valid() bool {
-	for _, v := range States {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+var States = jobtype.States
 
 // Job is one durable job as a store keeps it.
 type Job struct {
@@ -88,11 +70,7 @@ type Job struct {
 }
 
 // AttemptError records one failed attempt.
-type AttemptError struct {
-	Attempt int       `json:"attempt"`
-	At      time.Time `json:"at"`
-	Error   string    `json:"error"`
-}
+type AttemptError = jobtype.AttemptError
 
 // ClaimRequest asks for up to Limit ready jobs.
 type ClaimRequest struct {
@@ -295,11 +273,7 @@ type Leaser interface {
 }
 
 // QueueInfo describes one queue.
-type QueueInfo struct {
-	Name   string
-	Paused bool
-	Counts map[State]int
-}
+type QueueInfo = jobtype.QueueInfo
 
 // ListRequest selects jobs for listing. Empty fields match everything.
 type ListRequest struct {
@@ -311,11 +285,7 @@ type ListRequest struct {
 }
 
 // Stats summarizes the whole store.
-type Stats struct {
-	Counts map[State]int
-	Queues int
-	Oldest time.Time // EnqueuedAt of the oldest Queued job; zero if none
-}
+type Stats = jobtype.Stats
 
 // Inspector is the administration surface used by the CLI and dashboard.
 type Inspector interface {
@@ -334,13 +304,15 @@ type Inspector interface {
 	Stats(ctx context.Context) (Stats, error)
 }
 
+// The errors of the contract, the values of package jobtype so that users
+// match them without importing this package.
 var (
 	// ErrNotFound: no job with that ID.
-	ErrNotFound = errors.New("job not found")
+	ErrNotFound = jobtype.ErrNotFound
 	// ErrRunning: the operation needs a job that is not running.
-	ErrRunning = errors.New("job is running")
+	ErrRunning = jobtype.ErrRunning
 	// ErrClosed: the store was closed.
-	ErrClosed = errors.New("store is closed")
+	ErrClosed = jobtype.ErrClosed
 	// ErrFinal: the operation needs a job that has not finished.
-	ErrFinal = errors.New("job already finished")
+	ErrFinal = jobtype.ErrFinal
 )

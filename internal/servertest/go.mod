@@ -1,0 +1,32 @@
+module github.com/spindlehq/spindle/internal/servertest
+
+go 1.25.0
+
+require (
+	github.com/jackc/pgx/v5 v5.12.0
+	github.com/redis/go-redis/v9 v9.17.3
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+replace (
+	github.com/spindlehq/spindle => ../..
+	github.com/spindlehq/spindle/cli => ../../cli
+	github.com/spindlehq/spindle/cmd/spindle => ../../cmd/spindle
+	github.com/spindlehq/spindle/dash => ../../dash
+	github.com/spindlehq/spindle/examples => ../../examples
+	github.com/spindlehq/spindle/jobs/faulttest => ../../jobs/faulttest
+	github.com/spindlehq/spindle/jobs/integration => ../../jobs/integration
+	github.com/spindlehq/spindle/jobs/store/postgres => ../../jobs/store/postgres
+	github.com/spindlehq/spindle/jobs/store/redis => ../../jobs/store/redis
+	github.com/spindlehq/spindle/jobs/store/sqlite => ../../jobs/store/sqlite
+	github.com/spindlehq/spindle/metrics => ../../metrics
+	github.com/spindlehq/spindle/otelspindle => ../../otelspindle
+)

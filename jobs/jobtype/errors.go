@@ -1,0 +1,15 @@
+package jobtype
+
+import "errors"
+
+// The errors administrative calls wrap; match them with errors.Is.
+var (
+	// ErrNotFound: no job with that ID.
+	ErrNotFound = errors.New("job not found")
+	// ErrRunning: the operation needs a job that is not running.
+	ErrRunning = errors.New("job is running")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store is closed")
+	// ErrFinal: the operation needs a job that has not finished.
+	ErrFinal = errors.New("job already finished")
+)
