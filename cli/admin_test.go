@@ -255,7 +255,19 @@ func TestRetryDeletePurge(t *testing.T) {
 
 func TestPauseResume(t *testing.T) {
 	url := newStore(t)
-	wantOK(t, execute(t, "", "pause", "mail", "--store", url))
+	// A queue the store has never seen is a likely typo.
+	r := execute(t, "", "pause", "mial", "--store", url)
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "--create") {
+		t.Errorf("pause of an unknown queue: exit %d, %q; want 2 and the --create hint", r.code, r.errOut)
+	}
+	if qs := decode[[]queueJSON](t, execute(t, "", "queues", "--json", "--store", url).out); len(qs) != 0 {
+		t.Errorf("a refused pause left queues behind: %+v", qs)
+	}
+	wantOK(t, execute(t, "", "pause", "mail", "--create", "--store", url))
+	pj := decode[pauseJSON](t, execute(t, "", "pause", "mail", "--json", "--store", url).out)
+	if pj != (pauseJSON{Queue: "mail", Paused: true}) {
+		t.Errorf("pause --json: %+v", pj)
+	}
 	qs := decode[[]queueJSON](t, execute(t, "", "queues", "--json", "--store", url).out)
 	if len(qs) != 1 || qs[0].Name != "mail" || !qs[0].Paused {
 		t.Errorf("after pause: %+v", qs)
@@ -263,7 +275,7 @@ func TestPauseResume(t *testing.T) {
 	if r := execute(t, "", "queues", "--store", url); !strings.Contains(r.out, "paused") {
 		t.Errorf("queues does not show the pause:\n%s", r.out)
 	}
-	r := execute(t, "", "resume", "mail", "--store", url)
+	r = execute(t, "", "resume", "mail", "--store", url)
 	wantOK(t, r)
 	if r.out != "resumed queue mail\n" {
 		t.Errorf("resume: %q", r.out)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -64,6 +65,14 @@ func newApp(cfg Config) (*app, error) {
 		a.defs = append(a.defs, d)
 	}
 	sort.Slice(a.defs, func(i, j int) bool { return a.defs[i].Name() < a.defs[j].Name() })
+	for i, sc := range cfg.Schedules {
+		if sc == nil {
+			return nil, fmt.Errorf("cli: Config.Schedules[%d] is nil", i)
+		}
+		if _, ok := a.byName[sc.Name()]; !ok {
+			return nil, fmt.Errorf("cli: schedule %q (%s): its definition is not among Config.Definitions; add it there so the worker can run the ticks", sc.Name(), sc.Spec())
+		}
+	}
 	return a, nil
 }
 
@@ -120,7 +129,7 @@ Start with the demo, then look at what it left behind:
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.store, storeFlag, def, "the store's URL (or set "+a.cfg.StoreEnv+")")
-	pf.DurationVar(&a.connectTimeout, "connect-timeout", 10*time.Second, "how long opening the store may take")
+	pf.DurationVar(&a.connectTimeout, "connect-timeout", 10*time.Second, "how long opening the store may take (0: no limit)")
 
 	root.AddGroup(&cobra.Group{ID: "admin", Title: "Inspect and administer jobs:"})
 	if len(a.defs) > 0 {
@@ -128,7 +137,7 @@ Start with the demo, then look at what it left behind:
 	}
 	root.AddGroup(&cobra.Group{ID: "try", Title: "Try and measure:"})
 	for _, c := range []*cobra.Command{
-		a.queuesCmd(), a.jobsCmd(), a.jobCmd(), a.resultCmd(), a.retryCmd(), a.deleteCmd(),
+		a.queuesCmd(), a.jobsCmd(), a.jobCmd(), a.resultCmd(), a.retryCmd(), a.runNowCmd(), a.deleteCmd(),
 		a.revokeCmd(), a.restoreCmd(), a.revocationsCmd(),
 		a.purgeCmd(), a.pauseCmd(true), a.pauseCmd(false), a.statsCmd(), a.workersCmd(),
 	} {
@@ -140,8 +149,14 @@ Start with the demo, then look at what it left behind:
 			c.GroupID = "run"
 			root.AddCommand(c)
 		}
+	} else {
+		w := a.noWorkerCmd()
+		w.GroupID = "try"
+		root.AddCommand(w)
 	}
-	for _, c := range []*cobra.Command{a.demoCmd(), a.benchCmd()} {
+	root.Version = buildVersion().String()
+	root.SetVersionTemplate("{{.Version}}\n")
+	for _, c := range []*cobra.Command{a.demoCmd(), a.benchCmd(), a.versionCmd()} {
 		c.GroupID = "try"
 		root.AddCommand(c)
 	}
@@ -167,6 +182,9 @@ func (a *app) open(ctx context.Context) (*jobs.Client, error) {
 func (a *app) openURL(ctx context.Context, url string) (*jobs.Client, error) {
 	if url == "" {
 		return nil, usagef("--%s is empty; want a store URL such as %s", storeFlag, jobs.DefaultURL)
+	}
+	if a.connectTimeout < 0 {
+		return nil, usagef("--connect-timeout %v: want 0 (no limit) or more", a.connectTimeout)
 	}
 	octx, cancel := ctx, context.CancelFunc(func() {})
 	if a.connectTimeout > 0 {
@@ -207,6 +225,9 @@ func (a *app) withStore(cmd *cobra.Command, create bool, fn func(ctx context.Con
 
 // storeErr words a failed store call: what was being done, on which store,
 // with job-level failures said plainly.
+// jobIsRE finds the state a store names in its refusal ("job is queued").
+var jobIsRE = regexp.MustCompile(`job is ([a-z]+)`)
+
 func (a *app) storeErr(what, id string, err error) error {
 	switch {
 	case err == nil:
@@ -215,10 +236,32 @@ func (a *app) storeErr(what, id string, err error) error {
 		return fmt.Errorf("no job with ID %s in %s", id, redactURL(a.store))
 	case errors.Is(err, store.ErrFinal) && id != "":
 		return fmt.Errorf("%s %s: the job has already finished (see \"job %s\")", what, id, id)
+	case errors.Is(err, store.ErrNotFinal) && id != "":
+		state := "waiting"
+		if m := jobIsRE.FindStringSubmatch(err.Error()); m != nil {
+			state = m[1]
+		}
+		return fmt.Errorf("%s %s: the job is %s, not finished; start a job waiting for a delay or a backoff with run-now, stop a running one with revoke", what, id, state)
+	case errors.Is(err, jobs.ErrNotScheduled) && id != "":
+		state := "not waiting"
+		if m := jobIsRE.FindStringSubmatch(err.Error()); m != nil {
+			state = m[1]
+		}
+		return fmt.Errorf("%s %s: the job is %s, not waiting for a delay or a backoff; retry a finished one with retry", what, id, state)
 	case errors.Is(err, store.ErrRunning) && id != "":
 		return fmt.Errorf("%s %s: the job is running; it can be changed once it finishes", what, id)
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: interrupted", what)
+	}
+	// The inspector's errors repeat the verb ("jobs: retry ID: ... can be
+	// retried"); the command already says it once.
+	if id != "" && strings.HasPrefix(err.Error(), "jobs: "+what+" "+id+": ") {
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+	}
+	if id != "" {
+		what += " " + id
 	}
 	return fmt.Errorf("%s (store %s): %w", what, redactURL(a.store), err)
 }

@@ -43,6 +43,11 @@ type Config struct {
 	// first (jobs.WorkerOptions.Middleware), such as
 	// otelspindle.Middleware().
 	Middleware []jobs.Middleware
+	// Schedules are the periodic jobs the worker command fires
+	// (jobs.WorkerOptions.Schedules), made with Definition.Cron. Every
+	// worker may carry them: each tick runs once however many fire it.
+	// A schedule's definition must be among Definitions.
+	Schedules []*jobs.Schedule
 }
 
 // Exit codes of [Execute] and [Main].
@@ -118,6 +123,9 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
+	if errors.As(err, new(silentFailure)) {
+		return ExitFailed // the command printed the failure itself
+	}
 	var code int
 	var ue *UsageError
 	switch {
@@ -132,6 +140,11 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string) int {
 	fmt.Fprintln(cmd.ErrOrStderr(), cmd.Name()+":", oneLine(scrubError(err, c, cmd)))
 	return code
 }
+
+// silentFailure ends a command that already printed why it failed.
+type silentFailure struct{}
+
+func (silentFailure) Error() string { return "failed (see above)" }
 
 // UsageError marks an error in how a command was called: [Execute] exits
 // with [ExitUsage] for it. Commands you add to the tree return one for bad
@@ -167,12 +180,18 @@ func isCobraUsageError(err error) bool {
 
 // oneLine keeps the error to one line: a panic's stack or a multi-line
 // store message would bury the point in a terminal.
+// oneLine folds a multi-line error (pgx puts the server's reason on a
+// second line) into one, keeping every line: the cause is usually in the
+// last one.
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i]) + " …"
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
 	}
-	return s
+	return strings.Join(out, " ")
 }
 
 func defaultName() string {

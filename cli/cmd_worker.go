@@ -51,7 +51,7 @@ loopback address needs nothing, any other needs a token (--metrics-token
 or SPINDLE_METRICS_TOKEN, at least 16 characters) that Prometheus sends as
 a bearer token.
 
-This binary runs: ` + a.definitionNames() + `.`),
+This binary runs: ` + a.definitionNames() + `.` + a.scheduleNames()),
 		Example: a.ex(`  spindle worker
   spindle worker --queue images=3,mail --concurrency 16
   spindle worker --store sqlite:/var/lib/app/jobs.db --grace 30s
@@ -84,7 +84,7 @@ This binary runs: ` + a.definitionNames() + `.`),
 				g := max(grace, time.Nanosecond)
 				w, err := jobs.NewWorker(c, jobs.WorkerOptions{
 					Concurrency: concurrency, Queues: qs, Grace: g, LeaseDuration: lease, Logger: logger,
-					Middleware: a.cfg.Middleware,
+					Middleware: a.cfg.Middleware, Schedules: a.cfg.Schedules,
 				}, regs...)
 				if err != nil {
 					return Usage(err)
@@ -265,4 +265,16 @@ This binary defines:
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	a.completeQueueFlag(cmd, "queue")
 	return cmd
+}
+
+// scheduleNames lists the periodic jobs the worker fires, for its help.
+func (a *app) scheduleNames() string {
+	if len(a.cfg.Schedules) == 0 {
+		return ""
+	}
+	parts := make([]string, len(a.cfg.Schedules))
+	for i, sc := range a.cfg.Schedules {
+		parts[i] = sc.Name() + " (" + sc.Spec() + ")"
+	}
+	return "\nIts workers fire: " + strings.Join(parts, ", ") + "."
 }

@@ -64,7 +64,7 @@ func TestDemoRunsAgainOnTheSameStore(t *testing.T) {
 
 func TestDemoResumesItsQueue(t *testing.T) {
 	url := newStore(t)
-	wantOK(t, execute(t, "", "pause", demoQueue, "--store", url))
+	wantOK(t, execute(t, "", "pause", demoQueue, "--create", "--store", url))
 	wantOK(t, execute(t, "", "demo", "-n", "2", "--store", url))
 }
 

@@ -109,8 +109,9 @@ func (in *Inspector) Job(ctx context.Context, id string) (*JobInfo, error) {
 
 // Retry puts a finished job (dead-lettered, cancelled, expired or even
 // succeeded) back in its queue with a fresh attempt budget, keeping its
-// error history; a waiting job is made ready at once. A running job gives
-// an error wrapping jobtype.ErrRunning.
+// error history. A running job gives an error wrapping
+// jobtype.ErrRunning; a waiting one (queued, or scheduled: start that
+// with [Inspector.RunNow]) one wrapping jobtype.ErrNotFinal.
 func (in *Inspector) Retry(ctx context.Context, id string) error {
 	if err := in.c.store.Retry(ctx, id, now()); err != nil {
 		return fmt.Errorf("jobs: retry %s: %w", id, err)

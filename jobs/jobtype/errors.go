@@ -12,4 +12,6 @@ var (
 	ErrClosed = errors.New("store is closed")
 	// ErrFinal: the operation needs a job that has not finished.
 	ErrFinal = errors.New("job already finished")
+	// ErrNotFinal: the operation (retry) needs a job that has finished.
+	ErrNotFinal = errors.New("only finished jobs (succeeded, dead, canceled, expired) can be put back in their queue")
 )

@@ -292,7 +292,9 @@ type Inspector interface {
 	Queues(ctx context.Context) ([]QueueInfo, error)
 	List(ctx context.Context, req ListRequest) ([]*Job, error)
 	// Retry moves a final job (Dead, Canceled, Expired, Succeeded) back to
-	// Queued with a fresh attempt budget, keeping its error history.
+	// Queued with a fresh attempt budget, keeping its error history. A
+	// Running job gives ErrRunning; a Scheduled or Queued one an error
+	// wrapping ErrNotFinal that names its state, and is left alone.
 	Retry(ctx context.Context, id string, now time.Time) error
 	// Delete removes a job that is not Running (ErrRunning otherwise).
 	Delete(ctx context.Context, id string) error
@@ -315,4 +317,6 @@ var (
 	ErrClosed = jobtype.ErrClosed
 	// ErrFinal: the operation needs a job that has not finished.
 	ErrFinal = jobtype.ErrFinal
+	// ErrNotFinal: Retry needs a job that has finished.
+	ErrNotFinal = jobtype.ErrNotFinal
 )

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -788,6 +789,18 @@ func testRetry(t *testing.T, s store.Store) {
 	}
 	if err := s.Retry(bg, "nope", at(time.Minute)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Retry(nope) = %v, want ErrNotFound", err)
+	}
+	// Retry is for finished jobs: a waiting one is refused and left as it
+	// was, naming its state (run-now is store.Wake's business).
+	waiting := newJob("rt2")
+	waiting.State, waiting.RunAt = store.Scheduled, at(time.Hour)
+	insert(t, s, waiting, newJob("rt3"))
+	for id, st := range map[string]store.State{"rt2": store.Scheduled, "rt3": store.Queued} {
+		err := s.Retry(bg, id, at(time.Minute))
+		if !errors.Is(err, store.ErrNotFinal) || !strings.Contains(err.Error(), string(st)) {
+			t.Fatalf("Retry of a %s job = %v, want ErrNotFinal naming the state", st, err)
+		}
+		wantState(t, s, id, st)
 	}
 }
 

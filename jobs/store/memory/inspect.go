@@ -90,7 +90,9 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 	switch {
 	case j.State == store.Running:
 		return store.ErrRunning
-	case j.State.Final():
+	case !j.State.Final():
+		return fmt.Errorf("memory: retry %s: job is %s: %w", id, j.State, store.ErrNotFinal)
+	default:
 		if k := j.UniqueKey; k != "" {
 			if other, ok := s.unique[k]; ok && other != id {
 				return fmt.Errorf("memory: retry %s: unique key %q is held by unfinished job %s", id, k, other)

@@ -202,7 +202,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 		case state == store.Running:
 			return store.ErrRunning
 		case !state.Final():
-			return fmt.Errorf("job is %s; only final jobs (succeeded, dead, canceled, expired) can be retried", state)
+			return fmt.Errorf("job is %s: %w", state, store.ErrNotFinal)
 		}
 		return fmt.Errorf("job %s changed state during the retry; try again", id)
 	})

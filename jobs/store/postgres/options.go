@@ -69,6 +69,9 @@ func parseConfig(connString string, o *options) (*pgxpool.Config, error) {
 			}
 			return nil, fmt.Errorf("postgres: cannot parse the URL %s: %v; want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&pool_max_conns=N&...]", Redact(connString), err)
 		}
+		if u.Host == "" && strings.Trim(u.Path, "/") == "" && u.RawQuery == "" {
+			return nil, errors.New("postgres: the URL names no server and no database; want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&pool_max_conns=N&...]")
+		}
 		q := u.Query()
 		if vs, ok := q["schema"]; ok {
 			if len(vs) != 1 {

@@ -130,3 +130,12 @@ func TestFinalPayloads(t *testing.T) {
 		t.Fatalf("payloads for no IDs: %q", ps)
 	}
 }
+
+func TestParseConfigNoServer(t *testing.T) {
+	var o options
+	for _, u := range []string{"postgres://", "postgresql://"} {
+		if _, err := parseConfig(u, &o); err == nil || !strings.Contains(err.Error(), "names no server") || !strings.Contains(err.Error(), "postgres://USER") {
+			t.Errorf("parseConfig(%q) = %v; want the accepted form", u, err)
+		}
+	}
+}

@@ -213,7 +213,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 	case res == "unique":
 		return fmt.Errorf("redis: retry %s: its unique key is held by another unfinished job", id)
 	case strings.HasPrefix(res, "notfinal:"):
-		return fmt.Errorf("redis: retry %s: job is %s; only final jobs (succeeded, dead, canceled, expired) can be retried", id, strings.TrimPrefix(res, "notfinal:"))
+		return fmt.Errorf("redis: retry %s: job is %s: %w", id, strings.TrimPrefix(res, "notfinal:"), store.ErrNotFinal)
 	}
 	return fmt.Errorf("redis: retry %s: unexpected reply %q", id, res)
 }

@@ -123,3 +123,16 @@ func TestOpenCanceled(t *testing.T) {
 		t.Fatalf("Open with a canceled ctx = %v; want its cause", err)
 	}
 }
+
+// A server that answers with an error has answered: the message says it
+// refused, not that it is silent.
+func TestOpenRefusedIsAnAnswer(t *testing.T) {
+	raw := servertest.URL(t, servertest.RedisEnv)
+	u := strings.TrimRight(raw, "/0123456789") + "/9999" // a DB index no server has
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := redis.Open(ctx, u)
+	if err == nil || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "does not answer") {
+		t.Fatalf("Open(%s) = %v; want the server's refusal, not silence", u, err)
+	}
+}

@@ -109,6 +109,12 @@ func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o op
 		if ctx.Err() != nil {
 			return fail(context.Cause(ctx))
 		}
+		// A reply (WRONGPASS, "DB index is out of range") is an answer:
+		// only a connection that failed is silence.
+		var reply goredis.Error
+		if errors.As(err, &reply) {
+			return fail(fmt.Errorf("the server refused: %w", err))
+		}
 		return fail(fmt.Errorf("the server does not answer: %w", err))
 	}
 	s.notify = newNotifier(s)

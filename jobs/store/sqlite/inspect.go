@@ -145,7 +145,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 		case state == store.Running:
 			return store.ErrRunning
 		case !state.Final():
-			return fmt.Errorf("job is %s; only final jobs (succeeded, dead, canceled, expired) can be retried", state)
+			return fmt.Errorf("job is %s: %w", state, store.ErrNotFinal)
 		}
 		_, err = s.wconn.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?,
 			started_at = 0, finished_at = 0, lease_owner = NULL, lease_until = 0,
