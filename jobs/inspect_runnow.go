@@ -34,4 +34,3 @@ func (in *Inspector) RunNow(ctx context.Context, id string) error {
 	}
 	return nil
 }
-
