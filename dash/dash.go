@@ -38,10 +38,11 @@ var pages = template.Must(template.ParseFS(assets, "assets/*.html"))
 // reads it once: changing it, or the slices in it, afterwards has no
 // effect.
 type Options struct {
-	// Token, when set, is required: as "Authorization: Bearer TOKEN", or
-	// through the login form, which sets an HttpOnly, SameSite=Strict
-	// session cookie. At least 16 characters. Empty means no
-	// authentication: serve only on loopback ([CheckAddr]) and only to
+	// Token, when set, is required: as "Authorization: Bearer TOKEN" (the
+	// scheme in any case), or through the login form, which sets an
+	// HttpOnly, SameSite=Strict session cookie, Secure over HTTPS, that
+	// logout ends on the server too. At least 16 characters. Empty means
+	// no authentication: serve only on loopback ([CheckAddr]) and only to
 	// loopback Host names or [Options.AllowedHosts].
 	Token string
 	// StoreURL is shown in the page header, with any password redacted.
@@ -58,6 +59,12 @@ type Options struct {
 	// these when it is not. List the names a reverse proxy or your own
 	// server passes on in Host. [New] reports a value that is not a host.
 	AllowedHosts []string
+	// TrustForwardedProto makes "X-Forwarded-Proto: https" count as HTTPS,
+	// so that the session cookie is marked Secure behind a proxy that
+	// terminates TLS. Set it only behind a proxy that sets or strips that
+	// header: otherwise any client can claim it. (Requests served over
+	// TLS directly always count as HTTPS.)
+	TrustForwardedProto bool
 	// Metrics, when set, is served at /metrics (behind the token and the
 	// Host check like everything else); see package metrics.
 	Metrics http.Handler
@@ -98,7 +105,7 @@ func New(c *jobs.Client, opts Options) (*Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &Handler{c: c, in: c.Inspect(), opts: opts, auth: newAuth(opts.Token), now: time.Now}
+	h := &Handler{c: c, in: c.Inspect(), opts: opts, auth: newAuth(opts.Token, opts.TrustForwardedProto), now: time.Now}
 	h.routes()
 	serve, err := hostGuard(h.mux, opts)
 	if err != nil {
@@ -204,7 +211,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	s := h.auth.session(r, now)
 	if s == "" {
 		s = h.auth.newSession(now)
-		setSession(w, r, s)
+		h.auth.setSession(w, r, s)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, http.StatusOK, "index.html", pageData{
@@ -234,12 +241,20 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, http.StatusUnauthorized, "That token is not right.")
 		return
 	}
-	setSession(w, r, h.auth.newSession(h.now()))
+	h.auth.setSession(w, r, h.auth.newSession(h.now()))
 	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 
+// logout ends the session on the server too, so its cookie is worthless
+// even if replayed. Without a token there is no login to end, and
+// recording the sessions anyone on the machine can make would only grow.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	clearSession(w, r)
+	if now := h.now(); len(h.auth.token) > 0 {
+		if s := h.auth.session(r, now); s != "" {
+			h.auth.endSession(s, now)
+		}
+	}
+	h.auth.clearSession(w, r)
 	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 

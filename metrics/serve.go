@@ -54,7 +54,7 @@ func isLoopback(host string) bool {
 // finish for up to 5 s, and returns nil. The address is checked with
 // [CheckAddr] first. With a token, every request must carry
 // "Authorization: Bearer TOKEN" (Prometheus: authorization.credentials
-// in the scrape config) or is answered 401.
+// in the scrape config; the word Bearer in any case) or is answered 401.
 // Without one, only requests whose Host is a loopback name or address
 // (localhost, *.localhost, 127.0.0.0/8, [::1], any port) are served,
 // others get 421: metrics name queues and jobs, and a web page whose name
@@ -104,9 +104,11 @@ func guard(token string, h http.Handler) http.Handler {
 	if token == "" {
 		return h
 	}
-	want := []byte("Bearer " + token)
+	want := []byte(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		cred = strings.TrimLeft(cred, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(cred), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="spindle metrics"`)
 			http.Error(w, "send Authorization: Bearer TOKEN", http.StatusUnauthorized)
 			return

@@ -173,3 +173,19 @@ func TestListenAndServeChecksHost(t *testing.T) {
 		t.Errorf("under another name without the token: %d, want 401", code)
 	}
 }
+
+// TestListenAndServeBearerAnyCase: the auth scheme's name is
+// case-insensitive (RFC 9110, section 11.1), as some clients send it.
+func TestListenAndServeBearerAnyCase(t *testing.T) {
+	base := serve(t, token)
+	for _, auth := range []string{"bearer " + token, "BEARER " + token, "Bearer  " + token} {
+		if code, _ := get(t, base+"/metrics", auth); code != 200 {
+			t.Errorf("Authorization %q: %d, want 200", auth, code)
+		}
+	}
+	for _, auth := range []string{"Bearer", "Bearer" + token, "Bearer " + token + "x", "Bearers " + token} {
+		if code, _ := get(t, base+"/metrics", auth); code != 401 {
+			t.Errorf("Authorization %q: %d, want 401", auth, code)
+		}
+	}
+}
