@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -29,37 +28,67 @@ func scrape(t *testing.T, url, token string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// metricsWorker is a worker command serving metrics, running until stop.
+type metricsWorker struct {
+	endpoint string // http://HOST:PORT/metrics
+	errOut   *syncBuffer
+	cancel   context.CancelFunc
+	done     chan int
+	exited   bool // done has been read
+}
+
+// startMetricsWorker runs the worker command on url's store with
+// --metrics-addr 127.0.0.1:0 and extra flags, and waits until it says
+// where its metrics are.
+func startMetricsWorker(t *testing.T, url string, extra ...string) *metricsWorker {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	root := NewCommand(Config{Name: "spindle", Definitions: testDefs})
+	w := &metricsWorker{errOut: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	root.SetOut(io.Discard)
+	root.SetErr(w.errOut)
+	args := append([]string{"worker", "--store", url, "--metrics-addr", "127.0.0.1:0"}, extra...)
+	go func() { w.done <- Execute(ctx, root, args) }()
+	t.Cleanup(func() { // a test that fails half-way leaves no worker behind
+		w.cancel()
+		if !w.exited {
+			<-w.done
+		}
+	})
+	for range 500 {
+		if m := metricsURL.FindStringSubmatch(w.errOut.String()); m != nil {
+			w.endpoint = m[1]
+			return w
+		}
+		select {
+		case code := <-w.done:
+			w.exited = true
+			t.Fatalf("worker exited %d:\n%s", code, w.errOut.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the worker does not say where its metrics are:\n%s", w.errOut.String())
+	return nil
+}
+
+// stop ends the worker and checks that it exits 0.
+func (w *metricsWorker) stop(t *testing.T) {
+	t.Helper()
+	http.DefaultClient.CloseIdleConnections()
+	w.cancel()
+	w.exited = true
+	if code := <-w.done; code != ExitOK {
+		t.Errorf("worker exit %d:\n%s", code, w.errOut.String())
+	}
+}
+
 // TestWorkerServesMetrics: the worker command with --metrics-addr counts
 // the jobs it runs and serves them, with queue depth when asked.
 func TestWorkerServesMetrics(t *testing.T) {
 	url := tempStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	const token = "0123456789abcdef-cli-metrics"
-	root := NewCommand(Config{Name: "spindle", Definitions: testDefs})
-	var out bytes.Buffer
-	var errOut syncBuffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	done := make(chan int, 1)
-	go func() {
-		done <- Execute(ctx, root, []string{"worker", "--store", url, "--metrics-addr", "127.0.0.1:0", "--metrics-queues", "--metrics-token", token})
-	}()
-	var endpoint string
-	for range 500 {
-		if m := metricsURL.FindStringSubmatch(errOut.String()); m != nil {
-			endpoint = m[1]
-			break
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("worker exited %d:\n%s", code, errOut.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if endpoint == "" {
-		t.Fatalf("the worker does not say where its metrics are:\n%s", errOut.String())
-	}
+	w := startMetricsWorker(t, url, "--metrics-queues", "--metrics-token", token)
+	endpoint := w.endpoint
 	wantOK(t, execute(t, "", "enqueue", "test.double", "21", "--wait", "--timeout", "1m", "--store", url))
 	wantFail(t, afterEnqueued(t, execute(t, "", "enqueue", "test.greet", `{"name":""}`, "--wait", "--store", url)), ExitFailed, "nobody to greet")
 
@@ -94,14 +123,31 @@ func TestWorkerServesMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	http.DefaultClient.CloseIdleConnections()
-	cancel()
-	if code := <-done; code != ExitOK {
-		t.Errorf("worker exit %d:\n%s", code, errOut.String())
-	}
+	w.stop(t)
 	// The server is gone with the worker.
 	if _, err := net.DialTimeout("tcp", strings.TrimSuffix(strings.TrimPrefix(endpoint, "http://"), "/metrics"), time.Second); err == nil {
 		t.Errorf("metrics still served after the worker stopped")
+	}
+}
+
+// TestWorkerMetricsRefuseOtherHosts: without a token, the worker's
+// metrics are not for a web page whose name DNS rebinds to 127.0.0.1.
+func TestWorkerMetricsRefuseOtherHosts(t *testing.T) {
+	t.Setenv(metricsTokenEnv, "")
+	w := startMetricsWorker(t, tempStore(t))
+	defer w.stop(t)
+	for host, want := range map[string]int{"evil.example": 421, "localhost": 200, "127.0.0.1": 200} {
+		req, _ := http.NewRequest("GET", w.endpoint, nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want || want == 421 && (strings.Contains(string(b), "go_goroutines") || !strings.Contains(string(b), "--metrics-token")) {
+			t.Errorf("Host %s: %s, want %d:\n%.300s", host, res.Status, want, b)
+		}
 	}
 }
 

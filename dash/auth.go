@@ -23,16 +23,19 @@ const sessionTTL = 12 * time.Hour
 const minTokenLen = 16
 
 // auth checks tokens, sessions and CSRF tokens. Sessions are signed, not
-// stored, so nothing grows with the number of browsers; the key is made
-// per Handler, so a restart logs everyone out.
+// stored, so nothing grows with the number of browsers; only those ended
+// by a logout are remembered, until they would have expired. The key is
+// made per Handler, so a restart logs everyone out.
 type auth struct {
-	token []byte
-	key   [32]byte
-	cop   *http.CrossOriginProtection
+	token      []byte
+	key        [32]byte
+	cop        *http.CrossOriginProtection
+	trustProto bool // X-Forwarded-Proto: https counts as HTTPS
+	ended      endedSessions
 }
 
-func newAuth(token string) *auth {
-	a := &auth{token: []byte(token), cop: http.NewCrossOriginProtection()}
+func newAuth(token string, trustProto bool) *auth {
+	a := &auth{token: []byte(token), cop: http.NewCrossOriginProtection(), trustProto: trustProto}
 	_, _ = rand.Read(a.key[:])
 	return a
 }
@@ -55,17 +58,32 @@ func (a *auth) newSession(now time.Time) string {
 }
 
 // validSession reports whether v is a session this handler signed that
-// has not expired.
+// has neither expired nor been ended by a logout.
 func (a *auth) validSession(v string, now time.Time) bool {
+	p, exp, ok := a.parseSession(v)
+	return ok && now.Unix() < exp && !a.ended.has(p, exp)
+}
+
+// parseSession returns the payload of a session this handler signed and
+// its expiry in Unix seconds.
+func (a *auth) parseSession(v string) (p string, exp int64, ok bool) {
 	p, sig, ok := strings.Cut(v, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(a.sign("session", p))) {
-		return false
+		return "", 0, false
 	}
 	b, err := base64.RawURLEncoding.DecodeString(p)
 	if err != nil || len(b) != 24 {
-		return false
+		return "", 0, false
 	}
-	return now.Unix() < int64(binary.BigEndian.Uint64(b[16:]))
+	return p, int64(binary.BigEndian.Uint64(b[16:])), true
+}
+
+// endSession makes the valid session v invalid from now on, even if its
+// cookie is replayed.
+func (a *auth) endSession(v string, now time.Time) {
+	if p, exp, ok := a.parseSession(v); ok {
+		a.ended.add(p, exp, now)
+	}
 }
 
 // csrf is the CSRF token of a session: without the session cookie, which
@@ -88,9 +106,19 @@ func (a *auth) bearer(r *http.Request) bool {
 	if len(a.token) == 0 {
 		return false
 	}
-	h := r.Header.Get("Authorization")
-	v, ok := strings.CutPrefix(h, "Bearer ")
+	v, ok := bearerCredentials(r.Header.Get("Authorization"))
 	return ok && a.tokenOK(v)
+}
+
+// bearerCredentials returns the credentials of an Authorization header
+// of the Bearer scheme, whose name is case-insensitive (RFC 9110,
+// section 11.1).
+func bearerCredentials(h string) (string, bool) {
+	scheme, v, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimLeft(v, " "), true
 }
 
 func (a *auth) tokenOK(v string) bool {
@@ -126,21 +154,4 @@ func (a *auth) forbidPost(r *http.Request, now time.Time) string {
 		return "missing or wrong CSRF token: reload the page"
 	}
 	return ""
-}
-
-// setSession sets the session cookie: HttpOnly so scripts cannot read
-// it, SameSite=Strict so other sites' requests do not carry it.
-func setSession(w http.ResponseWriter, r *http.Request, v string) {
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: v, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-		MaxAge: int(sessionTTL / time.Second),
-	})
-}
-
-func clearSession(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-	})
 }

@@ -35,7 +35,7 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// page is one tab of a fresh headless browser, watching for dialogs and
+// tab is one tab of a fresh headless browser, watching for dialogs and
 // uncaught exceptions, which no test expects.
 type tab struct {
 	t   *testing.T
@@ -47,7 +47,8 @@ type tab struct {
 	exceptions []string
 }
 
-func newTab(t *testing.T) *tab {
+// newTab starts the browser with the common flags and any extra ones.
+func newTab(t *testing.T, extra ...chromedp.ExecAllocatorOption) *tab {
 	t.Helper()
 	exe := chromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -64,6 +65,7 @@ func newTab(t *testing.T) *tab {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1400, 900),
 	}
+	opts = append(opts, extra...)
 	// A bound on the whole test, so a wedged browser fails it instead of
 	// hanging the suite.
 	base, stop := context.WithTimeout(context.Background(), 90*time.Second)

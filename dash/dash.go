@@ -8,8 +8,10 @@
 // resume queues.
 //
 // The handler is safe to expose only with a token (see [Options.Token]
-// and [CheckAddr]); it sends a strict Content-Security-Policy, renders
-// job data only as text, and refuses state-changing requests that are
+// and [CheckAddr]); without one it answers only requests whose Host is a
+// loopback name or one of [Options.AllowedHosts], which defeats DNS
+// rebinding. It sends a strict Content-Security-Policy, renders job data
+// only as text, and refuses state-changing requests that are
 // cross-origin or lack the session's CSRF token. `spindle dash` serves
 // it; mount [New]'s handler in your own server to embed it.
 package dash
@@ -32,19 +34,39 @@ var assets embed.FS
 
 var pages = template.Must(template.ParseFS(assets, "assets/*.html"))
 
-// Options configures a [Handler]. Zero fields take the defaults.
+// Options configures a [Handler]. Zero fields take the defaults. [New]
+// reads it once: changing it, or the slices in it, afterwards has no
+// effect.
 type Options struct {
-	// Token, when set, is required: as "Authorization: Bearer TOKEN", or
-	// through the login form, which sets an HttpOnly, SameSite=Strict
-	// session cookie. At least 16 characters. Empty means no
-	// authentication: serve only on loopback ([CheckAddr]).
+	// Token, when set, is required: as "Authorization: Bearer TOKEN" (the
+	// scheme in any case), or through the login form, which sets an
+	// HttpOnly, SameSite=Strict session cookie, Secure over HTTPS, that
+	// logout ends on the server too. At least 16 characters. Empty means
+	// no authentication: serve only on loopback ([CheckAddr]) and only to
+	// loopback Host names or [Options.AllowedHosts].
 	Token string
 	// StoreURL is shown in the page header, with any password redacted.
 	StoreURL string
 	// Interval is how often the live view samples the store. Default 1s.
 	Interval time.Duration
-	// Metrics, when set, is served at /metrics (behind the token like
-	// everything else); see package metrics.
+	// AllowedHosts are the host names and IP addresses, besides loopback
+	// ones (localhost, *.localhost, 127.0.0.0/8, ::1), that a request's
+	// Host header may name, with any port; ".example.com" allows that
+	// domain and its subdomains. Without a token, a request for any other
+	// Host gets 421 Misdirected Request: a page whose name the attacker's
+	// DNS rebinds to 127.0.0.1 must not drive the dashboard. With a token,
+	// any Host is served when AllowedHosts is empty, and only loopback and
+	// these when it is not. List the names a reverse proxy or your own
+	// server passes on in Host. [New] reports a value that is not a host.
+	AllowedHosts []string
+	// TrustForwardedProto makes "X-Forwarded-Proto: https" count as HTTPS,
+	// so that the session cookie is marked Secure behind a proxy that
+	// terminates TLS. Set it only behind a proxy that sets or strips that
+	// header: otherwise any client can claim it. (Requests served over
+	// TLS directly always count as HTTPS.)
+	TrustForwardedProto bool
+	// Metrics, when set, is served at /metrics (behind the token and the
+	// Host check like everything else); see package metrics.
 	Metrics http.Handler
 	// Logger receives store errors. Default slog.Default().
 	Logger *slog.Logger
@@ -54,17 +76,19 @@ type Options struct {
 // one sampling goroutine while at least one page is open; Close ends the
 // live streams and that goroutine.
 type Handler struct {
-	c    *jobs.Client
-	in   *jobs.Inspector
-	opts Options
-	auth *auth
-	mux  *http.ServeMux
-	hub  *hub
-	now  func() time.Time
+	c     *jobs.Client
+	in    *jobs.Inspector
+	opts  Options
+	auth  *auth
+	mux   *http.ServeMux
+	serve http.Handler // mux behind the Host check
+	hub   *hub
+	now   func() time.Time
 }
 
 // New returns the dashboard for c. It reports a token shorter than 16
-// characters or a negative interval.
+// characters, a negative interval or an allowed host that is not a host
+// name or address.
 func New(c *jobs.Client, opts Options) (*Handler, error) {
 	if c == nil {
 		return nil, errors.New("dash: New: nil client")
@@ -81,9 +105,14 @@ func New(c *jobs.Client, opts Options) (*Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &Handler{c: c, in: c.Inspect(), opts: opts, auth: newAuth(opts.Token), now: time.Now}
-	h.hub = newHub(newSampler(h.in, h.now), opts.Interval, opts.Logger)
+	h := &Handler{c: c, in: c.Inspect(), opts: opts, auth: newAuth(opts.Token, opts.TrustForwardedProto), now: time.Now}
 	h.routes()
+	serve, err := hostGuard(h.mux, opts)
+	if err != nil {
+		return nil, err
+	}
+	h.serve = serve
+	h.hub = newHub(newSampler(h.in, h.now), opts.Interval, opts.Logger)
 	return h, nil
 }
 
@@ -125,7 +154,7 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // ServeHTTP serves the page, its assets, the JSON API and the event
-// stream.
+// stream, to requests whose Host passes [Options.AllowedHosts]' rule.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", csp)
@@ -134,7 +163,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.mux.ServeHTTP(w, r)
+	h.serve.ServeHTTP(w, r)
 }
 
 // authed refuses unauthenticated requests with 401.
@@ -182,7 +211,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	s := h.auth.session(r, now)
 	if s == "" {
 		s = h.auth.newSession(now)
-		setSession(w, r, s)
+		h.auth.setSession(w, r, s)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, http.StatusOK, "index.html", pageData{
@@ -212,12 +241,20 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, http.StatusUnauthorized, "That token is not right.")
 		return
 	}
-	setSession(w, r, h.auth.newSession(h.now()))
+	h.auth.setSession(w, r, h.auth.newSession(h.now()))
 	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 
+// logout ends the session on the server too, so its cookie is worthless
+// even if replayed. Without a token there is no login to end, and
+// recording the sessions anyone on the machine can make would only grow.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	clearSession(w, r)
+	if now := h.now(); len(h.auth.token) > 0 {
+		if s := h.auth.session(r, now); s != "" {
+			h.auth.endSession(s, now)
+		}
+	}
+	h.auth.clearSession(w, r)
 	http.Redirect(w, r, "./", http.StatusSeeOther)
 }
 

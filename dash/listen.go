@@ -2,6 +2,7 @@ package dash
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -45,6 +46,28 @@ func isLoopback(host string) bool {
 // in progress finish for up to 5 s, and returns nil. It returns at once
 // with the error if the address is refused or cannot be bound.
 func ListenAndServe(ctx context.Context, addr string, h *Handler, ready func(net.Addr)) error {
+	return serve(ctx, addr, h, nil, ready)
+}
+
+// ListenAndServeTLS is [ListenAndServe] over HTTPS with cfg, which must
+// hold a certificate (Certificates or GetCertificate; see
+// [tls.LoadX509KeyPair]). cfg is cloned; a zero MinVersion becomes TLS
+// 1.2. Over TLS the session cookie is marked Secure. Like ListenAndServe
+// it may be called from any goroutine and closes h when it returns, so
+// each call wants a Handler of its own.
+func ListenAndServeTLS(ctx context.Context, addr string, cfg *tls.Config, h *Handler, ready func(net.Addr)) error {
+	if cfg == nil || len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
+		return errors.New("dash: ListenAndServeTLS: no certificate: set tls.Config.Certificates, e.g. from tls.LoadX509KeyPair, or GetCertificate")
+	}
+	cfg = cfg.Clone()
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return serve(ctx, addr, h, cfg, ready)
+}
+
+// serve is ListenAndServe, over TLS when cfg is not nil.
+func serve(ctx context.Context, addr string, h *Handler, cfg *tls.Config, ready func(net.Addr)) error {
 	if err := CheckAddr(addr, h.opts.Token); err != nil {
 		return err
 	}
@@ -55,6 +78,7 @@ func ListenAndServe(ctx context.Context, addr string, h *Handler, ready func(net
 	}
 	srv := &http.Server{
 		Handler:           h,
+		TLSConfig:         cfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -63,7 +87,13 @@ func ListenAndServe(ctx context.Context, addr string, h *Handler, ready func(net
 		ready(ln.Addr())
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if cfg != nil {
+			served <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-served:
 		h.Close()

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/spindlehq/spindle/internal/hostcheck"
 )
 
 // MinTokenLen is the shortest token [ListenAndServe] accepts.
@@ -52,7 +54,12 @@ func isLoopback(host string) bool {
 // finish for up to 5 s, and returns nil. The address is checked with
 // [CheckAddr] first. With a token, every request must carry
 // "Authorization: Bearer TOKEN" (Prometheus: authorization.credentials
-// in the scrape config) or is answered 401. ready, when not nil, is
+// in the scrape config; the word Bearer in any case) or is answered 401.
+// Without one, only requests whose Host is a loopback name or address
+// (localhost, *.localhost, 127.0.0.0/8, [::1], any port) are served,
+// others get 421: metrics name queues and jobs, and a web page whose name
+// its DNS rebinds to 127.0.0.1 could otherwise read them; to scrape under
+// another name, set a token. ready, when not nil, is
 // called with the bound address once the server listens (useful with
 // port 0). It returns at once with an error if the address is refused or
 // cannot be bound.
@@ -70,7 +77,7 @@ func ListenAndServe(ctx context.Context, addr, token string, h http.Handler, rea
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", guard(token, h))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
+	srv := &http.Server{Handler: hostGuard(token, mux), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -97,13 +104,28 @@ func guard(token string, h http.Handler) http.Handler {
 	if token == "" {
 		return h
 	}
-	want := []byte("Bearer " + token)
+	want := []byte(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		cred = strings.TrimLeft(cred, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(cred), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="spindle metrics"`)
 			http.Error(w, "send Authorization: Bearer TOKEN", http.StatusUnauthorized)
 			return
 		}
 		h.ServeHTTP(w, r)
+	})
+}
+
+// hostGuard refuses Hosts that are not loopback when there is no token:
+// then nothing else keeps a DNS rebinding page from reading the metrics.
+// A token is the way to serve other names, and a rebound page lacks it.
+func hostGuard(token string, h http.Handler) http.Handler {
+	if token != "" {
+		return h
+	}
+	p, _ := hostcheck.New(nil) // no names to reject
+	return p.Handler(h, func(string) string {
+		return "metrics without a token are served only under loopback names; to scrape them under another, serve them with a token (--metrics-token on a worker)"
 	})
 }

@@ -74,17 +74,7 @@ func serve(t *testing.T, tok string) string {
 
 func get(t *testing.T, url, auth string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return getHost(t, url, "", auth)
 }
 
 func TestListenAndServe(t *testing.T) {
@@ -133,5 +123,69 @@ func TestListenAndServeRefuses(t *testing.T) {
 	cancel()
 	if err := metrics.ListenAndServe(cctx, "127.0.0.1:0", "", h, nil); err != nil {
 		t.Errorf("canceled context: %v", err)
+	}
+}
+
+// getHost GETs url with auth as the Authorization header, if not empty,
+// and host as the Host header, if not empty (a page on another name).
+func getHost(t *testing.T, url, host, auth string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Host = host // "" means the URL's
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestListenAndServeChecksHost: without a token, a page whose name DNS
+// rebinds to 127.0.0.1 must not read the metrics; loopback names still
+// can. A token makes the name irrelevant.
+func TestListenAndServeChecksHost(t *testing.T) {
+	base := serve(t, "")
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	for host, want := range map[string]int{
+		"evil.example:" + port: 421, "evil.example": 421, "127.0.0.1.evil.example:" + port: 421,
+		"localhost:" + port: 200, "127.0.0.5:" + port: 200, "[::1]:" + port: 200, "prometheus.localhost": 200,
+	} {
+		code, body := getHost(t, base+"/metrics", host, "")
+		if code != want {
+			t.Errorf("Host %s: %d, want %d: %s", host, code, want, body)
+		}
+		if code == 421 && (strings.Contains(body, "spindle_up") || !strings.Contains(body, `"`+host+`"`) || !strings.Contains(body, "--metrics-token") || strings.Count(body, "\n") != 1) {
+			t.Errorf("Host %s: the refusal should be one line naming the Host and the way out: %q", host, body)
+		}
+	}
+	if code, _ := getHost(t, base+"/nope", "evil.example", ""); code != 421 {
+		t.Errorf("a rebound page learns which paths exist: %d, want 421", code)
+	}
+	withToken := serve(t, token)
+	if code, body := getHost(t, withToken+"/metrics", "evil.example", "Bearer "+token); code != 200 {
+		t.Errorf("with the token, under another name: %d %s", code, body)
+	}
+	if code, _ := getHost(t, withToken+"/metrics", "evil.example", ""); code != 401 {
+		t.Errorf("under another name without the token: %d, want 401", code)
+	}
+}
+
+// TestListenAndServeBearerAnyCase: the auth scheme's name is
+// case-insensitive (RFC 9110, section 11.1), as some clients send it.
+func TestListenAndServeBearerAnyCase(t *testing.T) {
+	base := serve(t, token)
+	for _, auth := range []string{"bearer " + token, "BEARER " + token, "Bearer  " + token} {
+		if code, _ := get(t, base+"/metrics", auth); code != 200 {
+			t.Errorf("Authorization %q: %d, want 200", auth, code)
+		}
+	}
+	for _, auth := range []string{"Bearer", "Bearer" + token, "Bearer " + token + "x", "Bearers " + token} {
+		if code, _ := get(t, base+"/metrics", auth); code != 401 {
+			t.Errorf("Authorization %q: %d, want 401", auth, code)
+		}
 	}
 }

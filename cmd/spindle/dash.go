@@ -19,7 +19,10 @@ import (
 // store comes from the root's --store flag (or SPINDLE_STORE) when the
 // root has one, as the spindle command's does.
 func newDashCommand() *cobra.Command {
-	var addr, token string
+	var (
+		addr, token string
+		sf          serveFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "dash",
 		Short: "Serve the web dashboard: queues, jobs, workers, live throughput",
@@ -33,9 +36,17 @@ scrape, and the Go runtime's and the process's metrics.
 It listens on 127.0.0.1:8080 by default, which only this machine can reach.
 Listening on any other address requires a token (--token or
 SPINDLE_DASH_TOKEN, at least 16 characters): the browser asks for it once,
-scripts send "Authorization: Bearer TOKEN".`,
+scripts send "Authorization: Bearer TOKEN".
+
+Without a token it answers only requests addressed to a loopback name
+(localhost, *.localhost, 127.0.0.0/8, [::1]) or to an --allowed-host, and
+others with 421: a web page whose name its DNS rebinds to 127.0.0.1 must not
+drive the dashboard. With a token any name is served, unless --allowed-host
+lists the names. --tls-cert and --tls-key serve HTTPS; behind a proxy that
+terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 		Example: `  spindle dash --store sqlite:spindle.db
-  SPINDLE_DASH_TOKEN=$(openssl rand -hex 16) spindle dash --addr 0.0.0.0:8080`,
+  spindle dash --allowed-host dash.localdomain
+  SPINDLE_DASH_TOKEN=$(openssl rand -hex 16) spindle dash --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if token == "" {
@@ -43,6 +54,10 @@ scripts send "Authorization: Bearer TOKEN".`,
 			}
 			if err := dash.CheckAddr(addr, token); err != nil {
 				return cli.Usage(errors.New(strings.TrimPrefix(err.Error(), "dash: ")))
+			}
+			tlsConfig, err := sf.check()
+			if err != nil {
+				return err
 			}
 			storeURL, err := cmd.Flags().GetString("store")
 			if err != nil || storeURL == "" {
@@ -67,16 +82,26 @@ scripts send "Authorization: Bearer TOKEN".`,
 				return err
 			}
 			defer stopObserving()
-			h, err := dash.New(c, dash.Options{Token: token, StoreURL: storeURL, Metrics: metrics.HandlerFor(reg)})
+			h, err := dash.New(c, dash.Options{
+				Token: token, StoreURL: storeURL, Metrics: metrics.HandlerFor(reg),
+				AllowedHosts: sf.allowedHosts, TrustForwardedProto: sf.trustProto,
+			})
 			if err != nil {
 				return cli.Usage(errors.New(strings.TrimPrefix(err.Error(), "dash: ")))
 			}
-			return dash.ListenAndServe(ctx, addr, h, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on http://%s/ (store %s); Ctrl-C to stop\n", a, dash.RedactURL(storeURL))
-			})
+			ready := func(scheme string) func(net.Addr) {
+				return func(a net.Addr) {
+					fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on %s://%s/ (store %s); Ctrl-C to stop\n", scheme, a, dash.RedactURL(storeURL))
+				}
+			}
+			if tlsConfig != nil {
+				return dash.ListenAndServeTLS(ctx, addr, tlsConfig, h, ready("https"))
+			}
+			return dash.ListenAndServe(ctx, addr, h, ready("http"))
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "host:port to listen on; a non-loopback address needs a token")
 	cmd.Flags().StringVar(&token, "token", "", "access token, at least 16 characters (default $SPINDLE_DASH_TOKEN)")
+	sf.register(cmd)
 	return cmd
 }

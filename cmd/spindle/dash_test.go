@@ -30,12 +30,14 @@ func TestDashHidesStorePassword(t *testing.T) {
 	wantFail(t, r, cli.ExitFailed)
 }
 
-// TestDashServes starts the command on a free loopback port, reads the
-// page and /metrics, and stops it with SIGINT.
-func TestDashServes(t *testing.T) {
+// startDash starts `spindle dash` on a memory store and a free loopback
+// port with extra arguments, and returns the base URL its first line
+// gives. When the test ends it stops the command with SIGINT, which must
+// exit 0.
+func startDash(t *testing.T, extra ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "dash", "--store", "memory:", "--addr", "127.0.0.1:0")
+	cmd := exec.CommandContext(ctx, binary, append([]string{"dash", "--store", "memory:", "--addr", "127.0.0.1:0"}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -43,18 +45,37 @@ func TestDashServes(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		defer cancel()
+		http.DefaultClient.CloseIdleConnections()
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Error(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("after SIGINT: %v", err)
+		}
+	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("first line: %q, %v", line, err)
 	}
-	_, rest, ok := strings.Cut(line, "http://")
+	_, rest, ok := strings.Cut(line, " on ")
 	url, _, _ := strings.Cut(rest, " ")
-	if !ok || !strings.HasPrefix(url, "127.0.0.1:") {
+	if !ok || !strings.Contains(url, "://127.0.0.1:") {
 		t.Fatalf("first line %q does not give the address", line)
+	}
+	return url
+}
+
+// TestDashServes reads the page, /metrics and the API from the command.
+func TestDashServes(t *testing.T) {
+	url := startDash(t)
+	if !strings.HasPrefix(url, "http://") {
+		t.Fatalf("URL %s: want http://", url)
 	}
 	for path, want := range map[string]string{"": "<title>Spindle dashboard</title>", "metrics": "spindle_oldest_queued_job_age_seconds", "metrics#": "go_goroutines", "api/workers": `"workers":[]`} {
 		path, _, _ = strings.Cut(path, "#")
-		res, err := http.Get("http://" + url + path)
+		res, err := http.Get(url + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,12 +84,5 @@ func TestDashServes(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(string(b), want) {
 			t.Errorf("GET /%s: %s, body lacks %q", path, res.Status, want)
 		}
-	}
-	http.DefaultClient.CloseIdleConnections()
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("after SIGINT: %v", err)
 	}
 }
