@@ -12,8 +12,11 @@ import (
 // instead of failing with "unknown command".
 func (a *app) noWorkerCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "worker",
-		Short: "How to run workers (they run in your own binary)",
+		Use: "worker",
+		// Hidden: the stock binary offers no worker, it only answers one
+		// who asks for it.
+		Hidden: true,
+		Short:  "How to run workers (they run in your own binary)",
 		Long: a.ex(`A worker runs your job functions, so it lives in a program that holds
 them, not in this one. Declare your jobs with jobs.Define in a package
 your producers and your worker binary share, and give the worker binary
