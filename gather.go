@@ -25,9 +25,9 @@ import "context"
 // What "can be cancelled" means, member by member:
 //
 //   - A [*Task] started with [Go] or [Spawn]: cancelled, and waited for.
-//   - A [*Task] started with [Shield]: neither cancelled
-//     nor waited for, since outliving its caller's cancellation is what
-//     Shield is for; cancel it yourself with Task.Cancel.
+//   - A [*Task] started with [Shield]: neither cancelled nor waited for,
+//     since outliving its caller's cancellation is what Shield is for;
+//     cancel it yourself with Task.Cancel.
 //   - A [*Future]: settled as canceled (it has no work, so there is
 //     nothing to wait for; a later Resolve returns false).
 //   - Any other awaitable that implements [Canceler] is cancelled and
