@@ -16,10 +16,17 @@ type Awaitable[T any] interface {
 	Result() (T, error)
 }
 
-// Canceler is implemented by awaitables whose work can be asked to stop.
-// Cancel records cause (context.Canceled when nil) as the reason and returns
-// false when the outcome was already final. It never blocks; the work may
-// still be finishing when it returns.
+// Canceler is implemented by awaitables whose work can be asked to stop:
+// [*Task] and [*Future] (which it settles as canceled). Cancel records
+// cause (context.Canceled when nil) as the reason and returns false when
+// the outcome was already final. It must be safe for concurrent use and
+// never block; the work may still be finishing when it returns.
+//
+// [Gather] and [GatherSettled], when they stop early, cancel through it
+// the members that implement it (tasks started with [Shield] excepted)
+// and then wait for those members to settle; members that do not
+// implement it, such as durable jobs' handles, are neither cancelled nor
+// waited for. Wait, AsCompleted and Await never call it.
 type Canceler interface {
 	Cancel(cause error) bool
 }

@@ -71,22 +71,6 @@ func TestGatherFirstFailureCancelsAndWaitsForTheRest(t *testing.T) {
 	})
 }
 
-func TestGatherCtxEndReturnsCauseAtOnce(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		stop := errors.New("operator stop")
-		ctx, cancel := context.WithCancelCause(context.Background())
-		task := Go(context.Background(), sleepy(time.Hour, 1))
-		go func() { time.Sleep(time.Second); cancel(stop) }()
-		_, err := Gather[int](ctx, task)
-		if !errors.Is(err, stop) {
-			t.Fatalf("Gather = %v, want the cause", err)
-		}
-		if _, err := task.Await(context.Background()); !errors.Is(err, stop) {
-			t.Fatalf("gathered task was not cancelled with the cause: %v", err)
-		}
-	})
-}
-
 func TestGatherEmpty(t *testing.T) {
 	got, err := Gather[int](context.Background())
 	if err != nil || len(got) != 0 {
@@ -108,21 +92,4 @@ func TestGatherSettledKeepsEveryOutcome(t *testing.T) {
 	if out[0].Value != 1 || out[0].Err != nil || !errors.Is(out[1].Err, boom) || !errors.As(out[2].Err, &pe) {
 		t.Fatalf("outcomes = %+v", out)
 	}
-}
-
-func TestGatherSettledCtxEnd(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		slow := Go(context.Background(), sleepy(time.Minute, 1))
-		out, err := GatherSettled[int](ctx, slow)
-		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(out[0].Err, context.DeadlineExceeded) {
-			t.Fatalf("GatherSettled = %+v, %v", out, err)
-		}
-		if slow.State() == Canceled {
-			t.Fatal("GatherSettled cancelled an awaitable")
-		}
-		slow.Cancel(nil)
-		slow.Await(context.Background())
-	})
 }

@@ -42,6 +42,9 @@ type TaskOption func(*taskOptions)
 
 type taskOptions struct {
 	name string
+	// shielded marks a task started by Shield, which Gather and
+	// GatherSettled must neither cancel nor wait for.
+	shielded bool
 }
 
 // taskOptionsOf applies opts. It is kept apart from newTask because the

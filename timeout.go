@@ -192,13 +192,21 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // when ctx ends. The task is still a task: it can be awaited, cancelled
 // explicitly with Cancel, and it appears in AllTasks until it returns.
 // Awaiting it with a context that ends returns early and leaves it
-// running.
+// running, and so does gathering it: [Gather] and [GatherSettled] neither
+// cancel a shielded task nor wait for it when they stop early, as
+// asyncio's gather leaves the work behind a shield running. Shield never
+// blocks.
 func Shield[T any](ctx context.Context, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
 	if ctx == nil {
 		panic("spindle: Shield called with a nil context; use context.Background()")
 	}
-	return Go(context.WithoutCancel(ctx), fn, opts...)
+	// The full slice expression makes append copy, so the caller's
+	// slice is never written to.
+	return Go(context.WithoutCancel(ctx), fn, append(opts[:len(opts):len(opts)], shieldTask)...)
 }
+
+// shieldTask marks a task as started by Shield.
+func shieldTask(o *taskOptions) { o.shielded = true }
 
 // Blocking runs fn, a call that cannot be interrupted (it takes no
 // context), in its own goroutine and waits for it (asyncio.to_thread). If

@@ -21,9 +21,18 @@ const (
 // Wait blocks until the condition when holds, timeout elapses (0 or less
 // means no timeout), or ctx ends, and splits aws into those that have
 // settled and those still pending, each in the order given (asyncio.wait).
-// Wait cancels nothing: on a timeout it simply returns what is done so
-// far with a nil error, as asyncio does. Only the end of ctx yields an
-// error, [Interrupted](ctx).
+// It is safe to call from any number of goroutines, on the same
+// awaitables or not.
+//
+// Wait cancels nothing and waits for nothing beyond its condition, as
+// asyncio.wait: whether it returns because the condition holds, because
+// the timeout elapsed, or because ctx ended, the pending awaitables keep
+// running (or, for a [*Future], stay unsettled) and can be awaited again;
+// to stop them, cancel them yourself (Task.Cancel, or a durable job's
+// Revoke). A timeout is not an error: Wait returns what is done so far
+// with a nil error, as asyncio does. Only the end of ctx yields an error,
+// [Interrupted](ctx). A member's failure is an outcome like any other:
+// with FirstError it ends the wait, and it is never raised.
 func Wait[T any](ctx context.Context, when ReturnWhen, timeout time.Duration, aws ...Awaitable[T]) (done, pending []Awaitable[T], err error) {
 	if when < AllCompleted || when > FirstError {
 		panic("spindle: Wait called with an unknown ReturnWhen; use AllCompleted, FirstCompleted or FirstError")
@@ -73,10 +82,17 @@ func waitFor[T any](ctx context.Context, when ReturnWhen, timeout time.Duration,
 
 // AsCompleted yields the awaitables as they settle, earliest first
 // (asyncio.as_completed). It stops when all have been yielded, when the
-// loop body breaks, or when ctx ends; in the last case check
-// context.Cause(ctx) after the loop: the awaitables not yet yielded are
-// still pending and are not cancelled. yield is called only from the
-// ranging goroutine, and nothing is left running when the loop ends.
+// loop body breaks, or when ctx ends; asyncio's timeout argument is a
+// deadline on ctx (context.WithTimeout or [NewTimeout]). After the loop,
+// context.Cause(ctx) tells whether ctx ended first.
+//
+// AsCompleted cancels nothing, as asyncio.as_completed: when the loop
+// ends early, for whatever reason, the awaitables not yet yielded keep
+// running (or, for a [*Future], stay unsettled) and can be awaited or
+// cancelled by the caller. A member's failure is yielded like any other
+// outcome. yield is called only from the ranging goroutine, and
+// AsCompleted's own helpers are stopped when the loop ends. The returned
+// sequence may be ranged over more than once, by any goroutine.
 func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Awaitable[T]] {
 	return func(yield func(Awaitable[T]) bool) {
 		if len(aws) == 0 {

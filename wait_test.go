@@ -125,3 +125,84 @@ func TestWaitUnknownModePanics(t *testing.T) {
 	}()
 	Wait[int](context.Background(), ReturnWhen(9), 0)
 }
+
+// However Wait returns early, the pending awaitables are left as they
+// were: not cancelled, and still running (asyncio.wait).
+func TestWaitCancelsNothing(t *testing.T) {
+	boom := errors.New("boom")
+	cases := []struct {
+		name    string
+		when    ReturnWhen
+		timeout time.Duration
+		ctx     func() (context.Context, context.CancelFunc)
+		first   func(ctx context.Context) (int, error)
+		wantErr error
+	}{
+		{"first completed", FirstCompleted, 0, nil, sleepy(time.Second, 1), nil},
+		{"first error", FirstError, 0, nil, func(context.Context) (int, error) { time.Sleep(time.Second); return 0, boom }, nil},
+		{"timeout", AllCompleted, time.Second, nil, sleepy(time.Hour, 1), nil},
+		{"ctx deadline", AllCompleted, 0, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Second)
+		}, sleepy(time.Hour, 1), context.DeadlineExceeded},
+		{"ctx cancel", AllCompleted, 0, func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() { time.Sleep(time.Second); cancel() }()
+			return ctx, cancel
+		}, sleepy(time.Hour, 1), context.Canceled},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if c.ctx != nil {
+					ctx, cancel = c.ctx()
+				}
+				defer cancel()
+				bg := context.Background()
+				first := Go(bg, c.first)
+				slow := Go(bg, sleepy(time.Hour, 2))
+				fut := NewFuture[int]()
+				start := time.Now()
+				done, pending, err := Wait(ctx, c.when, c.timeout, first, slow, fut)
+				if !errors.Is(err, c.wantErr) || (c.wantErr == nil && err != nil) || time.Since(start) != time.Second {
+					t.Fatalf("Wait err = %v after %v; want %v after 1s", err, time.Since(start), c.wantErr)
+				}
+				if len(pending) < 2 || len(done)+len(pending) != 3 {
+					t.Fatalf("done %d, pending %d", len(done), len(pending))
+				}
+				if slow.State() != Running || slow.context().Err() != nil || fut.State() != Pending {
+					t.Fatalf("after Wait: task %v (ctx %v), future %v; want both untouched", slow.State(), slow.context().Err(), fut.State())
+				}
+				for _, a := range []*Task[int]{first, slow} {
+					a.Cancel(nil)
+					<-a.Done()
+				}
+			})
+		})
+	}
+}
+
+// AsCompleted's timeout is its ctx's deadline (asyncio.as_completed's
+// timeout argument): the loop ends there and the rest keep running.
+func TestAsCompletedTimeoutCancelsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bg := context.Background()
+		fast := Go(bg, sleepy(time.Second, 1))
+		slow := Go(bg, sleepy(time.Hour, 2))
+		fut := NewFuture[int]()
+		scope, ctx := NewTimeout(bg, 2*time.Second)
+		defer scope.Stop()
+		n := 0
+		for range AsCompleted[int](ctx, fast, slow, fut) {
+			n++
+		}
+		if n != 1 || !scope.Expired() {
+			t.Fatalf("yielded %d, expired %v; want 1 and true", n, scope.Expired())
+		}
+		if slow.State() != Running || slow.context().Err() != nil || fut.State() != Pending {
+			t.Fatalf("after the loop: task %v (ctx %v), future %v; want both untouched", slow.State(), slow.context().Err(), fut.State())
+		}
+		slow.Cancel(nil)
+		<-slow.Done()
+	})
+}

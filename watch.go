@@ -14,6 +14,9 @@ type completionWatch[T any] struct {
 	ch   chan int // buffered to len(aws): a settle never blocks
 	quit chan struct{}
 	wg   sync.WaitGroup
+	// stopped is set by the first stop: callers stop the watch early
+	// before cancelling what it watched, and again by defer.
+	stopped bool
 }
 
 func watchCompletions[T any](aws []Awaitable[T]) *completionWatch[T] {
@@ -25,8 +28,15 @@ func watchCompletions[T any](aws []Awaitable[T]) *completionWatch[T] {
 func (w *completionWatch[T]) cellSettled(i int) { w.ch <- i }
 
 // stop detaches the watch from every awaitable and waits for its helper
-// goroutines to exit.
-func (w *completionWatch[T]) stop() { watchDetach(w.aws, w, w.quit, &w.wg, nil) }
+// goroutines to exit. Only the first call does anything; it is for the
+// goroutine that made the watch.
+func (w *completionWatch[T]) stop() {
+	if w.stopped {
+		return
+	}
+	w.stopped = true
+	watchDetach(w.aws, w, w.quit, &w.wg, nil)
+}
 
 // watchAttach arranges for n.cellSettled(i) to be called once aws[i]
 // settles, for every i: through the cell of Spindle's own awaitables, or
@@ -91,6 +101,9 @@ type gatherWatch[T any] struct {
 	quit   chan struct{}
 	wg     sync.WaitGroup
 	later  []int // indexes of the awaitables that had not settled when watched
+	// stopped is set by the first stop: Gather stops the watch early
+	// before cancelling what it watched, and again by defer.
+	stopped bool
 }
 
 // watchGather watches aws for Gather, copying into out the values of
@@ -141,8 +154,13 @@ func (w *gatherWatch[T]) signal() {
 }
 
 // stop detaches the watch from every awaitable and waits for its helper
-// goroutines to exit.
+// goroutines to exit. Only the first call does anything; it is for the
+// goroutine that made the watch.
 func (w *gatherWatch[T]) stop() {
+	if w.stopped {
+		return
+	}
+	w.stopped = true
 	// Once every awaitable has settled, every waiter has been consumed.
 	watchDetach(w.aws, w, w.quit, &w.wg, func() bool { return w.left.Load() == 0 })
 }

@@ -27,6 +27,13 @@
 // that ran the job it wakes as soon as the job finishes; from another
 // process it polls with Huey's backoff (see [Polling]).
 //
+// A handle is not a spindle.Canceler: when a spindle.Gather or
+// GatherSettled stops early (its ctx ended, or with Gather a member
+// failed) it cancels the in-process tasks it holds but leaves durable
+// jobs running, and does not wait for them. The job stays in the store
+// and the handle can be awaited again; to stop the job, revoke it
+// explicitly with [Handle.Revoke].
+//
 // # Features
 //
 // Everything below is kept in the store, so it holds across any number

@@ -36,7 +36,7 @@
 // 3 × wal_writer_delay). Jobs claimed or finished in that window run again
 // (delivery is at least once anyway); jobs enqueued in it are lost, so
 // choose it only when lost enqueues can be made again. Jobs enqueued
-// through [WithTx] commit with the caller's transaction and session
+// through [EnqueueTx] commit with the caller's transaction and session
 // settings, as durable as the caller's own data.
 //
 // # Wake-ups
@@ -48,7 +48,7 @@
 // a Retry, a Resume), whenever jobs became final (their IDs, in chunks;
 // a job finished alone travels whole, so that whoever awaits it need not
 // read it back: see [Store.FinishedJob]) and whenever a running job is
-// revoked. Inserts through [WithTx] notify
+// revoked. Inserts through [EnqueueTx] notify
 // when the caller's transaction commits. Each Store LISTENs on one
 // dedicated connection outside the pool, opened when something first
 // watches, and demultiplexes the notifications to its [Store.Ready],

@@ -39,7 +39,7 @@ func Example_transactionalEnqueue() {
 	if _, err := tx.Exec(ctx, "UPDATE orders SET paid = true WHERE id = $1", 42); err != nil {
 		log.Fatal(err)
 	}
-	h, err := sendReceipt.Enqueue(postgres.WithTx(ctx, tx), c, receipt{Order: 42})
+	h, err := postgres.EnqueueTx(ctx, tx, c, sendReceipt, receipt{Order: 42})
 	if err != nil {
 		log.Fatal(err)
 	}

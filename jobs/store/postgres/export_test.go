@@ -1,5 +1,11 @@
 package postgres
 
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
 // Hooks for the external tests.
 
 // ListenerPID reports the server process of s's live listening
@@ -17,3 +23,10 @@ func Dispatch(s *Store, payload string) { s.notify.dispatch(payload) }
 
 // Channel is the NOTIFY channel of s's schema.
 func Channel(s *Store) string { return s.channel }
+
+// BindTx returns ctx with tx bound for s as EnqueueTx binds it, and the
+// func that ends the binding, so that tests can call the store directly.
+func BindTx(ctx context.Context, s *Store, tx pgx.Tx) (context.Context, func()) {
+	ctx, b := withTxBinding(ctx, s, tx)
+	return ctx, func() { b.live.Store(false) }
+}

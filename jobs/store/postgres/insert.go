@@ -19,9 +19,9 @@ import (
 // Scheduled are accepted. The store keeps its own copy of every slice.
 //
 // Workers of the jobs' queues are woken by a NOTIFY sent when the insert
-// commits. With a context from [WithTx] the insert joins the caller's
-// transaction: the jobs exist, and workers hear of them, only once it
-// commits. Otherwise a connection lost before the server could commit is
+// commits. Called by [EnqueueTx], [MapTx] or [EnqueueGroupTx], the insert
+// joins the caller's transaction: the jobs exist, and workers hear of
+// them, only once it commits. Otherwise a connection lost before the server could commit is
 // replaced and the insert repeated; one lost mid-commit is repeated too,
 // and jobs the first attempt did store then come back in dups.
 //
@@ -54,7 +54,7 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	var inserted map[string]bool
 	// Repeating after a connection loss is safe even when the first
 	// attempt committed: every ID is then a duplicate.
-	err = s.run(ctx, "insert", retryRead, func(q querier) error {
+	err = s.runEnqueue(ctx, "insert", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)
 		if err != nil {
 			return err

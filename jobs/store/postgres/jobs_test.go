@@ -58,8 +58,8 @@ func TestOpenThroughJobs(t *testing.T) {
 	}
 }
 
-// Enqueue through WithTx: the job runs only once the caller's
-// transaction commits, and never after a rollback.
+// EnqueueTx: the job runs only once the caller's transaction commits, and
+// never after a rollback.
 func TestEnqueueInCallerTransaction(t *testing.T) {
 	c, err := jobs.Open(bg, schemaURL(t))
 	if err != nil {
@@ -82,7 +82,7 @@ func TestEnqueueInCallerTransaction(t *testing.T) {
 	if _, err := tx.Exec(ctx, `INSERT INTO "`+s.Schema()+`".orders VALUES (42, true)`); err != nil {
 		t.Fatal(err)
 	}
-	h, err := sendReceipt.Enqueue(postgres.WithTx(ctx, tx), c, receipt{Order: 42})
+	h, err := postgres.EnqueueTx(ctx, tx, c, sendReceipt, receipt{Order: 42})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestEnqueueInCallerTransaction(t *testing.T) {
 	if _, err := tx.Exec(ctx, `INSERT INTO "`+s.Schema()+`".orders VALUES (43, true)`); err != nil {
 		t.Fatal(err)
 	}
-	h, err = sendReceipt.Enqueue(postgres.WithTx(ctx, tx), c, receipt{Order: 43})
+	h, err = postgres.EnqueueTx(ctx, tx, c, sendReceipt, receipt{Order: 43})
 	if err != nil {
 		t.Fatal(err)
 	}

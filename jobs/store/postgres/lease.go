@@ -14,7 +14,9 @@ import (
 // Acquire takes or renews l.Key for l.Owner until l.Until, in one
 // statement: it succeeds when the key is free, expired at now, or already
 // l.Owner's, and otherwise returns the holder. Concurrent callers in any
-// process see exactly one winner. ctx cancels it.
+// process see exactly one winner. Called for a unique key by [EnqueueTx]
+// and its kin, it runs in the caller's transaction, so a rollback frees
+// the key. ctx cancels it.
 func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (holder store.Lease, ok bool, err error) {
 	if err := s.enter(); err != nil {
 		return store.Lease{}, false, err
@@ -26,7 +28,7 @@ func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (hold
 	case l.Owner == "":
 		return store.Lease{}, false, fmt.Errorf("postgres: acquire %s: empty Owner; want who holds the lease", l.Key)
 	}
-	err = s.run(ctx, "acquire "+l.Key, retryUnsent, func(q querier) error {
+	err = s.runEnqueue(ctx, "acquire "+l.Key, retryUnsent, func(q querier) error {
 		// No row: the holder committed after the statement's snapshot
 		// was taken; the next try sees it.
 		for range 10 {
@@ -65,14 +67,15 @@ func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (hold
 }
 
 // Release deletes key if owner holds it, or whoever holds it when owner
-// is "", and reports whether a lease was deleted. ctx cancels it.
+// is "", and reports whether a lease was deleted. Called by [EnqueueTx]
+// and its kin, it runs in the caller's transaction. ctx cancels it.
 func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
 	if err := s.enter(); err != nil {
 		return false, err
 	}
 	defer s.leave()
 	var n int64
-	err := s.run(ctx, "release "+key, retryUnsent, func(q querier) error {
+	err := s.runEnqueue(ctx, "release "+key, retryUnsent, func(q querier) error {
 		tag, err := q.Exec(ctx, s.q.release, key, owner)
 		n = tag.RowsAffected()
 		return err

@@ -36,7 +36,7 @@ func retainFrom(t string) string {
 // runs it once, after the statement's changes, and only when the
 // statement changed at least one row; the notifications are delivered
 // when, and only if, the transaction commits (the store's own, or the
-// caller's under WithTx). Payloads: 'r' || queue (jobs of queue may have
+// caller's under EnqueueTx). Payloads: 'r' || queue (jobs of queue may have
 // become claimable), '*' (jobs of some queue whose name is too long to
 // send), 'f' || a JSON array of IDs (those jobs became final
 // or were deleted before finishing), 'j' || the JSON of an ID || the

@@ -98,7 +98,7 @@ func Open(ctx context.Context, connString string, opts ...Option) (*Store, error
 func (s *Store) Schema() string { return s.schema }
 
 // Pool returns the store's connection pool, for callers that want to run
-// their own statements (in a transaction they pass to [WithTx], say)
+// their own statements (in a transaction they pass to [EnqueueTx], say)
 // without a second pool. Do not close it: Close the Store, after ending
 // the transactions begun on it (Close waits for their connections).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -160,15 +160,23 @@ const (
 // until each has been found out, so it is more than the usual pool.
 const maxAttempts = 12
 
-// run runs op on the caller's transaction (see WithTx) once, or on the
-// pool, repeating it on another connection when the one it used died and
-// kind allows, and then on serialization failures and deadlocks. It
-// returns op's error wrapped as "postgres: what: ...", or the cause of
-// ctx when ctx ended.
-func (s *Store) run(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
-	if tx := txFrom(ctx); tx != nil {
+// runEnqueue is run for the statements an enqueue makes (Insert, and the
+// Acquire and Release of unique keys): inside an EnqueueTx-style call it
+// runs op once on the caller's transaction, never retried elsewhere since
+// the transaction is bound to its own connection; otherwise it is run.
+func (s *Store) runEnqueue(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
+	if tx := s.enqueueTx(ctx); tx != nil {
 		return s.wrap(ctx, what, op(tx))
 	}
+	return s.run(ctx, what, kind, op)
+}
+
+// run runs op on the pool, repeating it on another connection when the
+// one it used died and kind allows, and then on serialization failures
+// and deadlocks. It returns op's error wrapped as "postgres: what: ...",
+// or the cause of ctx when ctx ended. It never looks for a caller's
+// transaction: only runEnqueue does.
+func (s *Store) run(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		if err = op(s.pool); err == nil {
