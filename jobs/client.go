@@ -32,6 +32,9 @@ type Client struct {
 	signer    *signer                                                // WithSigning: signing.go
 	// maxPayload caps encoded arguments; 0 means DefaultMaxPayload.
 	maxPayload int
+	// maxResult and maxErrorText cap what workers record: 0 means
+	// DefaultMaxResult and DefaultMaxErrorText (outcome_limits.go).
+	maxResult, maxErrorText int
 
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -101,11 +101,12 @@ func (d *Definition[A, R]) run(ctx context.Context, raw []byte) ([]byte, error) 
 }
 
 // clip quotes at most n bytes of b in an error message, cut at a
-// character boundary and with invalid UTF-8 replaced: the message is
-// stored in the job's error history, which is JSON text.
+// character boundary and escaped as the stores keep error text
+// (storetext.Clean: NUL and invalid UTF-8 as \xNN): the message may end
+// up in the job's error history.
 func clip(b []byte, n int) string {
 	if len(b) <= n {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+		return storetext.Clean(string(b))
 	}
 	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
 		if utf8.RuneStart(b[i]) {
@@ -113,7 +114,7 @@ func clip(b []byte, n int) string {
 			break
 		}
 	}
-	return strings.ToValidUTF8(string(b[:n]), "\uFFFD") + "…"
+	return storetext.Clean(string(b[:n])) + "…"
 }
 
 // Enqueue stores one job that runs fn(ctx, args) on a worker and returns

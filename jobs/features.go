@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -58,11 +59,12 @@ func ExpiresAt(t time.Time) EnqueueOption {
 // matching [ErrDuplicate] (a [*DuplicateError]), so the caller can await
 // the job already there. The key is held in a lease "unique:NAME:KEY"
 // whose owner is the job's ID; it is released when a worker finishes the
-// job and otherwise frees itself after ttl. ttl must be positive.
+// job and otherwise frees itself after ttl. The key must be valid UTF-8
+// without NUL bytes, and ttl positive.
 func Unique(key string, ttl time.Duration) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) {
-		if key == "" || ttl <= 0 {
-			c.fail(fmt.Errorf("jobs: Unique(%q, %v): want a non-empty key and a positive ttl", key, ttl))
+		if key == "" || ttl <= 0 || !storetext.IsClean(key) {
+			c.fail(fmt.Errorf("jobs: Unique(%q, %v): want a non-empty key of valid UTF-8 without NUL bytes (stores keep it as text) and a positive ttl", key, ttl))
 			return
 		}
 		c.feat.uniqueKey, c.feat.uniqueArgs, c.feat.uniqueTTL = key, false, ttl

@@ -24,10 +24,7 @@ func WithMaxPayload(n int) Option {
 
 // checkPayload refuses arguments over the client's limit.
 func (c *Client) checkPayload(name string, raw []byte) error {
-	limit := c.maxPayload
-	if limit == 0 {
-		limit = DefaultMaxPayload
-	}
+	limit := orDefault(c.maxPayload, DefaultMaxPayload)
 	if len(raw) > limit {
 		return fmt.Errorf("jobs: enqueue %q: arguments are %d bytes encoded, over the limit of %d (set with jobs.WithMaxPayload); pass a reference to large data instead", name, len(raw), limit)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 )
 
 // MinLeaseDuration is the shortest lease a worker accepts. It is short so
@@ -68,7 +70,8 @@ type WorkerOptions struct {
 	// no wake-up: the worker polls after 1ms, doubling up to this. It is
 	// also how late a delayed job or a retry may start. Default 250ms.
 	PollInterval time.Duration
-	// ID names the worker as lease owner. Default host-pid-random.
+	// ID names the worker as lease owner: valid UTF-8 without NUL bytes.
+	// Default host-pid-random.
 	ID string
 	// Logger receives store failures and lost leases. Default
 	// slog.Default().
@@ -136,6 +139,9 @@ func (o WorkerOptions) normalize() (WorkerOptions, error) {
 	}
 	if o.RecoverInterval < 0 || o.PruneInterval < 0 || o.ClaimBatch < 1 || o.PollInterval < time.Millisecond || o.Grace < 0 {
 		return o, fmt.Errorf("jobs: WorkerOptions %+v: want RecoverInterval, PruneInterval and Grace of 0 (default) or more, ClaimBatch of 0 (default) or more, PollInterval of at least 1ms", o)
+	}
+	if !storetext.IsClean(o.ID) {
+		return o, fmt.Errorf("jobs: WorkerOptions.ID %q: want valid UTF-8 without NUL bytes (stores keep it as text, as the lease owner)", o.ID)
 	}
 	if o.ID == "" {
 		host, _ := os.Hostname()

@@ -85,7 +85,7 @@ func deferTo(o store.Outcome, t, runAt time.Time) store.Outcome {
 // or decode) without calling its handler.
 func (r *workerRun) deadLetter(o store.Outcome, j *store.Job, def *definitionCore, err error) store.Outcome {
 	t := now()
-	o.State, o.Error, o.FinishedAt = store.Dead, err.Error(), t
+	o.State, o.Error, o.FinishedAt = store.Dead, r.w.c.errorText(err.Error()), t
 	o.RetainUntil = r.retainUntil(def, t)
 	r.w.c.bus.emit(Event{Kind: EventDeadLettered, JobID: j.ID, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, Err: Permanent(err), At: t})
 	return o
@@ -93,7 +93,7 @@ func (r *workerRun) deadLetter(o store.Outcome, j *store.Job, def *definitionCor
 
 func (r *workerRun) expired(o store.Outcome, j *store.Job, def *definitionCore, t time.Time) store.Outcome {
 	err := fmt.Errorf("%w: not started before its expiry at %s", ErrExpired, j.ExpiresAt.Format(time.RFC3339Nano))
-	o.State, o.Error, o.FinishedAt = store.Expired, err.Error(), t
+	o.State, o.Error, o.FinishedAt = store.Expired, r.w.c.errorText(err.Error()), t
 	o.RetainUntil = r.retainUntil(def, t)
 	r.w.c.bus.emit(Event{Kind: EventExpired, JobID: j.ID, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, Err: err, At: t})
 	return o

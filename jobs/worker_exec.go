@@ -105,6 +105,11 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 		o.State, o.FinishedAt = store.Queued, now()
 		return o, false
 	case err == nil:
+		if rerr := r.w.c.checkResult(j.Name, res); rerr != nil {
+			o = r.failed(o, j, def, rerr, ran)
+			r.settled(j, m, o)
+			return o, false
+		}
 		o.State, o.Result = store.Succeeded, res
 		o.FinishedAt = now()
 		o.RetainUntil = r.retainUntil(def, o.FinishedAt)
@@ -129,7 +134,7 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 // failed turns a failed attempt into a retry or a dead letter.
 func (r *workerRun) failed(o store.Outcome, j *store.Job, def *definitionCore, err error, ran time.Duration) store.Outcome {
 	t := now()
-	o.Error, o.FinishedAt = err.Error(), t
+	o.Error, o.FinishedAt = r.w.c.errorText(err.Error()), t
 	events := r.w.c.bus.on()
 	if events && def != nil {
 		r.w.c.bus.emit(Event{Kind: EventFailed, JobID: j.ID, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, Err: err, Duration: ran, At: t})
@@ -153,7 +158,7 @@ func (r *workerRun) failed(o store.Outcome, j *store.Job, def *definitionCore, e
 // revokedOutcome cancels a job whose revoke was requested.
 func (r *workerRun) revokedOutcome(o store.Outcome, j *store.Job, def *definitionCore, cause error) store.Outcome {
 	t := now()
-	o.State, o.Error, o.FinishedAt = store.Canceled, cause.Error(), t
+	o.State, o.Error, o.FinishedAt = store.Canceled, r.w.c.errorText(cause.Error()), t
 	o.RetainUntil = r.retainUntil(def, t)
 	r.w.c.bus.emit(Event{Kind: EventRevoked, JobID: j.ID, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, Err: cause, At: t})
 	return o

@@ -13,14 +13,6 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// finishBatchMax caps how many outcomes one Finish call records.
-const finishBatchMax = 512
-
-// finalFlushBudget bounds how long a stopping worker keeps retrying to
-// record its last outcomes; past it the leases expire and the jobs run
-// again elsewhere.
-const finalFlushBudget = 5 * time.Second
-
 // activeJob is a job the worker holds a lease on: claimed and not yet
 // recorded.
 type activeJob struct {
@@ -349,65 +341,6 @@ func (r *workerRun) release(ids ...string) {
 	r.heldMu.Lock()
 	for _, id := range ids {
 		delete(r.held, id)
-	}
-	r.heldMu.Unlock()
-}
-
-// finisher records outcomes in batches: while one Finish is in flight the
-// next outcomes gather, so under load one write records hundreds of jobs
-// and when idle an outcome is written at once.
-func (r *workerRun) finisher() {
-	batch := make([]store.Outcome, 0, finishBatchMax)
-	for o := range r.outcomes {
-		batch = append(batch[:0], o)
-	drain:
-		for len(batch) < finishBatchMax {
-			select {
-			case o, ok := <-r.outcomes:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, o)
-			default:
-				break drain
-			}
-		}
-		r.finish(batch)
-	}
-}
-
-// finish writes one batch, retrying store failures; while stopping it
-// gives up after finalFlushBudget and leaves the jobs to lease recovery.
-func (r *workerRun) finish(batch []store.Outcome) {
-	var deadline time.Time
-	for attempt := 1; ; attempt++ {
-		lost, err := r.st.Finish(r.storeCtx, batch)
-		if err == nil {
-			if len(lost) > 0 {
-				r.log.Warn("jobs: worker: outcomes dropped: leases lost (the jobs were recovered and may run again)", "worker", r.opts.ID, "jobs", lost)
-			}
-			r.wakeAfter(batch)
-			break
-		}
-		stopping := false
-		select {
-		case <-r.stopping:
-			stopping = true
-		default:
-		}
-		if stopping && deadline.IsZero() {
-			deadline = time.Now().Add(finalFlushBudget)
-		}
-		if errors.Is(err, store.ErrClosed) || (stopping && time.Now().After(deadline)) {
-			r.log.Error("jobs: worker: could not record outcomes; the jobs will run again after their leases expire", "worker", r.opts.ID, "jobs", len(batch), "err", err)
-			break
-		}
-		r.log.Warn("jobs: worker: recording outcomes failed; retrying", "worker", r.opts.ID, "jobs", len(batch), "err", err, "attempt", attempt)
-		time.Sleep(min(time.Duration(attempt)*10*time.Millisecond, time.Second))
-	}
-	r.heldMu.Lock()
-	for _, o := range batch {
-		delete(r.held, o.ID)
 	}
 	r.heldMu.Unlock()
 }

@@ -13,6 +13,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/jobtype"
@@ -145,6 +146,17 @@ type Store interface {
 
 	// Finish applies outcomes in one batch. An outcome whose job is not
 	// Running under Outcome.Owner is skipped and its ID returned in lost.
+	// Error is kept as valid UTF-8 without NUL, the same in every store:
+	// each NUL byte and each byte of invalid UTF-8 is written as the four
+	// characters \xNN (hex, lower case) and other text is kept unchanged
+	// (the stores of this module share that rule, in
+	// jobs/internal/storetext). Result is kept byte for byte. When the store refuses the data of the batch itself
+	// (a value it cannot hold, a constraint it breaks), so that the same
+	// call would fail the same way again, the error matches [ErrRejected];
+	// every other error (a lost connection, a busy database) may pass
+	// when the call is repeated. A rejected batch applied nothing, or,
+	// in a store without transactions, leaves the outcomes it applied
+	// reported as lost by a repeat.
 	Finish(ctx context.Context, outcomes []Outcome) (lost []string, err error)
 
 	// Recover returns Running jobs whose lease expired before now: to
@@ -165,7 +177,8 @@ type Store interface {
 	// Revoke = reason; its owner learns of it from RevokeRequests (woken by
 	// Notifier.Revoked where the store can push) and reports Canceled. The
 	// state after the call is returned; a job already final is left alone
-	// and its state is returned with ErrFinal.
+	// and its state is returned with ErrFinal. reason is kept as Finish
+	// keeps error text.
 	Revoke(ctx context.Context, id, reason string, now time.Time) (State, error)
 
 	// RevokeRequests returns the Running jobs leased by owner whose revoke
@@ -319,4 +332,10 @@ var (
 	ErrFinal = jobtype.ErrFinal
 	// ErrNotFinal: Retry needs a job that has finished.
 	ErrNotFinal = jobtype.ErrNotFinal
+	// ErrRejected is matched by the error of a call the store refused
+	// because of the data it was given (a value it cannot hold, a
+	// constraint it breaks, an outcome that is not valid): repeating the
+	// call unchanged fails the same way, so callers must not retry it
+	// as they retry a lost connection.
+	ErrRejected = errors.New("the store cannot hold this data")
 )

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Store is the in-memory store. All methods are safe for concurrent use;
@@ -247,11 +249,9 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 
 // Finish implements [store.Store].
 func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string, error) {
-	for _, o := range outcomes {
-		switch o.State {
-		case store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued:
-		default:
-			return nil, fmt.Errorf("memory: finish: job %q: outcome state %q; accepted: succeeded, scheduled, dead, canceled, expired, queued", o.ID, o.State)
+	for i, o := range outcomes {
+		if err := storecheck.Outcome("memory", i, o); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.lock(ctx); err != nil {
@@ -284,8 +284,9 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string,
 		case store.Succeeded:
 			j.Result = cloneBytes(o.Result)
 		default:
-			j.LastError = o.Error
-			j.Errors = append(j.Errors, store.AttemptError{Attempt: j.Attempt, At: o.FinishedAt, Error: o.Error})
+			msg := storetext.Clean(o.Error)
+			j.LastError = msg
+			j.Errors = append(j.Errors, store.AttemptError{Attempt: j.Attempt, At: o.FinishedAt, Error: msg})
 		}
 		if o.State == store.Scheduled {
 			j.State = store.Scheduled

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -16,6 +17,9 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	if reason == "" {
 		return "", errors.New("memory: revoke: empty reason; want a non-empty reason saying why the job is revoked")
 	}
+	// The reason becomes the job's error text: kept as every store keeps
+	// that.
+	reason = storetext.Clean(reason)
 	if err := s.lock(ctx); err != nil {
 		return "", err
 	}

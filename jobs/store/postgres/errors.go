@@ -32,6 +32,16 @@ func pgCode(err error) string {
 	return ""
 }
 
+// rejected reports whether the server refused the statement for the data
+// it was given: a data exception (class 22: bad encoding, a NUL in text,
+// a value out of range), an integrity constraint (class 23) or a program
+// limit (class 54: a value or row too big). The same statement fails the
+// same way again.
+func rejected(err error) bool {
+	c := pgCode(err)
+	return strings.HasPrefix(c, "22") || strings.HasPrefix(c, "23") || strings.HasPrefix(c, "54")
+}
+
 // isRetryableTx reports whether the server rolled the transaction back
 // for a reason that running it again can cure.
 func isRetryableTx(err error) bool {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
@@ -24,6 +25,11 @@ import (
 // The statement NOTIFYs, on commit, the waiters of jobs that became final
 // and the workers of rescheduled jobs' queues.
 //
+// Error text is kept as storetext.Clean makes it (text and jsonb hold no
+// NUL and no invalid UTF-8), results byte for byte (bytea). A batch the
+// server refuses for its data (SQLSTATE classes 22 and 23, or 54, a value
+// over a limit) applies nothing and its error matches store.ErrRejected.
+//
 // ctx cancels the statement; a canceled Finish applies nothing and returns
 // context.Cause(ctx). A connection lost before the server could commit is
 // replaced and the statement repeated; one lost mid-commit is reported,
@@ -36,13 +42,8 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 	if len(outcomes) == 0 {
 		return nil, nil
 	}
-	n := len(outcomes)
-	var (
-		ids, owners, states, errs, ats = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
-		results                        = make([][]byte, 0, n)
-		runAts, finAts, retains        = make([]pgtype.Timestamptz, 0, n), make([]pgtype.Timestamptz, 0, n), make([]pgtype.Timestamptz, 0, n)
-		seen                           = make(map[string]bool, n)
-	)
+	a := newFinishArgs(len(outcomes))
+	seen := make(map[string]bool, len(outcomes))
 	for i, o := range outcomes {
 		if err := storecheck.Outcome("postgres", i, o); err != nil {
 			return nil, err
@@ -52,15 +53,12 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 			continue
 		}
 		seen[o.ID] = true
-		ids, owners, states, errs = append(ids, o.ID), append(owners, o.Owner), append(states, string(o.State)), append(errs, o.Error)
-		ats = append(ats, jsonTime(o.FinishedAt))
-		results = append(results, o.Result)
-		runAts, finAts, retains = append(runAts, ts(o.RunAt)), append(finAts, ts(o.FinishedAt)), append(retains, ts(o.RetainUntil))
+		a.add(o)
 	}
 	var final []string
-	for i, st := range states {
+	for i, st := range a.states {
 		if store.State(st).Final() {
-			final = append(final, ids[i])
+			final = append(final, a.ids[i])
 		}
 	}
 	// A lone final job travels whole in its notification, sparing its
@@ -74,7 +72,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 	}
 	var applied []string
 	err = s.run(ctx, "finish", retryUnsent, func(q querier) error {
-		rows, err := q.Query(ctx, s.q.finish, ids, owners, states, results, errs, runAts, finAts, retains, ats, notes, sendJobs)
+		rows, err := q.Query(ctx, s.q.finish, a.ids, a.owners, a.states, a.results, a.errs, a.runAts, a.finAts, a.retains, a.ats, notes, sendJobs)
 		if err != nil {
 			return err
 		}
@@ -88,12 +86,38 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 	for _, id := range applied {
 		done[id] = true
 	}
-	for _, id := range ids {
+	for _, id := range a.ids {
 		if !done[id] {
 			lost = append(lost, id)
 		}
 	}
 	return lost, nil
+}
+
+// finishArgs are the finish statement's parameters: one array per
+// column, one entry per outcome.
+type finishArgs struct {
+	ids, owners, states, errs, ats []string
+	results                        [][]byte
+	runAts, finAts, retains        []pgtype.Timestamptz
+}
+
+func newFinishArgs(n int) *finishArgs {
+	return &finishArgs{
+		ids: make([]string, 0, n), owners: make([]string, 0, n), states: make([]string, 0, n),
+		errs: make([]string, 0, n), ats: make([]string, 0, n), results: make([][]byte, 0, n),
+		runAts: make([]pgtype.Timestamptz, 0, n), finAts: make([]pgtype.Timestamptz, 0, n), retains: make([]pgtype.Timestamptz, 0, n),
+	}
+}
+
+// add appends o. Its error text goes to text and jsonb columns, which
+// refuse NUL and invalid UTF-8: it is cleaned as every store cleans it.
+// Its result goes to bytea as it is.
+func (a *finishArgs) add(o store.Outcome) {
+	a.ids, a.owners, a.states = append(a.ids, o.ID), append(a.owners, o.Owner), append(a.states, string(o.State))
+	a.errs, a.ats = append(a.errs, storetext.Clean(o.Error)), append(a.ats, jsonTime(o.FinishedAt))
+	a.results = append(a.results, o.Result)
+	a.runAts, a.finAts, a.retains = append(a.runAts, ts(o.RunAt)), append(a.finAts, ts(o.FinishedAt)), append(a.retains, ts(o.RetainUntil))
 }
 
 // maxSentJobs is the most final outcomes of one Finish whose jobs its

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -24,6 +25,9 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	if reason == "" {
 		return "", fmt.Errorf("postgres: revoke %s: empty reason; want why the job is revoked", id)
 	}
+	// The reason becomes the job's error text: kept as every store keeps
+	// that.
+	reason = storetext.Clean(reason)
 	var state string
 	err := s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
 		// Two tries: a job that left a final state (Retry) between the

@@ -207,6 +207,8 @@ func (s *Store) wrap(ctx context.Context, what string, err error) error {
 		return fmt.Errorf("postgres: %s: %w", what, context.Cause(ctx))
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRunning), errors.Is(err, store.ErrFinal), errors.Is(err, store.ErrClosed):
 		return fmt.Errorf("postgres: %s: %w", what, err)
+	case rejected(err):
+		return fmt.Errorf("postgres: %s (%s, schema %q): %w: %w", what, s.where, s.schema, store.ErrRejected, err)
 	}
 	return fmt.Errorf("postgres: %s (%s, schema %q): %w", what, s.where, s.schema, err)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
@@ -18,6 +19,12 @@ import (
 // job back without counting the attempt. Watchers of jobs that reached a
 // final state are woken (in every process, by pub/sub), and Ready
 // watchers when a job was rescheduled or given back.
+//
+// Error text is kept as storetext.Clean makes it, results byte for byte.
+// An error reply from Redis that a retry cannot cure (the script failed
+// on the data, a value over a limit) matches store.ErrRejected; the
+// outcomes the script applied before it failed are reported lost by a
+// repeat.
 //
 // ctx bounds the call; a call that ends with ctx may or may not have
 // applied the batch, and applying it again reports every job as lost.
@@ -35,12 +42,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		if err := validateOutcome(i, o); err != nil {
 			return nil, err
 		}
-		ej, at := "", ""
-		if o.State != store.Succeeded && o.State != store.Queued {
-			ej, at = jsonString(o.Error), rfc3339(o.FinishedAt)
-		}
-		args = append(args, o.ID, o.Owner, string(o.State), string(o.Result), ej, o.Error, at,
-			ms(o.RunAt), ms(o.FinishedAt), ms(o.RetainUntil))
+		args = appendOutcome(args, o)
 	}
 	res, err := finishScript.run(ctx, s, args...).Slice()
 	if err != nil {
@@ -52,6 +54,19 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		s.notify.ready(stringsOf(res[2]))
 	}
 	return lost, nil
+}
+
+// appendOutcome appends the ten script arguments of o (see
+// scriptFinish). The error text is cleaned as every store cleans it; the
+// result goes as it is, Redis strings being bytes.
+func appendOutcome(args []any, o store.Outcome) []any {
+	ej, et, at := "", "", ""
+	if o.State != store.Succeeded && o.State != store.Queued {
+		et = storetext.Clean(o.Error)
+		ej, at = jsonString(et), rfc3339(o.FinishedAt)
+	}
+	return append(args, o.ID, o.Owner, string(o.State), string(o.Result), ej, et, at,
+		ms(o.RunAt), ms(o.FinishedAt), ms(o.RetainUntil))
 }
 
 // validateOutcome adds to the common checks the one this store needs: a

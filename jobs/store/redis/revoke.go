@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -24,6 +25,9 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	if reason == "" {
 		return "", fmt.Errorf("redis: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
 	}
+	// The reason becomes the job's error text: kept as every store keeps
+	// that.
+	reason = storetext.Clean(reason)
 	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
 	if err != nil {
 		return "", opErr(ctx, "revoke "+id, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -160,10 +161,30 @@ func (s *Store) Close() error {
 }
 
 // opErr wraps a failed call: the cause of a canceled ctx, or the Redis
-// error, named by the operation.
+// error, named by the operation and marked store.ErrRejected when
+// repeating the call cannot cure it.
 func opErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("redis: %s: %w", op, context.Cause(ctx))
 	}
+	if rejectedReply(err) {
+		return fmt.Errorf("redis: %s: %w: %w", op, store.ErrRejected, err)
+	}
 	return fmt.Errorf("redis: %s: %w", op, err)
+}
+
+// rejectedReply reports whether err is an error reply that the same
+// command gets again: a script that failed on the data, a value over a
+// limit, a key of the wrong type. A server that is loading, busy, out of
+// memory, read-only or full of clients answers otherwise (LOADING, BUSY,
+// OOM, READONLY...) and may accept the command later; a connection that
+// failed is no reply at all.
+func rejectedReply(err error) bool {
+	var re goredis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	msg := re.Error()
+	return strings.HasPrefix(msg, "WRONGTYPE ") ||
+		strings.HasPrefix(msg, "ERR ") && !strings.HasPrefix(msg, "ERR max number of clients")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
@@ -18,6 +19,10 @@ import (
 // once or, with a RunAt after FinishedAt, Scheduled until then.
 // Watchers of jobs that reached a final state are signalled after the
 // commit, and Ready watchers when a job was rescheduled.
+//
+// Error text is kept as storetext.Clean makes it, results byte for byte.
+// A batch SQLite refuses for its data (too big, a broken constraint)
+// applies nothing and its error matches store.ErrRejected.
 //
 // ctx cancels the wait for the write lock and the statements; a canceled
 // Finish applies nothing and returns context.Cause(ctx).
@@ -54,7 +59,8 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 				if o.State == store.Scheduled {
 					runAt, finAt, retain = nanos(o.RunAt), 0, 0
 				}
-				n, err = execCount(ctx, s.ws.finishFail, string(o.State), o.Error, rfc3339(o.FinishedAt), o.Error,
+				msg := storetext.Clean(o.Error)
+				n, err = execCount(ctx, s.ws.finishFail, string(o.State), msg, rfc3339(o.FinishedAt), msg,
 					runAt, finAt, retain, o.ID, o.Owner)
 			}
 			if err != nil {

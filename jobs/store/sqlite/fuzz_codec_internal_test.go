@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -102,7 +103,9 @@ func FuzzErrorHistory(f *testing.F) {
 
 // FuzzStoreRoundTrip writes arguments, an attempt's error text and a
 // result of any bytes through a real file and reads them back: the job
-// stays readable and the error history says what the worker reported.
+// stays readable, arguments and result come back byte for byte, and the
+// error history says what the worker reported, escaped by
+// storetext.Clean.
 func FuzzStoreRoundTrip(f *testing.F) {
 	f.Add([]byte(`{"n":1}`), "boom", []byte(`42`))
 	f.Add([]byte{}, "", []byte(nil))
@@ -147,18 +150,11 @@ func FuzzStoreRoundTrip(f *testing.F) {
 		if string(j.Args) != string(args) || string(j.Result) != string(result) {
 			t.Fatalf("args %q result %q read back as %q, %q", args, result, j.Args, j.Result)
 		}
-		// The history is JSON text: invalid UTF-8 reads back replaced, as
-		// encoding/json replaces it.
-		var want string
-		b, _ := json.Marshal(errText)
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatal(err)
-		}
-		if len(j.Errors) != 1 || j.Errors[0].Attempt != 1 || j.LastError != errText {
-			t.Fatalf("error %q read back as history %+v, last %q", errText, j.Errors, j.LastError)
-		}
-		if got := j.Errors[0].Error; got != errText && got != want {
-			t.Fatalf("error %q read back as %q", errText, got)
+		// Error text is kept as every store keeps it: NUL and invalid
+		// UTF-8 escaped, the same in LastError and in the JSON history.
+		want := storetext.Clean(errText)
+		if len(j.Errors) != 1 || j.Errors[0].Attempt != 1 || j.LastError != want || j.Errors[0].Error != want {
+			t.Fatalf("error %q read back as history %+v, last %q; want %q", errText, j.Errors, j.LastError, want)
 		}
 		if err := s.Delete(ctx, id); err != nil {
 			t.Fatal(err)

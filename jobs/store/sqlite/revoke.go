@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -28,6 +29,9 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	if reason == "" {
 		return "", fmt.Errorf("sqlite: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
 	}
+	// The reason becomes the job's error text: kept as every store keeps
+	// that.
+	reason = storetext.Clean(reason)
 	var state store.State
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		st, _, err := s.lookupState(ctx, id)

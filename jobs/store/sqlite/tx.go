@@ -8,6 +8,8 @@ import (
 	"time"
 
 	sqlite "modernc.org/sqlite"
+
+	"github.com/spindlehq/spindle/jobs/store"
 )
 
 // SQLite primary result codes the store reacts to.
@@ -18,7 +20,9 @@ const (
 	codeReadOnly   = 8
 	codeCorrupt    = 11
 	codeCantOpen   = 14
+	codeTooBig     = 18
 	codeConstraint = 19
+	codeMismatch   = 20
 	codeAuth       = 23
 	codeNotADB     = 26
 )
@@ -30,6 +34,14 @@ func code(err error) int {
 		return e.Code()
 	}
 	return 0
+}
+
+// rejected reports whether SQLite refused the data itself (a value over
+// its length limit, a broken constraint, a value of the wrong type), so
+// that the same statement fails the same way again.
+func rejected(err error) bool {
+	c := code(err) & 0xff
+	return c == codeTooBig || c == codeConstraint || c == codeMismatch
 }
 
 // isBusy reports whether err means another connection holds a lock the
@@ -143,6 +155,9 @@ func (s *Store) readErr(ctx context.Context, op string, err error) error {
 func (s *Store) writeErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
+	}
+	if rejected(err) {
+		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrRejected, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

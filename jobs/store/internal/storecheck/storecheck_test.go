@@ -1,6 +1,7 @@
 package storecheck
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -24,8 +25,8 @@ func TestOutcome(t *testing.T) {
 		{store.Outcome{ID: "j1", State: store.Succeeded}, "x: finish job j1: empty Owner"},
 		{store.Outcome{ID: "j1", Owner: "w1", State: store.Running}, `x: finish job j1: State "running"; want`},
 	} {
-		if err := Outcome("x", 3, tt.o); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-			t.Errorf("Outcome(%+v) = %v, want %q...", tt.o, err, tt.want)
+		if err := Outcome("x", 3, tt.o); err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, store.ErrRejected) {
+			t.Errorf("Outcome(%+v) = %v, want %q... matching store.ErrRejected", tt.o, err, tt.want)
 		}
 	}
 }
