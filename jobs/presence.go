@@ -63,9 +63,7 @@ func (in *Inspector) Workers(ctx context.Context) ([]WorkerInfo, error) {
 // publishPresence announces or renews the worker's presence.
 func (r *workerRun) publishPresence() {
 	host, _ := os.Hostname()
-	r.heldMu.Lock()
-	inFlight := len(r.held)
-	r.heldMu.Unlock()
+	inFlight := r.held.len()
 	t := now()
 	data, _ := json.Marshal(presenceData{
 		Host: host, PID: os.Getpid(), Queues: r.opts.Queues, Concurrency: r.opts.Concurrency,

@@ -301,28 +301,8 @@ func (r *workerRun) checkRevokes() {
 		return
 	}
 	for id, reason := range reqs {
-		r.heldMu.Lock()
-		a := r.held[id]
-		r.heldMu.Unlock()
-		if a != nil {
+		if a := r.held.get(id); a != nil {
 			a.revoke(reason)
-		}
-	}
-}
-
-// watchRevokes checks revoke requests at once whenever the store pushes
-// that one was made, until stop is closed. Stores that cannot push are
-// checked at each heartbeat instead.
-func (r *workerRun) watchRevokes(ch <-chan struct{}, stop <-chan struct{}) {
-	if ch == nil {
-		return
-	}
-	for {
-		select {
-		case <-stop:
-			return
-		case <-ch:
-			r.checkRevokes()
 		}
 	}
 }

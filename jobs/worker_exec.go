@@ -61,7 +61,7 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 			defer release()
 		}
 	}
-	ctx, cancel := context.WithCancelCause(r.jobsCtx)
+	ctx, cancel := context.WithCancelCause(r.pool.jobsCtx)
 	defer cancel(nil)
 	a.mu.Lock()
 	if a.lost {
@@ -96,7 +96,7 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 	started := time.Now()
 	res, err := safeRun(ctx, r.w.handler(def), rj, args)
 	ran := time.Since(started)
-	r.observeRun(ran)
+	r.claimer.observeRun(ran)
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, ErrLeaseLost):

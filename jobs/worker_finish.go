@@ -16,17 +16,44 @@ const finishBatchMax = 512
 // again elsewhere.
 const finalFlushBudget = 5 * time.Second
 
-// finisher records outcomes in batches: while one Finish is in flight the
-// next outcomes gather, so under load one write records hundreds of jobs
-// and when idle an outcome is written at once.
-func (r *workerRun) finisher() {
+// finisher is the component that records outcomes in batches: while one
+// Finish is in flight the next outcomes gather, so under load one write
+// records hundreds of jobs and when idle an outcome is written at once.
+// It stops once its input is closed and everything sent was recorded (or
+// given up on: see workerRun.write).
+type finisher struct {
+	outcomes chan store.Outcome
+	record   func(batch []store.Outcome)
+	done     chan struct{}
+}
+
+func newFinisher(capacity int, record func([]store.Outcome)) *finisher {
+	return &finisher{outcomes: make(chan store.Outcome, capacity), record: record}
+}
+
+func (f *finisher) start() {
+	f.done = make(chan struct{})
+	go func() {
+		defer close(f.done)
+		f.loop()
+	}()
+}
+
+// halt closes the input and waits for the last batch to be recorded. No
+// outcome may be sent after it is called.
+func (f *finisher) halt() {
+	close(f.outcomes)
+	<-f.done
+}
+
+func (f *finisher) loop() {
 	batch := make([]store.Outcome, 0, finishBatchMax)
-	for o := range r.outcomes {
+	for o := range f.outcomes {
 		batch = append(batch[:0], o)
 	drain:
 		for len(batch) < finishBatchMax {
 			select {
-			case o, ok := <-r.outcomes:
+			case o, ok := <-f.outcomes:
 				if !ok {
 					break drain
 				}
@@ -35,7 +62,7 @@ func (r *workerRun) finisher() {
 				break drain
 			}
 		}
-		r.finish(batch)
+		f.record(batch)
 	}
 }
 
@@ -43,11 +70,7 @@ func (r *workerRun) finisher() {
 // of it: written, given up on at shutdown, or refused by the store.
 func (r *workerRun) finish(batch []store.Outcome) {
 	r.record(batch)
-	r.heldMu.Lock()
-	for _, o := range batch {
-		delete(r.held, o.ID)
-	}
-	r.heldMu.Unlock()
+	r.held.forgetOutcomes(batch)
 }
 
 // record writes batch. When the store refuses it for its data (one
@@ -91,12 +114,7 @@ func (r *workerRun) write(batch []store.Outcome) error {
 			r.log.Warn("jobs: worker: the store refused a batch of outcomes; writing them apart", "worker", r.opts.ID, "jobs", len(batch), "err", err)
 			return err
 		}
-		stopping := false
-		select {
-		case <-r.stopping:
-			stopping = true
-		default:
-		}
+		stopping := r.pool.stoppingNow()
 		if stopping && deadline.IsZero() {
 			deadline = time.Now().Add(finalFlushBudget)
 		}
@@ -116,9 +134,7 @@ func (r *workerRun) write(batch []store.Outcome) error {
 // rather than retried here forever. A refused give-back is left to its
 // lease at once: it carries nothing to replace.
 func (r *workerRun) refused(o store.Outcome, cause error) {
-	r.heldMu.Lock()
-	a := r.held[o.ID]
-	r.heldMu.Unlock()
+	a := r.held.get(o.ID)
 	if o.State == store.Queued || a == nil {
 		r.log.Error("jobs: worker: the store refused a job's outcome; it runs again after its lease expires", "worker", r.opts.ID, "job", o.ID, "state", o.State, "err", cause)
 		return

@@ -87,7 +87,7 @@ func finishRun(t *testing.T, st store.Store, ids ...string) *workerRun {
 	r := newRun(w)
 	r.storeCtx = context.Background()
 	for _, id := range ids {
-		r.held[id] = &activeJob{job: &store.Job{ID: id, Name: finishTestDef.Name(), Queue: DefaultQueue, Attempt: 1, MaxAttempts: 2}}
+		r.held.add(&activeJob{job: &store.Job{ID: id, Name: finishTestDef.Name(), Queue: DefaultQueue, Attempt: 1, MaxAttempts: 2}})
 	}
 	return r
 }
@@ -139,8 +139,8 @@ func TestFinishIsolatesRefusedOutcome(t *testing.T) {
 		if n := len(st.calls); n > 12 {
 			t.Errorf("%d Finish calls for a batch of 5 with one refused outcome: %v", n, st.calls)
 		}
-		if len(r.held) != 0 {
-			t.Errorf("leases still held after the batch: %v", r.held)
+		if r.held.len() != 0 {
+			t.Errorf("leases still held after the batch: %v", r.held.ids(nil))
 		}
 		synctest.Wait() // the event bus delivers on its own goroutine
 		select {
