@@ -90,10 +90,27 @@ func Queue(name string) JobOption {
 	})
 }
 
+// MinPriority and MaxPriority bound what [Priority] accepts: the range
+// every store keeps as given, since PostgreSQL holds priorities in a
+// 32-bit integer column. They are constants, safe from any goroutine.
+const (
+	MinPriority = math.MinInt32
+	MaxPriority = math.MaxInt32
+)
+
 // Priority orders jobs within the queues a worker takes from: higher runs
 // first; equal priorities run in the order they became ready. Default 0.
+// p must lie in [MinPriority, MaxPriority]; another is an error of the
+// enqueue (a panic of [Define]). Like every option, the returned value is
+// immutable and may be shared between goroutines.
 func Priority(p int) JobOption {
-	return optFunc(func(c *jobConfig) { c.priority = p })
+	return optFunc(func(c *jobConfig) {
+		if p < MinPriority || p > MaxPriority {
+			c.fail(fmt.Errorf("jobs: Priority(%d): want %d to %d", p, MinPriority, MaxPriority))
+			return
+		}
+		c.priority = p
+	})
 }
 
 // Retries sets how many times a failed job is tried again (Huey's
