@@ -176,7 +176,9 @@ func Timeout(d time.Duration) DefineOption {
 	})
 }
 
-// Delay makes the job ready d from now instead of at once.
+// Delay makes the job ready d from now instead of at once. The job must
+// be ready by 2262-04-11T23:47:16Z, the latest time every store holds;
+// a longer delay is an error of the enqueue.
 func Delay(d time.Duration) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) {
 		if d < 0 {
@@ -188,7 +190,8 @@ func Delay(d time.Duration) EnqueueOption {
 }
 
 // At makes the job ready at t (Huey's eta). A time in the past means at
-// once.
+// once; a time after 2262-04-11T23:47:16Z, the latest every store holds,
+// is an error of the enqueue.
 func At(t time.Time) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) { c.at = t })
 }
