@@ -71,8 +71,14 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
 
 const nameRule = "1 to 128 characters of letters, digits and _ . : / -, starting with a letter or digit"
 
+// checkName refuses a name that breaks nameRule. The error quotes a long
+// name only in part: names reach it from dashboards and command lines,
+// and a 10 KB error helps nobody.
 func checkName(what, name string) error {
 	if !nameRE.MatchString(name) {
+		if len(name) > 64 {
+			return fmt.Errorf("jobs: %s %q (%d bytes) is not valid: want %s", what, clip([]byte(name), 64), len(name), nameRule)
+		}
 		return fmt.Errorf("jobs: %s %q is not valid: want %s", what, name, nameRule)
 	}
 	return nil

@@ -158,3 +158,29 @@ func TestTimesBeyondStoresRefused(t *testing.T) {
 		}
 	})
 }
+
+func TestPauseRefusesBadQueueNames(t *testing.T) {
+	eachStore(t, func(t *testing.T, c *jobs.Client) {
+		ctx := testCtx(t)
+		for _, q := range []string{strings.Repeat("q", 10<<10), "<b>x</b>", "", "a b", "-lead"} {
+			err := c.Inspect().Pause(ctx, q)
+			wantRefused(t, fmt.Sprintf("Pause(%.20q)", q), err, "queue name", "1 to 128 characters")
+			if err != nil && len(err.Error()) > 400 {
+				t.Errorf("Pause(%.20q): an error of %d bytes; want the name clipped", q, len(err.Error()))
+			}
+		}
+		qs, err := c.Inspect().Queues(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			if q.Paused {
+				t.Errorf("queue %.20q is paused", q.Name)
+			}
+		}
+		// Names that queues may have are paused as before.
+		if err := c.Inspect().Pause(ctx, "emails.high"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
