@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/spindlehq/spindle/jobs/internal/cronspec"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -82,16 +82,21 @@ func CronEnqueue(opts ...EnqueueOption) CronOption {
 	return func(c *cronConfig) { c.enqueue = append(c.enqueue, opts...) }
 }
 
-// cronParser is the standard five-field parser with seconds optional in
-// front, and descriptors (@hourly, @every 5m).
-var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // Cron returns a schedule that runs d with args at every tick of spec:
 // five fields (minute hour day-of-month month day-of-week), or six with
 // seconds first, or a descriptor (@yearly, @monthly, @weekly, @daily,
 // @hourly, @every 10m), optionally prefixed by CRON_TZ=Zone or TZ=Zone.
-// A bad spec is an error naming the field and what it accepts. args is
-// encoded now; an encoding error is returned.
+// Each field takes *, ?, a value, a range a-b, a list a,b,c or a step
+// */n, a-b/n or a/n; months and weekdays may be named (JAN, MON). When
+// both day fields are restricted a day matching either fires ("0 0 1 *
+// MON": the first of the month and Mondays). A clock time that daylight
+// saving time skips does not fire that day, and one it repeats fires at
+// each occurrence.
+//
+// A bad spec is an error naming the field and what it accepts, and so is
+// a spec that never fires (30 February) or an @every interval under one
+// second or with a fraction of one. args is encoded now; an encoding
+// error is returned. Cron is safe for concurrent use.
 func (d *Definition[A, R]) Cron(spec string, args A, opts ...CronOption) (*Schedule, error) {
 	cfg := cronConfig{loc: time.UTC, lookback: DefaultCronLookback}
 	for _, o := range opts {
@@ -100,7 +105,7 @@ func (d *Definition[A, R]) Cron(spec string, args A, opts ...CronOption) (*Sched
 	if cfg.err != nil {
 		return nil, fmt.Errorf("jobs: cron %q for %q: %w", spec, d.core.name, cfg.err)
 	}
-	next, err := parseCron(spec, cfg.loc)
+	sched, err := cronspec.Parse(spec, cfg.loc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: cron %q for %q: %w", spec, d.core.name, err)
 	}
@@ -109,7 +114,7 @@ func (d *Definition[A, R]) Cron(spec string, args A, opts ...CronOption) (*Sched
 		return nil, fmt.Errorf("jobs: cron %q for %q: arguments do not encode as JSON: %w", spec, d.core.name, err)
 	}
 	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%d:%s%d:%s", len(d.core.name), d.core.name, len(spec), spec, len(raw), raw))
-	s := &Schedule{name: d.core.name, spec: spec, next: next, lookback: cfg.lookback, catchUp: cfg.catchUp}
+	s := &Schedule{name: d.core.name, spec: spec, next: sched.Next, lookback: cfg.lookback, catchUp: cfg.catchUp}
 	copy(s.seed[:], sum[:10])
 	enq := append([]EnqueueOption(nil), cfg.enqueue...)
 	s.make = func(ctx context.Context, c *Client, id string) (*store.Job, error) {
@@ -124,7 +129,9 @@ func (s *Schedule) Name() string { return s.name }
 // Spec returns the cron expression.
 func (s *Schedule) Spec() string { return s.spec }
 
-// Next returns the first tick after t.
+// Next returns the first tick after t, in t's location, or the zero time
+// if none falls within five years (29 February seen from 2097, since 2100
+// is no leap year). It is safe for concurrent use.
 func (s *Schedule) Next(t time.Time) time.Time { return s.next(t) }
 
 // tickID is the ULID of the tick at t: its millisecond timestamp and the

@@ -211,6 +211,9 @@ func (d *Definition[A, R]) config(c *Client, opts []EnqueueOption) (enqueueConfi
 
 // fillJob sets j to the job that runs args with cfg, enqueued at t.
 func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, args A, cfg *enqueueConfig, t time.Time) error {
+	if err := cfg.checkReach(t); err != nil {
+		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
+	}
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)

@@ -308,7 +308,7 @@ func ExampleDefinition_Cron() {
 	fmt.Println(err)
 	// Output:
 	// 2030-01-01 02:30:00 +0000 UTC
-	// jobs: cron "30 25 * * *" for "maintenance.cleanup": hour field "25": end of range (25) above maximum (23): 25; it accepts 0-23 (each field takes *, a value, a range a-b, a list a,b,c, or a step */n or a-b/n)
+	// jobs: cron "30 25 * * *" for "maintenance.cleanup": hour field "25": 25 is above 23; it accepts 0-23 (each field takes *, a value, a range a-b, a list a,b,c, or a step */n or a-b/n)
 }
 
 // Workers announce themselves in the store; the inspector lists them.

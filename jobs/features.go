@@ -37,7 +37,9 @@ type featureConfig struct {
 // for jobs nobody claims. Awaiting it returns a [*JobError] matching
 // [ErrExpired]. A delayed job's expiry still counts from its enqueue, and
 // a job waiting for a retry when its expiry passes is dropped too.
-// Zero (the default) never expires.
+// Zero (the default) never expires. Like [ExpiresAt], the expiry must
+// fall by 2262-04-11T23:47:16Z, the latest time every store holds, or
+// the enqueue fails.
 func Expires(d time.Duration) JobOption {
 	return optFunc(func(c *jobConfig) {
 		if d < 0 {
@@ -60,7 +62,9 @@ func ExpiresAt(t time.Time) EnqueueOption {
 // the job already there. The key is held in a lease "unique:NAME:KEY"
 // whose owner is the job's ID; it is released when a worker finishes the
 // job and otherwise frees itself after ttl. The key must be valid UTF-8
-// without NUL bytes, and ttl positive.
+// without NUL bytes, and ttl positive; the lease must end by
+// 2262-04-11T23:47:16Z, the latest time every store holds: a longer ttl
+// is an error of the enqueue.
 func Unique(key string, ttl time.Duration) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) {
 		if key == "" || ttl <= 0 || !storetext.IsClean(key) {
@@ -116,7 +120,9 @@ func LockSkip() JobOption {
 }
 
 // LockRetry sets how long a job whose lock is taken waits before it is
-// tried again (default 1s). The wait spends no attempt.
+// tried again (default 1s). The wait spends no attempt. A wait that
+// would end after 2262-04-11T23:47:16Z, the latest time every store
+// holds, counted from the enqueue, is an error of the enqueue.
 func LockRetry(d time.Duration) JobOption {
 	return optFunc(func(c *jobConfig) {
 		if d <= 0 {

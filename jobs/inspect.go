@@ -151,11 +151,18 @@ func (in *Inspector) Purge(ctx context.Context, queue string, state State) (int,
 }
 
 // Pause stops workers from claiming jobs of queue; running jobs go on.
+// queue follows the rules of queue names (see [Queue]): no job could be
+// in a queue of another name.
 func (in *Inspector) Pause(ctx context.Context, queue string) error {
+	if err := checkName("queue name", queue); err != nil {
+		return err
+	}
 	return in.c.store.Pause(ctx, queue)
 }
 
-// Resume lets workers claim jobs of a paused queue again.
+// Resume lets workers claim jobs of a paused queue again. It takes any
+// name, unlike Pause: a store may hold a pause of a bad name made before
+// Pause checked names, and this is the way to lift it.
 func (in *Inspector) Resume(ctx context.Context, queue string) error {
 	return in.c.store.Resume(ctx, queue)
 }

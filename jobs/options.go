@@ -71,8 +71,14 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
 
 const nameRule = "1 to 128 characters of letters, digits and _ . : / -, starting with a letter or digit"
 
+// checkName refuses a name that breaks nameRule. The error quotes a long
+// name only in part: names reach it from dashboards and command lines,
+// and a 10 KB error helps nobody.
 func checkName(what, name string) error {
 	if !nameRE.MatchString(name) {
+		if len(name) > 64 {
+			return fmt.Errorf("jobs: %s %q (%d bytes) is not valid: want %s", what, clip([]byte(name), 64), len(name), nameRule)
+		}
 		return fmt.Errorf("jobs: %s %q is not valid: want %s", what, name, nameRule)
 	}
 	return nil
@@ -90,10 +96,27 @@ func Queue(name string) JobOption {
 	})
 }
 
+// MinPriority and MaxPriority bound what [Priority] accepts: the range
+// every store keeps as given, since PostgreSQL holds priorities in a
+// 32-bit integer column. They are constants, safe from any goroutine.
+const (
+	MinPriority = math.MinInt32
+	MaxPriority = math.MaxInt32
+)
+
 // Priority orders jobs within the queues a worker takes from: higher runs
 // first; equal priorities run in the order they became ready. Default 0.
+// p must lie in [MinPriority, MaxPriority]; another is an error of the
+// enqueue (a panic of [Define]). Like every option, the returned value is
+// immutable and may be shared between goroutines.
 func Priority(p int) JobOption {
-	return optFunc(func(c *jobConfig) { c.priority = p })
+	return optFunc(func(c *jobConfig) {
+		if p < MinPriority || p > MaxPriority {
+			c.fail(fmt.Errorf("jobs: Priority(%d): want %d to %d", p, MinPriority, MaxPriority))
+			return
+		}
+		c.priority = p
+	})
 }
 
 // Retries sets how many times a failed job is tried again (Huey's
@@ -159,7 +182,9 @@ func Timeout(d time.Duration) DefineOption {
 	})
 }
 
-// Delay makes the job ready d from now instead of at once.
+// Delay makes the job ready d from now instead of at once. The job must
+// be ready by 2262-04-11T23:47:16Z, the latest time every store holds;
+// a longer delay is an error of the enqueue.
 func Delay(d time.Duration) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) {
 		if d < 0 {
@@ -171,7 +196,8 @@ func Delay(d time.Duration) EnqueueOption {
 }
 
 // At makes the job ready at t (Huey's eta). A time in the past means at
-// once.
+// once; a time after 2262-04-11T23:47:16Z, the latest every store holds,
+// is an error of the enqueue.
 func At(t time.Time) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) { c.at = t })
 }

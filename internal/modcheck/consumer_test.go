@@ -46,9 +46,9 @@ func TestConsumerModules(t *testing.T) {
 		// required prefixes: at least one module each
 		want []string
 	}{
-		{name: "root", imports: []string{"github.com/spindlehq/spindle"}, allow: []string{"go.uber.org/goleak", "github.com/robfig/cron"}},
+		{name: "root", imports: []string{"github.com/spindlehq/spindle"}, allow: []string{"go.uber.org/goleak"}},
 		{name: "jobs-memory", imports: []string{"github.com/spindlehq/spindle/jobs", "github.com/spindlehq/spindle/jobs/jobtype"},
-			allow: []string{"go.uber.org/goleak", "github.com/robfig/cron"}},
+			allow: []string{"go.uber.org/goleak"}},
 		{name: "sqlite", imports: []string{"github.com/spindlehq/spindle/jobs", "github.com/spindlehq/spindle/jobs/store/sqlite"},
 			deny: []string{"github.com/redis/", "github.com/jackc/", "github.com/spindlehq/spindle/jobs/store/redis",
 				"github.com/spindlehq/spindle/jobs/store/postgres", "github.com/prometheus/", "go.opentelemetry.io/",

@@ -119,6 +119,12 @@ func TestCronSpecs(t *testing.T) {
 		{"0 14 * * *", []jobs.CronOption{jobs.CronTimeZone(paris)}, time.Date(2030, 3, 10, 13, 0, 0, 0, time.UTC)},
 		{"@hourly", nil, time.Date(2030, 3, 10, 13, 0, 0, 0, time.UTC)},
 		{"@every 15m", nil, time.Date(2030, 3, 10, 12, 15, 0, 0, time.UTC)},
+		{"@every 1s", nil, time.Date(2030, 3, 10, 12, 0, 31, 0, time.UTC)},
+		// Leap days only: rare, but they do come.
+		{"0 0 29 2 *", nil, time.Date(2032, 2, 29, 0, 0, 0, 0, time.UTC)},
+		// Day of month or day of week when both are given: 30 February
+		// never comes, but Mondays in February do.
+		{"0 0 30 2 MON", nil, time.Date(2031, 2, 3, 0, 0, 0, 0, time.UTC)},
 	} {
 		s, err := tickJob.Cron(tc.spec, "x", tc.opts...)
 		if err != nil {
@@ -143,6 +149,15 @@ func TestCronBadSpecs(t *testing.T) {
 		{"@fortnightly", "descriptor"},
 		{"CRON_TZ=Mars/Olympus * * * * *", `time zone "Mars/Olympus"`},
 		{"TZ=UTC", "nothing after"},
+		// Accepted once, and then never fired or fired as fast as it could.
+		{"0 0 30 2 *", "never fires"},
+		{"0 0 31 2,4,6,9,11 *", "never fires"},
+		{"0 0 31 4 ?", "never fires"},
+		{"CRON_TZ=Europe/Paris 0 0 30,31 2 *", "never fires"},
+		{"@every 0s", "at least 1s"},
+		{"@every -1s", "at least 1s"},
+		{"@every 1ns", "at least 1s"},
+		{"@every 999ms", "at least 1s"},
 	} {
 		_, err := tickJob.Cron(tc.spec, "x")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
