@@ -82,7 +82,7 @@ func (a *app) eachIDCmd(e eachID) *cobra.Command {
 						return err
 					}
 					failed++
-					fmt.Fprintln(cmd.ErrOrStderr(), a.name+":", oneLine(redact(err.Error(), a.store)))
+					fmt.Fprintln(cmd.ErrOrStderr(), a.name+":", oneLine(jobs.RedactURL(err.Error(), a.store)))
 				}
 				if failed > 0 {
 					return fmt.Errorf("could not %s %d of %d jobs (see above)", e.verb, failed, len(args))

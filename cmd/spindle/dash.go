@@ -54,7 +54,7 @@ scripts send "Authorization: Bearer TOKEN".`,
 			ctx := cmd.Context()
 			c, err := jobs.Open(ctx, storeURL)
 			if err != nil {
-				return errors.New(strings.ReplaceAll(err.Error(), storeURL, dash.RedactURL(storeURL)))
+				return errors.New(jobs.RedactURL(err.Error(), storeURL))
 			}
 			defer c.Close()
 			// Queue depth from the store, and this process's own events
@@ -72,7 +72,7 @@ scripts send "Authorization: Bearer TOKEN".`,
 				return cli.Usage(errors.New(strings.TrimPrefix(err.Error(), "dash: ")))
 			}
 			return dash.ListenAndServe(ctx, addr, h, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on http://%s/ (store %s); Ctrl-C to stop\n", a, dash.RedactURL(storeURL))
+				fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on http://%s/ (store %s); Ctrl-C to stop\n", a, jobs.RedactURL(storeURL))
 			})
 		},
 	}
