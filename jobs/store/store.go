@@ -74,7 +74,7 @@ type AttemptError = jobtype.AttemptError
 
 // ClaimRequest asks for up to Limit ready jobs.
 type ClaimRequest struct {
-	Queues     []string  // queues to take from; in the order given when priorities tie is NOT implied: ordering is priority, then RunAt, then ID across all of them
+	Queues     []string  // queues to take from; jobs come in priority, then RunAt, then ID order across all of them, whatever the order of Queues
 	Limit      int       // at most this many (at least 1)
 	Owner      string    // the worker that will hold the leases
 	Now        time.Time // jobs with RunAt <= Now are ready
