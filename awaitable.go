@@ -19,7 +19,7 @@ type Awaitable[T any] interface {
 // Canceler is implemented by awaitables whose work can be asked to stop.
 // Cancel records cause (context.Canceled when nil) as the reason and returns
 // false when the outcome was already final. It never blocks; the work may
-// still be finishing when it returns.
+// still be finishing when it returns. It is safe for concurrent use.
 type Canceler interface {
 	Cancel(cause error) bool
 }

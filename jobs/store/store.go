@@ -202,7 +202,9 @@ type Store interface {
 }
 
 // Notifier tells a process about changes without polling where the store
-// can push (same-process for embedded stores, pub/sub for servers).
+// can push (same-process for embedded stores, pub/sub for servers). Its
+// methods are safe for concurrent use and take no ctx: they register a
+// watch and return at once, and the stop func they return ends it.
 type Notifier interface {
 	// Ready returns a channel that receives a value, coalesced, whenever
 	// jobs may have become claimable on one of queues, and a func that
@@ -249,7 +251,10 @@ type Lease struct {
 
 // Leaser keeps leases and counters. Keys are opaque strings chosen by
 // package jobs (prefixes "lock:", "unique:", "revoke:", "worker:",
-// "rate:"); stores must not interpret them beyond prefix matching.
+// "rate:"); stores must not interpret them beyond prefix matching. Its
+// methods are part of [Store] and share its contract: safe for concurrent
+// use (two concurrent Acquires of a free key give it to one), honouring
+// ctx.
 type Leaser interface {
 	// Acquire takes or renews l.Key for l.Owner until l.Until. It succeeds
 	// when the key is absent, expired (Until <= now), or already held by
@@ -288,8 +293,14 @@ type ListRequest struct {
 type Stats = jobtype.Stats
 
 // Inspector is the administration surface used by the CLI and dashboard.
+// Its methods are part of [Store] and share its contract: safe for
+// concurrent use, honouring ctx.
 type Inspector interface {
+	// Queues lists every queue that holds jobs or is paused, with counts
+	// per state.
 	Queues(ctx context.Context) ([]QueueInfo, error)
+	// List returns up to req.Limit jobs matching req, in ID order, after
+	// req.After.
 	List(ctx context.Context, req ListRequest) ([]*Job, error)
 	// Retry moves a final job (Dead, Canceled, Expired, Succeeded) back to
 	// Queued with a fresh attempt budget, keeping its error history.
@@ -299,8 +310,12 @@ type Inspector interface {
 	// Purge deletes every job of queue (all queues when empty) in state,
 	// except Running ones, and reports how many.
 	Purge(ctx context.Context, queue string, state State) (int, error)
+	// Pause stops Claim from taking jobs of queue; Running jobs go on.
 	Pause(ctx context.Context, queue string) error
+	// Resume undoes Pause and signals Ready for queue.
 	Resume(ctx context.Context, queue string) error
+	// Stats counts jobs per state and queues, and reports the enqueue time
+	// of the oldest waiting job.
 	Stats(ctx context.Context) (Stats, error)
 }
 
