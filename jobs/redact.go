@@ -13,8 +13,8 @@ import "github.com/spindlehq/spindle/jobs/internal/redact"
 //     "@" or a space, or "@" also follows the host, more is hidden rather
 //     than less. A text with no "//" and no space is read the same way,
 //     so "redis:user:pw@host" and "user:pw@host" lose their passwords.
-//   - Inside a message, each scheme:// URL ends at a space or a '"' and
-//     loses its password the same way, unless its user name holds '[',
+//   - Inside a message, each scheme:// URL ends at a space, '"' or '`'
+//     and loses its password the same way, unless its user name holds '[',
 //     ']', '<' or '>': that is a usage pattern, such as
 //     "redis://[user:password@]host[:port][/db]" in the errors that say
 //     which URLs are accepted, and it is left as it is.
