@@ -19,8 +19,8 @@ type Awaitable[T any] interface {
 // Canceler is implemented by awaitables whose work can be asked to stop:
 // [*Task] and [*Future] (which it settles as canceled). Cancel records
 // cause (context.Canceled when nil) as the reason and returns false when
-// the outcome was already final. It must be safe for concurrent use and
-// never block; the work may still be finishing when it returns.
+// the outcome was already final. It never blocks; the work may still be
+// finishing when it returns. It is safe for concurrent use.
 //
 // [Gather] and [GatherSettled], when they stop early, cancel through it
 // the members that implement it (tasks started with [Shield] excepted)

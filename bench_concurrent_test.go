@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The L1 workloads of BENCHMARKS.md for Concurrent, each beside a plain
+// The L1 workloads of docs/benchmarks.md for Concurrent, each beside a plain
 // baseline measured in the same run, so the ratio is what to compare:
 //
 //	go test -run '^$' -bench 'BenchmarkConcurrent_L1[ab]' -benchtime 1000000x -count 5 .

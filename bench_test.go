@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The L1 workloads of BENCHMARKS.md, per task: b.N trivial tasks per
+// The L1 workloads of docs/benchmarks.md, per task: b.N trivial tasks per
 // iteration of the benchmark loop, so ns/op is ns/task. Peer libraries are
 // measured in the nested bench module; the raw-goroutine baseline is here
 // so every run carries its own reference.

@@ -90,11 +90,8 @@ import (
 // A fixed set of at most limit worker goroutines, started as work needs
 // them, runs the units; each takes the next unit as soon as it finishes one
 // and hands results back in batches to the ranging goroutine, so there is no
-// goroutine and no allocation per unit beyond the unit itself. Measured on
-// a 2-core machine (bench module): about 0.4x pond's time per unit at a
-// limit of 8 (L1b), and level with the best peers for 10,000 units that
-// sleep 1 ms at a limit of 100 (L1c: 1.11x the ideal, as pond and plain
-// worker goroutines); figures and commands are in docs/benchmarks.md.
+// goroutine and no allocation per unit beyond the unit itself.
+// docs/benchmarks.md compares Concurrent with worker pools.
 func Concurrent[T any](ctx context.Context, units iter.Seq[func(context.Context) (T, error)], opts ...ConcurrentOption) iter.Seq2[T, error] {
 	var src concSource[T]
 	if units != nil {

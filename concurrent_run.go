@@ -42,15 +42,16 @@ import (
 
 // concWindowFactor times the limit is the window: how many units may be
 // admitted and not yet yielded. Twice the limit left the workers short of
-// queued units when many finished at once (L1c: 1.20x the ideal against
-// pond's 1.16x); four times brought it to within a few percent of pond.
+// queued units when many finished at once; four times brought L1c level
+// with the best worker pool (docs/benchmarks.md).
 const concWindowFactor = 4
 
 // concBurstBusy is the fewest running units at which the consumer, woken
 // with fewer results than units running, yields the processor once before
-// it takes them. At L1c (limit 100) that brought the wall time from 1.13x
-// to 1.11x the ideal, level with pond; with a few units running (L1b,
-// limit 8) the wait cost more than the wake-ups it saved.
+// it takes them, so that a burst's workers file their results first: it
+// brought L1c (limit 100) closer to the ideal (docs/benchmarks.md); with
+// a few units running (L1b, limit 8) the wait cost more than the
+// wake-ups it saved.
 const concBurstBusy = 16
 
 type concSource[T any] func(r *concRun[T]) error

@@ -78,7 +78,7 @@ func (c *concCounting) seq(units ...concTestUnit) iter.Seq[concTestUnit] {
 	}
 }
 
-// TestConcurrentLimitStartsAsSoonAsASlotFrees checks the seed's behaviour in
+// TestConcurrentLimitStartsAsSoonAsASlotFrees checks aio.tasks' behaviour in
 // fake time: with limit 3, three units start at once, never more run, and
 // each later unit starts at the very instant an earlier one finishes.
 func TestConcurrentLimitStartsAsSoonAsASlotFrees(t *testing.T) {

@@ -16,7 +16,7 @@ type waited struct {
 	wait   time.Duration
 }
 
-// The seed's example: ten tasks that each wait a while, at most three at a
+// aio.tasks' example: ten tasks that each wait a while, at most three at a
 // time; as one finishes, the next starts, and each result is handled as
 // soon as it is ready. The results arrive in the order the tasks finish,
 // so they are sorted here to print the same output every time.

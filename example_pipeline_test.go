@@ -10,9 +10,9 @@ import (
 	"github.com/spindlehq/spindle"
 )
 
-// The seed's controller: 25 workers square the numbers, one result handler
-// collects them (no locking needed with a single handler), and the
-// completion callback reports the statistics.
+// The asyncio producer/consumer controller: 25 workers square the
+// numbers, one result handler collects them (no locking needed with a
+// single handler), and the completion callback reports the statistics.
 func ExamplePipeline() {
 	numbers := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	squares := make([]int, len(numbers))

@@ -2,7 +2,7 @@ package spindle
 
 import "context"
 
-// Future is a value that some other code will provide later: the seed's
+// Future is a value that some other code will provide later: asyncio's
 // "future set from a callback". Any goroutine may settle it with Resolve,
 // Reject or Cancel; the first call wins and the others return false. Any
 // number of goroutines may await it. A Future runs nothing itself.

@@ -39,11 +39,8 @@ import (
 // blocked in Go is woken once per n/2 children rather than once per child.
 // Workers exit when the ring is empty: an idle group holds no goroutines.
 // Spawn, which also gives each child a Task handle, costs what Go (the
-// function) costs. Measured against errgroup on a 2-core machine (bench
-// module, a million trivial children): 0.99x without a limit (median of
-// eleven alternated fresh-process pairs; 48 B and 2 allocations per
-// child, as errgroup) and 0.52x with a limit of 8 (66 B, 3 allocations);
-// figures and commands are in docs/benchmarks.md.
+// function) costs. docs/benchmarks.md compares Group with errgroup and
+// worker pools.
 type Group struct {
 	once    sync.Once
 	parent  context.Context

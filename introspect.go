@@ -212,8 +212,8 @@ type taskRunner interface {
 // recording the goroutine id would cost a stack trace per task. Each
 // frame is small and each digit costs one, because a new goroutine's
 // stack is memory another core last wrote: in profiles of L1a, taskStart's
-// own share of Go+Gather's CPU time fell from about 8% to about 4% when
-// the chain went from base 16, two frames a digit, to this.
+// own share of Go+Gather's CPU time shrank when the chain went from base
+// 16, two frames a digit, to this (docs/benchmarks.md).
 func taskStart(r taskRunner) {
 	defer r.release()
 	id := r.spindleMeta().id

@@ -84,8 +84,8 @@ type Pipeline[In, Out any] struct {
 
 	// OnDone, when set, is called once, on the goroutine that called Run,
 	// after every goroutine the run started has exited, with the statistics
-	// and the error Run is about to return. It is the seed's job-completed
-	// callback; the same values are also Run's return values.
+	// and the error Run is about to return. It is the asyncio
+	// producer/consumer controller's job-completed callback; the same values are also Run's return values.
 	OnDone func(PipelineStats, error)
 }
 

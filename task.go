@@ -19,17 +19,14 @@ import (
 // (see [CanceledError]) instead of a bare "context canceled".
 //
 // Cost: one goroutine and two allocations per task beyond what fn
-// captures: the Task (144 bytes for a Task[int]) and the goroutine's
-// closure. The done channel is made only if Done is called, and the
-// task's cancellable context (three more allocations, and an entry in a
-// cancellable parent's list of children) only once something looks at it
-// (Done, Err, Value, context.Cause, a context derived from it) or Cancel
-// is called, so a task that ignores its context never pays for it.
-// Measured on a 2-core machine (bench module, L1a: a million trivial
-// tasks started with Go, then gathered): 216 B and 3 allocations per task
-// in all, and 1.18x to 1.50x errgroup's time per task (medians of 21
-// alternated fresh-process pairs, in the machine's slow and fast modes
-// for starting goroutines); see docs/benchmarks.md.
+// captures: the Task and the goroutine's closure. The done channel is
+// made only if Done is called, and the task's cancellable context (three
+// more allocations, and an entry in a cancellable parent's list of
+// children) only once something looks at it (Done, Err, Value,
+// context.Cause, a context derived from it) or Cancel is called, so a
+// task that ignores its context never pays for it. The handle makes a
+// task dearer than an errgroup goroutine; docs/benchmarks.md measures by
+// how much.
 type Task[T any] struct {
 	taskMeta
 	fn  func(context.Context) (T, error)

@@ -19,8 +19,7 @@ import (
 //
 // An earlier intrusive list cost a second critical section per task and
 // wrote to the neighbouring tasks, whose memory was usually in the other
-// core's cache: about 8% of the CPU time of Go+Gather (L1a) in a
-// profile.
+// core's cache (its share of a profile is in docs/benchmarks.md).
 
 const (
 	taskShardBits = 6
@@ -46,8 +45,8 @@ var taskTable [taskShards]taskShard
 // picked at random (math/rand/v2's generator is per thread and takes no
 // lock) and numbers its tasks itself under its lock, so that the path of
 // Go has no shared counter: a global id counter, a locked instruction
-// that also waits for the new task's stores to drain, cost Go+Gather
-// about 6% at L1a (median of 13 alternated runs).
+// that also waits for the new task's stores to drain, showed in the time
+// of Go+Gather (docs/benchmarks.md).
 func taskRegister(m *taskMeta) {
 	i := rand.Uint32() % taskShards
 	s := &taskTable[i]

@@ -28,12 +28,14 @@ type TimeoutScope struct {
 }
 
 // NewTimeout returns a scope whose deadline is d from now (d <= 0 expires
-// at once) and the context to run the work with.
+// at once) and the context to run the work with, which ends when ctx
+// does, at the deadline (cause [ErrTimeout]) or at Stop. It panics if
+// ctx is nil.
 func NewTimeout(ctx context.Context, d time.Duration) (*TimeoutScope, context.Context) {
 	return NewTimeoutAt(ctx, time.Now().Add(d))
 }
 
-// NewTimeoutAt returns a scope with an absolute deadline; the zero time
+// NewTimeoutAt is [NewTimeout] with an absolute deadline; the zero time
 // means no deadline yet (asyncio.timeout(None)), to be set later with
 // Reschedule.
 func NewTimeoutAt(ctx context.Context, when time.Time) (*TimeoutScope, context.Context) {

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
 }
 
-// The L1 workloads of BENCHMARKS.md: in-process fan-out.
+// The L1 workloads of docs/benchmarks.md: in-process fan-out.
 //
 // Convention: one benchmark iteration runs the whole workload (all its
 // tasks) and waits for them, so the default ns/op, B/op and allocs/op are

@@ -194,7 +194,7 @@ func (a *app) openURL(ctx context.Context, url string) (*jobs.Client, error) {
 	c, err := jobs.Open(octx, url, a.cfg.ClientOptions...)
 	if err != nil {
 		if ctx.Err() == nil && octx.Err() != nil {
-			return nil, fmt.Errorf("cannot open store %s: no answer within %v (raise --connect-timeout if it is just slow)", redactURL(url), a.connectTimeout)
+			return nil, fmt.Errorf("cannot open store %s: no answer within %v (raise --connect-timeout if it is just slow)", jobs.RedactURL(url), a.connectTimeout)
 		}
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (a *app) withClient(cmd *cobra.Command, fn func(ctx context.Context, c *job
 func (a *app) withStore(cmd *cobra.Command, create bool, fn func(ctx context.Context, c *jobs.Client) error) error {
 	ctx := cmd.Context()
 	if !create && sqliteFileMissing(a.store) {
-		return fmt.Errorf("no store at %s: the file does not exist (run in the directory that holds it, or name it with --%s or %s; demo, worker and enqueue create it)", redactURL(a.store), storeFlag, a.cfg.StoreEnv)
+		return fmt.Errorf("no store at %s: the file does not exist (run in the directory that holds it, or name it with --%s or %s; demo, worker and enqueue create it)", jobs.RedactURL(a.store), storeFlag, a.cfg.StoreEnv)
 	}
 	c, err := a.open(ctx)
 	if err != nil {
@@ -233,7 +233,7 @@ func (a *app) storeErr(what, id string, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrNotFound) && id != "":
-		return fmt.Errorf("no job with ID %s in %s", id, redactURL(a.store))
+		return fmt.Errorf("no job with ID %s in %s", id, jobs.RedactURL(a.store))
 	case errors.Is(err, store.ErrFinal) && id != "":
 		return fmt.Errorf("%s %s: the job has already finished (see \"job %s\")", what, id, id)
 	case errors.Is(err, store.ErrNotFinal) && id != "":
@@ -263,5 +263,5 @@ func (a *app) storeErr(what, id string, err error) error {
 	if id != "" {
 		what += " " + id
 	}
-	return fmt.Errorf("%s (store %s): %w", what, redactURL(a.store), err)
+	return fmt.Errorf("%s (store %s): %w", what, jobs.RedactURL(a.store), err)
 }

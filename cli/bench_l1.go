@@ -19,7 +19,7 @@ import (
 	"github.com/spindlehq/spindle"
 )
 
-// The L1 workloads of BENCHMARKS.md. The bench/ module runs them against
+// The L1 workloads of docs/benchmarks.md. The bench/ module runs them against
 // other libraries with go test; this command measures Spindle alone, each
 // case in a fresh process so its peak RSS is its own.
 type l1Workload struct {

@@ -55,8 +55,8 @@ Then it enqueues the same jobs again in one batch (Definition.Map) to time
 bulk enqueue. The jobs are deleted afterwards.
 
 One line per run: "seconds" is the processing time; "enqueue_per_s",
-"bulk_enqueue_per_s" and "process_per_s" are the figures BENCHMARKS.md
-names, and "enqueue_seconds" and "bulk_enqueue_seconds" the times they come
+"bulk_enqueue_per_s" and "process_per_s" are the figures docs/benchmarks.md
+quotes, and "enqueue_seconds" and "bulk_enqueue_seconds" the times they come
 from.`),
 		Example: a.ex(`  spindle bench q1
   spindle bench q1 --store sqlite:/tmp/x.db --count 5

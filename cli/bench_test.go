@@ -10,7 +10,7 @@ import (
 )
 
 // benchLines parses the benchmark output: one JSON object per line, each
-// with the fields BENCHMARKS.md requires.
+// with the fields docs/cli.md lists.
 func benchLines(t *testing.T, out string) []map[string]any {
 	t.Helper()
 	var lines []map[string]any

@@ -15,8 +15,8 @@ import (
 	"github.com/spindlehq/spindle/jobs"
 )
 
-// benchCommon are the fields every benchmark line starts with (the
-// format of BENCHMARKS.md: workload, store or lib, n, workers, seconds).
+// benchCommon are the fields every benchmark line starts with: workload,
+// store or lib, n, workers, seconds (docs/cli.md lists them all).
 type benchCommon struct {
 	Workload   string  `json:"workload"`
 	Store      string  `json:"store,omitempty"`
@@ -41,7 +41,7 @@ type benchFlags struct {
 func (a *app) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure the workloads of BENCHMARKS.md: l1, q1, q2",
+		Short: "Measure the benchmark workloads: l1, q1, q2",
 		Long: a.ex(`bench runs the project's benchmark workloads and prints one JSON object per
 line on stdout, with progress on stderr:
 

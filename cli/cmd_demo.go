@@ -96,7 +96,7 @@ func (a *app) runDemo(cmd *cobra.Command, n, workers int) (err error) {
 		return a.storeErr("clear queue "+demoQueue, "", err)
 	}
 
-	fmt.Fprintf(out, "Spindle demo: %d durable jobs in %s, %d at a time on workers in this process.\n", n+3, redactURL(a.store), workers)
+	fmt.Fprintf(out, "Spindle demo: %d durable jobs in %s, %d at a time on workers in this process.\n", n+3, jobs.RedactURL(a.store), workers)
 	if purged > 0 {
 		fmt.Fprintf(out, "Cleared %d jobs an earlier run left in queue %s.\n", purged, demoQueue)
 	}
@@ -293,7 +293,7 @@ func (a *app) demoSummary(w io.Writer, items []demoItem, chainLat []time.Duratio
 	}
 	store := ""
 	if a.store != jobs.DefaultURL {
-		store = " --store " + redactURL(a.store)
+		store = " --store " + jobs.RedactURL(a.store)
 	}
 	fmt.Fprintf(w, "\nThe jobs stay in the store for an hour. Look at them:\n")
 	fmt.Fprintf(w, "  %s queues%s\n", a.name, store)

@@ -118,7 +118,7 @@ func (a *app) eachIDCmd(e eachID) *cobra.Command {
 					if ctx.Err() != nil {
 						return err
 					}
-					msg := oneLine(redact(err.Error(), a.store))
+					msg := oneLine(jobs.RedactURL(err.Error(), a.store))
 					out.Failed = append(out.Failed, idFailedJSON{ID: id, Error: msg})
 					if len(args) == 1 && !asJSON {
 						return err
@@ -186,7 +186,7 @@ that is not paused does nothing. With --json it prints {"queue", "paused"}.`)
 					return a.storeErr(verb+" queue "+q, "", err)
 				}
 				if !slices.ContainsFunc(known, func(k jobs.QueueInfo) bool { return k.Name == q }) {
-					return usagef("queue %q has no jobs in %s and was never paused (a typo?); pass --create to pause it before its first job", q, redactURL(a.store))
+					return usagef("queue %q has no jobs in %s and was never paused (a typo?); pass --create to pause it before its first job", q, jobs.RedactURL(a.store))
 				}
 			}
 			op := in.Pause

@@ -73,7 +73,7 @@ With --json it prints {"deleted", "queue", "state"} after purging.`),
 					if n == 0 {
 						return a.printPurged(cmd, asJSON, 0, queue, st, what, where)
 					}
-					fmt.Fprintf(cmd.ErrOrStderr(), "Delete %d job%s (%s) from %s in %s? [y/N] ", n, plural(n), what, where, redactURL(a.store))
+					fmt.Fprintf(cmd.ErrOrStderr(), "Delete %d job%s (%s) from %s in %s? [y/N] ", n, plural(n), what, where, jobs.RedactURL(a.store))
 					ok, err := confirm(cmd)
 					if err != nil {
 						return err

@@ -56,7 +56,7 @@ counts holding every state.`),
 					return writeJSON(out, list)
 				}
 				if len(qs) == 0 {
-					fmt.Fprintf(out, "no queues in %s\n", redactURL(a.store))
+					fmt.Fprintf(out, "no queues in %s\n", jobs.RedactURL(a.store))
 					return nil
 				}
 				header := append([]string{"QUEUE", "PAUSED"}, upper(stateNames())...)
@@ -116,14 +116,14 @@ nothing is queued.`),
 				counts, total := countsJSON(st.Counts)
 				out := cmd.OutOrStdout()
 				if asJSON {
-					s := statsJSON{Store: redactURL(a.store), Queues: st.Queues, Total: total, Counts: counts, OldestQueuedAt: timePtr(st.Oldest)}
+					s := statsJSON{Store: jobs.RedactURL(a.store), Queues: st.Queues, Total: total, Counts: counts, OldestQueuedAt: timePtr(st.Oldest)}
 					if !st.Oldest.IsZero() {
 						age := now.Sub(st.Oldest).Seconds()
 						s.OldestQueuedAgeSeconds = &age
 					}
 					return writeJSON(out, s)
 				}
-				t := newTable(out, "store", redactURL(a.store))
+				t := newTable(out, "store", jobs.RedactURL(a.store))
 				t.row("queues", strconv.Itoa(st.Queues))
 				t.row("jobs", strconv.Itoa(total))
 				for _, s := range store.States {

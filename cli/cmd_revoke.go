@@ -297,7 +297,7 @@ func (a *app) eachJob(cmd *cobra.Command, ids []string, asJSON bool, verb string
 				return err
 			}
 			failed++
-			fmt.Fprintln(cmd.ErrOrStderr(), a.name+":", oneLine(redact(err.Error(), a.store)))
+			fmt.Fprintln(cmd.ErrOrStderr(), a.name+":", oneLine(jobs.RedactURL(err.Error(), a.store)))
 		}
 		if asJSON {
 			if err := writeJSON(cmd.OutOrStdout(), done); err != nil {

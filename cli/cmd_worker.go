@@ -94,7 +94,7 @@ This binary runs: ` + a.definitionNames() + `.` + a.scheduleNames()),
 					return err
 				}
 				defer stopMetrics()
-				logger.Info("worker started", "worker", w.ID(), "store", redactURL(a.store), "queues", fmtQueues(qs), "concurrency", concurrency, "jobs", a.definitionNames())
+				logger.Info("worker started", "worker", w.ID(), "store", jobs.RedactURL(a.store), "queues", fmtQueues(qs), "concurrency", concurrency, "jobs", a.definitionNames())
 				if err := w.Run(ctx); err != nil {
 					return fmt.Errorf("worker: %w", err)
 				}

@@ -67,7 +67,7 @@ is when the announcement lapses without another heartbeat.`),
 					return writeJSON(out, list)
 				}
 				if len(ws) == 0 {
-					fmt.Fprintf(out, "no workers are running on %s\n", redactURL(a.store))
+					fmt.Fprintf(out, "no workers are running on %s\n", jobs.RedactURL(a.store))
 					return nil
 				}
 				now := time.Now()

@@ -4,27 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
-)
 
-func TestRedact(t *testing.T) {
-	for _, tc := range []struct{ url, msg, want string }{
-		{"postgres://app:pw@db/x", `open "postgres://app:pw@db/x": refused`, `open "postgres://app:xxxxx@db/x": refused`},
-		{"postgres://app:p%40ss@db/x", "auth failed for p@ss", "auth failed for xxxxx"},
-		{"redis://:secret@127.0.0.1:6379/0", "dial redis://:secret@127.0.0.1:6379/0", "dial redis://:xxxxx@127.0.0.1:6379/0"},
-		{"postgres://db/x?password=hunter2&sslmode=disable", "bad url postgres://db/x?password=hunter2&sslmode=disable", "bad url postgres://db/x?password=xxxxx&sslmode=disable"},
-		{"sqlite:spindle.db", "sqlite:spindle.db is fine", "sqlite:spindle.db is fine"},
-		// A URL this code was never given is still masked.
-		{"", "from elsewhere: amqp://u:guest@mq/", "from elsewhere: amqp://u:xxxxx@mq/"},
-		{"", "dsn host=db password=opensesame", "dsn host=db password=xxxxx"},
-	} {
-		if got := redact(tc.msg, tc.url); got != tc.want {
-			t.Errorf("redact(%q, %q) = %q, want %q", tc.msg, tc.url, got, tc.want)
-		}
-	}
-	if got := redactURL("postgres://app:pw@db/x"); got != "postgres://app:xxxxx@db/x" {
-		t.Errorf("redactURL: %q", got)
-	}
-}
+	"github.com/spindlehq/spindle/jobs"
+)
 
 func TestScrubErrorUsesTheStoreFlag(t *testing.T) {
 	root := NewCommand(Config{Name: "spindle"})
@@ -34,5 +16,26 @@ func TestScrubErrorUsesTheStoreFlag(t *testing.T) {
 	got := scrubError(errors.New("cannot reach weird://u:pa ss@x with pa ss"), root)
 	if strings.Contains(got, "pa ss") {
 		t.Errorf("scrubError left the password: %q", got)
+	}
+	// A URL the command was never given is masked too.
+	got = scrubError(errors.New("from elsewhere: amqp://u:guest@mq/, dsn host=db password=opensesame"), root)
+	if want := "from elsewhere: amqp://u:xxxxx@mq/, dsn host=db password=xxxxx"; got != want {
+		t.Errorf("scrubError = %q, want %q", got, want)
+	}
+}
+
+// The help's list of store URLs survives an error that quotes it.
+func TestScrubErrorKeepsTheHelp(t *testing.T) {
+	root := NewCommand(Config{Name: "spindle"})
+	if err := root.PersistentFlags().Set(storeFlag, "postgres://app:s3cret@db/x"); err != nil {
+		t.Fatal(err)
+	}
+	msg := "open postgres://app:s3cret@db/x: refused; " + root.Long
+	want := "open postgres://app:xxxxx@db/x: refused; " + root.Long
+	if got := scrubError(errors.New(msg), root); got != want {
+		t.Errorf("scrubError changed the help:\n got %q\nwant %q", got, want)
+	}
+	if got := jobs.RedactURL(root.Long); got != root.Long {
+		t.Errorf("RedactURL changed the help:\n got %q\nwant %q", got, root.Long)
 	}
 }

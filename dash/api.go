@@ -67,7 +67,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, "stats", err)
 		return
 	}
-	o := overview{Queues: queueViews(qs), Store: RedactURL(h.opts.StoreURL), Totals: map[string]int{}, Oldest: timePtr(st.Oldest),
+	o := overview{Queues: queueViews(qs), Store: jobs.RedactURL(h.opts.StoreURL), Totals: map[string]int{}, Oldest: timePtr(st.Oldest),
 		Can: map[string]bool{"revoke": h.revoker() != nil}}
 	for _, s := range store.States {
 		o.States = append(o.States, string(s))

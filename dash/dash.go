@@ -215,7 +215,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, http.StatusOK, "index.html", pageData{
-		Store: RedactURL(h.opts.StoreURL), CSRF: h.auth.csrf(s), Login: len(h.auth.token) > 0,
+		Store: jobs.RedactURL(h.opts.StoreURL), CSRF: h.auth.csrf(s), Login: len(h.auth.token) > 0,
 	})
 }
 

@@ -77,7 +77,8 @@ func (d *Definition[A, R]) Name() string { return d.core.name }
 
 func (d *Definition[A, R]) definition() *definitionCore { return &d.core }
 
-// errBadArgs marks arguments that do not decode: retrying cannot help.
+// badArgsError marks arguments that do not decode into the definition's
+// argument type, which its message names: retrying cannot help.
 type badArgsError struct{ err error }
 
 func (e *badArgsError) Error() string { return e.err.Error() }

@@ -23,9 +23,13 @@
 // # Handles
 //
 // A [Handle] satisfies spindle.Awaitable, so spindle.Gather, Wait and the
-// timeout helpers mix durable jobs with in-process work. In the process
-// that ran the job it wakes as soon as the job finishes; from another
-// process it polls with Huey's backoff (see [Polling]).
+// timeout helpers mix durable jobs with in-process work. It wakes as soon
+// as its job finishes, in whichever process it waits: Redis (pub/sub)
+// and PostgreSQL (LISTEN/NOTIFY) push every finish to every process,
+// SQLite notices other processes' commits by reading the database's
+// data_version every few milliseconds while anyone waits, and the memory
+// store lives in one process. Polling with Huey's backoff ([Polling])
+// runs beneath as a safety net for a lost signal.
 //
 // A handle is not a spindle.Canceler: when a spindle.Gather or
 // GatherSettled stops early (its ctx ended, or with Gather a member

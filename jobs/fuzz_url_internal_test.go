@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/spindlehq/spindle/jobs/internal/redact"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -50,14 +52,17 @@ func FuzzParseStoreURL(f *testing.F) {
 		if !utf8.ValidString(msg) {
 			t.Fatalf("storeScheme(%q): error is not valid UTF-8: %q", s, msg)
 		}
-		_, secrets := redact(s)
-		for _, sec := range secrets {
+		for _, sec := range redact.Secrets(s) {
 			if len(sec) >= 4 && strings.Count(s, sec) == 1 && !strings.Contains(acceptedURLs, sec) && strings.Contains(msg, sec) {
 				t.Fatalf("storeScheme(%q): error %q contains the password %q", s, msg, sec)
 			}
 		}
 	})
 }
+
+// schemeRE matches a URL scheme, with which RedactURL reads a text as
+// one URL.
+var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
 
 // FuzzRedactURL plants a password in a URL of any shape and checks that
 // RedactURL, the errors of storeScheme, unregistered and redactError never show it.
@@ -89,7 +94,7 @@ func FuzzRedactURL(f *testing.F) {
 		case "sqlite", "sqlite3", "memory", "file":
 			return // no passwords there, so none is hidden
 		}
-		if !isScheme(scheme) || strings.Count(raw, pwMark) != 1 {
+		if !schemeRE.MatchString(scheme) || strings.Count(raw, pwMark) != 1 {
 			return
 		}
 		if strings.Contains(red, pwMark) {

@@ -42,8 +42,10 @@ func (g *Group[R]) Handles() []*Handle[R] { return append([]*Handle[R](nil), g.h
 func (g *Group[R]) Len() int { return len(g.handles) }
 
 // Done returns a channel closed when every job's outcome is known. The
-// first call starts one watcher goroutine for the whole group, which
-// awaits the jobs one after another; it never outlives Client.Close.
+// first call starts a goroutine that waits on each handle's
+// [Handle.Done] in enqueue order, which starts that handle's own watcher
+// when the group reaches it: two goroutines while the group is watched,
+// one job watched at a time. Neither outlives Client.Close.
 func (g *Group[R]) Done() <-chan struct{} {
 	g.watchOnce.Do(func() {
 		started := g.c.goWatch(func(ctx context.Context) {

@@ -18,7 +18,7 @@ import (
 // spindle.Awaitable, so spindle.Gather and friends accept it next to
 // in-process tasks. All methods are safe for concurrent use.
 //
-// A handle learns the outcome in one of three ways: Await polls (or is
+// A handle learns the outcome in one of two ways: Await polls (or is
 // pushed) in the caller's goroutine; Done starts one watcher goroutine,
 // lazily, that stops when the job is final or the [Client] closes. Once
 // the handle has the outcome it keeps it: Result and later Awaits answer

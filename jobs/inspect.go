@@ -43,8 +43,10 @@ func jobInfo(j *store.Job) *JobInfo {
 }
 
 // Inspector administers the jobs of a store: the surface of the command
-// line tool and the dashboard. It is safe for concurrent use; every call
-// is one store round trip and honours ctx.
+// line tool and the dashboard. It is safe for concurrent use, and every
+// call honours ctx. Most calls are one store round trip; Purge with no
+// state makes one per state, Restore and RevokeAll two, and Revoke a
+// second one when the client has subscribers (see [Handle.Revoke]).
 type Inspector struct{ c *Client }
 
 // Inspect returns the client's inspector.

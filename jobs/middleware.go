@@ -5,7 +5,10 @@ import "context"
 // Handler runs one attempt of a job: it receives the job's arguments as
 // JSON and returns its result as JSON. The innermost Handler decodes the
 // arguments, calls the definition's function and encodes its result;
-// [Middleware] wraps it.
+// [Middleware] wraps it. Workers call it from many goroutines at once.
+// ctx ends with the attempt (its [Timeout], a revoke, or the worker's
+// shutdown once Grace has passed), and the handler should return soon
+// after: the worker waits for it.
 type Handler func(ctx context.Context, job *RunningJob, args []byte) ([]byte, error)
 
 // Middleware wraps every attempt a worker runs, for logging, metrics,

@@ -23,7 +23,9 @@ import (
 // heartbeat. Awaiting a revoked job returns a [*JobError] matching
 // [ErrRevoked]. Revoking a job that already finished returns an error
 // wrapping store.ErrFinal and changes nothing; an unknown ID, one wrapping
-// store.ErrNotFound. Revoke is one store round trip and honours ctx.
+// store.ErrNotFound. Revoke is one store round trip, two when the client
+// has subscribers ([Client.Subscribe]: it reads the job to report
+// [EventRevoked]), and honours ctx.
 func (h *Handle[R]) Revoke(ctx context.Context, reason string) error {
 	return h.c.Inspect().Revoke(ctx, h.id, reason)
 }
@@ -44,7 +46,8 @@ func (in *Inspector) Revoke(ctx context.Context, id, reason string) error {
 
 // Restore puts a Canceled job (revoked, or skipped by its lock) back in
 // its queue with a fresh attempt budget (Huey's restore). A job in any
-// other state is left alone and an error says which state it is in.
+// other state is left alone and an error says which state it is in. It
+// is two store round trips, a read and then the retry, and honours ctx.
 func (in *Inspector) Restore(ctx context.Context, id string) error {
 	j, err := in.c.store.Get(ctx, id)
 	if err != nil {

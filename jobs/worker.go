@@ -157,6 +157,8 @@ func (o WorkerOptions) normalize() (WorkerOptions, error) {
 
 // Worker claims jobs from a store and runs them. Create it with
 // [NewWorker] and call Run; one Worker runs at most one Run at a time.
+// Its methods may be called from any goroutine: a Run while another is
+// running returns an error.
 type Worker struct {
 	c    *Client
 	opts WorkerOptions

@@ -107,7 +107,8 @@ func Chord[R, C any](members []Step[R], callback *Definition[[]Member[R], C], op
 // write and returns the handle of s. Awaiting it waits for the whole
 // chain; a failure earlier in the chain is reported as the [*JobError] of
 // s, Canceled, naming the step that failed. Intermediate steps are kept
-// (an Await does not consume them) until their retention.
+// (an Await does not consume them) until their retention. It is safe for concurrent use and honours ctx while it writes,
+// like [Definition.Map].
 func (s Step[R]) Enqueue(ctx context.Context, c *Client) (*Handle[R], error) {
 	ids, err := enqueueSteps(ctx, c, []*stepNode{s.n})
 	if err != nil {
@@ -118,7 +119,8 @@ func (s Step[R]) Enqueue(ctx context.Context, c *Client) (*Handle[R], error) {
 
 // EnqueueGroup stores every job of steps in one atomic write and returns
 // a group handle over them, in order (Huey's group; a [Definition.Map]
-// whose jobs may differ in definition and be chains).
+// whose jobs may differ in definition and be chains). It is safe for concurrent use and honours ctx while it writes,
+// like [Definition.Map].
 func EnqueueGroup[R any](ctx context.Context, c *Client, steps ...Step[R]) (*Group[R], error) {
 	nodes := make([]*stepNode, len(steps))
 	for i, s := range steps {
@@ -136,7 +138,8 @@ func EnqueueGroup[R any](ctx context.Context, c *Client, steps ...Step[R]) (*Gro
 }
 
 // EnqueueChord stores the chord of members and callback (see [Chord]) in
-// one atomic write and returns its handle.
+// one atomic write and returns its handle. It is safe for concurrent use and honours ctx while it writes,
+// like [Definition.Map].
 func EnqueueChord[R, C any](ctx context.Context, c *Client, members []Step[R], callback *Definition[[]Member[R], C], opts ...EnqueueOption) (*ChordHandle[R, C], error) {
 	ch := Chord(members, callback, opts...)
 	nodes := append([]*stepNode{ch.n}, ch.n.deps...)

@@ -69,7 +69,7 @@ terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 			ctx := cmd.Context()
 			c, err := jobs.Open(ctx, storeURL)
 			if err != nil {
-				return errors.New(strings.ReplaceAll(err.Error(), storeURL, dash.RedactURL(storeURL)))
+				return errors.New(jobs.RedactURL(err.Error(), storeURL))
 			}
 			defer c.Close()
 			// Queue depth from the store, and this process's own events
@@ -91,7 +91,7 @@ terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 			}
 			ready := func(scheme string) func(net.Addr) {
 				return func(a net.Addr) {
-					fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on %s://%s/ (store %s); Ctrl-C to stop\n", scheme, a, dash.RedactURL(storeURL))
+					fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on %s://%s/ (store %s); Ctrl-C to stop\n", scheme, a, jobs.RedactURL(storeURL))
 				}
 			}
 			if tlsConfig != nil {

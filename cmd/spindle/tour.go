@@ -39,7 +39,7 @@ of the original examples = 10ms here).`,
 			return runTour(cmd.Context(), cmd.OutOrStdout(), scale)
 		},
 	}
-	cmd.Flags().DurationVar(&scale, "unit", 10*time.Millisecond, "how long one \"second\" of the seed scenarios lasts")
+	cmd.Flags().DurationVar(&scale, "unit", 10*time.Millisecond, "how long one \"second\" of the asyncio scenarios lasts")
 	return cmd
 }
 

@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	srv := httptest.NewServer(pokeAPI(*latency))
 	defer srv.Close()
-	// One client for every request, like the seed's aiohttp session. Keep
+	// One client for every request, like asyncio's shared aiohttp session. Keep
 	// as many idle connections as requests in flight, so the concurrent run
 	// reuses them instead of dialing anew each time.
 	transport := &http.Transport{MaxIdleConnsPerHost: *limit}

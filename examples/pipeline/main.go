@@ -23,7 +23,7 @@ import (
 	"github.com/spindlehq/spindle"
 )
 
-// The controller's constants from the seed.
+// The constants of the asyncio producer/consumer controller this ports.
 const (
 	numWorkers         = 25
 	workQueueMaxSize   = 100
@@ -37,7 +37,7 @@ type task struct {
 	Number int
 }
 
-// result is what a worker hands to the result handlers: like the seed's
+// result is what a worker hands to the result handlers: like the asyncio
 // consumer, it times its own work.
 type result struct {
 	Result int

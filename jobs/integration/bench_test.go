@@ -1,10 +1,10 @@
 package integration_test
 
 // Benchmarks Q1 (durable throughput) and Q2 (round-trip latency) of
-// /BENCHMARKS.md, against the memory and SQLite stores. Run them once per
-// figure:
+// docs/benchmarks.md, against the memory and SQLite stores. Run them once
+// per figure:
 //
-//	go test -run '^$' -bench 'Q1|Q2' -benchtime 1x ./jobs/
+//	go test -run '^$' -bench 'Q1|Q2' -benchtime 1x ./jobs/integration/
 //
 // SPINDLE_BENCH_N overrides the Q1 job count (20,000) and the Q2 round
 // trips (1,000); SPINDLE_BENCH_CLAIM and SPINDLE_BENCH_PREFETCH set the

@@ -68,7 +68,12 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 func ExampleRedactURL() {
 	fmt.Println(jobs.RedactURL("redis://app:s3cret@cache.internal:6379/0"))
 	fmt.Println(jobs.RedactURL("postgres://app@db.internal/jobs?password=s3cret"))
+	// A message, with the URL it is about: the password it quotes on its
+	// own is hidden too.
+	url := "redis://app:s3cret@cache.internal:6379/0"
+	fmt.Println(jobs.RedactURL("dial "+url+": AUTH s3cret refused", url))
 	// Output:
 	// redis://app:xxxxx@cache.internal:6379/0
 	// postgres://app@db.internal/jobs?password=xxxxx
+	// dial redis://app:xxxxx@cache.internal:6379/0: AUTH xxxxx refused
 }

@@ -12,8 +12,9 @@ import (
 // init function, so that importing it, even as _, makes its schemes work
 // in jobs.Open (the idiom of database/sql).
 type Driver interface {
-	// Open opens the store the whole url names (scheme included). It
-	// honours ctx while it connects or migrates. Its errors say what was
+	// Open opens the store the whole url names (scheme included). It may
+	// be called from any goroutine, and honours ctx while it connects or
+	// migrates. Its errors say what was
 	// wrong and what the driver accepts; jobs.Open redacts passwords from
 	// them.
 	Open(ctx context.Context, url string) (Store, error)

@@ -75,7 +75,7 @@ type AttemptError = jobtype.AttemptError
 
 // ClaimRequest asks for up to Limit ready jobs.
 type ClaimRequest struct {
-	Queues     []string  // queues to take from; in the order given when priorities tie is NOT implied: ordering is priority, then RunAt, then ID across all of them
+	Queues     []string  // queues to take from; jobs come in priority, then RunAt, then ID order across all of them, whatever the order of Queues
 	Limit      int       // at most this many (at least 1)
 	Owner      string    // the worker that will hold the leases
 	Now        time.Time // jobs with RunAt <= Now are ready
@@ -215,7 +215,9 @@ type Store interface {
 }
 
 // Notifier tells a process about changes without polling where the store
-// can push (same-process for embedded stores, pub/sub for servers).
+// can push (same-process for embedded stores, pub/sub for servers). Its
+// methods are safe for concurrent use and take no ctx: they register a
+// watch and return at once, and the stop func they return ends it.
 type Notifier interface {
 	// Ready returns a channel that receives a value, coalesced, whenever
 	// jobs may have become claimable on one of queues, and a func that
@@ -262,7 +264,10 @@ type Lease struct {
 
 // Leaser keeps leases and counters. Keys are opaque strings chosen by
 // package jobs (prefixes "lock:", "unique:", "revoke:", "worker:",
-// "rate:"); stores must not interpret them beyond prefix matching.
+// "rate:"); stores must not interpret them beyond prefix matching. Its
+// methods are part of [Store] and share its contract: safe for concurrent
+// use (two concurrent Acquires of a free key give it to one), honouring
+// ctx.
 type Leaser interface {
 	// Acquire takes or renews l.Key for l.Owner until l.Until. It succeeds
 	// when the key is absent, expired (Until <= now), or already held by
@@ -301,8 +306,14 @@ type ListRequest struct {
 type Stats = jobtype.Stats
 
 // Inspector is the administration surface used by the CLI and dashboard.
+// Its methods are part of [Store] and share its contract: safe for
+// concurrent use, honouring ctx.
 type Inspector interface {
+	// Queues lists every queue that holds jobs or is paused, with counts
+	// per state.
 	Queues(ctx context.Context) ([]QueueInfo, error)
+	// List returns up to req.Limit jobs matching req, in ID order, after
+	// req.After.
 	List(ctx context.Context, req ListRequest) ([]*Job, error)
 	// Retry moves a final job (Dead, Canceled, Expired, Succeeded) back to
 	// Queued with a fresh attempt budget, keeping its error history. A
@@ -314,8 +325,12 @@ type Inspector interface {
 	// Purge deletes every job of queue (all queues when empty) in state,
 	// except Running ones, and reports how many.
 	Purge(ctx context.Context, queue string, state State) (int, error)
+	// Pause stops Claim from taking jobs of queue; Running jobs go on.
 	Pause(ctx context.Context, queue string) error
+	// Resume undoes Pause and signals Ready for queue.
 	Resume(ctx context.Context, queue string) error
+	// Stats counts jobs per state and queues, and reports the enqueue time
+	// of the oldest waiting job.
 	Stats(ctx context.Context) (Stats, error)
 }
 

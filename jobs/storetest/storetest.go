@@ -39,7 +39,9 @@ type NewStore func(t *testing.T) store.Store
 // T0 is the instant the suite's clocks start from.
 var T0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// Run runs every conformance test against stores made by newStore.
+// Run runs every conformance test against stores made by newStore, one
+// subtest after another, each on a store of its own; some subtests call
+// the store from many goroutines at once.
 func Run(t *testing.T, newStore NewStore) {
 	tests := []struct {
 		name string

@@ -22,7 +22,8 @@ import (
 
 // Store is the in-memory store. All methods are safe for concurrent use;
 // each holds one mutex for the duration of the call and never blocks while
-// holding it, so every call returns promptly.
+// holding it, so every call returns promptly. A call made after its ctx
+// ended changes nothing and returns an error.
 type Store struct {
 	mu        sync.Mutex
 	closed    bool

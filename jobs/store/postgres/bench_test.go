@@ -1,7 +1,7 @@
 package postgres_test
 
 // Benchmarks Q1 (durable throughput) and Q2 (round-trip latency) of
-// BENCHMARKS.md on PostgreSQL, through the jobs API with default
+// docs/benchmarks.md on PostgreSQL, through the jobs API with default
 // settings, each run on a fresh schema. Run them once per figure:
 //
 //	SPINDLE_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spindlehq/spindle/jobs/internal/redact"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -20,7 +21,7 @@ type driver struct{}
 func (driver) Open(ctx context.Context, url string) (store.Store, error) {
 	s, err := Open(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", Redact(url), err)
+		return nil, fmt.Errorf("open %s: %w", redact.Text(url), err)
 	}
 	return s, nil
 }

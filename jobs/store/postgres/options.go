@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/spindlehq/spindle/jobs/internal/redact"
 )
 
 // DefaultSchema is the schema the store keeps its tables in unless the URL
@@ -67,7 +69,7 @@ func parseConfig(connString string, o *options) (*pgxpool.Config, error) {
 			if errors.As(err, &ue) {
 				err = ue.Err
 			}
-			return nil, fmt.Errorf("postgres: cannot parse the URL %s: %v; want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&pool_max_conns=N&...]", Redact(connString), err)
+			return nil, fmt.Errorf("postgres: cannot parse the URL %s: %v; want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&pool_max_conns=N&...]", redact.Text(connString), err)
 		}
 		if u.Host == "" && strings.Trim(u.Path, "/") == "" && u.RawQuery == "" {
 			return nil, errors.New("postgres: the URL names no server and no database; want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&pool_max_conns=N&...]")
@@ -75,7 +77,7 @@ func parseConfig(connString string, o *options) (*pgxpool.Config, error) {
 		q := u.Query()
 		if vs, ok := q["schema"]; ok {
 			if len(vs) != 1 {
-				return nil, fmt.Errorf("postgres: %s: schema given %d times; want it once", Redact(connString), len(vs))
+				return nil, fmt.Errorf("postgres: %s: schema given %d times; want it once", redact.Text(connString), len(vs))
 			}
 			if o.schema == "" {
 				if err := checkSchema(vs[0]); err != nil {
@@ -107,34 +109,6 @@ func parseConfig(connString string, o *options) (*pgxpool.Config, error) {
 func isURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
-
-// Redact returns connString with any password replaced by "xxxxx", for
-// logs and error messages. It is best effort for strings that do not
-// parse as a URL. It is a pure function, safe for concurrent use.
-func Redact(connString string) string {
-	if isURL(connString) {
-		if u, err := url.Parse(connString); err == nil {
-			q := u.Query()
-			for _, k := range []string{"password", "sslpassword"} {
-				if q.Has(k) {
-					q.Set(k, "xxxxx")
-				}
-			}
-			u.RawQuery = q.Encode()
-			return u.Redacted()
-		}
-		// Unparseable: mask whatever sits between the user's ':' and '@'.
-		return brokenURLPassword.ReplaceAllString(connString, "${1}:xxxxx@")
-	}
-	s := quotedPassword.ReplaceAllString(connString, "password=xxxxx")
-	return plainPassword.ReplaceAllString(s, "password=xxxxx")
-}
-
-var (
-	brokenURLPassword = regexp.MustCompile(`(://[^:/@]*):[^@]*@`)
-	quotedPassword    = regexp.MustCompile(`password\s*=\s*'(?:[^'\\]|\\.)*'`)
-	plainPassword     = regexp.MustCompile(`password\s*=\s*[^\s']\S*`)
-)
 
 // channelName is the LISTEN/NOTIFY channel of a schema. Channel names are
 // identifiers of at most 63 bytes, so a long schema name is hashed.

@@ -1,7 +1,7 @@
 package redis_test
 
 // Benchmarks Q1 (durable throughput) and Q2 (round-trip latency) of
-// BENCHMARKS.md on Redis, through the jobs API with default settings:
+// docs/benchmarks.md on Redis, through the jobs API with default settings:
 //
 //	SPINDLE_REDIS_URL=redis://127.0.0.1:6379/0 \
 //	go test -run '^$' -bench 'Q1|Q2' -benchtime 1x -count 5 ./jobs/store/redis/

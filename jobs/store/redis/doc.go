@@ -46,29 +46,16 @@
 // Go, pass strings rather than numbers, and read only the fields they
 // need.
 //
-// Why scripts and not Streams with consumer groups: BenchmarkCost (on a
-// private redis-server) measured per job, in Redis, the CPU time and the
-// time executing commands (the CPU time less the sockets' reads, writes
-// and polling, which on this virtual machine vary with how idle it is),
-// medians of -count 5:
-//
-//	                     insert (one by one)   claim (batch of 32)   finish (batch of 32)
-//	                     CPU     executing     CPU     executing     CPU     executing
-//	this store's scripts 33 µs   19 µs         11 µs   11 µs         12 µs   9.4 µs
-//	bare Streams flow    14 µs   1.1 µs        2.3 µs  1.6 µs        4.5 µs  3.5 µs
-//
-// The Streams flow (XADD; XREADGROUP COUNT 32; XACK, XDEL and a result
-// hash) is cheaper, but it is only a FIFO: the contract also needs claims
+// Why scripts and not Streams with consumer groups: a bare Streams flow
+// (XADD; XREADGROUP COUNT 32; XACK, XDEL and a result hash) costs Redis
+// less per job (BenchmarkCost measures both; docs/benchmarks.md has the
+// figures), but it is only a FIFO: the contract also needs claims
 // in priority order across queues, delays and retries promoted by the
 // caller's clock, leases that expire by the caller's clock and that only
 // their owner may settle, duplicate IDs and unique keys refused on insert,
 // revokes, and a job record Get, List and the inspector read. A stream
 // delivers none of that, so a Streams design would keep the job hash and
-// the scripts around its XREADGROUP and pay both. (A bare request, such as
-// Get's HGETALL, costs this machine's Redis about 13 µs, mostly system
-// calls, so the scripts' own work is a fraction of each figure.) About
-// 23 µs of Redis CPU per job processed puts one Redis core's ceiling near
-// 43,000 jobs/s.
+// the scripts around its XREADGROUP and pay both.
 //
 // # Push, not poll
 //
@@ -133,44 +120,13 @@
 //
 // # Performance
 //
-// Latest figures, with the shared test server quiet (load average about
-// 1.3), through `spindle bench q1 --count 3` and `spindle bench q2` with
-// --store redis://127.0.0.1:6379/0: one-by-one enqueue 22,200 jobs/s,
-// bulk enqueue (one Map of 20,000) 93,500 jobs/s, processing with 8 slots
-// 50,200 jobs/s (medians of 3); Q2 p50 0.21 to 0.23 ms and p99 0.53 to
-// 1.3 ms in-process, p50 0.23 to 0.29 ms and p99 0.50 to 0.61 ms from
-// another process (two runs each).
-//
-// Earlier, on a busier machine: Q1 and Q2 of BENCHMARKS.md through
-// package jobs, default settings, on
-// a 2-core virtual machine shared with other work, against two servers:
-// the shared Redis 7.0 the tests use (which other test runs kept busy at
-// the time, with SCANs of a 226,000-key database blocking it for 12 ms
-// each), and a private redis-server of the same version and settings
-// (save "", appendonly no) that only the benchmark used. Medians of five
-// runs each, alternated with runs of the previous version of the store:
-//
-//	SPINDLE_REDIS_URL=redis://127.0.0.1:6379/0 \
-//	go test -run '^$' -bench 'Q1|Q2|Cost' -benchtime 1x -count 5 ./jobs/store/redis/
-//
-//	                           shared Redis               private redis-server
-//	Q1 enqueue one by one      7,400 jobs/s               10,900 jobs/s
-//	Q1 bulk enqueue (Map)      62,600 jobs/s              70,300 jobs/s
-//	Q1 process, 8 slots        33,800 jobs/s              40,600 jobs/s
-//	Q2 in-process              p50 0.70 ms, p99 1.7 ms    p50 0.54 ms, p99 1.9 ms
-//	Q2 from another process    p50 0.73 ms, p99 2.2 ms    p50 0.53 ms, p99 1.2 ms
-//
-// Ten more Q2 runs on the private server gave p99 1.0 ms in-process and
-// 0.88 ms from another process. Single runs spread widely (enqueue 3,600
-// to 17,200 jobs/s, Q2 p99 from another process 0.75 to 3.8 ms): the
-// machine's other work decides. Enqueueing one by one is one round trip
-// per job, so it is bound by the loopback round trip and the two
-// processes' scheduling more than by Redis: in the same conditions a bare
-// PING round trip ran at 13,000 to 42,000 per second, and an insert costs
-// Redis about 19 µs of execution on top of about 13 µs of socket work.
-// Latency tails on a busy shared machine come from scheduling and from
-// whatever else the server is doing: a Q2 round trip is five Redis round
-// trips and two pub/sub deliveries across three processes.
+// Enqueueing one by one is one round trip per job, so it is bound by the
+// loopback round trip and the scheduling of the two processes more than
+// by Redis; a Q2 round trip (enqueue, run, await) is five Redis round
+// trips and two pub/sub deliveries across three processes, so its tail
+// latency on a busy machine comes from scheduling and from whatever else
+// the server is doing. docs/benchmarks.md has the figures and the
+// commands (go test -bench 'Q1|Q2|Cost' ./jobs/store/redis/).
 //
 // # Durability
 //

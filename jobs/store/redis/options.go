@@ -9,6 +9,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/spindlehq/spindle/jobs/internal/redact"
 )
 
 // DefaultNamespace is the key namespace used when none is given.
@@ -78,7 +80,7 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return o, nil, fmt.Errorf("redis: URL %s does not parse: %v; want %s", redactURL(raw), err, urlForm)
+		return o, nil, fmt.Errorf("redis: URL %s does not parse: %v; want %s", redact.Text(raw), err, urlForm)
 	}
 	switch u.Scheme {
 	case "redis", "rediss":
@@ -125,20 +127,3 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 }
 
 const urlForm = `redis://[user:password@]host[:port][/db][?namespace=NAME&read_retry=30s&pool_size=N...] or rediss://... for TLS`
-
-// redactURL returns raw with any password replaced by "xxxxx", also when
-// raw does not parse as a URL.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	// Unparseable: hide everything between "://" and the last "@".
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return "(unparseable)"
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		rest = "xxxxx" + rest[at:]
-	}
-	return scheme + "://" + rest
-}

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/spindlehq/spindle/jobs/internal/redact"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -73,7 +74,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	rdb := goredis.NewClient(ropts)
 	s, err := newStore(ctx, rdb, true, o)
 	if err != nil {
-		return nil, fmt.Errorf("redis: open %s: %w", redactURL(url), err)
+		return nil, fmt.Errorf("redis: open %s: %w", redact.Text(url), err)
 	}
 	return s, nil
 }

@@ -1,8 +1,8 @@
 package spindle_test
 
-// Seed 003: starting work without awaiting it, futures resolved from
-// callbacks, done callbacks, wait FIRST_COMPLETED / ALL_COMPLETED,
-// wait_for and gather. (call_soon/call_later/call_at and
+// asyncio's futures and callbacks in Spindle: starting work without
+// awaiting it, futures resolved from callbacks, done callbacks, wait
+// FIRST_COMPLETED / ALL_COMPLETED, wait_for and gather. (call_soon/call_later/call_at and
 // run_until_complete/run_forever are the Loop examples.)
 
 import (

@@ -1,7 +1,7 @@
 package spindle_test
 
-// Seed 002: asyncio basics, to_thread, sleep, futures, gather, TaskGroup,
-// tasks, cancel, shield, timeouts, wait_for and introspection.
+// asyncio's basics in Spindle: run, to_thread, sleep, futures, gather,
+// TaskGroup, tasks, cancel, shield, timeouts, wait_for and introspection.
 
 import (
 	"context"

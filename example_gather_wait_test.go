@@ -1,6 +1,6 @@
 package spindle_test
 
-// Seed 004: gather vs wait vs TaskGroup.
+// asyncio's gather vs wait vs TaskGroup, in Spindle.
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func coro(tag string, d time.Duration) func(context.Context) (string, error) {
 }
 
 // gathered runs a Gather as a task of its own, so groups can be nested and
-// cancelled as a whole, as the seed does with asyncio.gather futures.
+// cancelled as a whole, as asyncio does with the futures of asyncio.gather.
 func gathered(ctx context.Context, prefix string, n int) *spindle.Task[[]string] {
 	var tasks []spindle.Awaitable[string]
 	for i := 1; i <= n; i++ {
@@ -88,7 +88,7 @@ func ExampleGatherSettled() {
 	// value="" err=HTTP 503
 }
 
-// The seed's asyncio.wait walk-through: the first result, then more within
+// asyncio.wait step by step: the first result, then more within
 // a timeout, then the rest.
 func ExampleWait_firstCompletedThenTimeout() {
 	ctx := context.Background()
