@@ -88,7 +88,7 @@ func parseURL(raw string) (options, *goredis.Options, error) {
 		return o, nil, fmt.Errorf("redis: URL %s: scheme %q; want %s", u.Redacted(), u.Scheme, urlForm)
 	}
 	if u.Host == "" {
-		return o, nil, fmt.Errorf("redis: URL %s: no host; want %s", u.Redacted(), urlForm)
+		return o, nil, fmt.Errorf("redis: URL %q names no host; want %s", redact.Text(raw), urlForm)
 	}
 	q := u.Query()
 	if ns, ok := q["namespace"]; ok {

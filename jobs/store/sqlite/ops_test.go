@@ -264,7 +264,7 @@ func TestBadInput(t *testing.T) {
 		{"list negative limit", func() error { _, err := s.List(bg, store.ListRequest{Limit: -1}); return err }, "Limit -1"},
 		{"purge bad state", func() error { _, err := s.Purge(bg, "", "gone"); return err }, `State "gone"`},
 		{"pause no name", func() error { return s.Pause(bg, "") }, "empty queue name"},
-		{"retry queued", func() error { return s.Retry(bg, "ok", t0) }, "only final jobs"},
+		{"retry queued", func() error { return s.Retry(bg, "ok", t0) }, "only finished jobs"},
 		{"revoke no reason", func() error { _, err := s.Revoke(bg, "ok", "", t0); return err }, "empty reason"},
 		{"acquire no key", func() error {
 			_, _, err := s.Acquire(bg, store.Lease{Owner: "w", Until: t0.Add(time.Second)}, t0)
