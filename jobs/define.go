@@ -78,17 +78,23 @@ func (d *Definition[A, R]) Name() string { return d.core.name }
 func (d *Definition[A, R]) definition() *definitionCore { return &d.core }
 
 // badArgsError marks arguments that do not decode into the definition's
-// argument type, which its message names: retrying cannot help.
+// argument type, which its message names: retrying cannot help. It
+// matches [ErrBadArgs], as the enqueue-side refusal does.
 type badArgsError struct{ err error }
 
-func (e *badArgsError) Error() string { return e.err.Error() }
-func (e *badArgsError) Unwrap() error { return e.err }
+func (e *badArgsError) Error() string        { return e.err.Error() }
+func (e *badArgsError) Unwrap() error        { return e.err }
+func (e *badArgsError) Is(target error) bool { return target == ErrBadArgs }
+
+// badArgsNote is in the recorded error of an attempt whose arguments did
+// not decode, so the job's [*JobError] matches ErrBadArgs too.
+const badArgsNote = "do not decode into"
 
 // run decodes the arguments, calls fn and encodes the result.
 func (d *Definition[A, R]) run(ctx context.Context, raw []byte) ([]byte, error) {
 	var args A
 	if err := json.Unmarshal(raw, &args); err != nil {
-		return nil, &badArgsError{fmt.Errorf("arguments of job %q do not decode into %s: %v (arguments: %s)", d.core.name, d.core.argsType, err, clip(raw, 200))}
+		return nil, &badArgsError{fmt.Errorf("arguments of job %q "+badArgsNote+" %s: %v (arguments: %s)", d.core.name, d.core.argsType, err, clip(raw, 200))}
 	}
 	r, err := d.fn(ctx, args)
 	if err != nil {

@@ -11,7 +11,10 @@ import (
 
 // ErrBadArgs is wrapped by the error of [Definition.EnqueueJSON] when the
 // JSON does not decode into the definition's argument type: the caller's
-// input is wrong, and nothing was stored.
+// input is wrong, and nothing was stored. It is also matched by the error
+// of an attempt whose stored arguments do not decode on the worker (the
+// events' Err, and the job's [*JobError] once it is dead): such a job is
+// dead-lettered at once, since no retry can help.
 var ErrBadArgs = errors.New("arguments do not fit the job")
 
 // EnqueueJSON is [Definition.Enqueue] for callers that hold the arguments

@@ -81,7 +81,8 @@ func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
 
 // Is reports whether the job's final state matches target: [ErrExpired]
 // for Expired jobs, [ErrRevoked] for Canceled ones, [ErrLeaseExpired] for
-// Dead ones whose last attempt's worker stopped or lost contact, and
+// Dead ones whose last attempt's worker stopped or lost contact,
+// [ErrBadArgs] for Dead ones whose arguments did not decode, and
 // [ErrTimeout] when the last attempt's recorded error says it timed out.
 func (e *JobError) Is(target error) bool {
 	switch target {
@@ -93,6 +94,8 @@ func (e *JobError) Is(target error) bool {
 		return e.State == store.Dead && strings.Contains(e.Err, leaseExpiredNote)
 	case ErrTimeout:
 		return strings.Contains(e.Err, ErrTimeout.Error())
+	case ErrBadArgs:
+		return e.State == store.Dead && strings.Contains(e.Err, badArgsNote)
 	}
 	return false
 }

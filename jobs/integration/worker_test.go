@@ -135,6 +135,9 @@ func TestBadInputDoesNotStopTheWorker(t *testing.T) {
 		if !strings.Contains(je.Err, `arguments of job "test.add" do not decode into integration_test.addArgs`) || !strings.Contains(je.Err, `"two"`) {
 			t.Fatalf("bad arguments error %q", je.Err)
 		}
+		if !errors.Is(err, jobs.ErrBadArgs) {
+			t.Errorf("arguments that do not decode on the worker: %v does not match ErrBadArgs", err)
+		}
 
 		// The worker is still fine, with all its slots.
 		g, err := add.Map(ctx, c, []addArgs{{1, 1}, {2, 2}, {3, 3}})
