@@ -265,7 +265,10 @@ func (r *workerRun) observeRun(d time.Duration) {
 // claim takes up to limit jobs, starting from a queue picked by weight.
 func (r *workerRun) claim(limit int) ([]*store.Job, error) {
 	t := now()
-	req := store.ClaimRequest{Queues: r.w.queues, Limit: limit, Owner: r.opts.ID, Now: t, LeaseUntil: t.Add(r.opts.LeaseDuration)}
+	req := store.ClaimRequest{Queues: r.w.queues, Limit: limit, Owner: r.opts.ID, Now: t, LeaseUntil: t.Add(r.opts.LeaseDuration), Names: r.w.claimNames()}
+	if len(req.Names) == 0 {
+		return nil, nil // no definitions: nothing this worker could run
+	}
 	if len(r.w.queues) == 1 {
 		return r.st.Claim(r.storeCtx, req)
 	}
@@ -485,6 +488,7 @@ func (r *workerRun) heartbeatExtras(stop <-chan struct{}) {
 func (r *workerRun) maintain(stop <-chan struct{}) {
 	recoverT := time.NewTimer(0)
 	pruneT := time.NewTimer(r.opts.PruneInterval)
+	orphans := newOrphans(r)
 	defer recoverT.Stop()
 	defer pruneT.Stop()
 	for {
@@ -497,6 +501,7 @@ func (r *workerRun) maintain(stop <-chan struct{}) {
 			if err != nil {
 				r.log.Warn("jobs: worker: recovering expired leases failed", "worker", r.opts.ID, "err", err)
 			}
+			orphans.check()
 			recoverT.Reset(r.opts.RecoverInterval)
 		case <-pruneT.C:
 			if _, err := r.st.Prune(r.storeCtx, now()); err != nil {
