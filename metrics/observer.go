@@ -123,7 +123,9 @@ func (o *Observer) Expired(queue, name string) { o.expired.WithLabelValues(queue
 
 // WithoutWorker records that n ready jobs of name wait in queue with no
 // running worker that knows name; n = 0 (a worker that knows it runs
-// again, or the jobs are gone) removes the series.
+// again, or the jobs are gone) removes the series. [Observer.Event] calls
+// it for jobs.EventNoWorker. It is cheap, never blocks and is safe for
+// concurrent use.
 func (o *Observer) WithoutWorker(queue, name string, n int) {
 	if n <= 0 {
 		o.noWorker.DeleteLabelValues(queue, name)

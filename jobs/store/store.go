@@ -101,7 +101,8 @@ const ClaimSkipMin = 1000
 // one by one stop near it, which bounds the call's cost.
 const ReadyNamesScan = 1000
 
-// ReadyName counts the claimable jobs of one name in one queue.
+// ReadyName counts the claimable jobs of one name in one queue. It is a
+// plain value, safe to copy and share once built.
 type ReadyName struct {
 	Queue string
 	Name  string

@@ -266,7 +266,7 @@ func (s *Store) eachReady(q string, names []string, fn func(name string, h *jobH
 
 // ReadyNames implements [store.Store]. It counts every claimable job of
 // the queues, not only the first [store.ReadyNamesScan]: one heap length
-// per name.
+// per name, under the store's mutex. ctx is checked before it starts.
 func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
