@@ -162,6 +162,13 @@ func TestJobShowsEverything(t *testing.T) {
 	if j.State != "queued" || string(j.Result) != "null" || j.FinishedAt != nil || j.Errors == nil {
 		t.Errorf("queued job --json: %+v", j)
 	}
+	// No worker runs: the waiting job says what it waits for.
+	if !strings.Contains(j.WaitingFor, "a worker taking jobs from queue") {
+		t.Errorf("queued job with no worker: waiting_for %q", j.WaitingFor)
+	}
+	if r := execute(t, "", "job", s.waiting, "--store", s.url); !strings.Contains(r.out, "Waiting for") {
+		t.Errorf("queued job with no worker lacks its Waiting for line:\n%s", r.out)
+	}
 }
 
 func TestResult(t *testing.T) {

@@ -162,6 +162,9 @@ func printJob(w io.Writer, j *jobs.JobInfo) error {
 	t.row("Name", j.Name)
 	t.row("Queue", j.Queue)
 	t.row("State", string(j.State))
+	if j.WaitingFor != "" {
+		t.row("Waiting for", j.WaitingFor)
+	}
 	t.row("Attempts", fmt.Sprintf("%d of %d", j.Attempt, j.MaxAttempts))
 	t.row("Priority", strconv.Itoa(j.Priority))
 	t.row("Enqueued", at(j.EnqueuedAt))

@@ -37,6 +37,7 @@ type jobJSON struct {
 	Worker      string             `json:"worker"`
 	RetainUntil *time.Time         `json:"retain_until"`
 	UniqueKey   string             `json:"unique_key"`
+	WaitingFor  string             `json:"waiting_for"`
 }
 
 type attemptErrorJSON struct {
@@ -78,7 +79,7 @@ func toJobJSON(j *jobs.JobInfo) jobJSON {
 		LastError: j.LastError, Errors: errs,
 		EnqueuedAt: timePtr(j.EnqueuedAt), RunAt: timePtr(j.RunAt), StartedAt: timePtr(j.StartedAt),
 		FinishedAt: timePtr(j.FinishedAt), Worker: j.Worker,
-		RetainUntil: timePtr(j.RetainUntil), UniqueKey: j.UniqueKey,
+		RetainUntil: timePtr(j.RetainUntil), UniqueKey: j.UniqueKey, WaitingFor: j.WaitingFor,
 	}
 }
 

@@ -82,6 +82,7 @@ type jobDetail struct {
 	Attempts    []attemptView `json:"attempts"`
 	Relatives   []relative    `json:"relatives"`
 	CanRevoke   bool          `json:"canRevoke"`
+	WaitingFor  string        `json:"waitingFor,omitempty"`
 }
 
 func detailOf(j *jobs.JobInfo, canRevoke bool) jobDetail {
@@ -91,7 +92,7 @@ func detailOf(j *jobs.JobInfo, canRevoke bool) jobDetail {
 		Worker: clipString(j.Worker, nameLimit).Text, Lock: clipString(j.Lock, nameLimit).Text,
 		RetainUntil: timePtr(j.RetainUntil), UniqueKey: clipString(j.UniqueKey, nameLimit).Text,
 		Attempts: make([]attemptView, 0, len(j.Errors)), Relatives: relatives(j),
-		CanRevoke: canRevoke && !j.State.Final(),
+		CanRevoke: canRevoke && !j.State.Final(), WaitingFor: clipString(j.WaitingFor, detailLimit).Text,
 	}
 	d.Args = clipJSON(j.Args, detailLimit, true)
 	if j.LastError != "" {

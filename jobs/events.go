@@ -31,7 +31,16 @@ const (
 	EventRevoked      EventKind = "revoked"       // ended Canceled: revoked by ID or name, skipped by its lock policy, or a workflow dependency failed (Err says which)
 	EventExpired      EventKind = "expired"       // not started before its expiry
 	EventLocked       EventKind = "locked"        // its lock was held elsewhere: deferred, or skipped (then Revoked follows)
-	EventDeadLettered EventKind = "dead-lettered" // no attempts left, a permanent error, or a payload that cannot run (unknown name, bad signature)
+	EventDeadLettered EventKind = "dead-lettered" // no attempts left, a permanent error, or a payload that cannot run (bad arguments, bad signature)
+	// EventNoWorker is about a name, not one job (JobID is empty): jobs
+	// of Name wait in Queue and no running worker that takes from Queue
+	// knows Name, so none will claim them. Each worker emits it from its
+	// periodic check (every [WorkerOptions.RecoverInterval]) for the
+	// queues it takes from, with Waiting the number of such jobs (counted
+	// among the first store.ReadyNamesScan of the queue), while it lasts;
+	// once a worker that knows Name runs again or the jobs are gone, one
+	// last event says so with Waiting 0.
+	EventNoWorker EventKind = "no-worker"
 )
 
 // Event is one moment in a job's life, delivered to subscribers (see
@@ -45,6 +54,7 @@ type Event struct {
 	Err      error         // with Failed, Retrying, DeadLettered, Revoked, Expired, Locked
 	Duration time.Duration // with Succeeded and Failed: the handler's run time
 	At       time.Time     // when it happened; with Retrying, when the next attempt is due; with Locked, when the job tries again
+	Waiting  int           // with NoWorker: how many jobs of Name wait in Queue with no worker that knows Name; 0 once one does
 }
 
 // Subscribe calls fn for every event the client and the workers built on

@@ -100,13 +100,16 @@ func (in *Inspector) Jobs(ctx context.Context, opts ListOptions) (Page, error) {
 }
 
 // Job returns one job with its attempts and error history, or an error
-// wrapping jobtype.ErrNotFound.
+// wrapping jobtype.ErrNotFound. For a waiting job it also reads the
+// workers' presence (one more round trip) to fill WaitingFor.
 func (in *Inspector) Job(ctx context.Context, id string) (*JobInfo, error) {
 	j, err := in.c.store.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: job %s: %w", id, err)
 	}
-	return jobInfo(j), nil
+	info := jobInfo(j)
+	in.waitingFor(ctx, info)
+	return info, nil
 }
 
 // Retry puts a finished job (dead-lettered, cancelled, expired or even

@@ -25,12 +25,17 @@ type WorkerInfo struct {
 	// Until is when the announcement lapses: a worker that stops
 	// heartbeating (it died) disappears from the list then.
 	Until time.Time
+	// Names are the job names it runs, sorted: the only ones it claims.
+	// nil for a worker of a version that did not announce them, which
+	// claims every name.
+	Names []string
 }
 
 type presenceData struct {
 	Host          string         `json:"host"`
 	PID           int            `json:"pid"`
 	Queues        map[string]int `json:"queues"`
+	Names         []string       `json:"names"` // absent (nil) from workers that claim any name
 	Concurrency   int            `json:"concurrency"`
 	InFlight      int            `json:"in_flight"`
 	Started       time.Time      `json:"started"`
@@ -53,7 +58,7 @@ func (in *Inspector) Workers(ctx context.Context) ([]WorkerInfo, error) {
 			continue // not a worker's announcement
 		}
 		out = append(out, WorkerInfo{
-			ID: strings.TrimPrefix(l.Key, "worker:"), Host: d.Host, PID: d.PID, Queues: d.Queues,
+			ID: strings.TrimPrefix(l.Key, "worker:"), Host: d.Host, PID: d.PID, Queues: d.Queues, Names: d.Names,
 			Concurrency: d.Concurrency, InFlight: d.InFlight, Started: d.Started, LastHeartbeat: d.LastHeartbeat, Until: l.Until,
 		})
 	}
@@ -66,7 +71,7 @@ func (r *workerRun) publishPresence() {
 	inFlight := r.held.len()
 	t := now()
 	data, _ := json.Marshal(presenceData{
-		Host: host, PID: os.Getpid(), Queues: r.opts.Queues, Concurrency: r.opts.Concurrency,
+		Host: host, PID: os.Getpid(), Queues: r.opts.Queues, Names: r.w.claimNames(), Concurrency: r.opts.Concurrency,
 		InFlight: inFlight, Started: r.started, LastHeartbeat: t,
 	})
 	l := store.Lease{Key: "worker:" + r.opts.ID, Owner: r.opts.ID, Data: data, Until: t.Add(r.opts.LeaseDuration)}

@@ -174,7 +174,9 @@ type Worker struct {
 }
 
 // NewWorker returns a worker that runs jobs of the given definitions. It
-// reports invalid options and definitions registered twice under one name.
+// claims only jobs of those names: a job of another name waits, untouched,
+// for a worker that has its definition (see [EventNoWorker]). It reports
+// invalid options and definitions registered twice under one name.
 func NewWorker(c *Client, opts WorkerOptions, defs ...Registrable) (*Worker, error) {
 	o, err := opts.normalize()
 	if err != nil {

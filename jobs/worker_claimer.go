@@ -21,6 +21,7 @@ type claimer struct {
 	st      store.Store
 	opts    *WorkerOptions
 	queues  []string // sorted
+	names   []string // the job names this worker runs: it claims no other
 	weights []int    // per queue, for the first queue a claim starts from
 	held    *heldJobs
 	work    chan *activeJob // capacity Concurrency + Prefetch
@@ -147,7 +148,10 @@ func (c *claimer) observeRun(d time.Duration) {
 // claim takes up to limit jobs, starting from a queue picked by weight.
 func (c *claimer) claim(limit int) ([]*store.Job, error) {
 	t := now()
-	req := store.ClaimRequest{Queues: c.queues, Limit: limit, Owner: c.opts.ID, Now: t, LeaseUntil: t.Add(c.opts.LeaseDuration)}
+	req := store.ClaimRequest{Queues: c.queues, Limit: limit, Owner: c.opts.ID, Now: t, LeaseUntil: t.Add(c.opts.LeaseDuration), Names: c.names}
+	if len(req.Names) == 0 {
+		return nil, nil // no definitions: nothing this worker could run
+	}
 	if len(c.queues) == 1 {
 		return c.st.Claim(c.storeCtx, req)
 	}

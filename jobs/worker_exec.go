@@ -45,7 +45,7 @@ func (r *workerRun) execute(a *activeJob) (o store.Outcome, skip bool) {
 	o = store.Outcome{ID: j.ID, Owner: r.opts.ID}
 	def := r.w.defs[j.Name]
 	if def == nil {
-		return r.failed(o, j, nil, Permanent(fmt.Errorf("unknown job name %q: this worker runs %s (pass the definition to NewWorker)", j.Name, r.w.knownNames())), 0), false
+		return r.unknownName(o, j), false
 	}
 	args := j.Args
 	var m *jobMeta

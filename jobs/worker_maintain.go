@@ -11,8 +11,9 @@ import (
 // maintainer is the component that keeps the store tidy for every
 // worker: it returns jobs whose leases expired (and reports the moves as
 // events) every RecoverInterval, once at start so a restarted worker
-// picks up what its predecessor left, and prunes finished jobs past
-// their retention every PruneInterval.
+// picks up what its predecessor left, then warns of ready jobs no running
+// worker can run; and it prunes finished jobs past their retention every
+// PruneInterval.
 type maintainer struct {
 	st       store.Store
 	opts     *WorkerOptions
@@ -20,6 +21,9 @@ type maintainer struct {
 	storeCtx context.Context
 	// reportRecovered emits the events of the jobs Recover moved.
 	reportRecovered func([]store.Recovered)
+	// afterRecover runs after each recovery sweep: the check for jobs
+	// that no running worker knows how to run (worker_orphans.go).
+	afterRecover func()
 	service
 }
 
@@ -39,6 +43,9 @@ func (m *maintainer) loop(stop <-chan struct{}) {
 			m.reportRecovered(moved)
 			if err != nil {
 				m.log.Warn("jobs: worker: recovering expired leases failed", "worker", m.opts.ID, "err", err)
+			}
+			if m.afterRecover != nil {
+				m.afterRecover()
 			}
 			recoverT.Reset(m.opts.RecoverInterval)
 		case <-pruneT.C:

@@ -58,11 +58,11 @@ func newRun(w *Worker) *workerRun {
 	r.pool.giveBack = func(a *activeJob) { r.report(a, givenBack(r.opts.ID, a), false) }
 	r.fin = newFinisher(capacity, r.finish)
 	r.claimer = &claimer{
-		st: r.st, opts: &r.opts, queues: w.queues, weights: w.weights, held: r.held,
+		st: r.st, opts: &r.opts, queues: w.queues, names: w.claimNames(), weights: w.weights, held: r.held,
 		work: r.pool.work, log: r.log, onClaimed: r.refreshRevocations,
 	}
 	r.beat = &heartbeater{st: r.st, opts: &r.opts, held: r.held, log: r.log, extras: r.afterHeartbeat}
-	r.maint = &maintainer{st: r.st, opts: &r.opts, log: r.log, reportRecovered: r.reportRecovered}
+	r.maint = &maintainer{st: r.st, opts: &r.opts, log: r.log, reportRecovered: r.reportRecovered, afterRecover: newOrphans(r).check}
 	r.revoke = &revokeWatcher{st: r.st, check: r.checkRevokes}
 	r.sched = &scheduler{schedules: r.opts.Schedules, run: r.runSchedule}
 	return r

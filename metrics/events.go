@@ -95,6 +95,8 @@ func (o *Observer) Event(e jobs.Event) {
 		}
 	case jobs.EventExpired:
 		o.Expired(q, n)
+	case jobs.EventNoWorker:
+		o.WithoutWorker(q, n, e.Waiting)
 	}
 }
 

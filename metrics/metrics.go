@@ -7,8 +7,8 @@
 //     job. Any process with a client can serve it (the dashboard does).
 //   - [Observer] counts what happens in one process's workers and
 //     producers: jobs enqueued, attempts processed, failed, retried,
-//     dead-lettered, revoked, expired, their durations, and jobs in
-//     flight. [Observe] feeds it from a jobs.Client's events;
+//     dead-lettered, revoked, expired, their durations, jobs in flight,
+//     and ready jobs whose name no running worker knows. [Observe] feeds it from a jobs.Client's events;
 //     [Instrument] makes one and feeds it in one call.
 //
 // Serve either with [Handler] (the default registry) or promhttp on a

@@ -41,6 +41,7 @@ type Observer struct {
 	expired   *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	inFlight  *prometheus.GaugeVec
+	noWorker  *prometheus.GaugeVec
 
 	// running holds the attempts Event counted as started, by job ID, so
 	// an attempt's end decrements in-flight only once and only for an
@@ -72,9 +73,11 @@ func NewObserver(reg prometheus.Registerer) (*Observer, error) {
 			Help: "How long attempts ran, by outcome.", Buckets: DefaultBuckets}, append(l, "outcome")),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "spindle_jobs_in_flight",
 			Help: "Attempts running in this process now."}, l),
+		noWorker: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "spindle_jobs_without_worker",
+			Help: "Ready jobs no running worker on their queue knows the name of (it has no definition for it), as this process's workers last counted them."}, l),
 		running: make(map[string]attempt),
 	}
-	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.revoked, o.expired, o.duration, o.inFlight} {
+	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.revoked, o.expired, o.duration, o.inFlight, o.noWorker} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -117,3 +120,16 @@ func (o *Observer) Revoked(queue, name string) { o.revoked.WithLabelValues(queue
 
 // Expired counts a job that expired before it started.
 func (o *Observer) Expired(queue, name string) { o.expired.WithLabelValues(queue, name).Inc() }
+
+// WithoutWorker records that n ready jobs of name wait in queue with no
+// running worker that knows name; n = 0 (a worker that knows it runs
+// again, or the jobs are gone) removes the series. [Observer.Event] calls
+// it for jobs.EventNoWorker. It is cheap, never blocks and is safe for
+// concurrent use.
+func (o *Observer) WithoutWorker(queue, name string, n int) {
+	if n <= 0 {
+		o.noWorker.DeleteLabelValues(queue, name)
+		return
+	}
+	o.noWorker.WithLabelValues(queue, name).Set(float64(n))
+}

@@ -374,7 +374,7 @@
     st.dataset.s = j.state;
     $('job-id').textContent = j.id;
     const props = [
-      ['Queue', j.queue], ['Priority', String(j.priority)], ['Attempts', `${j.attempt} of ${j.maxAttempts}`],
+      ['Queue', j.queue], ['Waiting for', j.waitingFor || ''], ['Priority', String(j.priority)], ['Attempts', `${j.attempt} of ${j.maxAttempts}`],
       ['Enqueued', fmtTime(j.enqueuedAt)], ['Run at', fmtTime(j.runAt)], ['Started', fmtTime(j.startedAt)],
       ['Finished', fmtTime(j.finishedAt)], ['Worker', j.worker || ''], ['Lock', j.lock || ''],
       ['Kept until', fmtTime(j.retainUntil)], ['Unique key', j.uniqueKey || ''],

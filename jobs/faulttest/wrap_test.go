@@ -53,6 +53,10 @@ func (s skewedStore) Recover(ctx context.Context, now time.Time) ([]store.Recove
 	return s.Store.Recover(ctx, now.Add(s.d))
 }
 
+func (s skewedStore) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+	return s.Store.ReadyNames(ctx, queues, now.Add(s.d))
+}
+
 func (s skewedStore) Prune(ctx context.Context, now time.Time) (int, error) {
 	return s.Store.Prune(ctx, now.Add(s.d))
 }
@@ -102,6 +106,13 @@ func (s *cuttableStore) Claim(ctx context.Context, req store.ClaimRequest) ([]*s
 		return nil, err
 	}
 	return s.Store.Claim(ctx, req)
+}
+
+func (s *cuttableStore) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.ReadyNames(ctx, queues, now)
 }
 
 func (s *cuttableStore) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {

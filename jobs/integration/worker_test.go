@@ -125,11 +125,6 @@ func TestBadInputDoesNotStopTheWorker(t *testing.T) {
 		if _, err := mem.Insert(ctx, raw); err != nil {
 			t.Fatal(err)
 		}
-		_, err = jobs.HandleOf[int](c, raw[0].ID).Await(ctx)
-		je = wantJobError(t, err, store.Dead, 1)
-		if !strings.Contains(je.Err, `unknown job name "no.such.job"`) || !strings.Contains(je.Err, "test.add") {
-			t.Fatalf("unknown name error %q: want the name and what the worker knows", je.Err)
-		}
 		_, err = jobs.HandleOf[int](c, raw[1].ID).Await(ctx)
 		je = wantJobError(t, err, store.Dead, 1)
 		if !strings.Contains(je.Err, `arguments of job "test.add" do not decode into integration_test.addArgs`) || !strings.Contains(je.Err, `"two"`) {
@@ -137,6 +132,13 @@ func TestBadInputDoesNotStopTheWorker(t *testing.T) {
 		}
 		if !errors.Is(err, jobs.ErrBadArgs) {
 			t.Errorf("arguments that do not decode on the worker: %v does not match ErrBadArgs", err)
+		}
+		// The worker has no definition for the unknown name: it never
+		// claims the job, which waits, untouched, for a worker that does.
+		synctest.Wait()
+		info, err := c.Inspect().Job(ctx, raw[0].ID)
+		if err != nil || info.State != store.Queued || info.Attempt != 0 || !strings.Contains(info.WaitingFor, `"no.such.job"`) {
+			t.Fatalf("job of an unknown name: %+v, %v; want it queued at attempt 0, waiting for a worker that knows no.such.job", info, err)
 		}
 
 		// The worker is still fine, with all its slots.

@@ -40,6 +40,13 @@ type Job struct {
 	Lock string
 	// Headers are the values OnEnqueue hooks attached (trace context).
 	Headers map[string]string
+	// WaitingFor is set on a waiting job (Queued or Scheduled) that no
+	// running worker would claim, and says what it waits for: a worker
+	// taking jobs from its queue, or one there that knows its name (a
+	// worker claims only the names it has definitions for). Empty when a
+	// running worker would take it, when the job is not waiting, and in
+	// listings; the inspector's Job fills it from the workers' presence.
+	WaitingFor string
 }
 
 // AttemptError records one failed attempt.

@@ -80,6 +80,34 @@ type ClaimRequest struct {
 	Owner      string    // the worker that will hold the leases
 	Now        time.Time // jobs with RunAt <= Now are ready
 	LeaseUntil time.Time // lease expiry to set
+	// Names, when not empty, are the job names the claimer can run: only
+	// jobs with one of them are claimed, and the others stay where they
+	// are, untouched, without holding back the jobs behind them (see
+	// Store.Claim). Empty claims jobs of any name (tools, tests, older
+	// callers). At most MaxClaimNames names; duplicates are ignored.
+	Names []string
+}
+
+// MaxClaimNames bounds ClaimRequest.Names, so that every store can pass
+// them in one statement or script.
+const MaxClaimNames = 1000
+
+// ClaimSkipMin is how many jobs of names not in ClaimRequest.Names a
+// store that bounds the skipping steps over, at least, per queue and
+// claim, before it stops looking further back in that queue.
+const ClaimSkipMin = 1000
+
+// ReadyNamesScan is how many claimable jobs of each queue, the first in
+// claim order, Store.ReadyNames examines at least; stores that read jobs
+// one by one stop near it, which bounds the call's cost.
+const ReadyNamesScan = 1000
+
+// ReadyName counts the claimable jobs of one name in one queue. It is a
+// plain value, safe to copy and share once built.
+type ReadyName struct {
+	Queue string
+	Name  string
+	Count int // at least 1
 }
 
 // Recovered is one job Recover moved, as it stands after the move, so
@@ -137,7 +165,28 @@ type Store interface {
 	// Attempt incremented, StartedAt = req.Now and the lease set. Two
 	// concurrent claimers never receive the same job. Jobs of paused
 	// queues are not claimed.
+	//
+	// With req.Names set, a job whose name is not among them is never
+	// claimed: it is not leased and keeps its Attempt and its place (a
+	// due Scheduled one may become Queued, as on any claim), and the
+	// claim takes the jobs of the names given behind it, in claim order.
+	// A store may bound how many such jobs one claim steps over per
+	// queue (its doc says how many, at least ClaimSkipMin); jobs of the
+	// names given further back then wait until the others ahead of them
+	// leave the queue, and the claim returns what it found.
 	Claim(ctx context.Context, req ClaimRequest) ([]*Job, error)
+
+	// ReadyNames counts, per queue and job name, the jobs of queues that
+	// a claim at now could take (Queued, or Scheduled with RunAt <= now,
+	// in queues that are not paused), sorted by queue then name. Workers
+	// call it periodically to find names that no running worker knows.
+	// To bound its cost a store may examine, per queue, only those of
+	// such jobs that a claim would take first, at least ReadyNamesScan
+	// of them (its doc says which): counts are then those of the jobs
+	// examined, and a name found only further back is missing until the
+	// jobs ahead of it are claimed. It changes no job's state, Attempt or
+	// order.
+	ReadyNames(ctx context.Context, queues []string, now time.Time) ([]ReadyName, error)
 
 	// ExtendLeases moves LeaseUntil of the given Running jobs held by owner
 	// to until. It returns the IDs whose lease owner has lost them (taken

@@ -28,9 +28,9 @@ type Store struct {
 	mu        sync.Mutex
 	closed    bool
 	jobs      map[string]*entry
-	ready     map[string]*jobHeap // per queue: Queued jobs, claim order
-	scheduled jobHeap             // Scheduled jobs by RunAt
-	expiring  expiryHeap          // waiting jobs with an ExpiresAt
+	ready     map[string]byName // per queue: ready jobs, claim order
+	scheduled jobHeap           // Scheduled jobs by RunAt
+	expiring  expiryHeap        // waiting jobs with an ExpiresAt
 	running   map[string]*entry
 	unique    map[string]string // UniqueKey -> ID of the unfinished job
 	paused    map[string]bool
@@ -41,6 +41,11 @@ type Store struct {
 	finSubs   map[string]map[*finSub]struct{}
 	revSubs   map[chan struct{}]struct{}
 }
+
+// byName holds one queue's ready jobs, one heap per job name, so that
+// a claim naming the jobs it can run takes them without stepping over the
+// others.
+type byName map[string]*jobHeap
 
 type readySub struct {
 	queues map[string]bool
@@ -55,7 +60,7 @@ var _ store.Store = (*Store)(nil)
 func New() *Store {
 	return &Store{
 		jobs:      make(map[string]*entry),
-		ready:     make(map[string]*jobHeap),
+		ready:     make(map[string]byName),
 		scheduled: jobHeap{byRunAt: true},
 		running:   make(map[string]*entry),
 		unique:    make(map[string]string),
@@ -159,12 +164,22 @@ func (s *Store) enqueue(e *entry) {
 		s.scheduled.add(e)
 		return
 	}
-	h := s.ready[e.job.Queue]
+	s.readyHeap(&e.job).add(e)
+}
+
+// readyHeap returns the heap of j's queue and name, making it if needed.
+func (s *Store) readyHeap(j *store.Job) *jobHeap {
+	hs := s.ready[j.Queue]
+	if hs == nil {
+		hs = make(byName)
+		s.ready[j.Queue] = hs
+	}
+	h := hs[j.Name]
 	if h == nil {
 		h = &jobHeap{}
-		s.ready[e.job.Queue] = h
+		hs[j.Name] = h
 	}
-	h.add(e)
+	return h
 }
 
 // promote moves scheduled jobs due at now to their ready heaps. Their
@@ -172,30 +187,34 @@ func (s *Store) enqueue(e *entry) {
 func (s *Store) promote(now time.Time) {
 	for s.scheduled.due(now) {
 		e := s.scheduled.pop()
-		h := s.ready[e.job.Queue]
-		if h == nil {
-			h = &jobHeap{}
-			s.ready[e.job.Queue] = h
-		}
-		h.add(e)
+		s.readyHeap(&e.job).add(e)
 	}
 }
 
-// Claim implements [store.Store].
+// Claim implements [store.Store]. Ready jobs are kept in one heap per
+// queue and job name, so a claim with Names merges the heads of its
+// names' heaps and never steps over the jobs of other names: it costs the
+// same however many of those wait.
 func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
 	if req.Limit < 1 {
 		return nil, fmt.Errorf("memory: claim: limit is %d; it must be at least 1", req.Limit)
+	}
+	names, err := storecheck.Names("memory", req.Names)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
 	s.promote(req.Now)
-	heaps := make([]*jobHeap, 0, len(req.Queues))
+	var heaps []*jobHeap
 	for _, q := range req.Queues {
-		if h := s.ready[q]; h != nil && h.Len() > 0 && !s.paused[q] && !slices.Contains(heaps, h) {
-			heaps = append(heaps, h)
-		}
+		s.eachReady(q, names, func(_ string, h *jobHeap) {
+			if !slices.Contains(heaps, h) {
+				heaps = append(heaps, h)
+			}
+		})
 	}
 	var out []*store.Job
 	for len(out) < req.Limit {
@@ -222,6 +241,47 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		s.running[j.ID] = e
 		out = append(out, clone(j))
 	}
+	return out, nil
+}
+
+// eachReady calls fn with every non-empty ready heap of queue q, or only
+// those of names when there are any, unless q is paused.
+func (s *Store) eachReady(q string, names []string, fn func(name string, h *jobHeap)) {
+	if s.paused[q] {
+		return
+	}
+	hs := s.ready[q]
+	if names == nil {
+		for n, h := range hs {
+			if h.Len() > 0 {
+				fn(n, h)
+			}
+		}
+		return
+	}
+	for _, n := range names {
+		if h := hs[n]; h != nil && h.Len() > 0 {
+			fn(n, h)
+		}
+	}
+}
+
+// ReadyNames implements [store.Store]. It counts every claimable job of
+// the queues, not only the first [store.ReadyNamesScan]: one heap length
+// per name, under the store's mutex. ctx is checked before it starts.
+func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	s.promote(now)
+	var out []store.ReadyName
+	for _, q := range storecheck.Distinct(queues) {
+		s.eachReady(q, nil, func(n string, h *jobHeap) {
+			out = append(out, store.ReadyName{Queue: q, Name: n, Count: h.Len()})
+		})
+	}
+	storecheck.SortReadyNames(out)
 	return out, nil
 }
 

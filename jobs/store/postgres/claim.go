@@ -2,13 +2,13 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Claim leases up to req.Limit ready jobs in one round trip and one
@@ -16,7 +16,9 @@ import (
 // then takes the first Queued jobs in claim order (priority, then RunAt,
 // then ID) with FOR UPDATE SKIP LOCKED on an index in that order, so
 // claimers in any number of processes never wait for each other and never
-// receive the same job. Jobs come back in claim order.
+// receive the same job. Jobs come back in claim order. With req.Names the
+// scan steps over the rows of other names (each one read, never locked),
+// so they never stop it, however many sort ahead.
 //
 // A Queued job is claimable whatever its RunAt, so a producer whose clock
 // runs ahead of the worker's does not hold its jobs back; RunAt decides
@@ -32,9 +34,12 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		return nil, err
 	}
 	defer s.leave()
-	queues, err := validateClaim(req)
+	queues, names, err := storecheck.Claim("postgres", req, maxClaimQueues)
 	if err != nil {
 		return nil, err
+	}
+	if names == nil {
+		names = []string{} // the filter's "any name"
 	}
 	now, until := req.Now, req.LeaseUntil
 	var jobs []*store.Job
@@ -42,9 +47,9 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		b := &pgx.Batch{}
 		b.Queue(s.q.promote, queues, now, req.Limit)
 		if len(queues) == 1 {
-			b.Queue(s.q.claimOne, queues[0], now, req.Owner, until, req.Limit)
+			b.Queue(s.q.claimOne, queues[0], now, req.Owner, until, req.Limit, names)
 		} else {
-			b.Queue(s.q.claimMany, queues, now, req.Owner, until, req.Limit)
+			b.Queue(s.q.claimMany, queues, now, req.Owner, until, req.Limit, names)
 		}
 		br := q.SendBatch(ctx, b)
 		defer br.Close()
@@ -82,25 +87,37 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 // maxClaimQueues bounds how many queues one Claim may name.
 const maxClaimQueues = 1000
 
-func validateClaim(req store.ClaimRequest) ([]string, error) {
-	switch {
-	case len(req.Queues) == 0:
-		return nil, fmt.Errorf("postgres: claim: no Queues; want at least one queue name")
-	case req.Limit < 1:
-		return nil, fmt.Errorf("postgres: claim: Limit %d; want at least 1", req.Limit)
-	case req.Owner == "":
-		return nil, fmt.Errorf("postgres: claim: empty Owner; want the claiming worker's ID")
+// ReadyNames implements [store.Store]: one statement that reads, per
+// queue, the first [store.ReadyNamesScan] claimable jobs in claim order
+// through the claim's indexes, so its cost does not grow with the
+// queues. ctx cancels it.
+func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
-	queues := slices.Clone(req.Queues)
-	slices.Sort(queues)
-	queues = slices.Compact(queues)
-	if len(queues) > maxClaimQueues {
-		return nil, fmt.Errorf("postgres: claim: %d queues; want at most %d", len(queues), maxClaimQueues)
-	}
-	for _, q := range queues {
-		if q == "" {
-			return nil, fmt.Errorf("postgres: claim: empty queue name in Queues %q", req.Queues)
+	defer s.leave()
+	var out []store.ReadyName
+	err := s.run(ctx, "ready names", retryRead, func(q querier) error {
+		out = out[:0]
+		rows, err := q.Query(ctx, s.q.readyNames, storecheck.Distinct(queues), now)
+		if err != nil {
+			return err
 		}
+		defer rows.Close()
+		for rows.Next() {
+			var r store.ReadyName
+			var n int64
+			if err := rows.Scan(&r.Queue, &r.Name, &n); err != nil {
+				return err
+			}
+			r.Count = int(n)
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
 	}
-	return queues, nil
+	storecheck.SortReadyNames(out)
+	return out, nil
 }

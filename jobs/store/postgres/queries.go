@@ -1,6 +1,11 @@
 package postgres
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
 
 // jobColumns is the select list every Job is scanned from (see scanJob),
 // for a table aliased j. Nullable text comes back as "".
@@ -97,12 +102,23 @@ const stillRunning = `(j.state = 'running') IS TRUE`
 // the next claims.
 const promoteLimit = "1000"
 
+// readyNamesScan is store.ReadyNamesScan as SQL text.
+var readyNamesScan = strconv.Itoa(store.ReadyNamesScan)
+
+// namedIn is the claim's name filter on parameter p, a text array: true
+// for every job when the array is empty (a claim of any name). Rows of
+// other names are stepped over in the claim's index scan, so they never
+// stop it; a claim reads the ones that sort ahead of what it takes.
+func namedIn(p string) string {
+	return `(cardinality(` + p + `::text[]) = 0 OR name = ANY(` + p + `::text[]))`
+}
+
 // queries holds the statements with the schema and channel filled in.
 // pgx prepares and caches them per connection on first use.
 type queries struct {
 	insertOne, insert, get, promote, claimOne, claimMany, finish, extend string
 	recoverLeases, recoverExpired, revoke, revokeState                   string
-	revokeRequests, wake                                                 string
+	revokeRequests, wake, readyNames                                     string
 	acquire, release, leases, count                                      string
 	pruneJobs, pruneLeases, pruneCounters                                string
 	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume        string
@@ -153,12 +169,13 @@ func newQueries(schema, channel string) *queries {
 			SELECT count(*), CASE WHEN count(*) > $3 THEN ` + notifyOf(readyOf("p", "true")) + ` END FROM p`),
 
 		// One queue: a range scan of jobs_queued in claim order that stops
-		// at the limit, skipping rows other claimers hold. Parameters:
-		// queue, now, owner, lease until, limit.
+		// at the limit, skipping rows other claimers hold and, when names
+		// are given (a non-empty array), rows of other names. Parameters:
+		// queue, now, owner, lease until, limit, names.
 		claimOne: x(`UPDATE {s}.jobs j SET state = 'running', attempt = j.attempt + 1, started_at = $2,
 				lease_owner = $3, lease_until = $4
 			FROM (SELECT id FROM {s}.jobs
-				WHERE state = 'queued' AND queue = $1
+				WHERE state = 'queued' AND queue = $1 AND ` + namedIn("$6") + `
 					AND NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = $1)
 				ORDER BY priority DESC, run_at, id
 				LIMIT $5 FOR UPDATE SKIP LOCKED) p
@@ -166,12 +183,12 @@ func newQueries(schema, channel string) *queries {
 			RETURNING ` + jobColumns),
 
 		// Several queues: the same scan per queue, merged and cut to the
-		// limit. Parameters: queues, now, owner, lease until, limit.
+		// limit. Parameters: queues, now, owner, lease until, limit, names.
 		claimMany: x(`UPDATE {s}.jobs j SET state = 'running', attempt = j.attempt + 1, started_at = $2,
 				lease_owner = $3, lease_until = $4
 			FROM (SELECT c.id FROM unnest($1::text[]) AS q(name)
 				CROSS JOIN LATERAL (SELECT id, priority, run_at FROM {s}.jobs
-					WHERE state = 'queued' AND queue = q.name
+					WHERE state = 'queued' AND queue = q.name AND ` + namedIn("$6") + `
 						AND NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = q.name)
 					ORDER BY priority DESC, run_at, id
 					LIMIT $5 FOR UPDATE SKIP LOCKED) c
@@ -179,6 +196,24 @@ func newQueries(schema, channel string) *queries {
 				LIMIT $5) p
 			WHERE j.id = p.id
 			RETURNING ` + jobColumns),
+
+		// ReadyNames: per queue that is not paused, the names of its
+		// first store.ReadyNamesScan Queued jobs in claim order (a range
+		// scan of jobs_queued) and as many due Scheduled ones (of
+		// jobs_scheduled), cut to the bound in claim order and counted.
+		// Parameters: queues, now.
+		readyNames: x(`SELECT q.qname, r.name, count(*) FROM unnest($1::text[]) AS q(qname)
+			CROSS JOIN LATERAL (SELECT u.name FROM (
+				(SELECT name, priority, run_at, id FROM {s}.jobs
+					WHERE state = 'queued' AND queue = q.qname
+					ORDER BY priority DESC, run_at, id LIMIT ` + readyNamesScan + `)
+				UNION ALL
+				(SELECT name, priority, run_at, id FROM {s}.jobs
+					WHERE state = 'scheduled' AND queue = q.qname AND run_at <= $2
+					ORDER BY run_at LIMIT ` + readyNamesScan + `)) u
+				ORDER BY u.priority DESC, u.run_at, u.id LIMIT ` + readyNamesScan + `) r
+			WHERE NOT EXISTS (SELECT 1 FROM {s}.paused_queues WHERE name = q.qname)
+			GROUP BY q.qname, r.name`),
 
 		// Every outcome of a batch in one statement, each joined to its
 		// job by primary key. Parameters: arrays of id, owner, state, result, error,

@@ -3,21 +3,34 @@ package redis
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // maxClaimQueues bounds how many queues one Claim may name.
 const maxClaimQueues = 64
+
+// claimSkip is how many ready jobs of names a claim does not know it
+// steps over per queue, at most: store.ClaimSkipMin. Each costs the
+// script one HGET, so a claim's work stays bounded however many such jobs
+// wait; jobs of known names further back wait until those ahead leave.
+var claimSkip = strconv.Itoa(store.ClaimSkipMin)
 
 // Claim leases up to req.Limit ready jobs in one script: it promotes the
 // due Scheduled jobs of each queue, merges the queues' ready sets in claim
 // order (priority, then RunAt, then ID) and leases the first req.Limit, so
 // a claim costs one round trip whatever the batch. Claimers anywhere
 // never receive the same job. Jobs of paused queues are not claimed.
+//
+// With req.Names the script reads the name of each ready job it examines
+// (one HGET) and steps over those of other names, leaving them in place:
+// at most store.ClaimSkipMin of them per queue and claim. Jobs of known
+// names behind more than that many wait until the ones ahead are claimed
+// by a worker that knows them (or deleted); the claim returns what it
+// found before the bound.
 //
 // ctx bounds the call. A call that ends with ctx after the script ran
 // leases jobs nobody runs; Recover returns them when the lease expires.
@@ -26,14 +39,18 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		return nil, err
 	}
 	defer s.leave()
-	queues, err := validateClaim(req)
+	queues, names, err := storecheck.Claim("redis", req, maxClaimQueues)
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, 5+len(queues))
+	args := make([]any, 0, 7+len(queues)+len(names))
 	args = append(args, msAlways(req.Now), msAlways(req.LeaseUntil), req.Owner, strconv.Itoa(req.Limit), strconv.Itoa(len(queues)))
 	for _, q := range queues {
 		args = append(args, q)
+	}
+	args = append(args, claimSkip, strconv.Itoa(len(names)))
+	for _, n := range names {
+		args = append(args, n)
 	}
 	res, err := claimScript.run(ctx, s, args...).Slice()
 	if err != nil {
@@ -59,30 +76,4 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		j.State, j.Attempt, j.StartedAt, j.LeaseOwner, j.LeaseUntil = store.Running, j.Attempt+1, now, req.Owner, until
 	}
 	return jobs, nil
-}
-
-func validateClaim(req store.ClaimRequest) ([]string, error) {
-	switch {
-	case len(req.Queues) == 0:
-		return nil, fmt.Errorf("redis: claim: no Queues; want at least one queue name")
-	case req.Limit < 1:
-		return nil, fmt.Errorf("redis: claim: Limit %d; want at least 1", req.Limit)
-	case req.Owner == "":
-		return nil, fmt.Errorf("redis: claim: empty Owner; want the claiming worker's ID")
-	}
-	queues := req.Queues
-	if len(queues) > 1 {
-		queues = slices.Clone(queues)
-		slices.Sort(queues)
-		queues = slices.Compact(queues)
-	}
-	if len(queues) > maxClaimQueues {
-		return nil, fmt.Errorf("redis: claim: %d queues; want at most %d", len(queues), maxClaimQueues)
-	}
-	for _, q := range queues {
-		if q == "" {
-			return nil, fmt.Errorf("redis: claim: empty queue name in Queues %q", req.Queues)
-		}
-	}
-	return queues, nil
 }

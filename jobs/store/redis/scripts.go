@@ -203,14 +203,24 @@ return {dups, sigl}
 `, "holds", "publish_ready", "publish_sched")
 
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
-// count, queues. Due Scheduled jobs of each queue are promoted to its
-// ready set first. Returns {id, HGETALL pairs as they were before the
-// lease, for each job claimed; queue, earliest RunAt still scheduled, for
-// each queue with Scheduled jobs left}, so that a worker about to wait
-// knows when to claim again. Each job costs two calls (HGETALL, HSET);
-// the sets are updated once per queue.
+// count, queues, then skip (the most jobs of other names to step over
+// per queue), name count and names (none: any name). Due Scheduled jobs
+// of each queue are promoted to its ready set first. Returns {id,
+// HGETALL pairs as they were before the lease, for each job claimed;
+// queue, earliest RunAt still scheduled, for each queue with Scheduled
+// jobs left}, so that a worker about to wait knows when to claim again.
+// Each job costs two calls (HGETALL, HSET); the sets are updated once per
+// queue. With names, each ready job examined costs an HGET of its name,
+// and a job of another name is stepped over, left as it is: at most skip
+// of them per queue, past which the claim stops looking in that queue.
 var scriptClaim = lua(`
 local now, lu, owner, limit, nq = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local skip, nn = tonumber(ARGV[7 + nq]), tonumber(ARGV[8 + nq])
+local known = nil -- name -> true, when the claim names the jobs it runs
+if nn > 0 then
+	known = {}
+	for k = 1, nn do known[ARGV[8 + nq + k]] = true end
+end
 local nextdue = {} -- queue, earliest RunAt left in its sched set, ...
 local function promote(q)
 	local sk = qk(q, 'sched')
@@ -239,6 +249,30 @@ local function promote(q)
 		nextdue[#nextdue + 1] = h[2]
 	end
 end
+-- candidates appends to cands, in claim order, up to limit ready jobs of
+-- queue q ({score, member, q}) whose name is known, stepping over at
+-- most skip others
+local function candidates(q, cands)
+	local rk, from, found, skipped = qk(q, 'ready'), 0, 0, 0
+	local page = limit
+	if known then page = math.max(limit, 64) end
+	while true do
+		local top = redis.call('ZRANGE', rk, from, from + page - 1, 'WITHSCORES')
+		for j = 1, #top, 2 do
+			local m = top[j]
+			if known == nil or known[redis.call('HGET', jk(string.sub(m, 13)), 'n')] then
+				cands[#cands + 1] = {tonumber(top[j + 1]), m, q}
+				found = found + 1
+				if found == limit then return end
+			else
+				skipped = skipped + 1
+				if skipped >= skip then return end
+			end
+		end
+		if #top < 2 * page then return end
+		from = from + page
+	end
+end
 -- bytewise string order (Lua's < follows the server's locale)
 local function lt(a, b)
 	local n = math.min(#a, #b)
@@ -249,7 +283,7 @@ local function lt(a, b)
 	return #a < #b
 end
 local picked = {} -- {member, queue}
-if nq == 1 then
+if nq == 1 and known == nil then
 	local q = ARGV[7]
 	if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
 		promote(q)
@@ -262,14 +296,15 @@ else
 		local q = ARGV[6 + k]
 		if redis.call('SISMEMBER', P .. 'paused', q) == 0 then
 			promote(q)
-			local top = redis.call('ZRANGE', qk(q, 'ready'), 0, limit - 1, 'WITHSCORES')
-			for j = 1, #top, 2 do cands[#cands + 1] = {tonumber(top[j + 1]), top[j], q} end
+			candidates(q, cands)
 		end
 	end
-	table.sort(cands, function(a, b)
-		if a[1] ~= b[1] then return a[1] < b[1] end
-		return lt(a[2], b[2])
-	end)
+	if nq > 1 then
+		table.sort(cands, function(a, b)
+			if a[1] ~= b[1] then return a[1] < b[1] end
+			return lt(a[2], b[2])
+		end)
+	end
 	local rem = {}
 	for k = 1, math.min(limit, #cands) do
 		local c = cands[k]

@@ -143,10 +143,12 @@ func benchInsertBatch(b *testing.B, retained bool) {
 
 // BenchmarkClaimFinish processes queued jobs the way a worker does: claim
 // up to batch jobs in one call, then report them all succeeded in one
-// Finish. One iteration is one job.
+// Finish. One iteration is one job. names=2 claims by name, as workers
+// do (the job's name and another).
 func BenchmarkClaimFinish(b *testing.B) {
-	for _, batch := range []int{8, 64} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+	for _, c := range []struct{ batch, names int }{{8, 0}, {64, 0}, {8, 2}, {64, 2}} {
+		batch := c.batch
+		b.Run(fmt.Sprintf("batch=%d/names=%d", batch, c.names), func(b *testing.B) {
 			s := openTemp(b)
 			ctx := context.Background()
 			jobs := make([]*store.Job, 0, 1000)
@@ -161,6 +163,9 @@ func BenchmarkClaimFinish(b *testing.B) {
 			}
 			now := benchT0.Add(time.Second)
 			req := store.ClaimRequest{Queues: []string{"default"}, Limit: batch, Owner: "w1", Now: now, LeaseUntil: now.Add(time.Minute)}
+			if c.names > 0 {
+				req.Names = []string{benchJob(0).Name, "other"}
+			}
 			outs := make([]store.Outcome, 0, batch)
 			result := []byte(`null`)
 			b.ResetTimer()

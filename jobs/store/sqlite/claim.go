@@ -2,41 +2,62 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
-	"slices"
+	"encoding/json"
 	"sort"
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // readyQuery selects the ids of up to limit claimable jobs of one queue
 // in claim order. It is a range scan of the jobs_ready partial index that
 // stops after the limit; the paused check is one primary-key probe.
-// Parameters: queue, now, queue, limit.
+// Parameters: queue, now, then (named) the names as a JSON array, then
+// queue, limit.
+//
+// With names, rows of other names are stepped over in the same scan (one
+// primary-key probe each for the name): they are never taken and never
+// stop the scan, so a claim reads the jobs of unknown names that sort
+// ahead of the ones it takes, however many. The worker's own jobs keep
+// the index order and cost what they did.
 //
 // The limit is written "? + 0" on purpose: SQLite's planner peeks at a
 // bare bound LIMIT parameter and then marks the statement to be
 // recompiled whenever that parameter is bound again, that is on every
 // call, which tripled the cost of a claim. The expression keeps the plan
 // (the index scan already stops early) and the statement compiled once.
-const readyQuery = `SELECT id, priority, run_at FROM jobs
-	WHERE queue = ? AND state IN ('queued', 'scheduled') AND run_at <= ?
+func readyQuery(named bool) string {
+	filter := ""
+	if named {
+		filter = ` AND name IN (SELECT value FROM json_each(?))`
+	}
+	return `SELECT id, priority, run_at FROM jobs
+	WHERE queue = ? AND state IN ('queued', 'scheduled') AND run_at <= ?` + filter + `
 		AND NOT EXISTS (SELECT 1 FROM paused_queues WHERE name = ?)
 	ORDER BY priority DESC, run_at, id LIMIT ? + 0`
+}
 
-// claimSQL builds the claim statement for n queues: one UPDATE ...
+// claimShape keys the claim statements: how many queues, and whether the
+// claim names the jobs it takes.
+type claimShape struct {
+	queues int
+	named  bool
+}
+
+// claimSQL builds the claim statement for a shape: one UPDATE ...
 // RETURNING whose id list comes from the per-queue index scans, merged and
 // cut to the limit. Parameters (see claimArgs): now, owner, lease until,
-// then readyQuery's for each queue, then (n > 1) the limit again.
-func claimSQL(n int) string {
+// then readyQuery's for each queue, then (more than one queue) the limit
+// again.
+func claimSQL(c claimShape) string {
 	var pick string
-	if n == 1 {
-		pick = `SELECT id FROM (` + readyQuery + `)`
+	if c.queues == 1 {
+		pick = `SELECT id FROM (` + readyQuery(c.named) + `)`
 	} else {
-		parts := make([]string, n)
+		parts := make([]string, c.queues)
 		for i := range parts {
-			parts[i] = `SELECT * FROM (` + readyQuery + `)`
+			parts[i] = `SELECT * FROM (` + readyQuery(c.named) + `)`
 		}
 		pick = `SELECT id FROM (` + strings.Join(parts, " UNION ALL ") + `)
 			ORDER BY priority DESC, run_at, id LIMIT ? + 0`
@@ -47,13 +68,23 @@ func claimSQL(n int) string {
 	RETURNING ` + jobColumns
 }
 
-// claimArgs lists claimSQL's parameters in order.
-func claimArgs(req store.ClaimRequest, queues []string) []any {
+// claimArgs lists claimSQL's parameters in order; names is nil for a
+// claim of any name.
+func claimArgs(req store.ClaimRequest, queues, names []string) []any {
+	var namesJSON string
+	if names != nil {
+		b, _ := json.Marshal(names) // strings always encode
+		namesJSON = string(b)       // text: json_each reads a blob as JSONB
+	}
 	now := nanos(req.Now)
-	args := make([]any, 0, 4+4*len(queues))
+	args := make([]any, 0, 4+5*len(queues))
 	args = append(args, now, req.Owner, nanos(req.LeaseUntil))
 	for _, q := range queues {
-		args = append(args, q, now, q, req.Limit)
+		args = append(args, q, now)
+		if names != nil {
+			args = append(args, namesJSON)
+		}
+		args = append(args, q, req.Limit)
 	}
 	if len(queues) > 1 {
 		args = append(args, req.Limit)
@@ -78,15 +109,15 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		return nil, err
 	}
 	defer s.leave()
-	queues, err := validateClaim(req)
+	queues, names, err := storecheck.Claim("sqlite", req, maxClaimQueues)
 	if err != nil {
 		return nil, err
 	}
-	args := claimArgs(req, queues)
+	args := claimArgs(req, queues, names)
 	var jobs []*store.Job
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		jobs = jobs[:0]
-		st, err := s.ws.claimStmt(ctx, s.wconn, len(queues))
+		st, err := s.ws.claimStmt(ctx, s.wconn, claimShape{queues: len(queues), named: names != nil})
 		if err != nil {
 			return err
 		}
@@ -113,27 +144,4 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		return x.ID < y.ID
 	})
 	return jobs, nil
-}
-
-func validateClaim(req store.ClaimRequest) ([]string, error) {
-	switch {
-	case len(req.Queues) == 0:
-		return nil, fmt.Errorf("sqlite: claim: no Queues; want at least one queue name")
-	case req.Limit < 1:
-		return nil, fmt.Errorf("sqlite: claim: Limit %d; want at least 1", req.Limit)
-	case req.Owner == "":
-		return nil, fmt.Errorf("sqlite: claim: empty Owner; want the claiming worker's ID")
-	}
-	queues := slices.Clone(req.Queues)
-	slices.Sort(queues)
-	queues = slices.Compact(queues)
-	if len(queues) > maxClaimQueues {
-		return nil, fmt.Errorf("sqlite: claim: %d queues; want at most %d", len(queues), maxClaimQueues)
-	}
-	for _, q := range queues {
-		if q == "" {
-			return nil, fmt.Errorf("sqlite: claim: empty queue name in Queues %q", req.Queues)
-		}
-	}
-	return queues, nil
 }

@@ -55,7 +55,9 @@ func TestStatementsCompileOnce(t *testing.T) {
 	for i := range 8 {
 		now := t0.Add(time.Duration(i) * time.Second)
 		queues := [][]string{{"a"}, {"a", "b"}}[i%2]
-		got, err := s.Claim(ctx, store.ClaimRequest{Queues: queues, Limit: 1 + i%3, Owner: fmt.Sprint("w", i), Now: now, LeaseUntil: now.Add(time.Second)})
+		// Workers claim by name; tools claim any.
+		names := [][]string{{"n", "m"}, {"n"}, nil}[i%3]
+		got, err := s.Claim(ctx, store.ClaimRequest{Queues: queues, Limit: 1 + i%3, Owner: fmt.Sprint("w", i), Now: now, LeaseUntil: now.Add(time.Second), Names: names})
 		if err != nil || len(got) == 0 {
 			t.Fatal(got, err)
 		}
@@ -92,7 +94,7 @@ func TestStatementsCompileOnce(t *testing.T) {
 		"acquire": s.ws.acquire, "count": s.ws.count,
 	}
 	for n, st := range s.ws.claim {
-		stmts[fmt.Sprintf("claim(%d queues)", n)] = st
+		stmts[fmt.Sprintf("claim(%+v)", n)] = st
 	}
 	for f, st := range s.ws.insertLean {
 		stmts[fmt.Sprintf("insertLean(%+v)", f)] = st

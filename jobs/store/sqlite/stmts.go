@@ -158,10 +158,11 @@ type writeStmts struct {
 
 	insert, finishOK, finishFail, giveBack, extend, recover, expire, acquire, count *sql.Stmt
 
-	// claim holds one statement per number of queues claimed from, and
+	// claim holds one statement per shape (number of queues claimed
+	// from, named or not), and
 	// insertFresh one per number of rows. Guarded by the write semaphore
 	// like the connection itself.
-	claim       map[int]*sql.Stmt
+	claim       map[claimShape]*sql.Stmt
 	insertFresh map[freshShape]*sql.Stmt
 	insertLean  map[leanShape]*sql.Stmt
 }
@@ -173,7 +174,7 @@ type readStmts struct {
 }
 
 func prepareTxStmts(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
-	ws := &writeStmts{claim: make(map[int]*sql.Stmt), insertFresh: make(map[freshShape]*sql.Stmt), insertLean: make(map[leanShape]*sql.Stmt)}
+	ws := &writeStmts{claim: make(map[claimShape]*sql.Stmt), insertFresh: make(map[freshShape]*sql.Stmt), insertLean: make(map[leanShape]*sql.Stmt)}
 	var err error
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -213,10 +214,10 @@ func (ws *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 	return nil
 }
 
-// claimStmt returns the claim statement for n queues, preparing it on
+// claimStmt returns the claim statement of shape c, preparing it on
 // first use. The caller holds the write connection.
-func (ws *writeStmts) claimStmt(ctx context.Context, c *sql.Conn, n int) (*sql.Stmt, error) {
-	return cachedStmt(ctx, c, ws.claim, n, claimSQL)
+func (ws *writeStmts) claimStmt(ctx context.Context, c *sql.Conn, shape claimShape) (*sql.Stmt, error) {
+	return cachedStmt(ctx, c, ws.claim, shape, claimSQL)
 }
 
 // insertFreshStmt returns the statement inserting fresh jobs of shape f,

@@ -1,9 +1,13 @@
 // Package storecheck holds the argument checks that every store
-// implementation makes alike, so that their errors read the same.
+// implementation makes alike, so that their errors read the same, and
+// the small orderings their results share. Every function is pure and
+// safe for concurrent use.
 package storecheck
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
 )
@@ -24,4 +28,67 @@ func Outcome(name string, i int, o store.Outcome) error {
 	}
 	return fmt.Errorf("%s: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back): %w",
 		name, o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued, store.ErrRejected)
+}
+
+// Claim checks a claim request and returns its queues and names sorted
+// and without duplicates (names nil when the request claims any name).
+// name prefixes the error; maxQueues is the store's bound on queues.
+func Claim(name string, req store.ClaimRequest, maxQueues int) (queues, names []string, err error) {
+	switch {
+	case len(req.Queues) == 0:
+		return nil, nil, fmt.Errorf("%s: claim: no Queues; want at least one queue name", name)
+	case req.Limit < 1:
+		return nil, nil, fmt.Errorf("%s: claim: Limit %d; want at least 1", name, req.Limit)
+	case req.Owner == "":
+		return nil, nil, fmt.Errorf("%s: claim: empty Owner; want the claiming worker's ID", name)
+	}
+	queues = Distinct(req.Queues)
+	if len(queues) > maxQueues {
+		return nil, nil, fmt.Errorf("%s: claim: %d queues; want at most %d", name, len(queues), maxQueues)
+	}
+	if slices.Contains(queues, "") {
+		return nil, nil, fmt.Errorf("%s: claim: empty queue name in Queues %q", name, req.Queues)
+	}
+	names, err = Names(name, req.Names)
+	return queues, names, err
+}
+
+// Names checks ClaimRequest.Names and returns them sorted and without
+// duplicates, or nil for none (any name).
+func Names(name string, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	if len(names) > store.MaxClaimNames {
+		return nil, fmt.Errorf("%s: claim: %d Names; want at most %d", name, len(names), store.MaxClaimNames)
+	}
+	if slices.Contains(names, "") {
+		return nil, fmt.Errorf("%s: claim: empty job name in Names", name)
+	}
+	// The worker passes its names sorted and distinct: no copy then.
+	return Distinct(names), nil
+}
+
+// SortReadyNames puts counts in the order Store.ReadyNames returns them:
+// by queue, then name.
+func SortReadyNames(counts []store.ReadyName) {
+	slices.SortFunc(counts, func(a, b store.ReadyName) int {
+		if c := strings.Compare(a.Queue, b.Queue); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+}
+
+// Distinct returns ss sorted and without duplicates: ss itself when it
+// already is, else a sorted copy (ss is never changed).
+func Distinct(ss []string) []string {
+	for i := 1; i < len(ss); i++ {
+		if ss[i-1] >= ss[i] {
+			ss = slices.Clone(ss)
+			slices.Sort(ss)
+			return slices.Compact(ss)
+		}
+	}
+	return ss
 }
