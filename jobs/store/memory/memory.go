@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
 )
 
 // Store is the in-memory store. All methods are safe for concurrent use;
@@ -35,7 +36,7 @@ type Store struct {
 	leases    map[string]store.Lease
 	counters  map[string]counter
 	readySubs map[*readySub]struct{}
-	finSubs   map[string]map[*finSub]struct{}
+	fin       finwatch.Registry // Finished and WatchFinishes: notify.go
 	revSubs   map[chan struct{}]struct{}
 }
 
@@ -43,8 +44,6 @@ type readySub struct {
 	queues map[string]bool
 	ch     chan struct{}
 }
-
-type finSub struct{ ch chan struct{} }
 
 var _ store.Store = (*Store)(nil)
 
@@ -60,7 +59,6 @@ func New() *Store {
 		queues:    make(map[string]bool),
 		leases:    make(map[string]store.Lease),
 		counters:  make(map[string]counter),
-		finSubs:   make(map[string]map[*finSub]struct{}),
 		readySubs: make(map[*readySub]struct{}),
 		revSubs:   make(map[chan struct{}]struct{}),
 	}
@@ -428,8 +426,6 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	for id := range s.finSubs {
-		s.signalFinished(id)
-	}
+	s.fin.Close()
 	return nil
 }

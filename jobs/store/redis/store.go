@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -25,6 +26,10 @@ type Store struct {
 	readRetry time.Duration // see WithReadRetry
 
 	notify *notifier
+
+	// amongEach: the server refused the SORT of FinishedAmong (a Redis
+	// Cluster), which checks jobs one HGET each from then on.
+	amongEach atomic.Bool
 
 	queuesSeen sync.Map // queue -> when Insert last registered it (UnixNano)
 
