@@ -58,12 +58,8 @@ func gatherSucceeded[T any](aws []Awaitable[T], out []T) {
 
 func cancelAll[T any](aws []Awaitable[T], cause error) {
 	for _, a := range aws {
-		if c, ok := a.(Canceler); ok {
-			select {
-			case <-a.Done():
-			default:
-				c.Cancel(cause)
-			}
+		if c, ok := a.(Canceler); ok && !settledNow(a) {
+			c.Cancel(cause)
 		}
 	}
 }
