@@ -21,6 +21,13 @@ var ErrClientClosed = errors.New("jobs: client is closed")
 // Client enqueues jobs and awaits their results through one store. It is
 // safe for concurrent use by any number of goroutines; open one per store
 // and share it.
+//
+// Every handle of a client waits through one watch: a single store
+// subscription (store.FinishWatch) and a single goroutine, alive only
+// while something waits, that reads in one call (store.FinishedAmong)
+// the jobs a push names and those its sweep finds due. However many
+// handles wait, the store sees reads per signal and per sweep, not per
+// handle, and a wait whose ctx ended leaves nothing behind.
 type Client struct {
 	store     store.Store
 	owned     bool // Close closes the store
@@ -33,6 +40,7 @@ type Client struct {
 	// maxPayload caps encoded arguments; 0 means DefaultMaxPayload.
 	maxPayload int
 
+	waits  *waits          // every handle's wait: waiters.go
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
@@ -76,6 +84,7 @@ func New(s store.Store, opts ...Option) (*Client, error) {
 		}
 	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	c.waits = newWaits(c)
 	return c, nil
 }
 
@@ -84,9 +93,10 @@ func New(s store.Store, opts ...Option) (*Client, error) {
 func (c *Client) Store() store.Store { return c.store }
 
 // Close stops every handle watcher the client started, waits for them to
-// return, and closes the store if [Open] opened it. Handles whose job had
-// not finished report an error wrapping [ErrClientClosed]; Await calls in
-// progress return it. Stop the client's workers first: a worker whose
+// return, and closes the store if [Open] opened it. Every handle, group
+// and chord being waited for (Done, Watch, Await) settles with an error
+// wrapping [ErrClientClosed], and Await calls in progress return it;
+// later waits settle with it at once. Stop the client's workers first: a worker whose
 // store is closed under it stops and its Run returns the store's error.
 // Close is idempotent and safe to call concurrently with anything; it
 // returns the store's Close error.
@@ -136,20 +146,21 @@ func now() time.Time { return time.Now().UTC() }
 
 // Polling is how a handle polls for a result the store cannot push to it:
 // the first wait is First, each next one is Factor times longer, up to Max
-// (Huey's aget_result: backoff=1.15, max_delay=1.0). In the process that
-// ran the job, and with stores that push across processes, the handle
-// wakes at once and polling is only a safety net; with a store whose
-// signal carries the final job (store.FinalNotifier, as PostgreSQL's
-// does) it polls every Max.
+// (Huey's aget_result: delay 0.1, backoff=1.15, max_delay=1.0). The
+// client's waits are polled together: one read covers every wait that is
+// due (or due within half its wait), not one read each. Where the store
+// pushes (every store of this module does), a handle wakes when its job
+// finishes and polling is only a safety net against a lost signal: one
+// read of every waiting job each Max.
 type Polling struct {
-	First  time.Duration // default 1ms: one indexed read on an embedded store is cheap
+	First  time.Duration // default 100ms, as Huey
 	Factor float64       // default 1.15, as Huey; at least 1
 	Max    time.Duration // default 1s, as Huey
 }
 
 // DefaultPolling is the polling used unless [WithPolling] or [Poll] say
 // otherwise.
-var DefaultPolling = Polling{First: time.Millisecond, Factor: 1.15, Max: time.Second}
+var DefaultPolling = Polling{First: 100 * time.Millisecond, Factor: 1.15, Max: time.Second}
 
 func (p Polling) normalize(def Polling) (Polling, error) {
 	if p.First < 0 || p.Max < 0 || (p.Factor != 0 && p.Factor < 1) {

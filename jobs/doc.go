@@ -23,9 +23,12 @@
 // # Handles
 //
 // A [Handle] satisfies spindle.Awaitable, so spindle.Gather, Wait and the
-// timeout helpers mix durable jobs with in-process work. In the process
-// that ran the job it wakes as soon as the job finishes; from another
-// process it polls with Huey's backoff (see [Polling]).
+// timeout helpers mix durable jobs with in-process work. It wakes as soon
+// as the store pushes the job's finish, from this process or another
+// (every store of this module pushes), and otherwise polls with Huey's
+// backoff (see [Polling]). However many handles wait, a client holds one
+// subscription and reads the jobs they wait for together, and a wait
+// that ends (its ctx, a Gather's) leaves nothing running.
 //
 // # Features
 //
