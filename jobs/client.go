@@ -150,21 +150,26 @@ func now() time.Time { return time.Now().UTC() }
 // client's waits are polled together: one read covers every wait that is
 // due (or due within half its wait), not one read each. Where the store
 // pushes (every store of this module does), a handle wakes when its job
-// finishes and polling is only a safety net against a lost signal: one
-// read of every waiting job each Max.
+// finishes, and polling gives way to a sweep that only guards against a
+// lost signal: one read of every job the client waits for, each Sweep.
 type Polling struct {
 	First  time.Duration // default 100ms, as Huey
 	Factor float64       // default 1.15, as Huey; at least 1
 	Max    time.Duration // default 1s, as Huey
+	// Sweep is the period of the safety-net read where the store pushes;
+	// default 10s. A store's pushes are lost only with its connection,
+	// and its re-established subscription makes every wait read again,
+	// so the sweep answers for what nothing else can and may be slow.
+	Sweep time.Duration
 }
 
 // DefaultPolling is the polling used unless [WithPolling] or [Poll] say
 // otherwise.
-var DefaultPolling = Polling{First: 100 * time.Millisecond, Factor: 1.15, Max: time.Second}
+var DefaultPolling = Polling{First: 100 * time.Millisecond, Factor: 1.15, Max: time.Second, Sweep: 10 * time.Second}
 
 func (p Polling) normalize(def Polling) (Polling, error) {
-	if p.First < 0 || p.Max < 0 || (p.Factor != 0 && p.Factor < 1) {
-		return def, fmt.Errorf("jobs: polling %+v: want First and Max of zero (default) or more, and Factor of zero (default) or at least 1", p)
+	if p.First < 0 || p.Max < 0 || p.Sweep < 0 || (p.Factor != 0 && p.Factor < 1) {
+		return def, fmt.Errorf("jobs: polling %+v: want First, Max and Sweep of zero (default) or more, and Factor of zero (default) or at least 1", p)
 	}
 	if p.First == 0 {
 		p.First = def.First
@@ -177,6 +182,9 @@ func (p Polling) normalize(def Polling) (Polling, error) {
 	}
 	if p.Max < p.First {
 		p.Max = p.First
+	}
+	if p.Sweep == 0 {
+		p.Sweep = def.Sweep
 	}
 	return p, nil
 }

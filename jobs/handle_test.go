@@ -139,7 +139,7 @@ func TestAwaitTakesTheCarriedJob(t *testing.T) {
 					t.Fatalf("Await took %v; want the job's 50ms", d)
 				}
 				// One read before waiting and none while the job runs (the
-				// signal is pushed; polling is a safety net at Polling.Max);
+				// signal is pushed; the sweep comes every Polling.Sweep);
 				// one more after the signal only when it carried no job.
 				want := 1
 				if empty {
@@ -156,13 +156,13 @@ func TestAwaitTakesTheCarriedJob(t *testing.T) {
 	}
 }
 
-// A store that pushes with the job still polls, at Polling.Max, in case
-// a signal is lost.
-func TestAwaitCarryingStorePollsAtMax(t *testing.T) {
+// A store that pushes still has its waits read every Polling.Sweep, in
+// case a signal is lost.
+func TestAwaitPushingStoreSweeps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mem := memClient(t)
 		cs := &carryingStore{quietStore: &quietStore{Store: mem}, mem: quietMem{mem}}
-		start, _ := awaitElsewhere(t, c, cs, jobs.Poll(jobs.Polling{First: time.Millisecond, Max: 30 * time.Millisecond}))
+		start, _ := awaitElsewhere(t, c, cs, jobs.Poll(jobs.Polling{First: time.Millisecond, Max: 5 * time.Millisecond, Sweep: 30 * time.Millisecond}))
 		var offsets []time.Duration
 		for _, g := range cs.readTimes() {
 			offsets = append(offsets, g.Sub(start))
@@ -191,7 +191,7 @@ func (lostWatch) Stop()                               {}
 
 func TestDefaultPollingIsHueys(t *testing.T) {
 	p := jobs.DefaultPolling
-	if p.Factor != 1.15 || p.Max != time.Second || p.First != 100*time.Millisecond {
+	if p.Factor != 1.15 || p.Max != time.Second || p.First != 100*time.Millisecond || p.Sweep != 10*time.Second {
 		t.Fatalf("DefaultPolling = %+v", p)
 	}
 }

@@ -296,12 +296,13 @@ func (w *waits) check(ctx context.Context, entries map[*waitEntry]bool, push boo
 }
 
 // reschedule sets when the sweep reads e again; w.mu is held. Where the
-// store pushes, the sweep only catches a lost signal: every Polling.Max.
-// Elsewhere it is Huey's backoff, from First after a first read.
+// store pushes, the sweep only catches a lost signal: every
+// Polling.Sweep. Elsewhere it is Huey's backoff, from First after a
+// first read.
 func (w *waits) reschedule(e *waitEntry, first, push bool, now time.Time) {
 	switch {
 	case push:
-		e.delay = e.poll.Max
+		e.delay = e.poll.Sweep
 	case first:
 		e.delay = e.poll.First
 	default:

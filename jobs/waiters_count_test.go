@@ -29,14 +29,14 @@ type readingStore interface {
 
 // Many handles waiting make reads in proportion to the sweeps, not to
 // the handles: 1,000 jobs that never run, waited for 10s (ten sweep
-// periods), cost a few dozen reads with or without push, where a read
-// per handle per period would be 10,000.
+// periods of 1s), cost a few dozen reads with or without push, where a
+// read per handle per period would be 10,000.
 func TestWaitingHandlesShareReads(t *testing.T) {
 	const handles, wait = 1000, 10 * time.Second
 	for _, tc := range []struct {
 		name string
 		wrap func(store.Store) readingStore
-		// max reads: the first one, then one per Polling.Max where the
+		// max reads: the first one, then one per Polling.Sweep where the
 		// store pushes, Huey's backoff from 100ms to 1s where it cannot
 		// (about 20 reads in 10s), and a few first reads made while the
 		// waits were still being registered.
@@ -49,7 +49,7 @@ func TestWaitingHandlesShareReads(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				_, mem := memClient(t)
 				rs := tc.wrap(mem)
-				c, err := jobs.New(rs)
+				c, err := jobs.New(rs, jobs.WithPolling(jobs.Polling{Sweep: time.Second}))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -58,7 +58,7 @@ func (h sweepHeap) next() (time.Time, bool) {
 // their slack, so that waits begun at different times are read together
 // rather than each on its own: where the store pushes, the sweep is a
 // safety net and takes every wait due within a whole period (one read
-// per Polling.Max, however the waits began); where it cannot, half a
+// per Polling.Sweep, however the waits began); where it cannot, half a
 // period, which keeps each wait near Huey's schedule.
 func (h *sweepHeap) popDue(now time.Time, push bool) []*waitEntry {
 	if len(*h) == 0 || (*h)[0].due.After(now) {

@@ -108,7 +108,7 @@ func TestEndedWaitsLeaveNothingBehind(t *testing.T) {
 // Handles settle through the sweep alone when every push is lost.
 func TestWaitsSettleWhenPushesAreLost(t *testing.T) {
 	eachStore(t, func(t *testing.T, c *jobs.Client) {
-		other, err := jobs.New(quietMem{c.Store()}, jobs.WithPolling(jobs.Polling{Max: 20 * time.Millisecond}))
+		other, err := jobs.New(quietMem{c.Store()}, jobs.WithPolling(jobs.Polling{Sweep: 20 * time.Millisecond}))
 		if err != nil {
 			t.Fatal(err)
 		}
