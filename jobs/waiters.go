@@ -29,9 +29,9 @@ type waits struct {
 	fresh   []*waitEntry      // to read at the next round: new, or joined by a waiter
 	feed    store.FinishWatch // the loop's watch of the entries' jobs; nil: none
 	sweep   sweepHeap         // entries read once, by when to read them again
-	burst   time.Time    // until then, new entries wait to be read together
-	running bool         // the loop goroutine runs
-	closed  bool         // the client closed: waits end at once
+	burst   time.Time         // until then, new entries wait to be read together
+	running bool              // the loop goroutine runs
+	closed  bool              // the client closed: waits end at once
 }
 
 // waitEntry is the wait for one job.
@@ -252,7 +252,10 @@ func (w *waits) round(ctx context.Context, feed store.FinishWatch) bool {
 }
 
 // check reads the jobs of entries, amongMax at a time, settles those
-// whose outcome is known and schedules the others' next sweep.
+// whose outcome is known and schedules the others' next sweep. A read
+// that fails ends the waits it was the first read of, and all of them
+// where the store cannot push (their waiters hear the error, as from a
+// poll); where it can, a wait already under way goes on.
 func (w *waits) check(ctx context.Context, entries map[*waitEntry]bool, push bool) {
 	ids := make([]string, 0, len(entries))
 	byID := make(map[string]*waitEntry, len(entries))
@@ -272,7 +275,16 @@ func (w *waits) check(ctx context.Context, entries map[*waitEntry]bool, push boo
 		var done []settlement
 		if err != nil {
 			for _, id := range chunk {
-				done = append(done, w.settleLocked(byID[id], nil, err))
+				e := byID[id]
+				if push && !entries[e] && w.entries[id] == e {
+					// A failed sweep or confirmation where the store
+					// pushes: the wait goes on, and the job is read
+					// again soon.
+					e.delay, e.due = e.poll.First, now.Add(e.poll.First)
+					w.sweep.set(e)
+					continue
+				}
+				done = append(done, w.settleLocked(e, nil, err))
 			}
 		}
 		for _, j := range final {
@@ -286,7 +298,7 @@ func (w *waits) check(ctx context.Context, entries map[*waitEntry]bool, push boo
 			}
 		}
 		for _, id := range chunk {
-			if e := byID[id]; w.entries[id] == e && !e.fresh {
+			if e := byID[id]; err == nil && w.entries[id] == e && !e.fresh {
 				w.reschedule(e, entries[e], push, now)
 			}
 		}

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -125,6 +126,54 @@ func TestGroupAwaitReadsOnce(t *testing.T) {
 		}
 		if n := len(q.readTimes()); n != 1 {
 			t.Fatalf("Group.Await of %d final jobs made %d reads; want 1", len(hs), n)
+		}
+	})
+}
+
+// failingSweeps is a store whose pushes are lost and whose reads of many
+// jobs fail while fail is set.
+type failingSweeps struct {
+	quietMem
+	fail  atomic.Bool
+	fails atomic.Int64
+}
+
+func (s *failingSweeps) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+	if s.fail.Load() {
+		s.fails.Add(1)
+		return nil, nil, errors.New("connection reset (the test's)")
+	}
+	return s.quietMem.FinishedAmong(ctx, ids)
+}
+
+// Where the store pushes, a sweep that fails does not end the waits it
+// guards: the jobs are read again soon.
+func TestFailedSweepKeepsWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, mem := memClient(t)
+		fs := &failingSweeps{quietMem: quietMem{mem}}
+		other, err := jobs.New(fs, jobs.WithPolling(jobs.Polling{Sweep: time.Second}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		h, err := add.Enqueue(context.Background(), c, addArgs{20, 22})
+		if err != nil {
+			t.Fatal(err)
+		}
+		watched := jobs.HandleOf[int](other, h.ID())
+		done := watched.Done()
+		time.Sleep(500 * time.Millisecond) // the first read went through
+		fs.fail.Store(true)
+		time.Sleep(time.Second) // the sweep fails
+		if fs.fails.Load() == 0 {
+			t.Fatal("no sweep came while reads failed")
+		}
+		fs.fail.Store(false)
+		startWorker(t, c, jobs.WorkerOptions{}, add)
+		<-done
+		if got, err := watched.Result(); err != nil || got != 42 {
+			t.Fatalf("Result = %d, %v; want 42 despite the failed sweep", got, err)
 		}
 	})
 }
