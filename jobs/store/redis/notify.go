@@ -28,10 +28,10 @@ import (
 //	{ns}:ev:v  v               a revoke was requested for some Running job
 //
 // Each Store holds at most one subscription connection, opened on the
-// first Ready, Finished or Revoked call, and subscribes to a channel only
-// once it has a watcher of that kind: a producer holds no subscription, a
-// worker hears no finished events, a process that only awaits hears no
-// ready events. Events are demultiplexed to the watchers in process.
+// first Ready, Finished, WatchFinishes or Revoked call, and subscribes to
+// a channel only once it has a watcher of that kind: a producer holds no
+// subscription, a worker hears no finished events, a process that only
+// awaits hears no ready events. Events are demultiplexed to the watchers in process.
 // Whenever a channel's subscription is confirmed (the first time, and
 // again after a lost connection), every watcher of that kind is woken,
 // because events published before are not delivered: waiters re-check the
