@@ -28,9 +28,6 @@ func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, 
 		return nil, nil, err
 	}
 	defer s.leave()
-	if len(ids) == 0 {
-		return nil, nil, nil
-	}
 	q := strings.ReplaceAll(sqlAmong, "{s}.", quoteIdent(s.schema)+".")
 	var (
 		final   []*store.Job

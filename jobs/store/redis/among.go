@@ -78,9 +78,6 @@ func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, 
 		return nil, nil, err
 	}
 	defer s.leave()
-	if len(ids) == 0 {
-		return nil, nil, nil
-	}
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
