@@ -67,7 +67,9 @@ func (f *Feed) Take() (map[string]*store.Job, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fired, all := f.fired, f.all
-	if len(fired) > 0 {
+	if len(fired) == 0 {
+		fired = nil // f.fired stays the feed's: the caller must not share it
+	} else {
 		f.fired = map[string]*store.Job{}
 	}
 	f.all = false

@@ -122,3 +122,17 @@ func TestStopForgetsEverything(t *testing.T) {
 		t.Fatalf("after Stop: watching %v", r.IDs())
 	}
 }
+
+// What Take returns is the caller's, also when it is empty: fires that
+// come after do not write into it.
+func TestTakeHandsOverItsMap(t *testing.T) {
+	var r Registry
+	f := r.Feed()
+	defer f.Stop()
+	f.Add("a")
+	empty, _ := f.Take()
+	r.Fire("a")
+	if len(empty) != 0 {
+		t.Fatalf("a fire after Take wrote into the map Take returned: %v", empty)
+	}
+}
