@@ -51,9 +51,9 @@ type Client struct {
 // Option configures a [Client].
 type Option func(*Client) error
 
-// WithPolling sets how handles poll the store for a result when it cannot
-// push one (another process ran the job): see [Polling]. Zero fields keep
-// the defaults.
+// WithPolling sets how the client's waits poll a store that cannot push
+// results, and how often they sweep one that can: see [Polling]. Zero
+// fields keep the defaults.
 func WithPolling(p Polling) Option {
 	return func(c *Client) error {
 		np, err := p.normalize(DefaultPolling)
