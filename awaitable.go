@@ -31,18 +31,71 @@ type Canceler interface {
 	Cancel(cause error) bool
 }
 
+// Watcher is implemented by awaitables whose Done starts work on the
+// waiters' behalf that goes on until the outcome is known (a durable
+// job's handle watches its store) and that can stop once nobody waits.
+// Await, Gather, GatherSettled, Wait, AsCompleted and RunUntilComplete
+// watch such an awaitable with Watch instead of Done and release the
+// watch when they return, so a wait that ctx or a timeout ends leaves
+// nothing running behind it.
+type Watcher interface {
+	// Watch returns the channel Done returns and release, which says that
+	// this waiter waits no longer: the work stops once every watch was
+	// released, unless Done was called. release may be called any number
+	// of times and never blocks. Watch is safe for concurrent use.
+	Watch() (done <-chan struct{}, release func())
+}
+
+// watchDone is a's Done channel, through Watch where a is a [Watcher];
+// call release once the channel is no longer waited on.
+func watchDone[T any](a Awaitable[T]) (done <-chan struct{}, release func()) {
+	if w, ok := a.(Watcher); ok {
+		return w.Watch()
+	}
+	return a.Done(), func() {}
+}
+
+// settledNow reports whether a is done, without starting the work Done
+// starts for a [Watcher]: such an awaitable is asked for its Result,
+// which is ErrNotDone until then.
+func settledNow[T any](a Awaitable[T]) bool {
+	if c := awaitableCell(a); c != nil {
+		return c.settled()
+	}
+	if _, ok := a.(Watcher); ok {
+		_, err := a.Result()
+		return err != ErrNotDone
+	}
+	select {
+	case <-a.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // Await blocks until a is done or ctx ends, whichever comes first. When ctx
 // ends first it returns the zero value and a *CanceledError carrying the
 // cause of ctx (see [Interrupted]); a itself is not cancelled, so the work goes on and can
-// be awaited again. Await is safe to call from any number of goroutines.
+// be awaited again. A [Watcher] is watched only until Await returns.
+// Await is safe to call from any number of goroutines.
 func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
+	if w, ok := a.(Watcher); ok {
+		done, release := w.Watch()
+		defer release()
+		return awaitOn(ctx, a, done)
+	}
+	return awaitOn(ctx, a, a.Done())
+}
+
+func awaitOn[T any](ctx context.Context, a Awaitable[T], done <-chan struct{}) (T, error) {
 	select {
-	case <-a.Done():
+	case <-done:
 		return a.Result()
 	default:
 	}
 	select {
-	case <-a.Done():
+	case <-done:
 		return a.Result()
 	case <-ctx.Done():
 		var zero T

@@ -125,20 +125,6 @@ func shielded(a any) bool {
 	return m.opts != nil && m.opts.shielded
 }
 
-// settledNow reports whether a has settled, without blocking and, for
-// Spindle's own awaitables, without making a done channel.
-func settledNow[T any](a Awaitable[T]) bool {
-	if c := awaitableCell(a); c != nil {
-		return c.settled()
-	}
-	select {
-	case <-a.Done():
-		return true
-	default:
-		return false
-	}
-}
-
 // Outcome is one settled result, as returned by GatherSettled.
 type Outcome[T any] struct {
 	Value T

@@ -193,7 +193,8 @@ func RunUntilComplete[T any](ctx context.Context, l *Loop, a Awaitable[T]) (T, e
 	if a == nil {
 		return zero, errors.New("spindle: RunUntilComplete needs an Awaitable to wait for; got nil")
 	}
-	done := a.Done()
+	done, release := watchDone(a)
+	defer release()
 	exit, err := l.run(ctx, done)
 	switch exit {
 	case loopExitAwaited:

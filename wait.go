@@ -41,10 +41,9 @@ func Wait[T any](ctx context.Context, when ReturnWhen, timeout time.Duration, aw
 		err = waitFor(ctx, when, timeout, aws)
 	}
 	for _, a := range aws {
-		select {
-		case <-a.Done():
+		if settledNow(a) {
 			done = append(done, a)
-		default:
+		} else {
 			pending = append(pending, a)
 		}
 	}

@@ -8,7 +8,8 @@ import (
 // completionWatch reports, on ch, the index of each awaitable as it
 // settles. Spindle's own awaitables are watched through their cells (no
 // goroutine, no allocation per item); awaitables defined elsewhere get one
-// small goroutine each until they settle or the watch stops.
+// small goroutine each until they settle or the watch stops, and a
+// [Watcher] is watched only as long.
 type completionWatch[T any] struct {
 	aws  []Awaitable[T]
 	ch   chan int // buffered to len(aws): a settle never blocks
@@ -60,14 +61,16 @@ func watchOne[T any](i int, a Awaitable[T], n cellNotify, wg *sync.WaitGroup, qu
 		*quit = make(chan struct{})
 	}
 	wg.Add(1)
+	done, release := watchDone(a)
 	go func(i int, done, quit <-chan struct{}) {
 		defer wg.Done()
+		defer release()
 		select {
 		case <-done:
 			n.cellSettled(i)
 		case <-quit:
 		}
-	}(i, a.Done(), *quit)
+	}(i, done, *quit)
 }
 
 // watchDetach undoes watchAttach (stopping early once settled reports true),

@@ -21,6 +21,13 @@ var ErrClientClosed = errors.New("jobs: client is closed")
 // Client enqueues jobs and awaits their results through one store. It is
 // safe for concurrent use by any number of goroutines; open one per store
 // and share it.
+//
+// Every handle of a client waits through one watch: a single store
+// subscription (store.FinishWatch) and a single goroutine, alive only
+// while something waits, that reads in one call (store.FinishedAmong)
+// the jobs a push names and those its sweep finds due. However many
+// handles wait, the store sees reads per signal and per sweep, not per
+// handle, and a wait whose ctx ended leaves nothing behind.
 type Client struct {
 	store     store.Store
 	owned     bool // Close closes the store
@@ -36,6 +43,7 @@ type Client struct {
 	// DefaultMaxResult and DefaultMaxErrorText (outcome_limits.go).
 	maxResult, maxErrorText int
 
+	waits  *waits          // every handle's wait: waiters.go
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
@@ -46,9 +54,9 @@ type Client struct {
 // Option configures a [Client].
 type Option func(*Client) error
 
-// WithPolling sets how handles poll the store for a result when it cannot
-// push one (another process ran the job): see [Polling]. Zero fields keep
-// the defaults.
+// WithPolling sets how the client's waits poll a store that cannot push
+// results, and how often they sweep one that can: see [Polling]. Zero
+// fields keep the defaults.
 func WithPolling(p Polling) Option {
 	return func(c *Client) error {
 		np, err := p.normalize(DefaultPolling)
@@ -79,6 +87,7 @@ func New(s store.Store, opts ...Option) (*Client, error) {
 		}
 	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	c.waits = newWaits(c)
 	return c, nil
 }
 
@@ -87,9 +96,10 @@ func New(s store.Store, opts ...Option) (*Client, error) {
 func (c *Client) Store() store.Store { return c.store }
 
 // Close stops every handle watcher the client started, waits for them to
-// return, and closes the store if [Open] opened it. Handles whose job had
-// not finished report an error wrapping [ErrClientClosed]; Await calls in
-// progress return it. Stop the client's workers first: a worker whose
+// return, and closes the store if [Open] opened it. Every handle, group
+// and chord being waited for (Done, Watch, Await) settles with an error
+// wrapping [ErrClientClosed], and Await calls in progress return it;
+// later waits settle with it at once. Stop the client's workers first: a worker whose
 // store is closed under it stops and its Run returns the store's error.
 // Close is idempotent and safe to call concurrently with anything; it
 // returns the store's Close error.
@@ -139,24 +149,30 @@ func now() time.Time { return time.Now().UTC() }
 
 // Polling is how a handle polls for a result the store cannot push to it:
 // the first wait is First, each next one is Factor times longer, up to Max
-// (Huey's aget_result: backoff=1.15, max_delay=1.0). In the process that
-// ran the job, and with stores that push across processes, the handle
-// wakes at once and polling is only a safety net; with a store whose
-// signal carries the final job (store.FinalNotifier, as PostgreSQL's
-// does) it polls every Max.
+// (Huey's aget_result: delay 0.1, backoff=1.15, max_delay=1.0). The
+// client's waits are polled together: one read covers every wait that is
+// due (or due within half its wait), not one read each. Where the store
+// pushes (every store of this module does), a handle wakes when its job
+// finishes, and polling gives way to a sweep that only guards against a
+// lost signal: one read of every job the client waits for, each Sweep.
 type Polling struct {
-	First  time.Duration // default 1ms: one indexed read on an embedded store is cheap
+	First  time.Duration // default 100ms, as Huey
 	Factor float64       // default 1.15, as Huey; at least 1
 	Max    time.Duration // default 1s, as Huey
+	// Sweep is the period of the safety-net read where the store pushes;
+	// default 10s. A store's pushes are lost only with its connection,
+	// and its re-established subscription makes every wait read again,
+	// so the sweep answers for what nothing else can and may be slow.
+	Sweep time.Duration
 }
 
 // DefaultPolling is the polling used unless [WithPolling] or [Poll] say
 // otherwise.
-var DefaultPolling = Polling{First: time.Millisecond, Factor: 1.15, Max: time.Second}
+var DefaultPolling = Polling{First: 100 * time.Millisecond, Factor: 1.15, Max: time.Second, Sweep: 10 * time.Second}
 
 func (p Polling) normalize(def Polling) (Polling, error) {
-	if p.First < 0 || p.Max < 0 || (p.Factor != 0 && p.Factor < 1) {
-		return def, fmt.Errorf("jobs: polling %+v: want First and Max of zero (default) or more, and Factor of zero (default) or at least 1", p)
+	if p.First < 0 || p.Max < 0 || p.Sweep < 0 || (p.Factor != 0 && p.Factor < 1) {
+		return def, fmt.Errorf("jobs: polling %+v: want First, Max and Sweep of zero (default) or more, and Factor of zero (default) or at least 1", p)
 	}
 	if p.First == 0 {
 		p.First = def.First
@@ -169,6 +185,9 @@ func (p Polling) normalize(def Polling) (Polling, error) {
 	}
 	if p.Max < p.First {
 		p.Max = p.First
+	}
+	if p.Sweep == 0 {
+		p.Sweep = def.Sweep
 	}
 	return p, nil
 }

@@ -24,12 +24,11 @@
 //
 // A [Handle] satisfies spindle.Awaitable, so spindle.Gather, Wait and the
 // timeout helpers mix durable jobs with in-process work. It wakes as soon
-// as its job finishes, in whichever process it waits: Redis (pub/sub)
-// and PostgreSQL (LISTEN/NOTIFY) push every finish to every process,
-// SQLite notices other processes' commits by reading the database's
-// data_version every few milliseconds while anyone waits, and the memory
-// store lives in one process. Polling with Huey's backoff ([Polling])
-// runs beneath as a safety net for a lost signal.
+// as the store pushes the job's finish, from this process or another
+// (every store of this module pushes), and otherwise polls with Huey's
+// backoff (see [Polling]). However many handles wait, a client holds one
+// subscription and reads the jobs they wait for together, and a wait
+// that ends (its ctx, a Gather's) leaves nothing running.
 //
 // A handle is not a spindle.Canceler: when a spindle.Gather or
 // GatherSettled stops early (its ctx ended, or with Gather a member

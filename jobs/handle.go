@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	spindle "github.com/spindlehq/spindle"
 	"github.com/spindlehq/spindle/jobs/jobtype"
@@ -18,31 +18,36 @@ import (
 // spindle.Awaitable, so spindle.Gather and friends accept it next to
 // in-process tasks. All methods are safe for concurrent use.
 //
-// A handle learns the outcome in one of two ways: Await polls (or is
-// pushed) in the caller's goroutine; Done starts one watcher goroutine,
-// lazily, that stops when the job is final or the [Client] closes. Once
-// the handle has the outcome it keeps it: Result and later Awaits answer
-// from memory.
+// A handle learns the outcome from its client's one watch over the jobs
+// it waits for (see [Client]): the store's push where it can push, and a
+// sweep that reads every waiting job in one call otherwise, so that
+// waiting costs no goroutine and no store read per handle. Await and
+// Watch wait only as long as their caller does; Done waits until the
+// outcome is known or the client closes. Once the handle has the outcome
+// it keeps it: Result and later Awaits answer from memory.
 type Handle[R any] struct {
 	c  *Client
 	id string
 
-	watchOnce sync.Once
-	done      chan struct{}
-
-	mu       sync.Mutex
-	settled  bool
-	res      R
-	err      error
-	success  bool
-	consumed bool
-	keep     bool // a workflow step others read: never consumed
+	out      settled[handleOut[R]]
+	sticky   sync.Once   // Done's watch
+	consumed atomic.Bool // the succeeded job was deleted (or is being)
 }
 
-var _ spindle.Awaitable[int] = (*Handle[int])(nil)
+// handleOut is what a handle settles with, besides the error.
+type handleOut[R any] struct {
+	res     R
+	success bool
+	keep    bool // a workflow step others read: never consumed
+}
+
+var (
+	_ spindle.Awaitable[int] = (*Handle[int])(nil)
+	_ spindle.Watcher        = (*Handle[int])(nil)
+)
 
 func newHandle[R any](c *Client, id string) *Handle[R] {
-	return &Handle[R]{c: c, id: id, done: make(chan struct{})}
+	return &Handle[R]{c: c, id: id, out: newSettled[handleOut[R]]()}
 }
 
 // HandleOf returns a handle for the job with the given ID, so a process
@@ -57,41 +62,39 @@ func (h *Handle[R]) ID() string { return h.id }
 // Done returns a channel closed when the job's outcome is known: it
 // succeeded, was dead-lettered, cancelled or expired, it no longer exists,
 // or the client closed first (then Result reports [ErrClientClosed]). The
-// first call starts one watcher goroutine that waits on the store's push
-// signal and polls with the client's [Polling]; it never outlives
-// Client.Close.
+// first call makes the handle one of the client's waits, which lasts
+// until then: it costs no goroutine, and the store no read of its own.
+// A waiter that may give up sooner uses [Handle.Watch], as spindle's
+// Gather, Wait and Await do.
 func (h *Handle[R]) Done() <-chan struct{} {
-	h.watchOnce.Do(func() {
-		select {
-		case <-h.done:
-			return
-		default:
-		}
-		started := h.c.goWatch(func(ctx context.Context) {
-			j, err := h.c.waitFinal(ctx, h.id, h.c.poll, h.done)
-			if err != nil && ctx.Err() != nil {
-				err = fmt.Errorf("jobs: waiting for job %s: %w", h.id, ErrClientClosed)
-			}
-			h.settle(j, err)
-		})
-		if !started {
-			h.settle(nil, fmt.Errorf("jobs: waiting for job %s: %w", h.id, ErrClientClosed))
+	h.sticky.Do(func() {
+		if !h.out.isSet() {
+			h.c.waits.acquire(h.id, h.c.poll, h.deliver)
 		}
 	})
-	return h.done
+	return h.out.done
 }
+
+// Watch implements spindle.Watcher: it returns Done's channel and a
+// release func, and the handle waits for the job only until release is
+// called (any number of times; it never blocks) or the outcome is known.
+// Safe for concurrent use; each call is a waiter of its own.
+func (h *Handle[R]) Watch() (done <-chan struct{}, release func()) {
+	if h.out.isSet() {
+		return h.out.done, func() {}
+	}
+	return h.out.done, h.c.waits.acquire(h.id, h.c.poll, h.deliver)
+}
+
+// deliver settles the handle with whatever ended its wait.
+func (h *Handle[R]) deliver(j *store.Job, err error) { h.settle(j, err) }
 
 // Result returns the job's result once Done is closed, and the zero value
 // and spindle.ErrNotDone before. It never blocks and never touches the
 // store. The error of a job that did not succeed is a [*JobError].
 func (h *Handle[R]) Result() (R, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.settled {
-		var zero R
-		return zero, spindle.ErrNotDone
-	}
-	return h.res, h.err
+	o, err := h.out.get()
+	return o.res, err
 }
 
 // AwaitOption configures [Handle.Await] and [Group.Await].
@@ -122,39 +125,45 @@ func Poll(p Polling) AwaitOption {
 	}
 }
 
-// Await blocks until the job's outcome is known or ctx ends, and returns
-// it. It is woken at once when the job finishes in this process (or the
-// store can push across processes), and otherwise polls with Huey's
-// backoff. When ctx ends it returns the zero value and spindle.Interrupted(ctx);
-// the job is not affected and can be awaited again. Close of the client
-// ends it with an error wrapping [ErrClientClosed]. A job that did not
-// succeed is reported as a [*JobError]. Unless [Preserve] is given, the
-// succeeded job is deleted from the store after it is read.
-func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
-	cfg := awaitConfig{poll: h.c.poll}
+// awaitOptions reads the options of an Await.
+func (c *Client) awaitOptions(opts []AwaitOption) (awaitConfig, error) {
+	cfg := awaitConfig{poll: c.poll}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return cfg, cfg.err
+}
+
+// Await blocks until the job's outcome is known or ctx ends, and returns
+// it. It is woken at once when the job finishes (the store pushes the
+// finish to the client's one watch), and where the store cannot push it
+// polls with Huey's backoff, in one read with every other wait due. When
+// ctx ends it returns the zero value and spindle.Interrupted(ctx), and
+// the handle stops waiting; the job is not affected and can be awaited
+// again. Close of the client ends it with an error wrapping
+// [ErrClientClosed]. A store failure is returned as it is, the outcome
+// still unknown. A job that did not succeed is reported as a
+// [*JobError]. Unless [Preserve] is given, the succeeded job is deleted
+// from the store after it is read.
+func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
+	cfg, err := h.c.awaitOptions(opts)
 	var zero R
-	if cfg.err != nil {
-		return zero, cfg.err
+	if err != nil {
+		return zero, err
 	}
-	select {
-	case <-h.done:
-	default:
-		j, err := h.c.waitFinal(ctx, h.id, cfg.poll, h.done)
-		if err != nil {
-			if ctx.Err() != nil {
-				return zero, spindle.Interrupted(ctx)
-			}
-			if h.c.ctx.Err() != nil {
-				return zero, fmt.Errorf("jobs: waiting for job %s: %w", h.id, ErrClientClosed)
-			}
-			if j == nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrClosed) {
-				return zero, err // a store failure: the outcome is still unknown
-			}
+	if !h.out.isSet() {
+		failed := make(chan error, 1)
+		release := h.awaitWatch(cfg.poll, failed)
+		select {
+		case <-h.out.done:
+		case err := <-failed:
+			release()
+			return zero, err
+		case <-ctx.Done():
+			release()
+			return zero, spindle.Interrupted(ctx)
 		}
-		h.settle(j, err)
+		release()
 	}
 	if !cfg.preserve {
 		h.consume(ctx)
@@ -162,48 +171,53 @@ func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
 	return h.Result()
 }
 
+// awaitWatch makes an Await's wait: the handle settles once the outcome
+// is known, and a store failure, which leaves it unknown, is sent on
+// failed (capacity 1) instead. It returns the wait's release.
+func (h *Handle[R]) awaitWatch(p Polling, failed chan<- error) (release func()) {
+	return h.c.waits.acquire(h.id, p, func(j *store.Job, err error) {
+		if j != nil || ends(err) {
+			h.settle(j, err)
+			return
+		}
+		failed <- err
+	})
+}
+
 // consume deletes a succeeded job once, after its result was read.
 func (h *Handle[R]) consume(ctx context.Context) {
-	h.mu.Lock()
-	do := h.settled && h.success && !h.consumed && !h.keep
-	h.consumed = h.consumed || do
-	h.mu.Unlock()
-	if do {
-		// Best effort: a failure leaves the job for retention to prune.
-		_ = h.c.store.Delete(context.WithoutCancel(ctx), h.id)
+	o, err := h.out.get()
+	if err != nil || !o.success || o.keep || h.consumed.Swap(true) {
+		return
 	}
+	// Best effort: a failure leaves the job for retention to prune.
+	_ = h.c.store.Delete(context.WithoutCancel(ctx), h.id)
 }
 
 // settle records the outcome from a final job (or the error that ended
 // the wait) and closes done; only the first call counts.
 func (h *Handle[R]) settle(j *store.Job, err error) {
 	if j == nil && err == nil {
-		return // another waiter settled the handle
+		return
 	}
-	var res R
-	success := false
-	keep := j != nil && len(j.Meta) > 0 && bytes.Contains(j.Meta, nextMark)
+	var o handleOut[R]
+	o.keep = j != nil && len(j.Meta) > 0 && bytes.Contains(j.Meta, nextMark)
 	switch {
 	case err != nil && errors.Is(err, store.ErrNotFound):
 		err = fmt.Errorf("jobs: job %s not found: it never existed, was deleted, was pruned after its retention, or an Await without Preserve consumed its result: %w", h.id, err)
+	case err != nil && errors.Is(err, ErrClientClosed):
+		err = fmt.Errorf("jobs: waiting for job %s: %w", h.id, ErrClientClosed)
 	case err != nil:
 	case j.State == store.Succeeded:
-		if derr := json.Unmarshal(j.Result, &res); derr != nil {
-			err = fmt.Errorf("jobs: result of job %s (%s) does not decode into %T: %v", h.id, j.Name, res, derr)
+		if derr := json.Unmarshal(j.Result, &o.res); derr != nil {
+			err = fmt.Errorf("jobs: result of job %s (%s) does not decode into %T: %v", h.id, j.Name, o.res, derr)
 		} else {
-			success = true
+			o.success = true
 		}
 	default:
 		err = newJobError(j)
 	}
-	h.mu.Lock()
-	if h.settled {
-		h.mu.Unlock()
-		return
-	}
-	h.settled, h.res, h.err, h.success, h.keep = true, res, err, success, keep
-	close(h.done)
-	h.mu.Unlock()
+	h.out.settle(o, err)
 }
 
 // JobError is the error of a job that did not succeed: it was
@@ -235,73 +249,4 @@ func (e *JobError) Error() string {
 		msg += ": " + e.Err
 	}
 	return msg
-}
-
-// waitFinal returns the job once it is final. It waits on the store's push
-// signal and polls with p; it stops with an error when ctx or the client
-// ends, when also is closed (another waiter settled the handle; it then
-// returns nil, nil), or when the store fails. A store whose signal carries
-// the final job (store.FinalNotifier) spares it the read that confirms,
-// and the polling of the short waits, which it answers sooner.
-func (c *Client) waitFinal(ctx context.Context, id string, p Polling, also <-chan struct{}) (*store.Job, error) {
-	fn, _ := c.store.(store.FinalNotifier)
-	delay := p.First
-	if fn != nil {
-		// Every finish reaches this process with the job: polling is only
-		// a safety net, so it goes at p's slowest pace and leaves the
-		// store's connections to the work.
-		delay = p.Max
-	}
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		var (
-			ch      <-chan struct{}
-			carried func() *store.Job
-			stop    func()
-		)
-		if fn != nil {
-			ch, carried, stop = fn.FinishedJob(id)
-		} else {
-			ch, stop = c.store.Finished(id)
-		}
-		j, err := c.store.Get(ctx, id)
-		if err != nil || j.State.Final() {
-			stop()
-			if err != nil && ctx.Err() == nil && c.ctx.Err() != nil {
-				err = ErrClientClosed
-			}
-			return j, err
-		}
-		if timer == nil {
-			timer = time.NewTimer(delay)
-		} else {
-			timer.Reset(delay)
-		}
-		select {
-		case <-ch:
-			if carried != nil {
-				if j := carried(); j != nil && j.State.Final() {
-					stop()
-					return j, nil
-				}
-			}
-		case <-timer.C:
-			delay = p.next(delay)
-		case <-also:
-			stop()
-			return nil, nil
-		case <-ctx.Done():
-			stop()
-			return nil, spindle.Interrupted(ctx)
-		case <-c.ctx.Done():
-			stop()
-			return nil, ErrClientClosed
-		}
-		stop()
-	}
 }

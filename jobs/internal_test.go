@@ -64,7 +64,7 @@ func TestJobIDsIncrease(t *testing.T) {
 
 func TestPollingNormalize(t *testing.T) {
 	p, err := Polling{Factor: 2}.normalize(DefaultPolling)
-	if err != nil || p.First != time.Millisecond || p.Factor != 2 || p.Max != time.Second {
+	if err != nil || p.First != DefaultPolling.First || p.Factor != 2 || p.Max != time.Second || p.Sweep != DefaultPolling.Sweep {
 		t.Fatalf("normalize = %+v, %v", p, err)
 	}
 	if _, err := (Polling{Factor: 0.5}).normalize(DefaultPolling); err == nil {

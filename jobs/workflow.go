@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	spindle "github.com/spindlehq/spindle"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -151,7 +149,7 @@ func EnqueueChord[R, C any](ctx context.Context, c *Client, members []Step[R], c
 	for i, id := range ids[1:] {
 		hs[i] = newHandle[R](c, id)
 	}
-	return &ChordHandle[R, C]{callback: newHandle[C](c, ids[0]), members: newGroup(c, hs), done: make(chan struct{})}, nil
+	return newChord(newHandle[C](c, ids[0]), newGroup(c, hs)), nil
 }
 
 // enqueueSteps builds the jobs of every step reachable from roots, links
@@ -231,95 +229,4 @@ func enqueueSteps(ctx context.Context, c *Client, roots []*stepNode) ([]string, 
 		ids[i] = jobOf[n].ID
 	}
 	return ids, nil
-}
-
-// ChordHandle is the awaitable result of a chord: the callback's result,
-// with the members' failures reported alongside. It satisfies
-// spindle.Awaitable[C]. All methods are safe for concurrent use.
-type ChordHandle[R, C any] struct {
-	callback *Handle[C]
-	members  *Group[R]
-
-	watchOnce sync.Once
-	done      chan struct{}
-	mu        sync.Mutex
-	settled   bool
-	res       C
-	err       error
-}
-
-var _ spindle.Awaitable[int] = (*ChordHandle[int, int])(nil)
-
-// Callback returns the callback job's handle.
-func (h *ChordHandle[R, C]) Callback() *Handle[C] { return h.callback }
-
-// Members returns the members' group handle, in member order.
-func (h *ChordHandle[R, C]) Members() *Group[R] { return h.members }
-
-// Await waits for the callback (which runs after every member finished)
-// and returns its result. The error joins the callback's own failure, if
-// any, and one [*JobError] per member that failed; with failed members
-// the callback's result is still returned. When ctx ends it returns the
-// zero value and spindle.Interrupted(ctx). opts apply as in
-// [Handle.Await].
-func (h *ChordHandle[R, C]) Await(ctx context.Context, opts ...AwaitOption) (C, error) {
-	v, err := h.callback.Await(ctx, opts...)
-	if err != nil && ctx.Err() != nil {
-		var zero C
-		return zero, spindle.Interrupted(ctx)
-	}
-	_, merr := h.members.Await(ctx, opts...)
-	if merr != nil && ctx.Err() != nil {
-		var zero C
-		return zero, spindle.Interrupted(ctx)
-	}
-	return v, errors.Join(err, merr)
-}
-
-// Done returns a channel closed once the callback and every member have
-// an outcome; one watcher goroutine, stopped by Client.Close.
-func (h *ChordHandle[R, C]) Done() <-chan struct{} {
-	h.watchOnce.Do(func() {
-		settle := func() {
-			v, err := h.callback.Result()
-			_, merr := h.members.Result()
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if !h.settled {
-				h.settled, h.res, h.err = true, v, errors.Join(err, merr)
-				close(h.done)
-			}
-		}
-		started := h.callback.c.goWatch(func(ctx context.Context) {
-			select {
-			case <-h.callback.Done():
-			case <-ctx.Done():
-				<-h.callback.Done()
-			}
-			select {
-			case <-h.members.Done():
-			case <-ctx.Done():
-				<-h.members.Done()
-			}
-			settle()
-		})
-		if !started {
-			<-h.callback.Done()
-			<-h.members.Done()
-			settle()
-		}
-	})
-	return h.done
-}
-
-// Result returns what Await would once Done is closed, and
-// spindle.ErrNotDone before.
-func (h *ChordHandle[R, C]) Result() (C, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.settled {
-		var zero C
-		return zero, spindle.ErrNotDone
-	}
-	return h.res, h.err
 }

@@ -143,6 +143,13 @@ func (s *cuttableStore) Get(ctx context.Context, id string) (*store.Job, error) 
 	return s.Store.Get(ctx, id)
 }
 
+func (s *cuttableStore) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, nil, err
+	}
+	return s.Store.FinishedAmong(ctx, ids)
+}
+
 func (s *cuttableStore) Prune(ctx context.Context, now time.Time) (int, error) {
 	if err := s.check(ctx); err != nil {
 		return 0, err

@@ -3,6 +3,7 @@ module github.com/spindlehq/spindle/jobs/integration
 go 1.25.0
 
 require (
+	github.com/jackc/pgx/v5 v5.12.0
 	github.com/spindlehq/spindle v0.0.0-00010101000000-000000000000
 	github.com/spindlehq/spindle/internal/servertest v0.0.0-00010101000000-000000000000
 	github.com/spindlehq/spindle/jobs/store/postgres v0.0.0-00010101000000-000000000000
@@ -18,7 +19,6 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
-	github.com/jackc/pgx/v5 v5.12.0 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.0.0 // indirect

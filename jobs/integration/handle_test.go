@@ -84,7 +84,7 @@ func TestAwaitPollsWithHueyBackoff(t *testing.T) {
 		q := &quietStore{Store: mem}
 		start, _ := awaitElsewhere(t, c, q, jobs.Poll(jobs.Polling{First: 10 * time.Millisecond, Factor: 1.5, Max: 20 * time.Millisecond}), jobs.Preserve())
 		var offsets []time.Duration
-		for _, g := range q.getTimes() {
+		for _, g := range q.readTimes() {
 			offsets = append(offsets, g.Sub(start))
 		}
 		// Polls at 0, 10, 25 (x1.5), 45 (capped at 20), 65ms; done at 50ms.
@@ -101,29 +101,31 @@ func TestAwaitPollsWithHueyBackoff(t *testing.T) {
 }
 
 // carryingStore is a store whose finish signal carries the final job
-// (store.FinalNotifier), or, with empty set, carries none; it counts
-// the Gets made through it.
+// (as the memory store's does), or, with empty set, carries none; it
+// counts the reads made through it.
 type carryingStore struct {
 	*quietStore
 	mem   store.Store
 	empty bool
 }
 
-func (c *carryingStore) FinishedJob(id string) (<-chan struct{}, func() *store.Job, func()) {
-	ch, stop := c.mem.Finished(id)
-	job := func() *store.Job {
-		select {
-		case <-ch:
-		default:
-			return nil
-		}
-		if c.empty {
-			return nil
-		}
-		j, _ := c.mem.Get(context.Background(), id)
-		return j
+func (c *carryingStore) WatchFinishes() store.FinishWatch {
+	w := c.mem.WatchFinishes()
+	if c.empty {
+		return emptyWatch{w}
 	}
-	return ch, job, stop
+	return w
+}
+
+// emptyWatch drops the jobs a watch carries.
+type emptyWatch struct{ store.FinishWatch }
+
+func (w emptyWatch) Take() (map[string]*store.Job, bool) {
+	fired, all := w.FinishWatch.Take()
+	for id := range fired {
+		fired[id] = nil
+	}
+	return fired, all
 }
 
 func TestAwaitTakesTheCarriedJob(t *testing.T) {
@@ -137,14 +139,14 @@ func TestAwaitTakesTheCarriedJob(t *testing.T) {
 					t.Fatalf("Await took %v; want the job's 50ms", d)
 				}
 				// One read before waiting and none while the job runs (the
-				// signal is pushed; polling is a safety net at Polling.Max);
+				// signal is pushed; the sweep comes every Polling.Sweep);
 				// one more after the signal only when it carried no job.
 				want := 1
 				if empty {
 					want = 2
 				}
-				if n := len(cs.getTimes()); n != want {
-					t.Fatalf("%d Gets; want %d", n, want)
+				if n := len(cs.readTimes()); n != want {
+					t.Fatalf("%d reads; want %d", n, want)
 				}
 				if _, err := mem.Get(context.Background(), id); !errors.Is(err, store.ErrNotFound) {
 					t.Fatalf("job not consumed: %v", err)
@@ -154,15 +156,15 @@ func TestAwaitTakesTheCarriedJob(t *testing.T) {
 	}
 }
 
-// A store that pushes with the job still polls, at Polling.Max, in case
-// a signal is lost.
-func TestAwaitCarryingStorePollsAtMax(t *testing.T) {
+// A store that pushes still has its waits read every Polling.Sweep, in
+// case a signal is lost.
+func TestAwaitPushingStoreSweeps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mem := memClient(t)
 		cs := &carryingStore{quietStore: &quietStore{Store: mem}, mem: quietMem{mem}}
-		start, _ := awaitElsewhere(t, c, cs, jobs.Poll(jobs.Polling{First: time.Millisecond, Max: 30 * time.Millisecond}))
+		start, _ := awaitElsewhere(t, c, cs, jobs.Poll(jobs.Polling{First: time.Millisecond, Max: 5 * time.Millisecond, Sweep: 30 * time.Millisecond}))
 		var offsets []time.Duration
-		for _, g := range cs.getTimes() {
+		for _, g := range cs.readTimes() {
 			offsets = append(offsets, g.Sub(start))
 		}
 		want := []time.Duration{0, 30 * time.Millisecond, 60 * time.Millisecond}
@@ -172,14 +174,24 @@ func TestAwaitCarryingStorePollsAtMax(t *testing.T) {
 	})
 }
 
-// quietMem is a store whose Finished never fires: a lost signal.
+// quietMem is a store whose finish signals never come: lost signals.
 type quietMem struct{ store.Store }
 
 func (quietMem) Finished(string) (<-chan struct{}, func()) { return nil, func() {} }
+func (quietMem) WatchFinishes() store.FinishWatch          { return lostWatch{make(chan struct{})} }
+
+// lostWatch is a FinishWatch whose signals are all lost.
+type lostWatch struct{ ch chan struct{} }
+
+func (w lostWatch) C() <-chan struct{}                { return w.ch }
+func (lostWatch) Add(...string)                       {}
+func (lostWatch) Remove(...string)                    {}
+func (lostWatch) Take() (map[string]*store.Job, bool) { return nil, false }
+func (lostWatch) Stop()                               {}
 
 func TestDefaultPollingIsHueys(t *testing.T) {
 	p := jobs.DefaultPolling
-	if p.Factor != 1.15 || p.Max != time.Second || p.First != time.Millisecond {
+	if p.Factor != 1.15 || p.Max != time.Second || p.First != 100*time.Millisecond || p.Sweep != 10*time.Second {
 		t.Fatalf("DefaultPolling = %+v", p)
 	}
 }

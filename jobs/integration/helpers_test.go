@@ -65,26 +65,36 @@ func startWorker(t *testing.T, c *jobs.Client, opts jobs.WorkerOptions, defs ...
 }
 
 // quietStore hides a store's push signals, as a store seen from another
-// process does, and records when Get was called.
+// process that cannot push does, and records when jobs were read.
 type quietStore struct {
 	store.Store
-	mu   sync.Mutex
-	gets []time.Time
+	mu    sync.Mutex
+	reads []time.Time
 }
 
 func (q *quietStore) Ready([]string) (<-chan struct{}, func())  { return nil, func() {} }
 func (q *quietStore) Finished(string) (<-chan struct{}, func()) { return nil, func() {} }
+func (q *quietStore) WatchFinishes() store.FinishWatch          { return nil }
 func (q *quietStore) Get(ctx context.Context, id string) (*store.Job, error) {
-	q.mu.Lock()
-	q.gets = append(q.gets, time.Now())
-	q.mu.Unlock()
+	q.record()
 	return q.Store.Get(ctx, id)
 }
+func (q *quietStore) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+	q.record()
+	return q.Store.FinishedAmong(ctx, ids)
+}
 
-func (q *quietStore) getTimes() []time.Time {
+func (q *quietStore) record() {
+	q.mu.Lock()
+	q.reads = append(q.reads, time.Now())
+	q.mu.Unlock()
+}
+
+// readTimes returns when jobs were read (Get or FinishedAmong).
+func (q *quietStore) readTimes() []time.Time {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return append([]time.Time(nil), q.gets...)
+	return append([]time.Time(nil), q.reads...)
 }
 
 func wantJobError(t *testing.T, err error, state store.State, attempts int) *jobs.JobError {

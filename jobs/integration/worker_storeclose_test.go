@@ -11,13 +11,13 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// countingStore counts the calls a worker makes to read revoke requests.
-type countingStore struct {
+// revokeCountingStore counts the calls a worker makes to read revoke requests.
+type revokeCountingStore struct {
 	store.Store
 	revokeReads atomic.Int64
 }
 
-func (s *countingStore) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+func (s *revokeCountingStore) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	s.revokeReads.Add(1)
 	return s.Store.RevokeRequests(ctx, owner)
 }
@@ -29,7 +29,7 @@ func (s *countingStore) RevokeRequests(ctx context.Context, owner string) (map[s
 // the grace period; a quiet one at most once per heartbeat).
 func TestWorkerEndsWhenStoreCloses(t *testing.T) {
 	eachStore(t, func(t *testing.T, orig *jobs.Client) {
-		cs := &countingStore{Store: orig.Store()}
+		cs := &revokeCountingStore{Store: orig.Store()}
 		c, err := jobs.New(cs)
 		if err != nil {
 			t.Fatal(err)

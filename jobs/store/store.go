@@ -247,6 +247,9 @@ type Store interface {
 	// Get returns one job, or ErrNotFound.
 	Get(ctx context.Context, id string) (*Job, error)
 
+	// FinishedAmong reads many jobs at the cost of one: see Among.
+	Among
+
 	// Prune deletes final jobs whose RetainUntil is non-zero and before
 	// now, and reports how many. It also deletes leases and counters that
 	// expired before now (not counted).
@@ -280,6 +283,11 @@ type Notifier interface {
 	// means the store cannot push and the caller polls with backoff.
 	Finished(id string) (ch <-chan struct{}, stop func())
 
+	// WatchFinishes returns a new watch over the finishes of many jobs
+	// (see FinishWatch), watching none yet, or nil when the store cannot
+	// push. A client keeps one, whatever the number of jobs it awaits.
+	WatchFinishes() FinishWatch
+
 	// Revoked returns a channel that receives a value, coalesced, whenever
 	// a revoke was requested for some Running job, so lease owners call
 	// RevokeRequests at once instead of at their next heartbeat, and a
@@ -290,8 +298,7 @@ type Notifier interface {
 
 // FinalNotifier is implemented by stores whose finish signal can carry
 // the final job, so that a waiter it wakes need not read the job back.
-// It is optional: package jobs uses it where a store provides it, and
-// Notifier.Finished otherwise.
+// It is optional; package jobs takes carried jobs from FinishWatch.Take.
 type FinalNotifier interface {
 	// FinishedJob is Notifier.Finished with job added: once ch is closed,
 	// job returns the final job the signal carried, as the commit that

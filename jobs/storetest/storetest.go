@@ -89,6 +89,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Stats", testStats},
 		{"ReadySignal", testReadySignal},
 		{"FinishedSignal", testFinishedSignal},
+		{"FinishedAmong", testFinishedAmong},
+		{"FinishedAmongMany", testFinishedAmongMany},
+		{"WatchFinishes", testWatchFinishes},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
 

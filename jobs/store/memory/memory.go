@@ -17,6 +17,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -38,7 +39,7 @@ type Store struct {
 	leases    map[string]store.Lease
 	counters  map[string]counter
 	readySubs map[*readySub]struct{}
-	finSubs   map[string]map[*finSub]struct{}
+	fin       finwatch.Registry // Finished and WatchFinishes: notify.go
 	revSubs   map[chan struct{}]struct{}
 }
 
@@ -51,8 +52,6 @@ type readySub struct {
 	queues map[string]bool
 	ch     chan struct{}
 }
-
-type finSub struct{ ch chan struct{} }
 
 var _ store.Store = (*Store)(nil)
 
@@ -68,7 +67,6 @@ func New() *Store {
 		queues:    make(map[string]bool),
 		leases:    make(map[string]store.Lease),
 		counters:  make(map[string]counter),
-		finSubs:   make(map[string]map[*finSub]struct{}),
 		readySubs: make(map[*readySub]struct{}),
 		revSubs:   make(map[chan struct{}]struct{}),
 	}
@@ -490,8 +488,6 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	for id := range s.finSubs {
-		s.signalFinished(id)
-	}
+	s.fin.Close()
 	return nil
 }

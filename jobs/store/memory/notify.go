@@ -1,5 +1,7 @@
 package memory
 
+import "github.com/spindlehq/spindle/jobs/store"
+
 // Ready implements [store.Notifier]. Each call makes a subscription that
 // lasts until stop, which may be called any number of times.
 func (s *Store) Ready(queues []string) (<-chan struct{}, func()) {
@@ -37,45 +39,28 @@ func (s *Store) signalReady(queues map[string]bool) {
 
 // Finished implements [store.Notifier]. The channel is closed when the job
 // reaches a final state, is deleted, or the store closes; stop forgets the
-// subscription and may be called any number of times.
+// watch and may be called any number of times.
 func (s *Store) Finished(id string) (<-chan struct{}, func()) {
-	sub := &finSub{ch: make(chan struct{})}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		close(sub.ch)
-		return sub.ch, func() {}
-	}
-	m := s.finSubs[id]
-	if m == nil {
-		m = make(map[*finSub]struct{})
-		s.finSubs[id] = m
-	}
-	m[sub] = struct{}{}
-	return sub.ch, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if m, ok := s.finSubs[id]; ok {
-			if _, ok := m[sub]; ok {
-				delete(m, sub)
-				if len(m) == 0 {
-					delete(s.finSubs, id)
-				}
-			}
-		}
-	}
+	ch, _, stop := s.fin.Watch(id)
+	return ch, stop
 }
 
-// signalFinished closes and forgets the watchers of id; s.mu is held.
+// WatchFinishes implements [store.Notifier]. A job that becomes final is
+// carried to the watch, so its waiters need not read it back.
+func (s *Store) WatchFinishes() store.FinishWatch { return s.fin.Feed() }
+
+// signalFinished wakes the watchers of id, handing them the job when it
+// is still stored and final (it is gone when it was deleted); s.mu is
+// held.
 func (s *Store) signalFinished(id string) {
-	m := s.finSubs[id]
-	if m == nil {
+	if !s.fin.Wants(id) {
 		return
 	}
-	for sub := range m {
-		close(sub.ch)
+	var j *store.Job
+	if e := s.jobs[id]; e != nil && e.job.State.Final() {
+		j = clone(&e.job)
 	}
-	delete(s.finSubs, id)
+	s.fin.FireJob(id, j)
 }
 
 // Revoked implements [store.Notifier]. Each call makes a subscription

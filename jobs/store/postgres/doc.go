@@ -47,7 +47,7 @@
 // claimable (an insert, a retry, a give-back, a recovered lease, a Wake,
 // a Retry, a Resume), whenever jobs became final (their IDs, in chunks;
 // a job finished alone travels whole, so that whoever awaits it need not
-// read it back: see [Store.FinishedJob]) and whenever a running job is
+// read it back: see [Store.WatchFinishes]) and whenever a running job is
 // revoked. Inserts through [EnqueueTx] notify
 // when the caller's transaction commits. Each Store LISTENs on one
 // dedicated connection outside the pool, opened when something first

@@ -39,8 +39,7 @@ const idleCheck = 30 * time.Second
 const pingTimeout = 10 * time.Second
 
 func newNotifier(s *Store, cfg *pgx.ConnConfig) *notifier {
-	n := &notifier{finWs: map[string]map[*finishedWatcher]struct{}{},
-		readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
+	n := &notifier{readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
 	n.l = &listener{n: n, cfg: cfg, channel: s.channel, done: make(chan struct{})}
 	return n
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
 )
 
 // notifier keeps the in-process watchers of Ready, Finished and Revoked
@@ -18,19 +19,13 @@ type notifier struct {
 	mu      sync.Mutex
 	closed  bool
 	readyWs map[*readyWatcher]struct{}
-	finWs   map[string]map[*finishedWatcher]struct{}
+	fin     finwatch.Registry // Finished, FinishedJob and WatchFinishes
 	revWs   map[chan struct{}]struct{}
 }
 
 type readyWatcher struct {
 	queues map[string]bool // nil: every queue
 	ch     chan struct{}   // capacity 1: signals coalesce
-}
-
-type finishedWatcher struct {
-	ch   chan struct{}
-	done bool       // ch closed; guarded by notifier.mu
-	job  *store.Job // the final job the closing signal carried, if any; guarded by notifier.mu
 }
 
 // closedCh is returned by Ready, Finished and Revoked after Close:
@@ -98,38 +93,20 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 // confirms with Get. The job is shared by the watchers of id; do not
 // modify it. Safe for concurrent use.
 func (s *Store) FinishedJob(id string) (ch <-chan struct{}, job func() *store.Job, stop func()) {
-	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return closedCh, func() *store.Job { return nil }, func() {}
-	}
-	w := &finishedWatcher{ch: make(chan struct{})}
-	set := n.finWs[id]
-	if set == nil {
-		set = map[*finishedWatcher]struct{}{}
-		n.finWs[id] = set
-	}
-	set[w] = struct{}{}
-	n.l.start()
-	var once sync.Once
-	job = func() *store.Job {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		return w.job
-	}
-	return w.ch, job, func() {
-		once.Do(func() {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			if set, ok := n.finWs[id]; ok {
-				delete(set, w)
-				if len(set) == 0 {
-					delete(n.finWs, id)
-				}
-			}
-		})
-	}
+	ch, job, stop = s.notify.fin.Watch(id)
+	s.notify.l.start()
+	return ch, job, stop
+}
+
+// WatchFinishes returns one watch over the finishes of many jobs
+// (store.FinishWatch), fed by the listening connection as Finished
+// watches are, final jobs carried as FinishedJob carries them; the
+// (re)opening of the connection reports all. Close closes it. Safe for
+// concurrent use.
+func (s *Store) WatchFinishes() store.FinishWatch {
+	f := s.notify.fin.Feed()
+	s.notify.l.start()
+	return f
 }
 
 // Revoked returns a channel that receives a value, coalesced, whenever a
@@ -185,11 +162,9 @@ func (n *notifier) dispatch(payload string) {
 			}
 		}
 	case 'f':
-		for _, id := range ids {
-			n.fireLocked(id, nil)
-		}
+		n.fin.Fire(ids...)
 	case 'a':
-		n.fireAllLocked()
+		n.fin.FireAll()
 	case 'v':
 		for ch := range n.revWs {
 			signal(ch)
@@ -208,7 +183,7 @@ func (n *notifier) recheck() {
 	for ch := range n.revWs {
 		signal(ch)
 	}
-	n.fireAllLocked()
+	n.fin.FireAll()
 }
 
 // dispatchJob handles a 'j' payload: the JSON of a job's ID, then the
@@ -218,15 +193,10 @@ func (n *notifier) dispatchJob(rest string) {
 	dec := json.NewDecoder(strings.NewReader(rest))
 	var id string
 	if dec.Decode(&id) != nil {
-		n.mu.Lock()
-		n.fireAllLocked() // unreadable: wake every waiter rather than miss one
-		n.mu.Unlock()
+		n.fin.FireAll() // unreadable: wake every waiter rather than miss one
 		return
 	}
-	n.mu.Lock()
-	waited := len(n.finWs[id]) > 0
-	n.mu.Unlock()
-	if !waited {
+	if !n.fin.Wants(id) {
 		return
 	}
 	var doc jobDoc
@@ -237,37 +207,14 @@ func (n *notifier) dispatchJob(rest string) {
 	if err != nil || j.ID != id || !j.State.Final() {
 		j = nil // the waiters read the job back
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.fireLocked(id, j)
-}
-
-// fireLocked closes the channels of id's watchers, handing them j (nil:
-// the signal carried no job).
-func (n *notifier) fireLocked(id string, j *store.Job) {
-	for w := range n.finWs[id] {
-		if !w.done {
-			w.done, w.job = true, j
-			close(w.ch)
-		}
-	}
-	delete(n.finWs, id)
-}
-
-func (n *notifier) fireAllLocked() {
-	for id := range n.finWs {
-		n.fireLocked(id, nil)
-	}
+	n.fin.FireJob(id, j)
 }
 
 // watching reports how many watchers are registered (tests).
 func (n *notifier) watching() (ready, finished, revoked int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, set := range n.finWs {
-		finished += len(set)
-	}
-	return len(n.readyWs), finished, len(n.revWs)
+	return len(n.readyWs), n.fin.Watches(), len(n.revWs)
 }
 
 // close stops the listener, waits for it, and closes every channel so
@@ -285,5 +232,5 @@ func (n *notifier) close() {
 	}
 	clear(n.readyWs)
 	clear(n.revWs)
-	n.fireAllLocked()
+	n.fin.Close()
 }

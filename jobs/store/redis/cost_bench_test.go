@@ -27,6 +27,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/redis"
 )
@@ -44,19 +45,19 @@ func selfCPU() time.Duration {
 // while the execution time follows the work the commands do.
 type costMeter struct {
 	b      *testing.B
-	ps     *privateServer
+	ps     *servertest.RedisServer
 	rc, cc time.Duration
 }
 
 func (m *costMeter) start() {
-	if err := m.ps.client().ConfigResetStat(context.Background()).Err(); err != nil {
+	if err := m.ps.Client().ConfigResetStat(context.Background()).Err(); err != nil {
 		m.b.Fatal(err)
 	}
-	m.rc, m.cc = m.ps.cpu(), selfCPU()
+	m.rc, m.cc = m.ps.CPU(), selfCPU()
 }
 
 func (m *costMeter) report(name string, n int) {
-	rc, cc := m.ps.cpu(), selfCPU()
+	rc, cc := m.ps.CPU(), selfCPU()
 	m.b.ReportMetric(float64(rc-m.rc)/1e3/float64(n), name+"_redis_us")
 	m.b.ReportMetric(float64(cc-m.cc)/1e3/float64(n), name+"_client_us")
 	m.b.ReportMetric(m.execTime().Seconds()*1e6/float64(n), name+"_exec_us")
@@ -67,7 +68,7 @@ func (m *costMeter) report(name string, n int) {
 // scripts when there were any (the commands they call are counted on
 // their own lines too), else every command but the meter's own.
 func (m *costMeter) execTime() time.Duration {
-	info, err := m.ps.client().Info(context.Background(), "commandstats").Result()
+	info, err := m.ps.Client().Info(context.Background(), "commandstats").Result()
 	if err != nil {
 		m.b.Fatal(err)
 	}
@@ -102,9 +103,9 @@ const costN = 20000
 func BenchmarkCost(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		for range b.N {
-			ps := startPrivateServer(b)
+			ps := servertest.StartRedis(b)
 			ctx := context.Background()
-			if err := ps.client().ConfigSet(ctx, "appendonly", "no").Err(); err != nil {
+			if err := ps.Client().ConfigSet(ctx, "appendonly", "no").Err(); err != nil {
 				b.Fatal(err)
 			}
 			s, err := redis.Open(ctx, ps.URL())
@@ -146,15 +147,15 @@ func BenchmarkCost(b *testing.B) {
 			}
 			m.report("get", costN/10)
 			s.Close()
-			ps.kill()
+			ps.Kill()
 		}
 		b.ReportMetric(0, "ns/op")
 	})
 	b.Run("streams", func(b *testing.B) {
 		for range b.N {
-			ps := startPrivateServer(b)
+			ps := servertest.StartRedis(b)
 			ctx := context.Background()
-			c := ps.client()
+			c := ps.Client()
 			if err := c.ConfigSet(ctx, "appendonly", "no").Err(); err != nil {
 				b.Fatal(err)
 			}
@@ -197,7 +198,7 @@ func BenchmarkCost(b *testing.B) {
 				}
 			}
 			m.report("finish", costN)
-			ps.kill()
+			ps.Kill()
 		}
 		b.ReportMetric(0, "ns/op")
 	})

@@ -377,11 +377,14 @@ func (s *Store) retryReads(ctx context.Context, read func() error) error {
 }
 
 // transient reports whether err is a failure to reach Redis (the
-// connection, not the command), which a retry may cure.
+// connection, not the command) or a server still loading its data after
+// a restart, which a retry may cure.
 func transient(err error) bool {
 	var re goredis.Error
 	if errors.As(err, &re) {
-		return false // Redis answered with an error
+		// Redis answered with an error, which a retry cures only while a
+		// restarted server is still loading its data.
+		return strings.HasPrefix(re.Error(), "LOADING ")
 	}
 	return !errors.Is(err, goredis.ErrClosed) && !errors.Is(err, store.ErrClosed)
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
 )
 
 // Events travel on three pub/sub channels per namespace, published by the
@@ -25,10 +28,10 @@ import (
 //	{ns}:ev:v  v               a revoke was requested for some Running job
 //
 // Each Store holds at most one subscription connection, opened on the
-// first Ready, Finished or Revoked call, and subscribes to a channel only
-// once it has a watcher of that kind: a producer holds no subscription, a
-// worker hears no finished events, a process that only awaits hears no
-// ready events. Events are demultiplexed to the watchers in process.
+// first Ready, Finished, WatchFinishes or Revoked call, and subscribes to
+// a channel only once it has a watcher of that kind: a producer holds no
+// subscription, a worker hears no finished events, a process that only
+// awaits hears no ready events. Events are demultiplexed to the watchers in process.
 // Whenever a channel's subscription is confirmed (the first time, and
 // again after a lost connection), every watcher of that kind is woken,
 // because events published before are not delivered: waiters re-check the
@@ -42,7 +45,7 @@ type notifier struct {
 	want    map[string]bool // channels with watchers
 	ps      *goredis.PubSub // the current subscription, nil between attempts
 	readyWs map[*readyWatcher]struct{}
-	finWs   map[string]map[*finishedWatcher]struct{}
+	fin     finwatch.Registry // Finished and WatchFinishes
 	revWs   map[chan struct{}]struct{}
 
 	// due holds, per watched queue, the earliest RunAt (Unix ms) of a
@@ -63,10 +66,6 @@ type readyWatcher struct {
 	ch     chan struct{}   // capacity 1: signals coalesce
 }
 
-type finishedWatcher struct {
-	ch chan struct{}
-}
-
 // healthInterval is how long the subscription may stay silent before a
 // PING checks it; a PING unanswered for as long again means the
 // connection is dead (a peer gone without a reset) and it is replaced.
@@ -82,7 +81,6 @@ func newNotifier(s *Store) *notifier {
 	return &notifier{
 		s:       s,
 		want:    map[string]bool{},
-		finWs:   map[string]map[*finishedWatcher]struct{}{},
 		readyWs: map[*readyWatcher]struct{}{},
 		revWs:   map[chan struct{}]struct{}{},
 		due:     map[string]int64{},
@@ -212,9 +210,7 @@ func (n *notifier) wake(channel string) {
 			signal(ch)
 		}
 	case n.s.k.evFinished:
-		for id := range n.finWs {
-			n.fireLocked(id)
-		}
+		n.fin.FireAll()
 	}
 }
 
@@ -322,24 +318,24 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 	if n.closed {
 		return closedCh, func() {}
 	}
-	w := &finishedWatcher{ch: make(chan struct{})}
-	set := n.finWs[id]
-	if set == nil {
-		set = map[*finishedWatcher]struct{}{}
-		n.finWs[id] = set
-	}
-	set[w] = struct{}{}
 	n.ensureLocked(n.s.k.evFinished)
-	return w.ch, func() {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		if set, ok := n.finWs[id]; ok {
-			delete(set, w)
-			if len(set) == 0 {
-				delete(n.finWs, id)
-			}
-		}
+	ch, _, stop = n.fin.Watch(id)
+	return ch, stop
+}
+
+// WatchFinishes returns one watch over the finishes of many jobs
+// (store.FinishWatch), fed by the same subscription as Finished: a
+// finish in any process is reported within one pub/sub delivery, and a
+// re-established subscription or a purge reports all. Close closes it.
+// Safe for concurrent use.
+func (s *Store) WatchFinishes() store.FinishWatch {
+	n := s.notify
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.closed {
+		n.ensureLocked(n.s.k.evFinished)
 	}
+	return n.fin.Feed()
 }
 
 // Revoked returns a channel that receives a value, coalesced, whenever a
@@ -467,36 +463,11 @@ func (n *notifier) fireDue() {
 	n.readyLocked(queues)
 }
 
-// finished closes the channels of the watchers of ids.
-func (n *notifier) finished(ids []string) {
-	if len(ids) == 0 {
-		return
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if len(n.finWs) == 0 {
-		return
-	}
-	for _, id := range ids {
-		n.fireLocked(id)
-	}
-}
-
-func (n *notifier) fireLocked(id string) {
-	for w := range n.finWs[id] {
-		close(w.ch)
-	}
-	delete(n.finWs, id)
-}
+// finished wakes the watchers of ids.
+func (n *notifier) finished(ids []string) { n.fin.Fire(ids...) }
 
 // finishedAll wakes every Finished watcher.
-func (n *notifier) finishedAll() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for id := range n.finWs {
-		n.fireLocked(id)
-	}
-}
+func (n *notifier) finishedAll() { n.fin.FireAll() }
 
 // revoked signals every Revoked watcher.
 func (n *notifier) revoked() {
@@ -538,7 +509,5 @@ func (n *notifier) close() {
 		close(ch)
 	}
 	clear(n.revWs)
-	for id := range n.finWs {
-		n.fireLocked(id)
-	}
+	n.fin.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/redis"
 	"github.com/spindlehq/spindle/jobs/storetest"
@@ -201,7 +202,7 @@ func TestFinishedStopAndPurge(t *testing.T) {
 // published meanwhile are lost, so every watcher is woken when it is
 // back, and a waiter that re-checks misses nothing.
 func TestReconnectWakesWatchers(t *testing.T) {
-	ps := startPrivateServer(t)
+	ps := servertest.StartRedis(t)
 	s, err := redis.Open(bg, ps.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +215,7 @@ func TestReconnectWakesWatchers(t *testing.T) {
 	defer stop()
 	quietFor(t, fin, "Finished signal before anything happened")
 	// Cut every subscription connection on this private server.
-	if err := ps.client().Do(bg, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+	if err := ps.Client().Do(bg, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
 		t.Fatal(err)
 	}
 	recv(t, fin, "Finished wake-up after the subscription came back")
@@ -290,7 +291,7 @@ func TestCloseWakesWatchers(t *testing.T) {
 // it has a watcher of that kind, all on one connection, and a producer
 // holds no subscription at all.
 func TestSubscribesOnDemand(t *testing.T) {
-	ps := startPrivateServer(t)
+	ps := servertest.StartRedis(t)
 	s, err := redis.Open(bg, ps.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +302,7 @@ func TestSubscribesOnDemand(t *testing.T) {
 	}
 	channels := func() []string {
 		t.Helper()
-		chs, err := ps.client().PubSubChannels(bg, "*").Result()
+		chs, err := ps.Client().PubSubChannels(bg, "*").Result()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,11 +323,11 @@ func TestSubscribesOnDemand(t *testing.T) {
 	if chs := channels(); !slices.Equal(chs, []string{"{spindle}:ev:f", "{spindle}:ev:r", "{spindle}:ev:v"}) {
 		t.Fatalf("subscribed to %v; want all three channels", chs)
 	}
-	n, err := ps.client().PubSubNumSub(bg, "{spindle}:ev:f").Result()
+	n, err := ps.Client().PubSubNumSub(bg, "{spindle}:ev:f").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clients, err := ps.client().ClientList(bg).Result()
+	clients, err := ps.Client().ClientList(bg).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

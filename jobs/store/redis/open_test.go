@@ -16,9 +16,9 @@ import (
 )
 
 func TestOpenUnreachableHidesPassword(t *testing.T) {
-	ps := startPrivateServer(t)
+	ps := servertest.StartRedis(t)
 	url := strings.Replace(ps.URL(), "redis://", "redis://user:s3cret@", 1)
-	ps.kill() // nothing listens there now
+	ps.Kill() // nothing listens there now
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, open := range []func() error{
@@ -39,8 +39,8 @@ func TestOpenUnreachableHidesPassword(t *testing.T) {
 }
 
 func TestOpenWrongPassword(t *testing.T) {
-	ps := startPrivateServer(t)
-	if err := ps.client().ConfigSet(context.Background(), "requirepass", "right-one").Err(); err != nil {
+	ps := servertest.StartRedis(t)
+	if err := ps.Client().ConfigSet(context.Background(), "requirepass", "right-one").Err(); err != nil {
 		t.Fatal(err)
 	}
 	url := strings.Replace(ps.URL(), "redis://", "redis://default:wrong-one@", 1)

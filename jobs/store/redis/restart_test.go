@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
 	"github.com/spindlehq/spindle/jobs/store"
 )
@@ -19,7 +20,7 @@ func TestServerRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and restarts redis-server and worker processes")
 	}
-	ps := startPrivateServer(t)
+	ps := servertest.StartRedis(t)
 	url := ps.URL() + "?namespace=restart"
 	c, err := jobs.Open(context.Background(), url)
 	if err != nil {
@@ -62,7 +63,7 @@ func TestServerRestart(t *testing.T) {
 		if acked == n/3 && up == nil {
 			// Down for a while: enqueues meanwhile are refused, workers'
 			// claims and outcomes fail, waiters' reads wait.
-			up = ps.restart(500 * time.Millisecond)
+			up = ps.Restart(500 * time.Millisecond)
 		}
 		h, err := mpRun.Enqueue(ctx, c, runArgs{N: i, Sleep: time.Millisecond})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -27,6 +28,10 @@ type Store struct {
 	readRetry time.Duration // see WithReadRetry
 
 	notify *notifier
+
+	// amongEach: the server refused the SORT of FinishedAmong (a Redis
+	// Cluster), which checks jobs one HGET each from then on.
+	amongEach atomic.Bool
 
 	queuesSeen sync.Map // queue -> when Insert last registered it (UnixNano)
 

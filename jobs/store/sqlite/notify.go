@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
 )
 
 // notifier delivers Ready and Finished signals: at once for commits made
@@ -22,9 +22,8 @@ type notifier struct {
 	closed  bool
 	readyWs map[*readyWatcher]struct{}
 	revWs   map[chan struct{}]struct{} // capacity 1: signals coalesce
-	finWs   map[string]map[*finishedWatcher]struct{}
-	nfin    int  // finished watchers registered
-	polling bool // a poller goroutine is running
+	fin     finwatch.Registry          // Finished and WatchFinishes
+	polling bool                       // a poller goroutine is running
 
 	stop    context.CancelFunc // cancels pollCtx at close
 	pollCtx context.Context
@@ -36,15 +35,16 @@ type readyWatcher struct {
 	ch     chan struct{}   // capacity 1: signals coalesce
 }
 
-type finishedWatcher struct {
-	ch   chan struct{}
-	done bool // ch closed; guarded by notifier.mu
-}
-
 func newNotifier(s *Store) *notifier {
-	n := &notifier{s: s, finWs: map[string]map[*finishedWatcher]struct{}{},
-		readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
+	n := &notifier{s: s, readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
 	n.pollCtx, n.stop = context.WithCancel(context.Background())
+	// Other processes' finishes are seen only by the poller: a new watch
+	// of a finish starts it.
+	n.fin.OnWatch = func() {
+		n.mu.Lock()
+		n.startPollLocked()
+		n.mu.Unlock()
+	}
 	return n
 }
 
@@ -79,8 +79,16 @@ func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 // within the watch interval. Close closes every such channel. Safe for
 // concurrent use; stop is idempotent.
 func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
-	return s.notify.addFinished(id)
+	ch, _, stop = s.notify.fin.Watch(id)
+	return ch, stop
 }
+
+// WatchFinishes returns one watch over the finishes of many jobs
+// (store.FinishWatch), told of them as Finished watches are: at once for
+// finishes through this Store, within the watch interval for other
+// processes'. While it watches any job, the data_version poller runs.
+// Safe for concurrent use.
+func (s *Store) WatchFinishes() store.FinishWatch { return s.notify.fin.Feed() }
 
 // Revoked returns a channel that receives a value (coalesced: at most one
 // is buffered) right after a revoke of a Running job commits through this
@@ -145,41 +153,8 @@ func (n *notifier) addReady(queues []string) (<-chan struct{}, func()) {
 	}
 }
 
-func (n *notifier) addFinished(id string) (<-chan struct{}, func()) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return closedCh, func() {}
-	}
-	w := &finishedWatcher{ch: make(chan struct{})}
-	set := n.finWs[id]
-	if set == nil {
-		set = map[*finishedWatcher]struct{}{}
-		n.finWs[id] = set
-	}
-	set[w] = struct{}{}
-	n.nfin++
-	n.startPollLocked()
-	var once sync.Once
-	return w.ch, func() {
-		once.Do(func() {
-			n.mu.Lock()
-			defer n.mu.Unlock()
-			if set, ok := n.finWs[id]; ok {
-				if _, ok := set[w]; ok {
-					delete(set, w)
-					n.nfin--
-					if len(set) == 0 {
-						delete(n.finWs, id)
-					}
-				}
-			}
-		})
-	}
-}
-
 // watchingLocked reports whether anyone waits for a signal.
-func (n *notifier) watchingLocked() bool { return len(n.readyWs) > 0 || n.nfin > 0 }
+func (n *notifier) watchingLocked() bool { return len(n.readyWs) > 0 || n.fin.Watching() }
 
 func (n *notifier) signalReadyLocked(all bool, queues []string) {
 	for w := range n.readyWs {
@@ -220,40 +195,11 @@ func (n *notifier) readyJobs(jobs []*store.Job, dups []string) {
 }
 
 // finished closes the channels of the watchers of ids.
-func (n *notifier) finished(ids ...string) {
-	if len(ids) == 0 {
-		return
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.nfin == 0 {
-		return
-	}
-	for _, id := range ids {
-		n.fireLocked(id)
-	}
-}
-
-func (n *notifier) fireLocked(id string) {
-	for w := range n.finWs[id] {
-		if !w.done {
-			w.done = true
-			close(w.ch)
-		}
-		n.nfin--
-	}
-	delete(n.finWs, id)
-}
+func (n *notifier) finished(ids ...string) { n.fin.Fire(ids...) }
 
 // finishedAll wakes every Finished watcher: after a purge, when which
 // jobs went is not worth listing.
-func (n *notifier) finishedAll() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for id := range n.finWs {
-		n.fireLocked(id)
-	}
-}
+func (n *notifier) finishedAll() { n.fin.FireAll() }
 
 // finishedOutcomes signals what a committed Finish changed: watchers of
 // jobs now final, and Ready watchers when a job was rescheduled.
@@ -267,8 +213,8 @@ func (n *notifier) finishedOutcomes(outcomes []store.Outcome, lost []string) {
 		}
 		if o.State == store.Scheduled || o.State == store.Queued {
 			retried = true
-		} else if n.nfin > 0 {
-			n.fireLocked(o.ID)
+		} else {
+			n.fin.Fire(o.ID)
 		}
 	}
 	if retried {
@@ -300,9 +246,7 @@ func (n *notifier) close() {
 		close(ch)
 	}
 	clear(n.revWs)
-	for id := range n.finWs {
-		n.fireLocked(id)
-	}
+	n.fin.Close()
 	n.mu.Unlock()
 	n.pollers.Wait()
 }
@@ -317,7 +261,7 @@ func (n *notifier) close() {
 func (n *notifier) poll() {
 	defer n.pollers.Done()
 	ctx := n.pollCtx
-	conn, dv, err := n.openPoll(ctx)
+	conn, version, dv, err := n.openPoll(ctx)
 	if err != nil {
 		n.mu.Lock()
 		n.polling = false
@@ -325,6 +269,7 @@ func (n *notifier) poll() {
 		return
 	}
 	defer conn.Close()
+	defer version.Close()
 	t := time.NewTicker(n.s.opts.watchInterval)
 	defer t.Stop()
 	changed := true // check once at start: a change may predate the baseline
@@ -347,7 +292,7 @@ func (n *notifier) poll() {
 		}
 		n.mu.Unlock()
 		var v int64
-		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		if err := version.QueryRowContext(ctx).Scan(&v); err != nil {
 			// A transient error (busy during recovery) is retried next
 			// tick; after close the loop ends on ctx.
 			continue
@@ -358,17 +303,26 @@ func (n *notifier) poll() {
 	}
 }
 
-func (n *notifier) openPoll(ctx context.Context) (*sql.Conn, int64, error) {
+// openPoll takes the poller's connection, prepares its PRAGMA once
+// rather than on each of its hundreds of ticks a second, and reads the
+// baseline data_version.
+func (n *notifier) openPoll(ctx context.Context) (*sql.Conn, *sql.Stmt, int64, error) {
 	conn, err := n.s.rdb.Conn(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
+	}
+	version, err := conn.PrepareContext(ctx, "PRAGMA data_version")
+	if err != nil {
+		conn.Close()
+		return nil, nil, 0, err
 	}
 	var dv int64
-	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&dv); err != nil {
+	if err := version.QueryRowContext(ctx).Scan(&dv); err != nil {
+		version.Close()
 		conn.Close()
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return conn, dv, nil
+	return conn, version, dv, nil
 }
 
 // onChange reacts to a commit by another connection and reports whether
@@ -376,30 +330,16 @@ func (n *notifier) openPoll(ctx context.Context) (*sql.Conn, int64, error) {
 func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) bool {
 	n.mu.Lock()
 	n.signalReadyLocked(true, nil)
-	ids := make([]string, 0, len(n.finWs))
-	for id := range n.finWs {
-		ids = append(ids, id)
-	}
 	n.mu.Unlock()
+	ids := n.fin.IDs()
 	if len(ids) == 0 {
 		return true
 	}
-	arg, _ := json.Marshal(ids)
-	rows, err := conn.QueryContext(ctx, `SELECT w.value FROM json_each(?) AS w
-		LEFT JOIN jobs ON jobs.id = w.value
-		WHERE jobs.id IS NULL OR jobs.state IN `+finalStates, string(arg))
+	final, gone, err := finalOrGone(ctx, conn, jsonIDs(ids))
 	if err != nil {
 		return false
 	}
-	var done []string
-	for rows.Next() {
-		var id string
-		if rows.Scan(&id) == nil {
-			done = append(done, id)
-		}
-	}
-	err = rows.Err()
-	rows.Close()
+	done := append(final, gone...)
 	n.finished(done...)
-	return err == nil
+	return true
 }
