@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"InsertGet", testInsertGet},
 		{"InsertUnique", testInsertUnique},
 		{"InsertDuplicateID", testInsertDuplicateID},
+		{"InsertChecks", testInsertChecks},
 		{"GetNotFound", testGetNotFound},
 		{"ClaimLease", testClaimLease},
 		{"ClaimOrder", testClaimOrder},
@@ -94,6 +95,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"WatchFinishes", testWatchFinishes},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
+		{"CloseWakesWatchers", testCloseWakesWatchers},
+		{"FinalNotifier", testFinalNotifier},
 
 		{"InsertGetExtended", testInsertGetExtended},
 		{"RecoverExpires", testRecoverExpires},
@@ -950,18 +953,3 @@ func testCanceledContext(t *testing.T, s store.Store) {
 	}
 }
 
-func testClosed(t *testing.T, s store.Store) {
-	insert(t, s, newJob("cl1"))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(bg, "cl1"); !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("Get after Close = %v, want ErrClosed", err)
-	}
-	if _, err := s.Claim(bg, store.ClaimRequest{Queues: []string{"default"}, Limit: 1, Owner: "w", Now: T0, LeaseUntil: T0}); !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("Claim after Close = %v, want ErrClosed", err)
-	}
-	if _, err := s.Insert(bg, []*store.Job{newJob("cl2")}); !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("Insert after Close = %v, want ErrClosed", err)
-	}
-}

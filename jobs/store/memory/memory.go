@@ -108,12 +108,9 @@ func clone(j *store.Job) *store.Job {
 // duplicate like one whose UniqueKey is taken: it is skipped and returned
 // in dups.
 func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
-	for _, j := range jobs {
-		if j == nil || j.ID == "" {
-			return nil, fmt.Errorf("memory: insert: every job needs a non-empty ID")
-		}
-		if j.State != store.Queued && j.State != store.Scheduled {
-			return nil, fmt.Errorf("memory: insert: job %q has state %q; new jobs are %q or %q", j.ID, j.State, store.Queued, store.Scheduled)
+	for i, j := range jobs {
+		if err := storecheck.NewJob("memory", i, j); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.lock(ctx); err != nil {
@@ -136,8 +133,8 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error)
 			keys[j.UniqueKey] = true
 		}
 		e := &entry{job: *clone(j), index: -1, expIndex: -1}
-		if e.job.MaxAttempts < 1 {
-			e.job.MaxAttempts = 1
+		if e.job.State == "" {
+			e.job.State = store.Queued
 		}
 		e.job.RunAt = e.job.RunAt.UTC()
 		s.jobs[e.job.ID] = e
@@ -479,15 +476,27 @@ func (s *Store) remove(id string, e *entry) {
 	s.signalFinished(id)
 }
 
-// Close implements [store.Store]. Watchers of Finished are woken so they
-// notice; later calls return [store.ErrClosed].
+// Close implements [store.Store] by the rule every store follows: every
+// Ready, Finished and Revoked channel is closed (a watch made afterwards
+// gets a closed channel), and later calls, Close included, return
+// [store.ErrClosed].
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil
+		return store.ErrClosed
 	}
 	s.closed = true
 	s.fin.Close()
+	// Watchers learn of the close as the other stores' do: their
+	// channels close, and their next call gets ErrClosed.
+	for sub := range s.readySubs {
+		close(sub.ch)
+	}
+	clear(s.readySubs)
+	for ch := range s.revSubs {
+		close(ch)
+	}
+	clear(s.revSubs)
 	return nil
 }

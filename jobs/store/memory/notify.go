@@ -10,6 +10,11 @@ func (s *Store) Ready(queues []string) (<-chan struct{}, func()) {
 		sub.queues[q] = true
 	}
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		close(sub.ch)
+		return sub.ch, func() {}
+	}
 	s.readySubs[sub] = struct{}{}
 	s.mu.Unlock()
 	return sub.ch, func() {
@@ -70,6 +75,11 @@ func (s *Store) signalFinished(id string) {
 func (s *Store) Revoked() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		close(ch)
+		return ch, func() {}
+	}
 	s.revSubs[ch] = struct{}{}
 	s.mu.Unlock()
 	return ch, func() {

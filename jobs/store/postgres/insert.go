@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Insert adds jobs in one statement, so atomically: all of them or, on
@@ -141,22 +142,4 @@ func stateOrQueued(s store.State) store.State {
 }
 
 // validateNew rejects jobs no store could run, naming the job and field.
-func validateNew(i int, j *store.Job) error {
-	switch {
-	case j == nil:
-		return fmt.Errorf("postgres: insert: jobs[%d] is nil", i)
-	case j.ID == "":
-		return fmt.Errorf("postgres: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID", i)
-	case j.Name == "":
-		return fmt.Errorf("postgres: insert job %s: empty Name; want the name of the definition that runs it", j.ID)
-	case j.Queue == "":
-		return fmt.Errorf("postgres: insert job %s: empty Queue; want a queue name", j.ID)
-	case j.MaxAttempts < 1:
-		return fmt.Errorf("postgres: insert job %s: MaxAttempts is %d; want at least 1", j.ID, j.MaxAttempts)
-	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
-		return fmt.Errorf("postgres: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
-	case j.Retention < 0:
-		return fmt.Errorf("postgres: insert job %s: Retention %v; want zero (keep forever) or more", j.ID, j.Retention)
-	}
-	return nil
-}
+func validateNew(i int, j *store.Job) error { return storecheck.NewJob("postgres", i, j) }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Store is a [store.Store] kept in a PostgreSQL schema. Its methods are
@@ -26,11 +26,8 @@ type Store struct {
 	notify  *notifier
 	resets  resetLimiter
 
-	// life guards closed: every call holds it shared while it runs, Close
-	// holds it exclusively, so Close waits for calls in flight and calls
-	// after Close see closed.
-	life   sync.RWMutex
-	closed bool
+	// gate admits calls until Close, which waits for those in flight.
+	gate lifecycle.Gate
 }
 
 var _ store.Store = (*Store)(nil)
@@ -105,16 +102,9 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // enter starts a call: it fails with ErrClosed after Close, and otherwise
 // keeps Close from releasing the pool until leave.
-func (s *Store) enter() error {
-	s.life.RLock()
-	if s.closed {
-		s.life.RUnlock()
-		return store.ErrClosed
-	}
-	return nil
-}
+func (s *Store) enter() error { return s.gate.Enter() }
 
-func (s *Store) leave() { s.life.RUnlock() }
+func (s *Store) leave() { s.gate.Leave() }
 
 // Close waits for calls in flight, stops the listener, wakes every Ready,
 // Finished and Revoked channel (so waiters notice and get ErrClosed from
@@ -122,13 +112,9 @@ func (s *Store) leave() { s.life.RUnlock() }
 // return store.ErrClosed. Calls in flight end when their ctx does, so
 // Close returns once they finish.
 func (s *Store) Close() error {
-	s.life.Lock()
-	if s.closed {
-		s.life.Unlock()
-		return store.ErrClosed
+	if _, err := s.gate.Close(); err != nil {
+		return err
 	}
-	s.closed = true
-	s.life.Unlock()
 	s.notify.close()
 	s.pool.Close()
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Insert adds jobs in one script: all of them or, on error, none. A job
@@ -108,23 +109,7 @@ func msAlwaysOrZero(j *store.Job) string {
 }
 
 // validateNew rejects jobs no store could run, naming the job and field.
-func validateNew(i int, j *store.Job) error {
-	switch {
-	case j == nil:
-		return fmt.Errorf("redis: insert: jobs[%d] is nil", i)
-	case j.ID == "":
-		return fmt.Errorf("redis: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID", i)
-	case j.Name == "":
-		return fmt.Errorf("redis: insert job %s: empty Name; want the name of the definition that runs it", j.ID)
-	case j.Queue == "":
-		return fmt.Errorf("redis: insert job %s: empty Queue; want a queue name", j.ID)
-	case j.MaxAttempts < 1:
-		return fmt.Errorf("redis: insert job %s: MaxAttempts is %d; want at least 1", j.ID, j.MaxAttempts)
-	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
-		return fmt.Errorf("redis: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
-	}
-	return nil
-}
+func validateNew(i int, j *store.Job) error { return storecheck.NewJob("redis", i, j) }
 
 // queueRecheck is how long Insert trusts that it registered a queue in
 // the namespace's queue set, which Recover, Queues and Stats walk. The set

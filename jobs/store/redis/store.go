@@ -13,6 +13,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/redact"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Store is a [store.Store] kept in Redis. Its methods are safe for
@@ -35,11 +36,8 @@ type Store struct {
 
 	queuesSeen sync.Map // queue -> when Insert last registered it (UnixNano)
 
-	// life guards closed: every call holds it shared while it runs, Close
-	// holds it exclusively, so Close waits for calls in flight and calls
-	// after Close see closed.
-	life   sync.RWMutex
-	closed bool
+	// gate admits calls until Close, which waits for those in flight.
+	gate lifecycle.Gate
 }
 
 var _ store.Store = (*Store)(nil)
@@ -134,29 +132,18 @@ func (s *Store) Namespace() string { return s.ns }
 
 // enter starts a call: it fails with ErrClosed after Close, and otherwise
 // keeps Close from closing the client until leave.
-func (s *Store) enter() error {
-	s.life.RLock()
-	if s.closed {
-		s.life.RUnlock()
-		return store.ErrClosed
-	}
-	return nil
-}
+func (s *Store) enter() error { return s.gate.Enter() }
 
-func (s *Store) leave() { s.life.RUnlock() }
+func (s *Store) leave() { s.gate.Leave() }
 
 // Close waits for calls in flight, stops the event subscription, wakes
 // every Ready, Finished and Revoked channel (so waiters notice and get
 // ErrClosed on their next call) and, if [Open] made the client, closes
 // it. Later calls, Close included, return store.ErrClosed.
 func (s *Store) Close() error {
-	s.life.Lock()
-	if s.closed {
-		s.life.Unlock()
-		return store.ErrClosed
+	if _, err := s.gate.Close(); err != nil {
+		return err
 	}
-	s.closed = true
-	s.life.Unlock()
 	s.notify.close()
 	if s.owned {
 		if err := s.rdb.Close(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // insertChunk is how many fresh jobs one INSERT statement carries. The
@@ -225,20 +226,4 @@ func isFresh(j *store.Job) bool {
 }
 
 // validateNew rejects jobs no store could run, naming the job and field.
-func validateNew(i int, j *store.Job) error {
-	switch {
-	case j == nil:
-		return fmt.Errorf("sqlite: insert: jobs[%d] is nil", i)
-	case j.ID == "":
-		return fmt.Errorf("sqlite: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID", i)
-	case j.Name == "":
-		return fmt.Errorf("sqlite: insert job %s: empty Name; want the name of the definition that runs it", j.ID)
-	case j.Queue == "":
-		return fmt.Errorf("sqlite: insert job %s: empty Queue; want a queue name", j.ID)
-	case j.MaxAttempts < 1:
-		return fmt.Errorf("sqlite: insert job %s: MaxAttempts is %d; want at least 1", j.ID, j.MaxAttempts)
-	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
-		return fmt.Errorf("sqlite: insert job %s: State %q; want %q, %q or empty (queued)", j.ID, j.State, store.Queued, store.Scheduled)
-	}
-	return nil
-}
+func validateNew(i int, j *store.Job) error { return storecheck.NewJob("sqlite", i, j) }

@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -32,11 +32,8 @@ type Store struct {
 	notify *notifier
 	ckpt   *checkpointer
 
-	// life guards closed: every call holds it shared while it runs, Close
-	// holds it exclusively, so Close waits for calls in flight and calls
-	// after Close see closed.
-	life   sync.RWMutex
-	closed bool
+	// gate admits calls until Close, which waits for those in flight.
+	gate lifecycle.Gate
 }
 
 var _ store.Store = (*Store)(nil)
@@ -174,16 +171,9 @@ func (s *Store) openErr(what string, err error) error {
 
 // enter starts a call: it fails with ErrClosed after Close, and otherwise
 // keeps Close from releasing the connections until leave.
-func (s *Store) enter() error {
-	s.life.RLock()
-	if s.closed {
-		s.life.RUnlock()
-		return store.ErrClosed
-	}
-	return nil
-}
+func (s *Store) enter() error { return s.gate.Enter() }
 
-func (s *Store) leave() { s.life.RUnlock() }
+func (s *Store) leave() { s.gate.Leave() }
 
 // Close waits for calls in flight, stops the change watcher, wakes every
 // Ready and Finished channel (so waiters notice and get ErrClosed on their
@@ -191,13 +181,9 @@ func (s *Store) leave() { s.life.RUnlock() }
 // return store.ErrClosed. Calls in flight end when their ctx does, so
 // Close returns once they finish.
 func (s *Store) Close() error {
-	s.life.Lock()
-	if s.closed {
-		s.life.Unlock()
-		return store.ErrClosed
+	if _, err := s.gate.Close(); err != nil {
+		return err
 	}
-	s.closed = true
-	s.life.Unlock()
 	return s.release()
 }
 

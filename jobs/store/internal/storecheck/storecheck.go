@@ -92,3 +92,27 @@ func Distinct(ss []string) []string {
 	}
 	return ss
 }
+
+// NewJob reports what is wrong with jobs[i] of an Insert, or nil: the
+// fields no store could run a job without. name prefixes the error. The
+// error matches store.ErrRejected: the same job is refused every time.
+// An empty State means Queued.
+func NewJob(name string, i int, j *store.Job) error {
+	switch {
+	case j == nil:
+		return fmt.Errorf("%s: insert: jobs[%d] is nil: %w", name, i, store.ErrRejected)
+	case j.ID == "":
+		return fmt.Errorf("%s: insert: jobs[%d] has an empty ID; want a unique, time-ordered ID: %w", name, i, store.ErrRejected)
+	case j.Name == "":
+		return fmt.Errorf("%s: insert job %s: empty Name; want the name of the definition that runs it: %w", name, j.ID, store.ErrRejected)
+	case j.Queue == "":
+		return fmt.Errorf("%s: insert job %s: empty Queue; want a queue name: %w", name, j.ID, store.ErrRejected)
+	case j.MaxAttempts < 1:
+		return fmt.Errorf("%s: insert job %s: MaxAttempts is %d; want at least 1: %w", name, j.ID, j.MaxAttempts, store.ErrRejected)
+	case j.State != "" && j.State != store.Queued && j.State != store.Scheduled:
+		return fmt.Errorf("%s: insert job %s: State %q; want %q, %q or empty (queued): %w", name, j.ID, j.State, store.Queued, store.Scheduled, store.ErrRejected)
+	case j.Retention < 0:
+		return fmt.Errorf("%s: insert job %s: Retention %v; want zero (keep forever) or more: %w", name, j.ID, j.Retention, store.ErrRejected)
+	}
+	return nil
+}
