@@ -952,4 +952,3 @@ func testCanceledContext(t *testing.T, s store.Store) {
 		t.Fatal("Get with a canceled context succeeded")
 	}
 }
-
