@@ -37,10 +37,10 @@ func seed(t *testing.T) seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ok.Await(ctx, jobs.Preserve()); err != nil {
+	if _, err := ok.Await(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dead.Await(ctx, jobs.Preserve()); err == nil {
+	if _, err := dead.Await(ctx); err == nil {
 		t.Fatal("the dead job succeeded")
 	}
 	if err := stop(); err != nil {

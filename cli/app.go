@@ -233,7 +233,7 @@ func (a *app) storeErr(what, id string, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrNotFound) && id != "":
-		return fmt.Errorf("no job with ID %s in %s", id, jobs.RedactURL(a.store))
+		return fmt.Errorf("no job with ID %s in %s: it never existed, was deleted or purged, was pruned after its retention, or an Await with jobs.Consume consumed its result", id, jobs.RedactURL(a.store))
 	case errors.Is(err, store.ErrFinal) && id != "":
 		return fmt.Errorf("%s %s: the job has already finished (see \"job %s\")", what, id, id)
 	case errors.Is(err, store.ErrNotFinal) && id != "":

@@ -81,7 +81,7 @@ func (a *app) awaitJob(ctx context.Context, c *jobs.Client, id string, timeout t
 		wctx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	defer cancel()
-	_, err := jobs.HandleOf[json.RawMessage](c, id).Await(wctx, jobs.Preserve())
+	_, err := jobs.HandleOf[json.RawMessage](c, id).Await(wctx)
 	var je *jobs.JobError
 	switch {
 	case err == nil, errors.As(err, &je):

@@ -191,7 +191,7 @@ func runChain(ctx context.Context, c *jobs.Client, run string, lat func(time.Dur
 	if err != nil {
 		return "", err
 	}
-	cart, err := h1.Await(ctx, jobs.Preserve())
+	cart, err := h1.Await(ctx)
 	if err != nil {
 		return "", fmt.Errorf("fetch: %w", err)
 	}
@@ -201,7 +201,7 @@ func runChain(ctx context.Context, c *jobs.Client, run string, lat func(time.Dur
 	if err != nil {
 		return "", err
 	}
-	priced, err := h2.Await(ctx, jobs.Preserve())
+	priced, err := h2.Await(ctx)
 	if err != nil {
 		return "", fmt.Errorf("price: %w", err)
 	}
@@ -211,7 +211,7 @@ func runChain(ctx context.Context, c *jobs.Client, run string, lat func(time.Dur
 	if err != nil {
 		return "", err
 	}
-	receipt, err := h3.Await(ctx, jobs.Preserve())
+	receipt, err := h3.Await(ctx)
 	if err != nil {
 		return "", fmt.Errorf("receipt: %w", err)
 	}

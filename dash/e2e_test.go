@@ -200,7 +200,7 @@ func TestBrowserRetryFailedJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.Await(ctx, jobs.Preserve()); errors.Is(err, jobs.ErrRevoked) {
+		if _, err := h.Await(ctx); errors.Is(err, jobs.ErrRevoked) {
 			break
 		} else if i == 1000 {
 			t.Fatalf("no job of the revoked name was canceled: %v", err)

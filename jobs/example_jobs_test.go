@@ -143,8 +143,9 @@ func ExampleDelay() {
 	// 16
 }
 
-// Another process awaits a job by its ID. Preserve leaves the result for
-// other readers; without it the first Await consumes it, as in Huey.
+// Another process awaits a job by its ID. Reading a result leaves it for
+// other readers; Consume deletes it once read, as Huey's aget_result does
+// by default.
 func ExampleHandleOf() {
 	ctx := context.Background()
 	c, _ := jobs.Open(ctx, "memory:")
@@ -155,9 +156,9 @@ func ExampleHandleOf() {
 	id := h.ID() // stored, sent to another process...
 
 	other := jobs.HandleOf[int](c, id)
-	n, err := other.Await(ctx, jobs.Preserve(), jobs.Poll(jobs.Polling{Factor: 1.15, Max: time.Second}))
+	n, err := other.Await(ctx, jobs.Poll(jobs.Polling{Factor: 1.15, Max: time.Second}))
 	fmt.Println(n, err)
-	n, err = jobs.HandleOf[int](c, id).Await(ctx) // reads and consumes
+	n, err = jobs.HandleOf[int](c, id).Await(ctx, jobs.Consume()) // reads and deletes
 	fmt.Println(n, err)
 	_, err = jobs.HandleOf[int](c, id).Await(ctx)
 	fmt.Println(err != nil)

@@ -159,7 +159,7 @@ func (g *Group[R]) Await(ctx context.Context, opts ...AwaitOption) ([]R, error) 
 	for i, h := range g.handles {
 		err := errs[i]
 		if err == nil {
-			if !cfg.preserve {
+			if cfg.consume {
 				h.consume(ctx)
 			}
 			res[i], err = h.Result()

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,17 +100,19 @@ func (h *Handle[R]) Result() (R, error) {
 type AwaitOption func(*awaitConfig)
 
 type awaitConfig struct {
-	poll     Polling
-	preserve bool
-	err      error
+	poll    Polling
+	consume bool
+	err     error
 }
 
-// Preserve leaves a succeeded job and its result in the store for other
-// readers (Huey's preserve=True). Without it, the first Await that sees
-// the job succeed deletes the job from the store, as Huey's get_result
-// does; the handle itself keeps the result either way, and Done/Result
-// never delete anything.
-func Preserve() AwaitOption { return func(c *awaitConfig) { c.preserve = true } }
+// Consume deletes a succeeded job from the store once this Await has read
+// its result, as Huey's aget_result does unless given preserve=True; the
+// handle keeps the value. Without it nothing that reads a result deletes
+// it: Await, Group.Await, spindle.Gather, Wait and AsCompleted, the
+// command and the dashboard all read the same stored result until the
+// job's retention prunes it. A consumed job is gone for every other
+// reader; a workflow step that others read is never consumed.
+func Consume() AwaitOption { return func(c *awaitConfig) { c.consume = true } }
 
 // Poll sets the polling of this Await (Huey's backoff and max_delay); zero
 // fields keep the client's.
@@ -143,8 +144,7 @@ func (c *Client) awaitOptions(opts []AwaitOption) (awaitConfig, error) {
 // again. Close of the client ends it with an error wrapping
 // [ErrClientClosed]. A store failure is returned as it is, the outcome
 // still unknown. A job that did not succeed is reported as a
-// [*JobError]. Unless [Preserve] is given, the succeeded job is deleted
-// from the store after it is read.
+// [*JobError]. Reading never deletes the job unless [Consume] is given.
 func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
 	cfg, err := h.c.awaitOptions(opts)
 	var zero R
@@ -165,7 +165,7 @@ func (h *Handle[R]) Await(ctx context.Context, opts ...AwaitOption) (R, error) {
 		}
 		release()
 	}
-	if !cfg.preserve {
+	if cfg.consume {
 		h.consume(ctx)
 	}
 	return h.Result()
@@ -201,10 +201,13 @@ func (h *Handle[R]) settle(j *store.Job, err error) {
 		return
 	}
 	var o handleOut[R]
-	o.keep = j != nil && len(j.Meta) > 0 && bytes.Contains(j.Meta, nextMark)
+	if j != nil && len(j.Meta) > 0 {
+		m, _ := decodeMeta(j.Meta)
+		o.keep = m != nil && len(m.Next) > 0
+	}
 	switch {
 	case err != nil && errors.Is(err, store.ErrNotFound):
-		err = fmt.Errorf("jobs: job %s not found: it never existed, was deleted, was pruned after its retention, or an Await without Preserve consumed its result: %w", h.id, err)
+		err = fmt.Errorf("jobs: job %s not found: it never existed, was deleted, was pruned after its retention, or an Await with Consume consumed its result: %w", h.id, err)
 	case err != nil && errors.Is(err, ErrClientClosed):
 		err = fmt.Errorf("jobs: waiting for job %s: %w", h.id, ErrClientClosed)
 	case err != nil:
@@ -232,8 +235,6 @@ type JobError struct {
 	Errors   []jobtype.AttemptError
 }
 
-// nextMark is how encodeMeta writes a workflow step's dependents.
-var nextMark = []byte(`"next":`)
 
 func newJobError(j *store.Job) *JobError {
 	return &JobError{ID: j.ID, Name: j.Name, State: j.State, Attempts: j.Attempt, Err: j.LastError, Errors: j.Errors}

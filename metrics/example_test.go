@@ -38,7 +38,7 @@ func Example() {
 	ran := make(chan error)
 	go func() { ran <- w.Run(wctx) }()
 	h, _ := ping.Enqueue(ctx, c, 1)
-	_, _ = h.Await(ctx, jobs.Preserve())
+	_, _ = h.Await(ctx)
 	stopWorker()
 	<-ran
 	stop() // returns once the events so far are counted

@@ -85,7 +85,7 @@ func TestRevokeCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		stop := startWorker(t, s.c, s.q)
-		_, err = skipped.Await(ctx, jobs.Preserve())
+		_, err = skipped.Await(ctx)
 		stop()
 		if !errors.Is(err, jobs.ErrRevoked) || !strings.Contains(err.Error(), "e2e") {
 			t.Errorf("a job of a revoked name: %v", err)
@@ -98,7 +98,7 @@ func TestRevokeCommands(t *testing.T) {
 			t.Errorf("restore: %v", r)
 		}
 		stop = startWorker(t, s.c, s.q)
-		v, err := jobs.HandleOf[string](s.c, skipped.ID()).Await(ctx, jobs.Preserve()) // a handle keeps the outcome it saw
+		v, err := jobs.HandleOf[string](s.c, skipped.ID()).Await(ctx) // a handle keeps the outcome it saw
 		stop()
 		if err != nil || v != "SKIP ME" {
 			t.Errorf("the restored job: %q %v", v, err)

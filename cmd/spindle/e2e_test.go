@@ -274,10 +274,10 @@ func seed(t *testing.T, url string) seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ok.Await(ctx, jobs.Preserve()); err != nil {
+	if _, err := ok.Await(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dead.Await(ctx, jobs.Preserve()); err == nil {
+	if _, err := dead.Await(ctx); err == nil {
 		t.Fatal("the failing job succeeded")
 	}
 	stop()

@@ -180,7 +180,7 @@ func stormProducer(ctx context.Context, c *jobs.Client, queue string, ack *ackFi
 			return err
 		}
 		if prev != nil {
-			if _, err := prev.Await(ctx, jobs.Preserve()); err != nil {
+			if _, err := prev.Await(ctx); err != nil {
 				return err
 			}
 			if err := ack.ack("F", groupIDs(prev)); err != nil {

@@ -77,7 +77,7 @@ func testNetworkCut(t *testing.T, storeName, url string) {
 		}
 	}
 	link.cut.Store(false)
-	if _, err := g.Await(ctx, jobs.Preserve()); err != nil {
+	if _, err := g.Await(ctx); err != nil {
 		t.Fatal(err)
 	}
 

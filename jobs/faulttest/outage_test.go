@@ -46,7 +46,7 @@ func throughOutages(t *testing.T, fault, storeName, url string, outage func(roun
 				mu.Lock()
 				acked = append(acked, h.ID())
 				mu.Unlock()
-				if _, err := h.Await(opCtx, jobs.Preserve()); err == nil {
+				if _, err := h.Await(opCtx); err == nil {
 					mu.Lock()
 					seen = append(seen, h.ID())
 					mu.Unlock()

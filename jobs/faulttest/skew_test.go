@@ -64,7 +64,7 @@ func testClockSkew(t *testing.T, storeName, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.Await(ctx, jobs.Preserve()); err != nil {
+	if _, err := g.Await(ctx); err != nil {
 		t.Fatalf("jobs: %v\nwarnings: %v", err, warn.list())
 	}
 	perWorker := map[string]int{}
@@ -125,7 +125,7 @@ func TestClockSkewBeyondLease(t *testing.T) {
 			}
 			ahead := newClient(t, c, func(s store.Store) store.Store { return skewedStore{s, skew} })
 			startWorker(t, ahead, opts("ahead"), workDef("ahead", log))
-			if _, err := h.Await(ctx, jobs.Preserve()); err != nil {
+			if _, err := h.Await(ctx); err != nil {
 				t.Fatal(err)
 			}
 			started, returned := log.runs(h.ID())

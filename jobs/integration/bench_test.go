@@ -8,8 +8,8 @@ package integration_test
 //
 // SPINDLE_BENCH_N overrides the Q1 job count (20,000) and the Q2 round
 // trips (1,000); SPINDLE_BENCH_CLAIM and SPINDLE_BENCH_PREFETCH set the
-// worker's ClaimBatch and Prefetch; SPINDLE_BENCH_PRESERVE=1 awaits with
-// Preserve; SPINDLE_BENCH_TAIL=1 logs the slowest round trips.
+// worker's ClaimBatch and Prefetch; SPINDLE_BENCH_CONSUME=1 awaits with
+// Consume; SPINDLE_BENCH_TAIL=1 logs the slowest round trips.
 
 import (
 	"context"
@@ -190,8 +190,8 @@ func roundTrips(b *testing.B, c *jobs.Client, n int) {
 			b.Fatal(err)
 		}
 		var opts []jobs.AwaitOption
-		if os.Getenv("SPINDLE_BENCH_PRESERVE") != "" {
-			opts = append(opts, jobs.Preserve())
+		if os.Getenv("SPINDLE_BENCH_CONSUME") != "" {
+			opts = append(opts, jobs.Consume())
 		}
 		got, err := h.Await(ctx, opts...)
 		if err != nil || got != 2*i {

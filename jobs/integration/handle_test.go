@@ -82,7 +82,7 @@ func TestAwaitPollsWithHueyBackoff(t *testing.T) {
 		// The worker sees the real store; the awaiting client sees one that
 		// cannot push, like a client in another process.
 		q := &quietStore{Store: mem}
-		start, _ := awaitElsewhere(t, c, q, jobs.Poll(jobs.Polling{First: 10 * time.Millisecond, Factor: 1.5, Max: 20 * time.Millisecond}), jobs.Preserve())
+		start, _ := awaitElsewhere(t, c, q, jobs.Poll(jobs.Polling{First: 10 * time.Millisecond, Factor: 1.5, Max: 20 * time.Millisecond}))
 		var offsets []time.Duration
 		for _, g := range q.readTimes() {
 			offsets = append(offsets, g.Sub(start))
@@ -196,21 +196,37 @@ func TestDefaultPollingIsHueys(t *testing.T) {
 	}
 }
 
-func TestAwaitConsumesUnlessPreserve(t *testing.T) {
+// The rule a Huey user can predict: reading a result never deletes it,
+// whoever reads it (Await, Group.Await, spindle.Gather); Consume does, for
+// every later reader, who is told why.
+func TestReadingKeepsConsumeDeletes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mem := memClient(t)
 		startWorker(t, c, jobs.WorkerOptions{}, add)
 		ctx := context.Background()
 		h1, _ := add.Enqueue(ctx, c, addArgs{1, 1})
 		h2, _ := add.Enqueue(ctx, c, addArgs{2, 2})
-		if _, err := h1.Await(ctx, jobs.Preserve()); err != nil {
+		g, _ := add.Map(ctx, c, []addArgs{{3, 3}, {4, 4}})
+		if _, err := h1.Await(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := mem.Get(ctx, h1.ID()); err != nil {
-			t.Fatalf("preserved job gone: %v", err)
+		if _, err := spindle.Gather[int](ctx, jobs.HandleOf[int](c, h2.ID()), h1); err != nil {
+			t.Fatal(err)
 		}
-		if got, err := h2.Await(ctx); err != nil || got != 4 {
-			t.Fatalf("Await = %d, %v", got, err)
+		if _, err := g.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{h1.ID(), h2.ID()}
+		for _, h := range g.Handles() {
+			ids = append(ids, h.ID())
+		}
+		for _, id := range ids {
+			if _, err := mem.Get(ctx, id); err != nil {
+				t.Fatalf("job %s gone after being read: %v", id, err)
+			}
+		}
+		if got, err := h2.Await(ctx, jobs.Consume()); err != nil || got != 4 {
+			t.Fatalf("Await(Consume) = %d, %v", got, err)
 		}
 		if _, err := mem.Get(ctx, h2.ID()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("consumed job still stored: %v", err)
@@ -220,7 +236,7 @@ func TestAwaitConsumesUnlessPreserve(t *testing.T) {
 			t.Fatalf("second Await on the same handle = %d, %v", got, err)
 		}
 		_, err := jobs.HandleOf[int](c, h2.ID()).Await(ctx)
-		if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "consumed") {
+		if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "Consume") {
 			t.Fatalf("Await of a consumed job = %v; want ErrNotFound saying why", err)
 		}
 	})
@@ -358,7 +374,7 @@ func TestMapGroup(t *testing.T) {
 		if g.Len() != len(in) {
 			t.Fatalf("Len = %d", g.Len())
 		}
-		got, err := g.Await(ctx, jobs.Preserve())
+		got, err := g.Await(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

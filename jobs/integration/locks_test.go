@@ -118,7 +118,7 @@ func TestLockSerializesAcrossWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := g.Await(ctx, jobs.Preserve())
+		res, err := g.Await(ctx)
 		if err != nil || len(res) != 6 {
 			t.Fatalf("Await = %v, %v", res, err)
 		}

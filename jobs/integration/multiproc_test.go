@@ -106,7 +106,7 @@ func runChild(role string) int {
 		for i, id := range ids {
 			hs[i] = jobs.HandleOf[squared](c, id)
 		}
-		res, err := jobs.GroupOf(c, hs...).Await(ctx, jobs.Preserve())
+		res, err := jobs.GroupOf(c, hs...).Await(ctx)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child awaiter:", err)
 			return 1
@@ -312,7 +312,7 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 			t.Fatalf("round %d: victim exit %v", round, err)
 		}
 		rescuer := startChild(t, "worker", db, childLeaseEnv+"="+lease)
-		got, err := hang.Await(ctx, jobs.Preserve())
+		got, err := hang.Await(ctx)
 		if err != nil || got.Sq != round*round || got.Pid != rescuer.cmd.Process.Pid {
 			t.Fatalf("round %d: hung job after the kill: %+v, %v", round, got, err)
 		}

@@ -74,24 +74,24 @@ func TestPoisonOutcomesSettle(t *testing.T) {
 			add, poisonNUL, poisonUTF8, poisonBigResult, poisonLongError, poisonRawResult)
 
 		for i, h := range healthy {
-			if got, err := h.Await(ctx, jobs.Preserve()); err != nil || got != i+1 {
+			if got, err := h.Await(ctx); err != nil || got != i+1 {
 				t.Fatalf("healthy job %d: %d, %v; want %d", i, got, err, i+1)
 			}
 		}
 
-		_, err = hNUL.Await(ctx, jobs.Preserve())
+		_, err = hNUL.Await(ctx)
 		je := wantJobError(t, err, store.Dead, 2)
 		if want := `upstream said: \x00`; je.Err != want || len(je.Errors) != 2 || je.Errors[0].Error != want || je.Errors[1].Error != want {
 			t.Fatalf("NUL error stored as %q, history %+v; want %q", je.Err, je.Errors, want)
 		}
 
-		_, err = hUTF8.Await(ctx, jobs.Preserve())
+		_, err = hUTF8.Await(ctx)
 		je = wantJobError(t, err, store.Dead, 1)
 		if want := `upstream said: \xff\xfe end`; je.Err != want || len(je.Errors) != 1 || je.Errors[0].Error != want {
 			t.Fatalf("invalid UTF-8 error stored as %q, history %+v; want %q", je.Err, je.Errors, want)
 		}
 
-		_, err = hBig.Await(ctx, jobs.Preserve())
+		_, err = hBig.Await(ctx)
 		je = wantJobError(t, err, store.Dead, 1)
 		for _, want := range []string{strconv.Itoa(jobs.DefaultMaxResult + 2), strconv.Itoa(jobs.DefaultMaxResult), "jobs.WithMaxResult"} {
 			if !strings.Contains(je.Err, want) {
@@ -99,7 +99,7 @@ func TestPoisonOutcomesSettle(t *testing.T) {
 			}
 		}
 
-		_, err = hLong.Await(ctx, jobs.Preserve())
+		_, err = hLong.Await(ctx)
 		je = wantJobError(t, err, store.Dead, 1)
 		if !strings.HasPrefix(je.Err, strings.Repeat("e", 1000)) || !strings.Contains(je.Err, "truncated") ||
 			!strings.Contains(je.Err, "jobs.WithMaxErrorText") || len(je.Err) > jobs.DefaultMaxErrorText {
@@ -107,7 +107,7 @@ func TestPoisonOutcomesSettle(t *testing.T) {
 				len(je.Err), je.Err[max(0, len(je.Err)-200):], jobs.DefaultMaxErrorText)
 		}
 
-		raw, err := hRaw.Await(ctx, jobs.Preserve())
+		raw, err := hRaw.Await(ctx)
 		if err != nil || !bytes.Equal(raw, []byte(rawResult)) {
 			t.Fatalf("raw result %q, %v; want %q byte for byte", raw, err, rawResult)
 		}

@@ -23,7 +23,7 @@ func TestRateLimitAcrossWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		starts, err := g.Await(ctx, jobs.Preserve())
+		starts, err := g.Await(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,7 +52,7 @@ func TestRevokeQueuedRunningFinished(t *testing.T) {
 		}
 		// A finished job: an error, nothing changes.
 		hf, _ := add.Enqueue(ctx, c, addArgs{1, 1})
-		if _, err := hf.Await(ctx, jobs.Preserve()); err != nil {
+		if _, err := hf.Await(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := hf.Revoke(ctx, "too late"); !errors.Is(err, store.ErrFinal) {

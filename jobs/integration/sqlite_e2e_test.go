@@ -40,7 +40,7 @@ func TestSQLiteEndToEnd(t *testing.T) {
 		t.Fatalf("Map: %v, %v", got, err)
 	}
 	hf, _ := flakyFast.Enqueue(ctx, c, 3)
-	if got, err := hf.Await(ctx, jobs.Preserve()); err != nil || got != 3 {
+	if got, err := hf.Await(ctx); err != nil || got != 3 {
 		t.Fatalf("flaky: %d, %v", got, err)
 	}
 	hp, _ := panics.Enqueue(ctx, c, 1)

@@ -117,7 +117,7 @@ func TestGroupAwaitReadsOnce(t *testing.T) {
 		for i, h := range g.Handles() {
 			hs[i] = jobs.HandleOf[int](other, h.ID())
 		}
-		got, err := jobs.GroupOf(other, hs...).Await(context.Background(), jobs.Preserve())
+		got, err := jobs.GroupOf(other, hs...).Await(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,7 +30,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 		ctx := context.Background()
 		start := time.Now()
 		h, _ := flaky.Enqueue(ctx, c, 3)
-		got, err := h.Await(ctx, jobs.Preserve())
+		got, err := h.Await(ctx)
 		if err != nil || got != 3 {
 			t.Fatalf("Await = %d, %v; want success on attempt 3", got, err)
 		}
@@ -320,7 +320,7 @@ func TestRecovererRunsAbandonedJob(t *testing.T) {
 			t.Fatal(claimed, err)
 		}
 		startWorker(t, c, jobs.WorkerOptions{LeaseDuration: 200 * time.Millisecond}, add)
-		got, err := h.Await(ctx, jobs.Preserve())
+		got, err := h.Await(ctx)
 		if err != nil || got != 9 {
 			t.Fatalf("Await = %d, %v", got, err)
 		}
@@ -451,7 +451,7 @@ func TestRetentionPrunes(t *testing.T) {
 		startWorker(t, c, jobs.WorkerOptions{PruneInterval: time.Minute}, short)
 		ctx := context.Background()
 		h, _ := short.Enqueue(ctx, c, 1)
-		if _, err := h.Await(ctx, jobs.Preserve()); err != nil {
+		if _, err := h.Await(ctx); err != nil {
 			t.Fatal(err)
 		}
 		j, _ := mem.Get(ctx, h.ID())

@@ -63,7 +63,7 @@ func TestConnectionsKilledMidRun(t *testing.T) {
 				acked[h.ID()] = i
 				mu.Unlock()
 				wg.Go(func() {
-					got, err := h.Await(ctx, jobs.Preserve())
+					got, err := h.Await(ctx)
 					if err != nil || got.Sq != i*i {
 						t.Errorf("Await(%s) = %+v, %v; want %d", h.ID(), got, err, i*i)
 						return

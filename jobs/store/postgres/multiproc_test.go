@@ -58,7 +58,7 @@ func TestThreeWorkerProcesses(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(bg, 2*time.Minute)
 	defer cancel()
-	res, err := jobs.GroupOf(c, hs...).Await(ctx, jobs.Preserve())
+	res, err := jobs.GroupOf(c, hs...).Await(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func TestThreeWorkerProcesses(t *testing.T) {
 			}
 		}
 	}
-	res, err := jobs.GroupOf(c, hs...).Await(ctx, jobs.Preserve())
+	res, err := jobs.GroupOf(c, hs...).Await(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestConcurrentPreassignedIDs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for i, id := range ids {
-		r, err := jobs.HandleOf[ran](c, id).Await(ctx, jobs.Preserve())
+		r, err := jobs.HandleOf[ran](c, id).Await(ctx)
 		if err != nil || r.N != i {
 			t.Fatalf("job %s: %+v, %v", id, r, err)
 		}

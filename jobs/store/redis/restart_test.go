@@ -47,7 +47,7 @@ func TestServerRestart(t *testing.T) {
 	var waiters sync.WaitGroup
 	await := func(n int, h *jobs.Handle[ran]) {
 		waiters.Go(func() {
-			got, err := h.Await(ctx, jobs.Preserve())
+			got, err := h.Await(ctx)
 			results <- result{n, got, err}
 		})
 	}
