@@ -235,7 +235,6 @@ type JobError struct {
 	Errors   []jobtype.AttemptError
 }
 
-
 func newJobError(j *store.Job) *JobError {
 	return &JobError{ID: j.ID, Name: j.Name, State: j.State, Attempts: j.Attempt, Err: j.LastError, Errors: j.Errors}
 }
