@@ -91,7 +91,7 @@ terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 			}
 			ready := func(scheme string) func(net.Addr) {
 				return func(a net.Addr) {
-					fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on %s://%s/ (store %s); Ctrl-C to stop\n", scheme, a, dash.RedactURL(storeURL))
+					fmt.Fprintln(cmd.OutOrStdout(), startLine(scheme, a, dash.RedactURL(storeURL)))
 				}
 			}
 			if tlsConfig != nil {
@@ -104,4 +104,21 @@ terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 	cmd.Flags().StringVar(&token, "token", "", "access token, at least 16 characters (default $SPINDLE_DASH_TOKEN)")
 	sf.register(cmd)
 	return cmd
+}
+
+// startLine is the line `spindle dash` prints once it listens: a URL a
+// browser on this machine opens, and, when it listens on every interface
+// (where a URL of 0.0.0.0 or [::] would not open), that it does and the
+// URL by this host's name for other machines.
+func startLine(scheme string, a net.Addr, store string) string {
+	url, every := dash.BrowserURL(scheme, a)
+	if !every {
+		return fmt.Sprintf("Spindle dashboard on %s (store %s); Ctrl-C to stop", url, store)
+	}
+	also := ""
+	if host, err := os.Hostname(); err == nil && host != "" {
+		_, port, _ := net.SplitHostPort(a.String())
+		also = fmt.Sprintf(", so also %s://%s/", scheme, net.JoinHostPort(host, port))
+	}
+	return fmt.Sprintf("Spindle dashboard on %s (listening on all interfaces%s; store %s); Ctrl-C to stop", url, also, store)
 }
