@@ -21,7 +21,7 @@ func putJob(t *testing.T, s store.Store, id, name, queue string, state store.Sta
 	t.Helper()
 	ctx := context.Background()
 	j := &store.Job{ID: id, Name: name, Queue: queue, Args: []byte(`{"image":"` + strings.ToLower(id[20:]) + `.jpg"}`),
-		State: store.Queued, MaxAttempts: 1, RunAt: t0, EnqueuedAt: t0}
+		State: store.Queued, MaxAttempts: 1, RunAt: time.Now().UTC(), EnqueuedAt: time.Now().UTC().Add(-time.Minute)}
 	if _, err := s.Insert(ctx, []*store.Job{j}); err != nil {
 		t.Fatal(err)
 	}

@@ -25,11 +25,12 @@ func newDashCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dash",
-		Short: "Serve the web dashboard: queues, jobs, workers, live throughput",
-		Long: `dash serves Spindle's dashboard: every queue with its counts per state and a
-live throughput and latency chart, jobs by state with filters and search, one
-job's arguments, result and attempts, and the actions retry, revoke, delete,
-purge and pause/resume (each confirmed), and the workers running on the store.
+		Short: "Serve the web dashboard: queues, jobs, schedules, workers, live throughput",
+		Long: `dash serves Spindle's dashboard: every queue with its counts per state and
+live throughput and run-time charts, jobs newest first with filters and
+search, one job's arguments, result, attempts and workflow, and the actions
+retry, retry all, revoke, delete, purge and pause/resume (each confirmed),
+the schedules the workers fire, and the workers running on the store.
 Prometheus metrics are at /metrics: queue depth read from the store at each
 scrape, and the Go runtime's and the process's metrics.
 
