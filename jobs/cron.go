@@ -170,7 +170,8 @@ type ScheduleInfo struct {
 // Next returns the schedule's first tick after t, in t's location,
 // computed from Spec in Zone as the workers compute it, or the zero time
 // if the spec does not parse here (an unknown zone, a spec written by a
-// newer release) or never fires within five years.
+// newer release) or never fires within five years. It may read the
+// system's zone database; it is safe for concurrent use.
 func (i ScheduleInfo) Next(t time.Time) time.Time {
 	loc, err := time.LoadLocation(i.Zone)
 	if err != nil {
@@ -184,7 +185,8 @@ func (i ScheduleInfo) Next(t time.Time) time.Time {
 }
 
 // TickOf reports whether id is the ID of a tick job of this schedule, and
-// if so the tick it was fired for (in UTC, to the millisecond).
+// if so the tick it was fired for (in UTC, to the millisecond). It is a
+// pure function of its arguments, safe for concurrent use.
 func (i ScheduleInfo) TickOf(id string) (time.Time, bool) {
 	if len(i.Tick) != 16 || len(id) != 26 || id[10:] != i.Tick {
 		return time.Time{}, false
