@@ -465,7 +465,12 @@
 
   // ---- a job's workflow: its steps by stage, each with its state
   let lastWorkflow = '';
+  let workflowRead = { id: '', at: 0 };
   async function loadWorkflow(id) {
+    // A workflow is up to 200 reads: refreshed every 5 s, not every sample.
+    const now = Date.now();
+    if (workflowRead.id === id && now - workflowRead.at < 5000) return;
+    workflowRead = { id, at: now };
     let w;
     try {
       w = await api(`api/jobs/${encodeURIComponent(id)}/workflow`);
