@@ -98,3 +98,25 @@ func TestStoreURLIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+func TestBrowserURL(t *testing.T) {
+	for _, c := range []struct {
+		addr  string
+		want  string
+		every bool
+	}{
+		{"0.0.0.0:8093", "http://127.0.0.1:8093/", true},
+		{"[::]:8093", "http://127.0.0.1:8093/", true},
+		{"127.0.0.1:8080", "http://127.0.0.1:8080/", false},
+		{"[::1]:8080", "http://[::1]:8080/", false},
+		{"192.0.2.7:80", "http://192.0.2.7:80/", false},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", c.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, every := dash.BrowserURL("http", a); got != c.want || every != c.every {
+			t.Errorf("BrowserURL(%s) = %s, %v; want %s, %v", c.addr, got, every, c.want, c.every)
+		}
+	}
+}

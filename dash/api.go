@@ -81,11 +81,23 @@ type jobPage struct {
 	Next string   `json:"next,omitempty"`
 }
 
+// jobList answers a page of jobs: filters queue, state and name; order
+// newest (the default) or oldest; after, the next of the previous page,
+// continues the listing in its order.
 func (h *Handler) jobList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	opts := jobs.ListOptions{Queue: q.Get("queue"), State: jobs.State(q.Get("state")), Name: q.Get("name"), After: q.Get("after"), Limit: 50}
+	opts := jobs.ListOptions{Queue: q.Get("queue"), State: jobs.State(q.Get("state")), Name: q.Get("name"), Limit: 50}
 	if opts.State != "" && !opts.State.Valid() {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown state %q; accepted: %v", opts.State, store.States))
+		return
+	}
+	switch o := q.Get("order"); o {
+	case "", "newest":
+		opts.Newest, opts.Before = true, q.Get("after")
+	case "oldest":
+		opts.After = q.Get("after")
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("order %q: want newest (the default) or oldest", o))
 		return
 	}
 	if l := q.Get("limit"); l != "" {

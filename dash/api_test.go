@@ -138,7 +138,8 @@ type workersJSON struct {
 			Weight int
 		}
 		Concurrency int
-		InFlight    int
+		Held        int
+		Running     int
 		Heartbeat   *time.Time
 		Started     *time.Time
 	}
@@ -174,7 +175,7 @@ func TestWorkers(t *testing.T) {
 		t.Fatalf("workers: %+v", p)
 	}
 	got := p.Workers[0]
-	if got.ID != "w-idle" || got.Concurrency != 3 || got.InFlight != 0 || got.PID == 0 || got.Host == "" || got.Heartbeat == nil || got.Started == nil ||
+	if got.ID != "w-idle" || got.Concurrency != 3 || got.Held != 0 || got.Running != 0 || got.PID == 0 || got.Host == "" || got.Heartbeat == nil || got.Started == nil ||
 		len(got.Queues) != 2 || got.Queues[0].Name != "a" || got.Queues[0].Weight != 2 || got.Queues[1].Name != "b" {
 		t.Errorf("idle worker: %+v", got)
 	}

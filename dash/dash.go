@@ -1,11 +1,12 @@
 // Package dash is Spindle's web dashboard: one page, served from the
 // binary with its assets embedded, over a jobs.Client's inspector. It
-// shows every queue with its counts per state and a live throughput and
-// latency chart, lists jobs by state with filters, shows one job's
-// arguments, result, attempts and workflow relatives, lists the workers
-// running on the store, and lets an operator retry, revoke, delete and
-// purge jobs, revoke every job of a name (and restore it), and pause or
-// resume queues.
+// shows every queue with its counts per state and live throughput and
+// run-time charts with an hour of history, lists jobs newest first with
+// filters kept in the URL, shows one job's arguments, result, attempts
+// and the workflow it belongs to, lists the workers running on the store
+// and the schedules they fire, and lets an operator retry, revoke, delete
+// and purge jobs, retry every failed job of a filter, revoke every job of
+// a name (and restore it), and pause or resume queues.
 //
 // The handler is safe to expose only with a token (see [Options.Token]
 // and [CheckAddr]); without one it answers only requests whose Host is a
@@ -131,6 +132,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /api/overview", h.authed(h.overview))
 	m.HandleFunc("GET /api/jobs", h.authed(h.jobList))
 	m.HandleFunc("GET /api/jobs/{id}", h.authed(h.jobDetail))
+	m.HandleFunc("GET /api/jobs/{id}/workflow", h.authed(h.workflow))
+	m.HandleFunc("GET /api/count", h.authed(h.count))
+	m.HandleFunc("POST /api/retry", h.action(h.retryAll))
+	m.HandleFunc("GET /api/schedules", h.authed(h.schedules))
 	m.HandleFunc("GET /api/workers", h.authed(h.workers))
 	m.HandleFunc("GET /api/events", h.authed(h.events))
 	m.HandleFunc("POST /api/jobs/{id}/retry", h.action(h.retry))

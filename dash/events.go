@@ -10,24 +10,23 @@ import (
 	"time"
 )
 
-// historyLen is how many samples a newly opened page receives at once,
-// so its chart starts full: two minutes at the default interval.
-const historyLen = 120
-
 // hub samples the store while at least one page listens and fans the
 // samples out. The sampling goroutine starts with the first listener and
-// stops after the last one leaves, so an idle dashboard costs nothing.
+// stops after the last one leaves, so an idle dashboard costs nothing;
+// the charts' history (see history) is kept across, and the time it did
+// not sample shows as a gap.
 type hub struct {
 	s        *sampler
 	interval time.Duration
 	log      *slog.Logger
 
-	mu     sync.Mutex
-	subs   map[chan []byte]struct{}
-	hist   [][]byte
-	stop   chan struct{} // closed to end the running loop; nil when none runs
-	done   chan struct{} // closed when the last loop started has returned
-	closed bool
+	mu       sync.Mutex
+	subs     map[chan []byte]struct{}
+	hist     history
+	backfill bool          // the history was backfilled from the store once
+	stop     chan struct{} // closed to end the running loop; nil when none runs
+	done     chan struct{} // closed when the last loop started has returned
+	closed   bool
 }
 
 func newHub(s *sampler, interval time.Duration, log *slog.Logger) *hub {
@@ -35,8 +34,9 @@ func newHub(s *sampler, interval time.Duration, log *slog.Logger) *hub {
 }
 
 // subscribe registers a listener. The channel carries encoded samples and
-// is closed by close; ok is false after close.
-func (h *hub) subscribe() (ch chan []byte, hist [][]byte, ok bool) {
+// is closed by close; hist is the charts' history so far, encoded; ok is
+// false after close.
+func (h *hub) subscribe() (ch chan []byte, hist []byte, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -49,7 +49,11 @@ func (h *hub) subscribe() (ch chan []byte, hist [][]byte, ok bool) {
 		h.stop, h.done = make(chan struct{}), make(chan struct{})
 		go h.loop(h.stop, h.done, prev)
 	}
-	return ch, append([][]byte(nil), h.hist...), true
+	hist, err := json.Marshal(h.hist.points())
+	if err != nil {
+		hist = []byte("[]")
+	}
+	return ch, hist, true
 }
 
 func (h *hub) unsubscribe(ch chan []byte) {
@@ -97,6 +101,20 @@ func (h *hub) loop(stop, done, prev chan struct{}) {
 		}
 		cancel()
 	}()
+	h.mu.Lock()
+	first := !h.backfill
+	h.backfill = true
+	h.mu.Unlock()
+	if first {
+		// The charts start with the past hour as the store remembers it,
+		// not empty; the first sample follows at once.
+		bctx, bcancel := context.WithTimeout(ctx, apiTimeout)
+		ps := backfill(bctx, h.s.in, h.s.now())
+		bcancel()
+		h.mu.Lock()
+		h.hist.seed(ps)
+		h.mu.Unlock()
+	}
 	t := time.NewTicker(h.interval)
 	defer t.Stop()
 	for {
@@ -109,9 +127,9 @@ func (h *hub) loop(stop, done, prev chan struct{}) {
 		if p.Error != "" {
 			h.log.Warn("dash: sampling the store", "err", p.Error)
 		}
-		b, err := json.Marshal(p)
-		if err == nil {
-			h.publish(b)
+		p.Span = h.interval.Seconds()
+		if b, err := json.Marshal(p); err == nil {
+			h.publish(p, b)
 		}
 		select {
 		case <-stop:
@@ -121,12 +139,13 @@ func (h *hub) loop(stop, done, prev chan struct{}) {
 	}
 }
 
-func (h *hub) publish(b []byte) {
+// publish adds p to the history and sends it, encoded as b, to every
+// listener.
+func (h *hub) publish(p point, b []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.hist = append(h.hist, b)
-	if len(h.hist) > historyLen {
-		h.hist = append(h.hist[:0:0], h.hist[len(h.hist)-historyLen:]...)
+	if p.Error == "" {
+		h.hist.add(chartOf(p, h.interval))
 	}
 	for ch := range h.subs {
 		select {
@@ -137,7 +156,8 @@ func (h *hub) publish(b []byte) {
 }
 
 // events streams samples as server-sent events: first "history" with the
-// samples kept so far, then one "sample" per interval.
+// charts' points kept so far (see history), then one "sample" per
+// interval.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	ch, hist, ok := h.hub.subscribe()
 	if !ok {
@@ -149,7 +169,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprintf(w, "retry: 2000\nevent: history\ndata: [%s]\n\n", joinJSON(hist)); err != nil {
+	if _, err := fmt.Fprintf(w, "retry: 2000\nevent: history\ndata: %s\n\n", hist); err != nil {
 		return
 	}
 	if rc.Flush() != nil {
@@ -171,15 +191,4 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-}
-
-func joinJSON(bs [][]byte) []byte {
-	var out []byte
-	for i, b := range bs {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, b...)
-	}
-	return out
 }

@@ -122,14 +122,23 @@ func put(t *testing.T, s store.Store, id, queue string, args []byte, state store
 	if state == store.Queued {
 		return
 	}
-	cl, err := s.Claim(ctx, store.ClaimRequest{Queues: []string{queue}, Limit: 1, Owner: "w1", Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Hour)})
+	driveTo(t, s, queue, id, state, t0.Add(time.Second), time.Second, errMsg)
+}
+
+// driveTo claims the next job of queue at start, which must be id, and
+// finishes it in state after run (with errMsg unless it succeeded), or
+// leaves it running.
+func driveTo(t *testing.T, s store.Store, queue, id string, state store.State, start time.Time, run time.Duration, errMsg string) {
+	t.Helper()
+	ctx := context.Background()
+	cl, err := s.Claim(ctx, store.ClaimRequest{Queues: []string{queue}, Limit: 1, Owner: "w1", Now: start, LeaseUntil: start.Add(time.Hour)})
 	if err != nil || len(cl) != 1 || cl[0].ID != id {
 		t.Fatalf("claim %s: %v %v", id, cl, err)
 	}
 	if state == store.Running {
 		return
 	}
-	o := store.Outcome{ID: id, Owner: "w1", State: state, FinishedAt: t0.Add(2 * time.Second)}
+	o := store.Outcome{ID: id, Owner: "w1", State: state, FinishedAt: start.Add(run)}
 	if state == store.Succeeded {
 		o.Result = []byte(`"ok"`)
 	} else {

@@ -111,3 +111,22 @@ func serve(ctx context.Context, addr string, h *Handler, cfg *tls.Config, ready 
 	}
 	return nil
 }
+
+// BrowserURL returns the URL a browser on this machine can open for a
+// server listening on a (the address [ListenAndServe] hands to ready),
+// over scheme ("http" or "https"), and whether a is every interface
+// (0.0.0.0 or [::]). A URL naming every interface does not open in a
+// browser, so that case gives http://127.0.0.1:PORT/ instead (the
+// loopback name, which the Host rule always allows); say alongside that
+// the server listens on all interfaces. It is a pure function, safe from
+// any goroutine.
+func BrowserURL(scheme string, a net.Addr) (url string, everyInterface bool) {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return scheme + "://" + a.String() + "/", false
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host, everyInterface = "127.0.0.1", true
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/", everyInterface
+}

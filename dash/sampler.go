@@ -2,8 +2,6 @@ package dash
 
 import (
 	"context"
-	"math"
-	"sort"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs"
@@ -18,6 +16,7 @@ type point struct {
 	Failed    *float64    `json:"failed"`    // dead-lettered jobs/s
 	P50       *float64    `json:"p50"`       // run time in ms of jobs finished in the last latencyWindow; null if none
 	P95       *float64    `json:"p95"`
+	Span      float64     `json:"span"` // seconds between samples: the interval
 	Error     string      `json:"error,omitempty"`
 }
 
@@ -159,20 +158,11 @@ func (s *sampler) add(j *jobs.JobInfo, at time.Time) {
 }
 
 func (s *sampler) percentiles() (p50, p95 *float64) {
-	if len(s.recent) == 0 {
-		return nil, nil
-	}
 	ds := make([]time.Duration, len(s.recent))
 	for i, t := range s.recent {
 		ds[i] = t.d
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	q := func(f float64) *float64 { // nearest rank
-		i := int(math.Ceil(f*float64(len(ds)))) - 1
-		v := float64(ds[max(i, 0)]) / float64(time.Millisecond)
-		return &v
-	}
-	return q(0.5), q(0.95)
+	return quantiles(ds)
 }
 
 // idAt is the smallest job ID package jobs makes at t: IDs are ULIDs, whose

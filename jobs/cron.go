@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/internal/cronspec"
@@ -22,6 +23,7 @@ import (
 type Schedule struct {
 	name     string
 	spec     string
+	zone     string
 	next     func(time.Time) time.Time
 	seed     [10]byte // the low 80 bits of every tick's ID
 	lookback time.Duration
@@ -114,7 +116,11 @@ func (d *Definition[A, R]) Cron(spec string, args A, opts ...CronOption) (*Sched
 		return nil, fmt.Errorf("jobs: cron %q for %q: arguments do not encode as JSON: %w", spec, d.core.name, err)
 	}
 	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%d:%s%d:%s", len(d.core.name), d.core.name, len(spec), spec, len(raw), raw))
-	s := &Schedule{name: d.core.name, spec: spec, next: sched.Next, lookback: cfg.lookback, catchUp: cfg.catchUp}
+	zone := cfg.loc.String()
+	if l := sched.Location(); l != nil {
+		zone = l.String()
+	}
+	s := &Schedule{name: d.core.name, spec: spec, zone: zone, next: sched.Next, lookback: cfg.lookback, catchUp: cfg.catchUp}
 	copy(s.seed[:], sum[:10])
 	enq := append([]EnqueueOption(nil), cfg.enqueue...)
 	s.make = func(ctx context.Context, c *Client, id string) (*store.Job, error) {
@@ -129,10 +135,81 @@ func (s *Schedule) Name() string { return s.name }
 // Spec returns the cron expression.
 func (s *Schedule) Spec() string { return s.spec }
 
+// Zone returns the name of the time zone the ticks fall in: the
+// expression's CRON_TZ= or TZ= zone, else the one given with
+// [CronTimeZone], else "UTC". "Local" is the zone of the process that
+// made the schedule. It is safe for concurrent use.
+func (s *Schedule) Zone() string { return s.zone }
+
 // Next returns the first tick after t, in t's location, or the zero time
 // if none falls within five years (29 February seen from 2097, since 2100
 // is no leap year). It is safe for concurrent use.
 func (s *Schedule) Next(t time.Time) time.Time { return s.next(t) }
+
+// Info returns the schedule as workers announce it (see
+// [WorkerInfo.Schedules]). It is safe for concurrent use.
+func (s *Schedule) Info() ScheduleInfo {
+	return ScheduleInfo{Name: s.name, Spec: s.spec, Zone: s.zone, Tick: s.tickID(time.UnixMilli(0))[10:]}
+}
+
+// ScheduleInfo is a periodic job as a worker announces it, so that tools
+// reading the store (the dashboard) can list the schedules of every
+// worker and recognise the jobs they made. It is a plain value, safe to
+// copy and to use from any goroutine.
+type ScheduleInfo struct {
+	Name string `json:"name"` // the definition's name: every tick job has it
+	Spec string `json:"spec"` // the cron expression, as given to [Definition.Cron]
+	Zone string `json:"zone"` // see [Schedule.Zone]
+	// Tick is the last 16 characters shared by the IDs of every tick job
+	// of this schedule (a tick's ID is the tick's millisecond and these 80
+	// bits, derived from the name, the spec and the arguments); see
+	// [ScheduleInfo.TickOf].
+	Tick string `json:"tick"`
+}
+
+// Next returns the schedule's first tick after t, in t's location,
+// computed from Spec in Zone as the workers compute it, or the zero time
+// if the spec does not parse here (an unknown zone, a spec written by a
+// newer release) or never fires within five years. It may read the
+// system's zone database; it is safe for concurrent use.
+func (i ScheduleInfo) Next(t time.Time) time.Time {
+	loc, err := time.LoadLocation(i.Zone)
+	if err != nil {
+		return time.Time{}
+	}
+	sched, err := cronspec.Parse(i.Spec, loc)
+	if err != nil {
+		return time.Time{}
+	}
+	return sched.Next(t)
+}
+
+// TickOf reports whether id is the ID of a tick job of this schedule, and
+// if so the tick it was fired for (in UTC, to the millisecond). It is a
+// pure function of its arguments, safe for concurrent use.
+func (i ScheduleInfo) TickOf(id string) (time.Time, bool) {
+	if len(i.Tick) != 16 || len(id) != 26 || id[10:] != i.Tick {
+		return time.Time{}, false
+	}
+	var ms int64
+	for _, c := range []byte(id[:10]) {
+		v := strings.IndexByte(crockford, c)
+		if v < 0 {
+			return time.Time{}, false
+		}
+		ms = ms<<5 | int64(v)
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// scheduleInfos is what a worker announces of its schedules.
+func scheduleInfos(ss []*Schedule) []ScheduleInfo {
+	out := make([]ScheduleInfo, len(ss))
+	for i, s := range ss {
+		out[i] = s.Info()
+	}
+	return out
+}
 
 // tickID is the ULID of the tick at t: its millisecond timestamp and the
 // schedule's 80 bits, the same in every process.

@@ -63,14 +63,27 @@ type ListOptions struct {
 	Queue string
 	State State
 	Name  string
-	Limit int    // page size: 1 to 1000, 0 means 100
-	After string // Page.Next of the previous page; empty for the first
+	Limit int // page size: 1 to 1000, 0 means 100
+	// Newest lists newest first (descending ID, which is enqueue order);
+	// the default is oldest first.
+	Newest bool
+	// After keeps jobs with a greater ID: Page.Next of the previous page
+	// when listing oldest first; empty for the first.
+	After string
+	// Before keeps jobs with a smaller ID: Page.Next of the previous page
+	// when listing newest first; empty for the first. After and Before
+	// may be given together, in either order of listing.
+	Before string
 }
 
-// Page is one page of jobs in ID (enqueue) order.
+// Page is one page of jobs in ID (enqueue) order, newest first when
+// listed with ListOptions.Newest.
 type Page struct {
 	Jobs []*JobInfo
-	Next string // pass as ListOptions.After for the next page; empty on the last
+	// Next continues the listing: pass it as ListOptions.After (or as
+	// ListOptions.Before when listing Newest) for the next page; empty on
+	// the last.
+	Next string
 }
 
 // Jobs returns one page of jobs matching opts.
@@ -85,7 +98,10 @@ func (in *Inspector) Jobs(ctx context.Context, opts ListOptions) (Page, error) {
 	if limit == 0 {
 		limit = 100
 	}
-	js, err := in.c.store.List(ctx, store.ListRequest{Queue: opts.Queue, State: opts.State, Name: opts.Name, Limit: limit, After: opts.After})
+	js, err := in.c.store.List(ctx, store.ListRequest{
+		Queue: opts.Queue, State: opts.State, Name: opts.Name, Limit: limit,
+		After: opts.After, Before: opts.Before, Desc: opts.Newest,
+	})
 	if err != nil {
 		return Page{}, err
 	}

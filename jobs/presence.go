@@ -29,6 +29,10 @@ type WorkerInfo struct {
 	// nil for a worker of a version that did not announce them, which
 	// claims every name.
 	Names []string
+	// Schedules are the periodic jobs the worker fires
+	// (WorkerOptions.Schedules); empty from workers of releases that did
+	// not announce them.
+	Schedules []ScheduleInfo
 }
 
 type presenceData struct {
@@ -40,6 +44,7 @@ type presenceData struct {
 	InFlight      int            `json:"in_flight"`
 	Started       time.Time      `json:"started"`
 	LastHeartbeat time.Time      `json:"last_heartbeat"`
+	Schedules     []ScheduleInfo `json:"schedules,omitempty"`
 }
 
 // Workers lists the workers running on the store, in ID order. Each
@@ -60,6 +65,7 @@ func (in *Inspector) Workers(ctx context.Context) ([]WorkerInfo, error) {
 		out = append(out, WorkerInfo{
 			ID: strings.TrimPrefix(l.Key, "worker:"), Host: d.Host, PID: d.PID, Queues: d.Queues, Names: d.Names,
 			Concurrency: d.Concurrency, InFlight: d.InFlight, Started: d.Started, LastHeartbeat: d.LastHeartbeat, Until: l.Until,
+			Schedules: d.Schedules,
 		})
 	}
 	return out, nil
@@ -73,6 +79,7 @@ func (r *workerRun) publishPresence() {
 	data, _ := json.Marshal(presenceData{
 		Host: host, PID: os.Getpid(), Queues: r.opts.Queues, Names: r.w.claimNames(), Concurrency: r.opts.Concurrency,
 		InFlight: inFlight, Started: r.started, LastHeartbeat: t,
+		Schedules: scheduleInfos(r.opts.Schedules),
 	})
 	l := store.Lease{Key: "worker:" + r.opts.ID, Owner: r.opts.ID, Data: data, Until: t.Add(r.opts.LeaseDuration)}
 	if _, ok, err := r.st.Acquire(r.storeCtx, l, t); err != nil {

@@ -25,11 +25,12 @@ func newDashCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dash",
-		Short: "Serve the web dashboard: queues, jobs, workers, live throughput",
-		Long: `dash serves Spindle's dashboard: every queue with its counts per state and a
-live throughput and latency chart, jobs by state with filters and search, one
-job's arguments, result and attempts, and the actions retry, revoke, delete,
-purge and pause/resume (each confirmed), and the workers running on the store.
+		Short: "Serve the web dashboard: queues, jobs, schedules, workers, live throughput",
+		Long: `dash serves Spindle's dashboard: every queue with its counts per state and
+live throughput and run-time charts, jobs newest first with filters and
+search, one job's arguments, result, attempts and workflow, and the actions
+retry, retry all, revoke, delete, purge and pause/resume (each confirmed),
+the schedules the workers fire, and the workers running on the store.
 Prometheus metrics are at /metrics: queue depth read from the store at each
 scrape, and the Go runtime's and the process's metrics.
 
@@ -91,7 +92,7 @@ terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 			}
 			ready := func(scheme string) func(net.Addr) {
 				return func(a net.Addr) {
-					fmt.Fprintf(cmd.OutOrStdout(), "Spindle dashboard on %s://%s/ (store %s); Ctrl-C to stop\n", scheme, a, jobs.RedactURL(storeURL))
+					fmt.Fprintln(cmd.OutOrStdout(), startLine(scheme, a, jobs.RedactURL(storeURL)))
 				}
 			}
 			if tlsConfig != nil {
@@ -104,4 +105,21 @@ terminates TLS, --trust-forwarded-proto marks the session cookie Secure.`,
 	cmd.Flags().StringVar(&token, "token", "", "access token, at least 16 characters (default $SPINDLE_DASH_TOKEN)")
 	sf.register(cmd)
 	return cmd
+}
+
+// startLine is the line `spindle dash` prints once it listens: a URL a
+// browser on this machine opens, and, when it listens on every interface
+// (where a URL of 0.0.0.0 or [::] would not open), that it does and the
+// URL by this host's name for other machines.
+func startLine(scheme string, a net.Addr, store string) string {
+	url, every := dash.BrowserURL(scheme, a)
+	if !every {
+		return fmt.Sprintf("Spindle dashboard on %s (store %s); Ctrl-C to stop", url, store)
+	}
+	also := ""
+	if host, err := os.Hostname(); err == nil && host != "" {
+		_, port, _ := net.SplitHostPort(a.String())
+		also = fmt.Sprintf(", so also %s://%s/", scheme, net.JoinHostPort(host, port))
+	}
+	return fmt.Sprintf("Spindle dashboard on %s (listening on all interfaces%s; store %s); Ctrl-C to stop", url, also, store)
 }

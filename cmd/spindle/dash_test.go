@@ -36,6 +36,13 @@ func TestDashHidesStorePassword(t *testing.T) {
 // exit 0.
 func startDash(t *testing.T, extra ...string) string {
 	t.Helper()
+	url, _ := startDashLine(t, extra...)
+	return url
+}
+
+// startDashLine is startDash, also returning the whole first line.
+func startDashLine(t *testing.T, extra ...string) (url, line string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	cmd := exec.CommandContext(ctx, binary, append([]string{"dash", "--store", "memory:", "--addr", "127.0.0.1:0"}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -55,16 +62,34 @@ func startDash(t *testing.T, extra ...string) string {
 			t.Errorf("after SIGINT: %v", err)
 		}
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	line, err = bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("first line: %q, %v", line, err)
 	}
 	_, rest, ok := strings.Cut(line, " on ")
-	url, _, _ := strings.Cut(rest, " ")
+	url, _, _ = strings.Cut(rest, " ")
 	if !ok || !strings.Contains(url, "://127.0.0.1:") {
 		t.Fatalf("first line %q does not give the address", line)
 	}
-	return url
+	return url, line
+}
+
+// TestDashAllInterfacesLine: listening on 0.0.0.0, the first line gives
+// an address a browser opens, and says that it listens on every
+// interface; the page answers there.
+func TestDashAllInterfacesLine(t *testing.T) {
+	url, line := startDashLine(t, "--addr", "0.0.0.0:0", "--token", "0123456789abcdef-test")
+	if strings.Contains(line, "0.0.0.0") || strings.Contains(line, "[::]") || !strings.Contains(line, "listening on all interfaces") {
+		t.Errorf("first line %q: want a loopback URL and a word that it listens on all interfaces", line)
+	}
+	res, err := http.Get(url + "login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("GET %slogin: %s", url, res.Status)
+	}
 }
 
 // TestDashServes reads the page, /metrics and the API from the command.

@@ -108,7 +108,7 @@
     params = new URLSearchParams(q < 0 ? '' : h.slice(q + 1));
     const parts = path.split('/').filter(Boolean);
     view = parts[0] || 'overview';
-    if (!['overview', 'jobs', 'job', 'workers'].includes(view)) view = 'overview';
+    if (!['overview', 'jobs', 'job', 'schedules', 'workers'].includes(view)) view = 'overview';
     jobID = view === 'job' ? decodeURIComponent(parts.slice(1).join('/')) : '';
     for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== 'view-' + view;
     for (const a of document.querySelectorAll('[data-nav]')) {
@@ -117,12 +117,16 @@
     if (view === 'jobs') loadJobs(true);
     if (view === 'job') loadJob();
     if (view === 'workers') loadWorkers();
+    if (view === 'schedules') loadSchedules();
     if (view === 'overview' && latest) renderOverview();
     if (view === 'overview') loadRevocations();
   }
 
   // ---- live samples
+  // history holds the charts' points, oldest first: {at, span, succeeded,
+  // failed, p50, p95}, span being the seconds a point stands for.
   let history = [];
+  const keepSeconds = 3600;
   let latest = null;
   let lastTick = 0;
   function connect() {
@@ -132,15 +136,22 @@
     es.addEventListener('error', () => { live.textContent = 'reconnecting'; live.classList.remove('on'); });
     es.addEventListener('history', (e) => {
       history = JSON.parse(e.data);
-      if (history.length) onSample(history[history.length - 1]);
-      else drawCharts();
+      drawCharts();
     });
     es.addEventListener('sample', (e) => {
       const p = JSON.parse(e.data);
-      history.push(p);
-      if (history.length > 120) history.shift();
+      if (!p.error) addPoint(p);
       onSample(p);
     });
+  }
+  function addPoint(p) {
+    const at = Date.parse(p.at);
+    // A sampler clock set back starts the history again, as the server's does.
+    if (history.length && at <= Date.parse(history[history.length - 1].at)) history = [];
+    history.push({ at: p.at, span: p.span, succeeded: p.succeeded, failed: p.failed, p50: p.p50, p95: p.p95 });
+    let i = 0;
+    while (i < history.length && at - Date.parse(history[i].at) > keepSeconds * 1000) i++;
+    if (i) history = history.slice(i);
   }
   function onSample(p) {
     if (p.error) { toast(p.error, true); return; }
@@ -153,6 +164,7 @@
     if (view === 'jobs' && !jobsExtended) loadJobs(false);
     if (view === 'job' && currentJob && !finalStates.has(currentJob.state)) loadJob();
     if (view === 'workers') loadWorkers();
+    if (view === 'schedules' && now - lastSchedules > 5000) loadSchedules();
     if (view === 'overview' && now - lastRevocations > 5000) loadRevocations();
   }
 
@@ -212,18 +224,30 @@
     $('revocations-card').hidden = p.revocations.length === 0;
   }
 
+  // ---- charts: the x axis is time (the latest point is "now"), so a
+  // pause in sampling shows as a gap; run time is on a log scale, so a
+  // sub-millisecond p50 stays readable under a p95 of seconds.
+  let range = 300;
   function drawCharts() {
-    const at = history.map((p) => p.at);
-    drawChart($('chart-rate'), [
-      { cls: 's-succeeded', values: history.map((p) => p.succeeded) },
-      { cls: 's-dead', values: history.map((p) => p.failed) },
-    ], at);
-    drawChart($('chart-latency'), [
-      { cls: 's-p50', values: history.map((p) => p.p50) },
-      { cls: 's-p95', values: history.map((p) => p.p95) },
-    ], at);
+    const end = history.length ? Date.parse(history[history.length - 1].at) : Date.now();
+    const start = end - range * 1000;
+    const pts = history.filter((p) => Date.parse(p.at) >= start);
+    drawChart($('chart-rate'), pts, [{ cls: 's-succeeded', key: 'succeeded' }, { cls: 's-dead', key: 'failed' }], start, end, false);
+    drawChart($('chart-latency'), pts, [{ cls: 's-p50', key: 'p50' }, { cls: 's-p95', key: 'p95' }], start, end, true);
+    const first = pts.length ? Date.parse(pts[0].at) : end;
+    $('chart-span').textContent = pts.length
+      ? `${pts.length} points over the last ${fmtSpan((end - first) / 1000)}, to ${fmtTime(new Date(end).toISOString())}`
+      : 'No samples yet.';
   }
-
+  function fmtSpan(s) {
+    s = Math.round(s);
+    return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+  }
+  function fmtMs(v) {
+    if (v < 1) return `${+(v * 1000).toPrecision(3)}µs`;
+    if (v < 1000) return `${+v.toPrecision(3)}ms`;
+    return `${+(v / 1000).toPrecision(3)}s`;
+  }
   function niceMax(v) {
     if (!(v > 0)) return 1;
     const e = Math.pow(10, Math.floor(Math.log10(v)));
@@ -236,35 +260,62 @@
     if (txt != null) e.textContent = txt;
     return e;
   }
-  // drawChart plots up to 120 samples; a null value breaks the line.
-  function drawChart(box, series, at) {
-    // The line spans the width once 20 samples are in, so a page opened a
-    // moment ago already shows a trend.
-    const W = 600, H = 180, L = 44, R = 8, T = 8, B = 20, N = Math.max(20, at.length);
-    let max = 0;
-    for (const s of series) for (const v of s.values) if (v != null && v > max) max = v;
-    max = niceMax(max);
-    const x = (i, n) => L + (W - L - R) * (N - n + i) / (N - 1);
-    const y = (v) => T + (H - T - B) * (1 - v / max);
+  // gapAfter says whether no sample stands for the time between a and b.
+  const gapAfter = (a, b) => Date.parse(b.at) - Date.parse(a.at) > 2000 * Math.max(a.span || 1, b.span || 1) + 1000;
+  // drawChart plots pts between start and end; a null value or a gap in
+  // time breaks the line.
+  function drawChart(box, pts, series, start, end, log) {
+    const W = 600, H = 180, L = 50, R = 8, T = 8, B = 20;
+    const x = (t) => L + (W - L - R) * (t - start) / Math.max(end - start, 1);
+    const vals = [];
+    for (const s of series) for (const p of pts) if (p[s.key] != null) vals.push(p[s.key]);
     const kids = [];
-    for (let g = 0; g <= 4; g++) {
-      const v = max * g / 4;
-      kids.push(svg('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
-      kids.push(svg('text', { class: 'axis', x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, fmtNum(v)));
+    let y;
+    if (log) {
+      const pos = vals.filter((v) => v > 0);
+      let lo = pos.length ? Math.pow(10, Math.floor(Math.log10(Math.min(...pos)))) : 0.1;
+      let hi = pos.length ? Math.pow(10, Math.ceil(Math.log10(Math.max(...pos)))) : 1000;
+      if (hi / lo < 100) hi = lo * 100;
+      const a = Math.log10(lo), span = Math.log10(hi) - a;
+      y = (v) => T + (H - T - B) * (1 - (Math.log10(Math.max(v, lo)) - a) / span);
+      for (let d = lo; d <= hi * 1.001; d *= 10) {
+        kids.push(svg('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(d), y2: y(d) }));
+        kids.push(svg('text', { class: 'axis', x: L - 6, y: y(d) + 4, 'text-anchor': 'end' }, fmtMs(d)));
+      }
+    } else {
+      const max = niceMax(Math.max(0, ...vals));
+      y = (v) => T + (H - T - B) * (1 - v / max);
+      for (let g = 0; g <= 4; g++) {
+        const v = max * g / 4;
+        kids.push(svg('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+        kids.push(svg('text', { class: 'axis', x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, fmtNum(v)));
+      }
     }
-    kids.push(svg('text', { class: 'axis', x: L, y: H - 4 }, at.length > 1 ? `${Math.round((new Date(at[at.length - 1]) - new Date(at[0])) / 1000)}s ago` : ''));
+    // Time ticks: every minute over 5 min, every 10 over an hour.
+    const step = range <= 300 ? 60 : 600;
+    for (let k = 1; k * step < range; k++) {
+      const tx = x(end - k * step * 1000);
+      kids.push(svg('line', { class: 'grid-line vertical', x1: tx, x2: tx, y1: T, y2: H - B }));
+      kids.push(svg('text', { class: 'axis', x: tx, y: H - 4, 'text-anchor': 'middle' }, `-${k * step / 60}m`));
+    }
     kids.push(svg('text', { class: 'axis', x: W - R, y: H - 4, 'text-anchor': 'end' }, 'now'));
+    // Gaps: time no sample stands for, shaded.
+    for (let i = 1; i < pts.length; i++) {
+      if (!gapAfter(pts[i - 1], pts[i])) continue;
+      const x1 = x(Date.parse(pts[i - 1].at)), x2 = x(Date.parse(pts[i].at) - 1000 * (pts[i].span || 1));
+      if (x2 > x1) kids.push(svg('rect', { class: 'gap', x: x1, y: T, width: x2 - x1, height: H - T - B }, null));
+    }
     for (const s of series) {
-      const n = s.values.length;
-      let pts = [];
+      let line = [];
       const flush = () => {
-        if (pts.length === 1) pts.push(pts[0]);
-        if (pts.length) kids.push(svg('polyline', { class: s.cls, points: pts.join(' ') }));
-        pts = [];
+        if (line.length === 1) line.push(line[0]);
+        if (line.length) kids.push(svg('polyline', { class: s.cls, points: line.join(' ') }));
+        line = [];
       };
-      s.values.forEach((v, i) => {
-        if (v == null) { flush(); return; }
-        pts.push(`${x(i, n).toFixed(1)},${y(v).toFixed(1)}`);
+      pts.forEach((p, i) => {
+        const v = p[s.key];
+        if (v == null || (i > 0 && gapAfter(pts[i - 1], p))) flush();
+        if (v != null) line.push(`${x(Date.parse(p.at)).toFixed(1)},${y(v).toFixed(1)}`);
       });
       flush();
     }
@@ -286,11 +337,18 @@
     }
     if (view === 'jobs') sel.value = want;
   }
+  // The list's filters and order live in the URL's hash, so a view can be
+  // shared and the back button returns to the previous one.
   function jobFilters() {
     const f = {};
     for (const k of ['queue', 'state', 'name']) if (params.get(k)) f[k] = params.get(k);
+    if (params.get('order') === 'oldest') f.order = 'oldest';
     return f;
   }
+  const jobsHash = (f) => '#/jobs?' + new URLSearchParams(f);
+  const retryable = new Set(['dead', 'canceled', 'expired']);
+  // describe is " of NAME in queue Q", as far as the filter goes.
+  const describe = (f) => (f.name ? ` of ${f.name}` : '') + (f.queue ? ` in queue ${f.queue}` : '');
   async function loadJobs(reset) {
     const f = jobFilters();
     if (reset) {
@@ -305,6 +363,12 @@
       const rn = $('revoke-name');
       rn.hidden = !f.name;
       rn.textContent = f.name ? `Revoke all ${f.name}` : 'Revoke all';
+      const ra = $('retry-all');
+      ra.hidden = !retryable.has(f.state);
+      ra.textContent = `Retry all ${f.state || ''}`.trim();
+      const order = $('order');
+      order.textContent = f.order === 'oldest' ? 'Oldest first' : 'Newest first';
+      order.dataset.order = f.order || 'newest';
     }
     let page;
     try {
@@ -332,7 +396,7 @@
   }
   async function moreJobs() {
     const f = jobFilters();
-    f.after = jobsNext;
+    f.after = jobsNext; // continues in the list's order
     try {
       const page = await api('api/jobs?' + new URLSearchParams(f));
       $('jobs').tBodies[0].append(...page.jobs.map(jobRow));
@@ -391,6 +455,7 @@
       el('td', { text: String(a.attempt) }),
       el('td', { title: fmtAgo(a.at), text: fmtTime(a.at) }),
       el('td', {}, el('pre', { text: a.error.text + (a.error.truncated ? '\n…' : '') })))));
+    loadWorkflow(id);
     $('job-relatives-card').hidden = !j.relatives.length;
     $('job-relatives').replaceChildren(...j.relatives.map((r) => el('li', {}, `${r.role}: `, el('a', { class: 'mono', href: jobHref(r.id), text: r.id }))));
     $('act-retry').hidden = !finalStates.has(j.state);
@@ -398,22 +463,98 @@
     $('act-delete').hidden = j.state === 'running';
   }
 
+  // ---- a job's workflow: its steps by stage, each with its state
+  let lastWorkflow = '';
+  let workflowRead = { id: '', at: 0 };
+  async function loadWorkflow(id) {
+    // A workflow is up to 200 reads: refreshed every 5 s, not every sample.
+    const now = Date.now();
+    if (workflowRead.id === id && now - workflowRead.at < 5000) return;
+    workflowRead = { id, at: now };
+    let w;
+    try {
+      w = await api(`api/jobs/${encodeURIComponent(id)}/workflow`);
+    } catch (e) {
+      if (id === jobID) $('job-workflow-card').hidden = true;
+      return;
+    }
+    if (id !== jobID) return;
+    const key = id + JSON.stringify(w);
+    if (key === lastWorkflow) return;
+    lastWorkflow = key;
+    const card = $('job-workflow-card');
+    card.hidden = w.steps.length < 2;
+    if (card.hidden) return;
+    const stages = [];
+    for (const st of w.steps) (stages[st.stage] = stages[st.stage] || []).push(st);
+    const counts = {};
+    for (const st of w.steps) counts[st.state] = (counts[st.state] || 0) + 1;
+    $('job-workflow-note').textContent = `${w.steps.length} steps: ` +
+      Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') + (w.truncated ? ' (the first steps found; more exist)' : '');
+    $('job-workflow').replaceChildren(...stages.filter(Boolean).map((steps, i) => el('div', { class: 'stage', 'data-stage': String(i) },
+      el('div', { class: 'stage-head', text: i === 0 ? 'First' : `Then (waits for ${stageWaits(steps)})` }),
+      ...steps.map((st) => el('a', { class: st.id === jobID ? 'step current' : 'step', href: jobHref(st.id), 'data-id': st.id, 'data-s': st.state },
+        el('span', { class: 'step-name', text: st.name || '(not in the store)' }), ' ', badge(st.state),
+        el('span', { class: 'step-id mono', text: st.id }))))));
+  }
+  function stageWaits(steps) {
+    const n = new Set(steps.flatMap((st) => st.dependsOn)).size;
+    return n === 1 ? '1 step' : `${n} steps`;
+  }
+
+  // ---- schedules
+  let lastSchedules = 0;
+  // fmtZoned shows an instant in zone (the schedule's), or in the
+  // browser's when the browser does not know the zone.
+  function fmtZoned(iso, zone) {
+    try {
+      const f = new Intl.DateTimeFormat('en-CA', { timeZone: zone === 'Local' ? undefined : zone, year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+      const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+    } catch (e) {
+      return fmtTime(iso);
+    }
+  }
+  async function loadSchedules() {
+    lastSchedules = Date.now();
+    let p;
+    try { p = await api('api/schedules'); } catch (e) { toast(e.message, true); return; }
+    $('schedules').tBodies[0].replaceChildren(...p.schedules.map((s) => el('tr', { 'data-name': s.name, 'data-spec': s.spec },
+      el('td', {}, el('a', { href: jobsHash({ name: s.name }), text: s.name })),
+      el('td', { class: 'mono', text: s.spec }),
+      el('td', { text: s.zone }),
+      el('td', { class: 'next', 'data-next': s.next || '', title: s.next ? `${fmtTime(s.next)} in this browser's time` : '' },
+        s.next ? `${fmtZoned(s.next, s.zone)} (${fmtAgo(s.next)})` : 'never (or the spec does not parse here)'),
+      el('td', { class: 'last' }, s.last ? el('a', { href: jobHref(s.last.id), title: `tick ${fmtTime(s.last.tick)}` },
+        badge(s.last.state), ' ', fmtAgo(s.last.tick)) : 'none in the store'),
+      el('td', { class: 'made' }, ...s.jobs.map((j) => el('a', { href: jobHref(j.id), 'data-id': j.id, title: `${j.id}: tick ${fmtTime(j.tick)}` }, badge(j.state)))),
+      el('td', { class: 'workers', text: s.workers.join(', ') }))));
+    $('schedules-note').textContent = p.schedules.length
+      ? `Schedules live in the workers, which announce them at every heartbeat. Next run is computed from the spec in its zone and shown in it; the jobs a schedule made are found among the newest ${p.scan} jobs of its name.`
+      : 'No running worker fires a schedule (WorkerOptions.Schedules).';
+  }
+
   // ---- workers
   async function loadWorkers() {
     let p;
     try { p = await api('api/workers'); } catch (e) { toast(e.message, true); return; }
-    $('workers').tBodies[0].replaceChildren(...p.workers.map((w) => el('tr', { 'data-worker': w.id, 'data-busy': w.inFlight > 0 ? 'yes' : 'no' },
+    $('workers').tBodies[0].replaceChildren(...p.workers.map((w) => el('tr', { 'data-worker': w.id, 'data-busy': w.running > 0 ? 'yes' : 'no' },
       el('td', { class: 'id', text: w.id }),
       el('td', { text: w.host }),
       el('td', { class: 'num', text: String(w.pid) }),
       el('td', { text: w.queues.map((q) => (q.weight > 1 ? `${q.name}×${q.weight}` : q.name)).join(', ') }),
       el('td', { class: 'num', text: String(w.concurrency) }),
-      el('td', { class: 'num', text: String(w.inFlight) }),
+      el('td', { class: 'num running', text: String(w.running) }),
+      el('td', { class: 'num held', text: String(w.held) }),
       el('td', { title: fmtTime(w.heartbeat), text: fmtAgo(w.heartbeat) }),
       el('td', { title: fmtTime(w.started), text: fmtAgo(w.started) }))));
-    $('workers-note').textContent = p.workers.length
-      ? 'Each worker announces itself at every heartbeat; one that stops heartbeating drops out when its lease lapses.'
-      : 'No worker is running on this store.';
+    const unlisted = p.unlisted ? ` ${p.unlisted} of them are leased by no worker listed (one that stopped, whose leases have not expired yet).` : '';
+    $('workers-note').textContent = (p.workers.length
+      ? 'Each worker announces itself at every heartbeat; one that stops heartbeating drops out when its lease lapses. '
+      : 'No worker is running on this store. ') +
+      `Running now counts jobs in state running per worker, read from the store as the overview's running count is: ${p.running} in all.${unlisted} ` +
+      'Held is what a worker announced at its last heartbeat: the jobs it holds, running or claimed ahead and waiting for a slot.';
   }
 
   // ---- wiring
@@ -430,8 +571,31 @@
         const v = $('f-' + k).value.trim();
         if (v) f[k] = v;
       }
-      location.hash = '#/jobs?' + new URLSearchParams(f);
+      if (jobFilters().order) f.order = 'oldest';
+      location.hash = jobsHash(f);
     });
+    $('order').addEventListener('click', () => {
+      const f = jobFilters();
+      if (f.order) delete f.order;
+      else f.order = 'oldest';
+      location.hash = jobsHash(f);
+    });
+    $('retry-all').addEventListener('click', async () => {
+      const f = jobFilters();
+      delete f.order;
+      let c;
+      try { c = await api('api/count?' + new URLSearchParams(f)); } catch (e) { toast(e.message, true); return; }
+      if (!c.count) { toast(`No ${f.state} jobs${describe(f)} to retry.`); return; }
+      const n = c.more ? `the first ${c.count} of more` : String(c.count);
+      act(`Retry ${n} ${f.state} job${c.count === 1 ? '' : 's'}${describe(f)}?`, 'Retry all', 'api/retry', f, () => loadJobs(true));
+    });
+    for (const b of document.querySelectorAll('[data-range]')) {
+      b.addEventListener('click', () => {
+        range = Number(b.dataset.range);
+        for (const o of document.querySelectorAll('[data-range]')) o.classList.toggle('on', o === b);
+        drawCharts();
+      });
+    }
     $('more').addEventListener('click', moreJobs);
     $('purge').addEventListener('click', () => {
       const f = jobFilters();

@@ -350,12 +350,18 @@ type Leaser interface {
 type QueueInfo = jobtype.QueueInfo
 
 // ListRequest selects jobs for listing. Empty fields match everything.
+// Jobs come in ID order, ascending unless Desc; After and Before bound
+// the IDs and may be given together.
 type ListRequest struct {
-	Queue string
-	State State
-	Name  string
-	Limit int    // page size; 0 means 100
-	After string // return jobs with ID greater than this (the previous page's last ID)
+	Queue  string
+	State  State
+	Name   string
+	Limit  int    // page size; 0 means 100
+	After  string // return jobs with ID greater than this (the previous page's last ID when ascending)
+	Before string // return jobs with ID less than this (the previous page's last ID when Desc)
+	// Desc lists in descending ID order: newest first, since IDs are
+	// time-ordered. The next page starts Before the last ID returned.
+	Desc bool
 }
 
 // Stats summarizes the whole store.

@@ -84,6 +84,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Queues", testQueues},
 		{"ListPaged", testListPaged},
 		{"ListFilters", testListFilters},
+		{"ListDescending", testListDescending},
 		{"Retry", testRetry},
 		{"Delete", testDelete},
 		{"Purge", testPurge},

@@ -19,6 +19,11 @@ type Schedule struct {
 	every time.Duration
 }
 
+// Location returns the zone the ticks fall in: the one Parse was given,
+// or the expression's CRON_TZ= or TZ= zone; nil for @every, whose ticks
+// are intervals that no zone moves.
+func (s *Schedule) Location() *time.Location { return s.loc }
+
 // accepted is what an expression may be, for errors to quote.
 const accepted = "want 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or a descriptor (@yearly, @monthly, @weekly, @daily, @hourly, @every 1h30m), optionally after CRON_TZ=Zone or TZ=Zone"
 

@@ -39,7 +39,8 @@ func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	return out, nil
 }
 
-// List implements [store.Inspector]: jobs in ID order.
+// List implements [store.Inspector]: jobs in ID order, descending with
+// req.Desc.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
 	if req.State != "" && !req.State.Valid() {
 		return nil, fmt.Errorf("memory: list: unknown state %q; accepted: %v", req.State, store.States)
@@ -56,12 +57,17 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	for id, e := range s.jobs {
 		j := &e.job
 		if (req.Queue != "" && j.Queue != req.Queue) || (req.State != "" && j.State != req.State) ||
-			(req.Name != "" && j.Name != req.Name) || (req.After != "" && id <= req.After) {
+			(req.Name != "" && j.Name != req.Name) || (req.After != "" && id <= req.After) ||
+			(req.Before != "" && id >= req.Before) {
 			continue
 		}
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
+	if req.Desc {
+		sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+	} else {
+		sort.Strings(ids)
+	}
 	if len(ids) > limit {
 		ids = ids[:limit]
 	}

@@ -43,8 +43,8 @@ const (
 	maxListLimit     = 10000
 )
 
-// List returns one page of jobs matching req, in ID order, starting after
-// req.After. ctx cancels it.
+// List returns one page of jobs matching req, in ID order (descending
+// with req.Desc) between req.After and req.Before. ctx cancels it.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
@@ -62,9 +62,13 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	case limit > maxListLimit:
 		limit = maxListLimit
 	}
+	query := s.q.list
+	if req.Desc {
+		query = s.q.listDesc
+	}
 	var jobs []*store.Job
 	err := s.run(ctx, "list", retryRead, func(q querier) error {
-		rows, err := q.Query(ctx, s.q.list, req.After, req.Queue, string(req.State), req.Name, limit)
+		rows, err := q.Query(ctx, query, req.After, req.Queue, string(req.State), req.Name, limit, req.Before)
 		if err != nil {
 			return err
 		}

@@ -122,7 +122,7 @@ type queries struct {
 	acquire, release, leases, count                                      string
 	pruneJobs, pruneLeases, pruneCounters                                string
 	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume        string
-	purge, list                                                          string
+	purge, list, listDesc                                                string
 }
 
 // insertColumns are the columns a new job sets.
@@ -361,8 +361,14 @@ func newQueries(schema, channel string) *queries {
 			RETURNING id, state)
 			SELECT id, ` + notifyOf(finalOf("del", "state NOT IN "+finalStates)) + ` FROM del`),
 
+		// Parameters: after, queue, state, name ('' for all), limit,
+		// before ('' for no bound). Keyset pages in ID order, ascending
+		// or (listDesc) descending.
 		list: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j
-			WHERE j.id > $1 AND ($2 = '' OR j.queue = $2) AND ($3 = '' OR j.state = $3) AND ($4 = '' OR j.name = $4)
+			WHERE j.id > $1 AND ($6 = '' OR j.id < $6) AND ($2 = '' OR j.queue = $2) AND ($3 = '' OR j.state = $3) AND ($4 = '' OR j.name = $4)
 			ORDER BY j.id LIMIT $5`),
+		listDesc: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j
+			WHERE j.id > $1 AND ($6 = '' OR j.id < $6) AND ($2 = '' OR j.queue = $2) AND ($3 = '' OR j.state = $3) AND ($4 = '' OR j.name = $4)
+			ORDER BY j.id DESC LIMIT $5`),
 	}
 }

@@ -46,8 +46,8 @@ const (
 	listScanBudget   = 5000 // jobs one List script examines
 )
 
-// List returns one page of jobs matching req, in ID order, starting after
-// req.After. It walks the ID index; with filters, each script examines at
+// List returns one page of jobs matching req, in ID order (descending
+// with req.Desc) between req.After and req.Before. It walks the ID index; with filters, each script examines at
 // most a few thousand jobs and List repeats it until the page is full, so
 // a filter that matches few of many jobs costs time in proportion to the
 // jobs it skips. ctx bounds the call.
@@ -69,10 +69,13 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		limit = maxListLimit
 	}
 	var out []*store.Job
-	cursor := req.After
+	cursor, bound, desc := req.After, req.Before, "0"
+	if req.Desc {
+		cursor, bound, desc = req.Before, req.After, "1"
+	}
 	for len(out) < limit {
 		res, err := listScript.run(ctx, s, cursor, req.Queue, string(req.State), req.Name,
-			strconv.Itoa(limit-len(out)), strconv.Itoa(listScanBudget)).Slice()
+			strconv.Itoa(limit-len(out)), strconv.Itoa(listScanBudget), bound, desc).Slice()
 		if err != nil {
 			return nil, opErr(ctx, "list", err)
 		}

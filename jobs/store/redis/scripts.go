@@ -734,18 +734,26 @@ end
 return {n, #ids == batch and 1 or 0}
 `, "count")
 
-// scriptList: ARGV is prefix, after, queue, state, name, limit, scan
-// budget. Returns {id, HGETALL pairs, ..., cursor, done}: the matching
-// jobs after the cursor in ID order, examining at most the budget.
+// scriptList: ARGV is prefix, cursor, queue, state, name, limit, scan
+// budget, bound, desc ('1' or '0'). Returns {id, HGETALL pairs, ...,
+// cursor, done}: the matching jobs past the cursor in ID order (the
+// cursor is the lower bound ascending, the upper one descending; bound
+// is the other, empty for none), examining at most the budget.
 var scriptList = lua(`
-local after, queue, state, name, limit, budget = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local queue, state, name, limit, budget = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local bound, desc = ARGV[8], ARGV[9] == '1'
 local filter = queue ~= '' or state ~= '' or name ~= ''
 local out, found, scanned = {}, 0, 0
-local cursor = after
+local cursor = ARGV[2]
 while found < limit and scanned < budget do
 	local step = limit - found
 	if filter then step = 500 end
-	local ids = redis.call('ZRANGEBYLEX', P .. 'all', cursor == '' and '-' or '(' .. cursor, '+', 'LIMIT', 0, step)
+	local ids
+	if desc then
+		ids = redis.call('ZREVRANGEBYLEX', P .. 'all', cursor == '' and '+' or '(' .. cursor, bound == '' and '-' or '(' .. bound, 'LIMIT', 0, step)
+	else
+		ids = redis.call('ZRANGEBYLEX', P .. 'all', cursor == '' and '-' or '(' .. cursor, bound == '' and '+' or '(' .. bound, 'LIMIT', 0, step)
+	end
 	if #ids == 0 then return {out, cursor, 1} end
 	for _, id in ipairs(ids) do
 		scanned = scanned + 1

@@ -48,8 +48,8 @@ const (
 	maxListLimit     = 10000
 )
 
-// List returns one page of jobs matching req, in ID order, starting after
-// req.After. It reads from the read pool; ctx cancels the query.
+// List returns one page of jobs matching req, in ID order (descending
+// with req.Desc), between req.After and req.Before. It reads from the read pool; ctx cancels the query.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
@@ -72,6 +72,9 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	if req.After != "" {
 		where, args = append(where, "id > ?"), append(args, req.After)
 	}
+	if req.Before != "" {
+		where, args = append(where, "id < ?"), append(args, req.Before)
+	}
 	if req.Queue != "" {
 		where, args = append(where, "queue = ?"), append(args, req.Queue)
 	}
@@ -85,7 +88,11 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY id LIMIT ?"
+	if req.Desc {
+		q += " ORDER BY id DESC LIMIT ?"
+	} else {
+		q += " ORDER BY id LIMIT ?"
+	}
 	args = append(args, limit)
 	var jobs []*store.Job
 	err := s.retryBusy(ctx, func() error {
