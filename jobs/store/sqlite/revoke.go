@@ -16,8 +16,9 @@ import (
 // Revoke = reason, RetainUntil = now + Retention) and its Finished
 // watchers are woken. A Running job keeps its lease and is marked with
 // reason; the Revoked channels of this Store are signalled after the
-// commit, and the lease owner, in this process or another, also finds
-// it through RevokeRequests at its next heartbeat. A final job is left
+// commit, those of other Stores (other processes) by their poller within
+// the watch interval, and the lease owner then finds it through
+// RevokeRequests. A final job is left
 // alone: its state is returned with an error wrapping store.ErrFinal. An
 // unknown id gives store.ErrNotFound, and an empty reason an error (it is
 // how the owner tells a revoked job from another). ctx cancels it.
