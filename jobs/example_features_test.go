@@ -79,7 +79,7 @@ func ExampleHandle_Revoke() {
 	n, err := jobs.HandleOf[int](c, h.ID()).Await(ctx)
 	fmt.Println(n, err)
 	// Output:
-	// <nil>
+	// canceled <nil>
 	// true canceled no longer needed
 	// <nil>
 	// 9 <nil>

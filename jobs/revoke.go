@@ -14,32 +14,42 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Revoke cancels the job with reason (Huey's revoke): a job that has not
-// started becomes Canceled at once and never runs; a running job has its
-// handler's ctx cancelled with a [*RevokedError] as the cause
-// (errors.Is(context.Cause(ctx), ErrRevoked)) and ends Canceled when the
-// handler returns (a handler that returns success anyway succeeds). The
-// worker learns of it at once where the store can push, else at its next
-// heartbeat. Awaiting a revoked job returns a [*JobError] matching
-// [ErrRevoked]. Revoking a job that already finished returns an error
-// wrapping store.ErrFinal and changes nothing; an unknown ID, one wrapping
-// store.ErrNotFound. Revoke is one store round trip and honours ctx.
-func (h *Handle[R]) Revoke(ctx context.Context, reason string) error {
+// Revoke cancels the job with reason (Huey's revoke) and returns the
+// job's state after the call, which says what the revoke did:
+//
+//   - [jobtype.Canceled]: the job had not started (it was queued or
+//     scheduled); it is canceled now and never runs.
+//   - [jobtype.Running]: the job is running; its worker cancels the
+//     handler's ctx with a [*RevokedError] as the cause
+//     (errors.Is(context.Cause(ctx), ErrRevoked)) and the job ends
+//     Canceled when the handler returns (a handler that returns success
+//     anyway succeeds). Every store pushes the revoke to the worker, in
+//     whatever process it runs, so the ctx ends within milliseconds (see
+//     docs/guarantees.md); the worker's heartbeat is only the fallback.
+//   - the final state the job was already in (succeeded, dead, canceled,
+//     expired), with an error wrapping store.ErrFinal: nothing changed.
+//
+// An unknown ID gives "" and an error wrapping store.ErrNotFound. Awaiting
+// a revoked job returns a [*JobError] matching [ErrRevoked]. Revoke is one
+// store round trip (an [EventRevoked] for a job that had not started is
+// emitted from what that round trip returns), safe for concurrent use,
+// and honours ctx: when ctx ends first the revoke may or may not have
+// been made.
+func (h *Handle[R]) Revoke(ctx context.Context, reason string) (State, error) {
 	return h.c.Inspect().Revoke(ctx, h.id, reason)
 }
 
-// Revoke cancels the job with the given ID; see [Handle.Revoke].
-func (in *Inspector) Revoke(ctx context.Context, id, reason string) error {
-	st, err := in.c.store.Revoke(ctx, id, reason, now())
+// Revoke cancels the job with the given ID and returns its state after
+// the call; see [Handle.Revoke].
+func (in *Inspector) Revoke(ctx context.Context, id, reason string) (State, error) {
+	res, err := in.c.store.Revoke(ctx, id, reason, now())
 	if err != nil {
-		return fmt.Errorf("jobs: revoke %s: %w", id, err)
+		return res.State, fmt.Errorf("jobs: revoke %s: %w", id, err)
 	}
-	if st == store.Canceled && in.c.bus.on() {
-		if j, err := in.c.store.Get(ctx, id); err == nil {
-			in.c.bus.emit(Event{Kind: EventRevoked, JobID: id, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, Err: &RevokedError{Reason: reason}})
-		}
+	if res.State == store.Canceled && in.c.bus.on() {
+		in.c.bus.emit(Event{Kind: EventRevoked, JobID: id, Name: res.Name, Queue: res.Queue, Attempt: res.Attempt, Err: &RevokedError{Reason: reason}})
 	}
-	return nil
+	return res.State, nil
 }
 
 // Restore puts a Canceled job (revoked, or skipped by its lock) back in

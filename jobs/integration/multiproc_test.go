@@ -131,11 +131,12 @@ func runChild(role string) int {
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
 			id := sc.Text()
-			if err := c.Inspect().Revoke(ctx, id, "revoked by another process"); err != nil {
+			st, err := c.Inspect().Revoke(ctx, id, "revoked by another process")
+			if err != nil {
 				fmt.Fprintln(os.Stderr, "child revoker:", err)
 				return 1
 			}
-			fmt.Fprintf(out, "%s %d %s\n", id, time.Now().UnixNano(), "running")
+			fmt.Fprintf(out, "%s %d %s\n", id, time.Now().UnixNano(), st)
 		}
 		return 0
 	}

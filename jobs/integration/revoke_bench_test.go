@@ -11,12 +11,13 @@ import (
 
 	"github.com/spindlehq/spindle/internal/servertest"
 	"github.com/spindlehq/spindle/jobs"
+	"github.com/spindlehq/spindle/jobs/jobtype"
 )
 
 // BenchmarkRevokeLatency measures how long a running job's ctx takes to
 // end after Revoke returns, with the revoker in another process (memory:
-// in this one, on another client of the store, since a memory store has
-// no other process). Each of SPINDLE_BENCH_N (300) rounds enqueues a job
+// in this one, through the worker's client, since a memory store has no
+// other process). Each of SPINDLE_BENCH_N (300) rounds enqueues a job
 // that waits on its ctx, waits for it to start, has it revoked and waits
 // for the cancellation; the worker runs with default options (lease 30s,
 // heartbeat 10s), so a store that does not push shows seconds. It reports
@@ -60,8 +61,12 @@ func revokeRounds(b *testing.B, url string, n int) []time.Duration {
 	if url == "" {
 		c = benchOpen(b, "memory:")
 		revoke = func(id string) (time.Time, error) {
-			err := c.Inspect().Revoke(ctx, id, "revoked by another client")
-			return time.Now(), err
+			st, err := c.Inspect().Revoke(ctx, id, "revoked by another client")
+			at := time.Now()
+			if err == nil && st != jobtype.Running {
+				err = fmt.Errorf("revoke of running job %s reported %s", id, st)
+			}
+			return at, err
 		}
 	} else {
 		c = benchOpen(b, url)
@@ -106,7 +111,7 @@ func revokeRounds(b *testing.B, url string, n int) []time.Duration {
 			if _, err := fmt.Sscan(line, &id, &ns, &state); err != nil {
 				b.Fatalf("revoker output %q: %v", line, err)
 			}
-			if state != "running" {
+			if state != string(jobtype.Running) {
 				b.Fatalf("revoke of running job %s reported %s", id, state)
 			}
 			revoked[id] = time.Unix(0, ns)

@@ -7,9 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs"
+	"github.com/spindlehq/spindle/jobs/jobtype"
 )
 
 // cancelProbe is what one cancelWatch job reports: that it started, and
@@ -62,8 +64,8 @@ func TestRevokeFromAnotherClientIsPushed(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-probe.started
-		if err := admin.Inspect().Revoke(ctx, h.ID(), "stop from afar"); err != nil {
-			t.Fatal(err)
+		if st, err := admin.Inspect().Revoke(ctx, h.ID(), "stop from afar"); err != nil || st != jobtype.Running {
+			t.Fatalf("revoke of a running job = %q, %v; want running", st, err)
 		}
 		select {
 		case cause := <-probe.cause:
@@ -74,6 +76,52 @@ func TestRevokeFromAnotherClientIsPushed(t *testing.T) {
 			t.Fatal("the revoke did not reach the running handler within 5s; the heartbeat is 30s away: no push")
 		}
 		_, err = h.Await(ctx)
-		wantJobError(t, err, "canceled", 1)
+		wantJobError(t, err, jobtype.Canceled, 1)
+
+		// The result says what the revoke did, from either client: a
+		// waiting job is canceled; a final one is left as it is.
+		later, err := cancelWatch.Enqueue(ctx, worker, 0, jobs.Delay(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := admin.Inspect().Revoke(ctx, later.ID(), "not wanted"); err != nil || st != jobtype.Canceled {
+			t.Fatalf("revoke of a scheduled job = %q, %v; want canceled", st, err)
+		}
+		for _, id := range []string{h.ID(), later.ID()} {
+			if st, err := worker.Inspect().Revoke(ctx, id, "again"); !errors.Is(err, jobtype.ErrFinal) || st != jobtype.Canceled {
+				t.Fatalf("second revoke of %s = %q, %v; want canceled, ErrFinal", id, st, err)
+			}
+		}
+	})
+}
+
+// TestRevokeEventWithoutReadBack: the EventRevoked of a job that had not
+// started is made from what the revoke itself returned, without reading
+// the job back.
+func TestRevokeEventWithoutReadBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, mem := memClient(t)
+		q := &quietStore{Store: mem}
+		c, err := jobs.New(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx := context.Background()
+		ev := collectEvents(t, c)
+		h, err := add.Enqueue(ctx, c, addArgs{1, 2}, jobs.Queue("sums"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := h.Revoke(ctx, "not needed"); err != nil || st != jobtype.Canceled {
+			t.Fatalf("Revoke = %q, %v; want canceled", st, err)
+		}
+		e := ev.waitFor(t, testCtx(t), jobs.EventRevoked, h.ID())
+		if e.Name != add.Name() || e.Queue != "sums" || e.Attempt != 0 || !errors.Is(e.Err, jobs.ErrRevoked) {
+			t.Fatalf("revoked event %+v", e)
+		}
+		if gets := q.getTimes(); len(gets) != 0 {
+			t.Fatalf("Revoke read the job back %d times; want none", len(gets))
+		}
 	})
 }

@@ -70,6 +70,19 @@ type Job struct {
 	Revoke string
 }
 
+// RevokeResult is what Store.Revoke found: the job's state after the
+// call and what the caller needs to report the revoke (an event names
+// the job's definition and queue) without reading the job back.
+type RevokeResult struct {
+	// State is Canceled (the job was Scheduled or Queued and never
+	// runs), Running (its owner cancels the attempt) or, with ErrFinal,
+	// the final state the job was already in.
+	State   State
+	Name    string // the job's definition
+	Queue   string // the job's queue
+	Attempt int    // attempts started so far
+}
+
 // AttemptError records one failed attempt.
 type AttemptError = jobtype.AttemptError
 
@@ -171,15 +184,17 @@ type Store interface {
 	// with the error.
 	Recover(ctx context.Context, now time.Time) ([]Recovered, error)
 
-	// Revoke cancels job id with reason. A Scheduled or Queued job becomes
-	// Canceled at once (FinishedAt = now, LastError = Revoke = reason,
-	// RetainUntil from Retention). A Running job keeps its lease with
-	// Revoke = reason; its owner learns of it from RevokeRequests (woken by
-	// Notifier.Revoked where the store can push) and reports Canceled. The
-	// state after the call is returned; a job already final is left alone
-	// and its state is returned with ErrFinal. reason is kept as Finish
-	// keeps error text.
-	Revoke(ctx context.Context, id, reason string, now time.Time) (State, error)
+	// Revoke cancels job id with reason, atomically. A Scheduled or Queued
+	// job becomes Canceled at once (FinishedAt = now, LastError = Revoke =
+	// reason, RetainUntil from Retention). A Running job keeps its lease
+	// with Revoke = reason; its owner learns of it from RevokeRequests,
+	// woken by Notifier.Revoked in every process that watches, and reports
+	// Canceled. The result describes the job after the call (State
+	// Canceled or Running); a job already final is left alone and
+	// described, its final state in State, with an error wrapping
+	// ErrFinal. An unknown id gives ErrNotFound and a zero result. reason
+	// is kept as Finish keeps error text.
+	Revoke(ctx context.Context, id, reason string, now time.Time) (RevokeResult, error)
 
 	// RevokeRequests returns the Running jobs leased by owner whose revoke
 	// was requested, as ID to reason.

@@ -244,17 +244,18 @@ func newQueries(schema, channel string) *queries {
 			RETURNING j.id, j.name, j.queue, j.attempt, j.state, j.last_error)
 			SELECT ` + notifyOf(finalOf("upd", "true")) + `, ` + recoveredCols + ` FROM upd`),
 
-		// Parameters: id, reason, now. Rows: the state after the call.
+		// Parameters: id, reason, now. Rows: the state after the call,
+		// the job's name, queue and attempt, and the notifications sent.
 		revoke: x(`WITH upd AS (UPDATE {s}.jobs j SET revoke = $2,
 				state = CASE WHEN j.state = 'running' THEN 'running' ELSE 'canceled' END,
 				last_error = CASE WHEN j.state = 'running' THEN j.last_error ELSE $2 END,
 				finished_at = CASE WHEN j.state = 'running' THEN j.finished_at ELSE $3 END,
 				retain_until = CASE WHEN j.state = 'running' THEN j.retain_until ELSE ` + retainFrom("$3::timestamptz") + ` END
 			WHERE j.id = $1 AND j.state IN ('scheduled', 'queued', 'running')
-			RETURNING j.id, j.state)
-			SELECT state, ` + notifyOf(finalOf("upd", "state = 'canceled'"), "SELECT 'v' FROM upd WHERE state = 'running'") + ` FROM upd`),
+			RETURNING j.id, j.state, j.name, j.queue, j.attempt)
+			SELECT state, name, queue, attempt, ` + notifyOf(finalOf("upd", "state = 'canceled'"), "SELECT 'v' FROM upd WHERE state = 'running'") + ` FROM upd`),
 
-		revokeState: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+		revokeState: x(`SELECT state, name, queue, attempt FROM {s}.jobs WHERE id = $1`),
 
 		revokeRequests: x(`SELECT id, revoke FROM {s}.jobs
 			WHERE state = 'running' AND lease_owner = $1 AND revoke IS NOT NULL`),
