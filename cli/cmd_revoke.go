@@ -170,21 +170,20 @@ With --json, IDs print [{"id", "state"}] and --name prints {"name",
 					return usagef("restore needs job IDs, or --name NAME")
 				}
 				return a.eachJob(cmd, args, asJSON, "restore", func(ctx context.Context, in *jobs.Inspector, id string) (string, error) {
-					j, err := in.Job(ctx, id)
+					// One atomic store operation: it checks the state
+					// and reports it when it refuses.
+					st, err := in.Restore(ctx, id)
+					if errors.Is(err, store.ErrNotCanceled) {
+						hint := `use "retry" to run it again`
+						if !st.Final() {
+							hint = "it has not finished"
+						}
+						return "", fmt.Errorf("restore %s: the job is %s, and only canceled jobs can be restored (%s)", id, st, hint)
+					}
 					if err != nil {
 						return "", err
 					}
-					if j.State != store.Canceled {
-						hint := `use "retry" to run it again`
-						if !j.State.Final() {
-							hint = "it has not finished"
-						}
-						return "", fmt.Errorf("restore %s: the job is %s, and only canceled jobs can be restored (%s)", id, j.State, hint)
-					}
-					if err := in.Restore(ctx, id); err != nil {
-						return "", err
-					}
-					return string(store.Queued), nil
+					return string(st), nil
 				})
 			}
 			if len(args) > 0 {

@@ -81,7 +81,7 @@ func ExampleHandle_Revoke() {
 	// Output:
 	// canceled <nil>
 	// true canceled no longer needed
-	// <nil>
+	// queued <nil>
 	// 9 <nil>
 }
 

@@ -53,20 +53,29 @@ func (in *Inspector) Revoke(ctx context.Context, id, reason string) (State, erro
 }
 
 // Restore puts a Canceled job (revoked, or skipped by its lock) back in
-// its queue with a fresh attempt budget (Huey's restore). A job in any
-// other state is left alone and an error says which state it is in.
-func (in *Inspector) Restore(ctx context.Context, id string) error {
-	j, err := in.c.store.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("jobs: restore %s: %w", id, err)
+// its queue, ready now, with a fresh attempt budget (Huey's restore), and
+// returns the job's state after the call: Queued. The check that the job
+// is Canceled and the move are one atomic store operation, so a job that
+// was retried, restored or deleted meanwhile is never moved by mistake.
+// A job in any other state is left alone: its state is returned with an
+// error wrapping jobtype.ErrNotCanceled that says so ([Inspector.Retry]
+// re-runs dead, expired and succeeded jobs); an unknown ID gives "" and an
+// error wrapping jobtype.ErrNotFound. Restore is one store round trip on
+// every store, safe for concurrent use, and honours ctx: when ctx ends
+// first the job may or may not have been restored.
+func (in *Inspector) Restore(ctx context.Context, id string) (State, error) {
+	st, err := in.c.store.Restore(ctx, id, now())
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.Is(err, store.ErrNotCanceled):
+		how := "Retry re-runs finished jobs"
+		if !st.Final() {
+			how = "it has not finished"
+		}
+		return st, fmt.Errorf("jobs: restore %s: the job is %s, and %w (%s)", id, st, store.ErrNotCanceled, how)
 	}
-	if j.State != store.Canceled {
-		return fmt.Errorf("jobs: restore %s: the job is %s; only canceled jobs can be restored (Retry re-runs finished ones)", id, j.State)
-	}
-	if err := in.c.store.Retry(ctx, id, now()); err != nil {
-		return fmt.Errorf("jobs: restore %s: %w", id, err)
-	}
-	return nil
+	return st, fmt.Errorf("jobs: restore %s: %w", id, err)
 }
 
 // RevokeAllOptions qualifies [Inspector.RevokeAll] (Huey's revoke_until
@@ -105,7 +114,9 @@ type revocationData struct {
 // Jobs already running go on. Workers cache the revocations and refresh
 // them about once a second while they claim jobs, so a job claimed within
 // that second may still run. Revoking a name again replaces the previous
-// revocation. Skipped jobs end Canceled with [EventRevoked].
+// revocation. Skipped jobs end Canceled with [EventRevoked]. RevokeAll is
+// two store round trips (the name's previous revocation is released, then
+// the new one taken), safe for concurrent use, and honours ctx.
 func (in *Inspector) RevokeAll(ctx context.Context, name string, o RevokeAllOptions) error {
 	if err := checkName("job name", name); err != nil {
 		return err

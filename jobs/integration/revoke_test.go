@@ -64,15 +64,15 @@ func TestRevokeQueuedRunningFinished(t *testing.T) {
 			t.Fatalf("revoke of an unknown job = %q, %v", st, err)
 		}
 		// Restore puts the revoked queued job back; it runs.
-		if err := c.Inspect().Restore(ctx, hq.ID()); err != nil {
-			t.Fatal(err)
+		if st, err := c.Inspect().Restore(ctx, hq.ID()); err != nil || st != store.Queued {
+			t.Fatalf("restore of a revoked job = %q, %v; want queued", st, err)
 		}
 		close(b.release)
 		if got, err := jobs.HandleOf[string](c, hq.ID()).Await(ctx); err != nil || got != "queued" {
 			t.Fatalf("restored job: %q, %v", got, err)
 		}
-		if err := c.Inspect().Restore(ctx, hf.ID()); err == nil || !strings.Contains(err.Error(), "only canceled") {
-			t.Fatalf("restore of a succeeded job: %v", err)
+		if st, err := c.Inspect().Restore(ctx, hf.ID()); !errors.Is(err, store.ErrNotCanceled) || st != store.Succeeded || !strings.Contains(err.Error(), "only canceled") {
+			t.Fatalf("restore of a succeeded job = %q, %v; want succeeded, ErrNotCanceled", st, err)
 		}
 	})
 }

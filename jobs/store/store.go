@@ -324,6 +324,14 @@ type Inspector interface {
 	// Running job gives ErrRunning; a Scheduled or Queued one an error
 	// wrapping ErrNotFinal that names its state, and is left alone.
 	Retry(ctx context.Context, id string, now time.Time) error
+	// Restore is Retry for a Canceled job only, checked and done in one
+	// atomic step: the job moves back to Queued (claimable from now) as
+	// Retry moves it, or fails as Retry does when its UniqueKey is now
+	// held by another unfinished job, and Queued is returned. A job in any
+	// other state is left alone and its state is returned with an error
+	// wrapping ErrNotCanceled that names it; an unknown id gives
+	// ErrNotFound.
+	Restore(ctx context.Context, id string, now time.Time) (State, error)
 	// Delete removes a job that is not Running (ErrRunning otherwise).
 	Delete(ctx context.Context, id string) error
 	// Purge deletes every job of queue (all queues when empty) in state,
@@ -347,6 +355,8 @@ var (
 	ErrFinal = jobtype.ErrFinal
 	// ErrNotFinal: Retry needs a job that has finished.
 	ErrNotFinal = jobtype.ErrNotFinal
+	// ErrNotCanceled: Restore needs a job that was canceled.
+	ErrNotCanceled = jobtype.ErrNotCanceled
 	// ErrRejected is matched by the error of a call the store refused
 	// because of the data it was given (a value it cannot hold, a
 	// constraint it breaks, an outcome that is not valid): repeating the

@@ -106,8 +106,15 @@ type queries struct {
 	acquire, release, leases, count                                      string
 	pruneJobs, pruneLeases, pruneCounters                                string
 	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume        string
-	purge, list                                                          string
+	purge, list, restore                                                 string
 }
+
+// requeue moves jobs back to Queued, ready at $2, with a fresh attempt
+// budget and their lease, result, retention, revoke and ExpiresAt cleared
+// (Retry and Restore); the caller adds the WHERE clause.
+const requeue = `UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
+	started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
+	result = NULL, retain_until = NULL, revoke = NULL, expires_at = NULL`
 
 // insertColumns are the columns a new job sets.
 const insertColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
@@ -302,13 +309,20 @@ func newQueries(schema, channel string) *queries {
 
 		// Parameters: id, now. Only a final job moves; the caller asks why
 		// not when no row comes back.
-		retry: x(`WITH upd AS (UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
-				started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
-				result = NULL, retain_until = NULL, revoke = NULL, expires_at = NULL
+		retry: x(`WITH upd AS (` + requeue + `
 			WHERE id = $1 AND state IN ` + finalStates + `
 			RETURNING queue)
 			SELECT queue, ` + notifyOf(readyOf("upd", "true")) + ` FROM upd`),
 		stateOf: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+
+		// Parameters: id, now. Only a canceled job moves. One row always:
+		// whether it moved, and the state the statement's snapshot saw
+		// (NULL: no such job), so that a refusal needs no second look.
+		restore: x(`WITH upd AS (` + requeue + `
+			WHERE id = $1 AND state = 'canceled'
+			RETURNING queue)
+			SELECT EXISTS (SELECT 1 FROM upd), (SELECT state FROM {s}.jobs WHERE id = $1),
+				` + notifyOf(readyOf("upd", "true"))),
 
 		// Deleting an unfinished job wakes its waiters, who then find it
 		// gone.

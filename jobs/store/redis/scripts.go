@@ -569,14 +569,17 @@ publish_ready(signal)
 return sigl
 `, "toready", "count", "publish_ready")
 
-// scriptRetry: ARGV is prefix, id, now. Returns "ok", "notfound",
-// "running", "unique" or "notfinal:<state>".
+// scriptRetry: ARGV is prefix, id, now, only ("" for Retry: any final
+// job; "canceled" for Restore: only a job in that state). Returns "ok",
+// "notfound", "not:<state>" (a job not in state only), "running",
+// "unique" or "notfinal:<state>".
 var scriptRetry = lua(`
-local id, now = ARGV[2], ARGV[3]
+local id, now, only = ARGV[2], ARGV[3], ARGV[4]
 local key = jk(id)
 local f = redis.call('HMGET', key, 's', 'q', 'p', 'uk')
 local s, q = f[1], f[2]
 if not s then return 'notfound' end
+if only ~= '' and s ~= only then return 'not:' .. s end
 if s == 'running' then return 'running' end
 if not isfinal(s) then return 'notfinal:' .. s end
 if f[4] and f[4] ~= '' then
