@@ -48,11 +48,12 @@ func (a *app) revokeCmd() *cobra.Command {
 
 With job IDs, each job is revoked: one that has not started becomes
 canceled at once and never runs; a running one has its context cancelled
-and ends canceled when its handler returns (a worker that can be pushed to
-learns at once, others at their next heartbeat). A job that already
-finished cannot be revoked. Each ID is printed as "revoked ID", with
-"(running: its worker stops it)" for a running job. "restore ID" puts a
-revoked job back in its queue.
+and ends canceled when its handler returns (every store pushes the revoke
+to the job's worker, whatever process it runs in, within milliseconds). A
+job that already finished cannot be revoked. Each ID is printed as
+"revoked ID", with "(running: its worker stops it)" for a running job, as
+the revoke itself reports. "restore ID" puts a revoked job back in its
+queue.
 
 With --name, every job of that definition that a worker claims from now on
 is canceled instead of run, until "restore --name", until --until (a time,
@@ -82,13 +83,13 @@ worker stops it) and --name prints the revocation {"name", "reason",
 					reason = "revoked with " + a.name + " revoke"
 				}
 				return a.eachJob(cmd, args, asJSON, "revoke", func(ctx context.Context, in *jobs.Inspector, id string) (string, error) {
-					if err := in.Revoke(ctx, id, reason); err != nil {
+					// Revoke says what it did: canceled (the job had not
+					// started) or running (its worker stops it).
+					st, err := in.Revoke(ctx, id, reason)
+					if err != nil {
 						return "", err
 					}
-					if j, err := in.Job(ctx, id); err == nil && j.State == store.Running {
-						return "running", nil
-					}
-					return string(store.Canceled), nil
+					return string(st), nil
 				})
 			}
 			if len(args) > 0 {
@@ -169,21 +170,20 @@ With --json, IDs print [{"id", "state"}] and --name prints {"name",
 					return usagef("restore needs job IDs, or --name NAME")
 				}
 				return a.eachJob(cmd, args, asJSON, "restore", func(ctx context.Context, in *jobs.Inspector, id string) (string, error) {
-					j, err := in.Job(ctx, id)
+					// One atomic store operation: it checks the state
+					// and reports it when it refuses.
+					st, err := in.Restore(ctx, id)
+					if errors.Is(err, store.ErrNotCanceled) {
+						hint := `use "retry" to run it again`
+						if !st.Final() {
+							hint = "it has not finished"
+						}
+						return "", fmt.Errorf("restore %s: the job is %s, and only canceled jobs can be restored (%s)", id, st, hint)
+					}
 					if err != nil {
 						return "", err
 					}
-					if j.State != store.Canceled {
-						hint := `use "retry" to run it again`
-						if !j.State.Final() {
-							hint = "it has not finished"
-						}
-						return "", fmt.Errorf("restore %s: the job is %s, and only canceled jobs can be restored (%s)", id, j.State, hint)
-					}
-					if err := in.Restore(ctx, id); err != nil {
-						return "", err
-					}
-					return string(store.Queued), nil
+					return string(st), nil
 				})
 			}
 			if len(args) > 0 {

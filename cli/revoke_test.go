@@ -71,7 +71,7 @@ func TestRevokeRunningJob(t *testing.T) {
 		return 0, context.Cause(ctx)
 	}, jobs.Queue("blocking"))
 	w, err := jobs.NewWorker(c, jobs.WorkerOptions{Queues: map[string]int{"blocking": 1}, Logger: slog.New(slog.DiscardHandler),
-		LeaseDuration: time.Second}, block) // a revoke missed as the worker starts is seen at the next heartbeat
+		LeaseDuration: time.Minute}, block) // heartbeats 20s apart: the revoke from the command is pushed
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func (h *Handler) jobDetail(w http.ResponseWriter, r *http.Request) {
 // revoker is the inspector's revoke, when the jobs package in use has
 // one; the dashboard offers the action only then.
 type revoker interface {
-	Revoke(ctx context.Context, id, reason string) error
+	Revoke(ctx context.Context, id, reason string) (store.State, error)
 }
 
 func (h *Handler) revoker() revoker {
@@ -180,8 +180,13 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := apiCtx(r)
 	defer cancel()
-	if err := rv.Revoke(ctx, r.PathValue("id"), reason); err != nil {
+	st, err := rv.Revoke(ctx, r.PathValue("id"), reason)
+	if err != nil {
 		h.storeError(w, "revoke", err)
+		return
+	}
+	if st == store.Running {
+		done(w, "Revoked: its worker stops it.")
 		return
 	}
 	done(w, "Revoked.")

@@ -79,9 +79,9 @@ func ExampleHandle_Revoke() {
 	n, err := jobs.HandleOf[int](c, h.ID()).Await(ctx)
 	fmt.Println(n, err)
 	// Output:
-	// <nil>
+	// canceled <nil>
 	// true canceled no longer needed
-	// <nil>
+	// queued <nil>
 	// 9 <nil>
 }
 

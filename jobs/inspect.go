@@ -43,10 +43,12 @@ func jobInfo(j *store.Job) *JobInfo {
 }
 
 // Inspector administers the jobs of a store: the surface of the command
-// line tool and the dashboard. It is safe for concurrent use, and every
-// call honours ctx. Most calls are one store round trip; Purge with no
-// state makes one per state, Restore and RevokeAll two, and Revoke a
-// second one when the client has subscribers (see [Handle.Revoke]).
+// line tool and the dashboard. It is safe for concurrent use and every
+// call honours ctx. A call is one store round trip, and a change to one
+// job (Retry, Delete, Revoke, Restore) one atomic store operation, with
+// three exceptions: [Inspector.RunNow] reads the job, then wakes it;
+// [Inspector.RevokeAll] releases the name's revocation, then takes it
+// anew; [Inspector.Purge] of every state makes one trip per state.
 type Inspector struct{ c *Client }
 
 // Inspect returns the client's inspector.
@@ -150,6 +152,8 @@ func (in *Inspector) Delete(ctx context.Context, id string) error {
 
 // Purge deletes every job of queue (every queue when empty) in state
 // (every state when empty), except running ones, and reports how many.
+// Every state is one store round trip per state, each atomic by itself:
+// a job that changes state between them may be left.
 func (in *Inspector) Purge(ctx context.Context, queue string, state State) (int, error) {
 	if state != "" && !state.Valid() {
 		return 0, fmt.Errorf("jobs: purge: unknown state %q; accepted: %v", state, store.States)

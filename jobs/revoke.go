@@ -14,52 +14,68 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Revoke cancels the job with reason (Huey's revoke): a job that has not
-// started becomes Canceled at once and never runs; a running job has its
-// handler's ctx cancelled with a [*RevokedError] as the cause
-// (errors.Is(context.Cause(ctx), ErrRevoked)) and ends Canceled when the
-// handler returns (a handler that returns success anyway succeeds). The
-// worker learns of it at once where the store can push, else at its next
-// heartbeat. Awaiting a revoked job returns a [*JobError] matching
-// [ErrRevoked]. Revoking a job that already finished returns an error
-// wrapping store.ErrFinal and changes nothing; an unknown ID, one wrapping
-// store.ErrNotFound. Revoke is one store round trip, two when the client
-// has subscribers ([Client.Subscribe]: it reads the job to report
-// [EventRevoked]), and honours ctx.
-func (h *Handle[R]) Revoke(ctx context.Context, reason string) error {
+// Revoke cancels the job with reason (Huey's revoke) and returns the
+// job's state after the call, which says what the revoke did:
+//
+//   - [jobtype.Canceled]: the job had not started (it was queued or
+//     scheduled); it is canceled now and never runs.
+//   - [jobtype.Running]: the job is running; its worker cancels the
+//     handler's ctx with a [*RevokedError] as the cause
+//     (errors.Is(context.Cause(ctx), ErrRevoked)) and the job ends
+//     Canceled when the handler returns (a handler that returns success
+//     anyway succeeds). Every store pushes the revoke to the worker, in
+//     whatever process it runs, so the ctx ends within milliseconds (see
+//     docs/guarantees.md); the worker's heartbeat is only the fallback.
+//   - the final state the job was already in (succeeded, dead, canceled,
+//     expired), with an error wrapping store.ErrFinal: nothing changed.
+//
+// An unknown ID gives "" and an error wrapping store.ErrNotFound. Awaiting
+// a revoked job returns a [*JobError] matching [ErrRevoked]. Revoke is one
+// store round trip (an [EventRevoked] for a job that had not started is
+// emitted from what that round trip returns), safe for concurrent use,
+// and honours ctx: when ctx ends first the revoke may or may not have
+// been made.
+func (h *Handle[R]) Revoke(ctx context.Context, reason string) (State, error) {
 	return h.c.Inspect().Revoke(ctx, h.id, reason)
 }
 
-// Revoke cancels the job with the given ID; see [Handle.Revoke].
-func (in *Inspector) Revoke(ctx context.Context, id, reason string) error {
-	st, err := in.c.store.Revoke(ctx, id, reason, now())
+// Revoke cancels the job with the given ID and returns its state after
+// the call; see [Handle.Revoke].
+func (in *Inspector) Revoke(ctx context.Context, id, reason string) (State, error) {
+	res, err := in.c.store.Revoke(ctx, id, reason, now())
 	if err != nil {
-		return fmt.Errorf("jobs: revoke %s: %w", id, err)
+		return res.State, fmt.Errorf("jobs: revoke %s: %w", id, err)
 	}
-	if st == store.Canceled && in.c.bus.on() {
-		if j, err := in.c.store.Get(ctx, id); err == nil {
-			in.c.bus.emit(Event{Kind: EventRevoked, JobID: id, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt, Err: &RevokedError{Reason: reason}})
-		}
+	if res.State == store.Canceled && in.c.bus.on() {
+		in.c.bus.emit(Event{Kind: EventRevoked, JobID: id, Name: res.Name, Queue: res.Queue, Attempt: res.Attempt, Err: &RevokedError{Reason: reason}})
 	}
-	return nil
+	return res.State, nil
 }
 
 // Restore puts a Canceled job (revoked, or skipped by its lock) back in
-// its queue with a fresh attempt budget (Huey's restore). A job in any
-// other state is left alone and an error says which state it is in. It
-// is two store round trips, a read and then the retry, and honours ctx.
-func (in *Inspector) Restore(ctx context.Context, id string) error {
-	j, err := in.c.store.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("jobs: restore %s: %w", id, err)
+// its queue, ready now, with a fresh attempt budget (Huey's restore), and
+// returns the job's state after the call: Queued. The check that the job
+// is Canceled and the move are one atomic store operation, so a job that
+// was retried, restored or deleted meanwhile is never moved by mistake.
+// A job in any other state is left alone: its state is returned with an
+// error wrapping jobtype.ErrNotCanceled that says so ([Inspector.Retry]
+// re-runs dead, expired and succeeded jobs); an unknown ID gives "" and an
+// error wrapping jobtype.ErrNotFound. Restore is one store round trip on
+// every store, safe for concurrent use, and honours ctx: when ctx ends
+// first the job may or may not have been restored.
+func (in *Inspector) Restore(ctx context.Context, id string) (State, error) {
+	st, err := in.c.store.Restore(ctx, id, now())
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.Is(err, store.ErrNotCanceled):
+		how := "Retry re-runs finished jobs"
+		if !st.Final() {
+			how = "it has not finished"
+		}
+		return st, fmt.Errorf("jobs: restore %s: the job is %s, and %w (%s)", id, st, store.ErrNotCanceled, how)
 	}
-	if j.State != store.Canceled {
-		return fmt.Errorf("jobs: restore %s: the job is %s; only canceled jobs can be restored (Retry re-runs finished ones)", id, j.State)
-	}
-	if err := in.c.store.Retry(ctx, id, now()); err != nil {
-		return fmt.Errorf("jobs: restore %s: %w", id, err)
-	}
-	return nil
+	return st, fmt.Errorf("jobs: restore %s: %w", id, err)
 }
 
 // RevokeAllOptions qualifies [Inspector.RevokeAll] (Huey's revoke_until
@@ -98,7 +114,9 @@ type revocationData struct {
 // Jobs already running go on. Workers cache the revocations and refresh
 // them about once a second while they claim jobs, so a job claimed within
 // that second may still run. Revoking a name again replaces the previous
-// revocation. Skipped jobs end Canceled with [EventRevoked].
+// revocation. Skipped jobs end Canceled with [EventRevoked]. RevokeAll is
+// two store round trips (the name's previous revocation is released, then
+// the new one taken), safe for concurrent use, and honours ctx.
 func (in *Inspector) RevokeAll(ctx context.Context, name string, o RevokeAllOptions) error {
 	if err := checkName("job name", name); err != nil {
 		return err

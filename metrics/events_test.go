@@ -128,7 +128,7 @@ func TestObserveAWorker(t *testing.T) {
 	// Revoked while running: the attempt ends canceled.
 	hs, _ := slow.Enqueue(ctx, c, 1)
 	<-started
-	if err := hs.Revoke(ctx, "test"); err != nil {
+	if _, err := hs.Revoke(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := hs.Await(ctx); !errors.Is(err, jobs.ErrRevoked) {
@@ -136,7 +136,7 @@ func TestObserveAWorker(t *testing.T) {
 	}
 	// Revoked while waiting: no attempt at all.
 	hw, _ := ok.Enqueue(ctx, c, 9, jobs.Delay(time.Hour))
-	if err := hw.Revoke(ctx, "test"); err != nil {
+	if _, err := hw.Revoke(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
 	stop() // every event emitted so far is counted

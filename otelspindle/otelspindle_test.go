@@ -254,7 +254,7 @@ func TestRevokedAndPanickingAttempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-started
-	if err := h.Revoke(ctx, "operator said so"); err != nil {
+	if _, err := h.Revoke(ctx, "operator said so"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.Await(ctx); !errors.Is(err, jobs.ErrRevoked) {

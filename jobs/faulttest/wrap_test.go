@@ -65,6 +65,10 @@ func (s skewedStore) Retry(ctx context.Context, id string, now time.Time) error 
 	return s.Store.Retry(ctx, id, now.Add(s.d))
 }
 
+func (s skewedStore) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
+	return s.Store.Restore(ctx, id, now.Add(s.d))
+}
+
 // Close leaves the shared store open: its owner closes it.
 func (s skewedStore) Close() error { return nil }
 

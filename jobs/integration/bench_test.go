@@ -199,6 +199,14 @@ func roundTrips(b *testing.B, c *jobs.Client, n int) {
 		}
 		lat[i] = time.Since(start)
 	}
+	reportLatency(b, lat)
+}
+
+// reportLatency sorts lat and reports its percentiles (p50_ms, p90_ms,
+// p99_ms, max_ms) in place of ns/op. SPINDLE_BENCH_TAIL=1 logs the
+// slowest.
+func reportLatency(b *testing.B, lat []time.Duration) {
+	n := len(lat)
 	slices.Sort(lat)
 	if os.Getenv("SPINDLE_BENCH_TAIL") != "" {
 		over := 0
@@ -207,7 +215,7 @@ func roundTrips(b *testing.B, c *jobs.Client, n int) {
 				over++
 			}
 		}
-		b.Logf("over 1ms: %d; slowest: %v", over, lat[n-15:])
+		b.Logf("over 1ms: %d; slowest: %v", over, lat[max(0, n-15):])
 	}
 	ms := func(q float64) float64 { return float64(lat[int(q*float64(n-1))]) / 1e6 }
 	b.ReportMetric(ms(0.5), "p50_ms")

@@ -1,8 +1,8 @@
 package integration_test
 
-// Tests with several processes sharing one SQLite file. The test binary
-// re-executes itself with childRoleEnv set; TestMain then runs runChild
-// instead of the tests.
+// Tests with several processes sharing one SQLite file (or, with
+// childURLEnv, any store). The test binary re-executes itself with
+// childRoleEnv set; TestMain then runs runChild instead of the tests.
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -31,6 +32,9 @@ const (
 	childLeaseEnv = "SPINDLE_JOBS_TEST_LEASE"
 	childCountEnv = "SPINDLE_JOBS_TEST_COUNT"
 	childIDsEnv   = "SPINDLE_JOBS_TEST_IDS"
+	// childURLEnv, when set, is the store URL the child opens instead of
+	// the SQLite file of childDBEnv.
+	childURLEnv = "SPINDLE_JOBS_TEST_URL"
 )
 
 type squared struct {
@@ -57,7 +61,11 @@ var mpHang = jobs.Define("mp.hang", func(ctx context.Context, n int) (squared, e
 func runChild(role string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	c, err := jobs.Open(ctx, "sqlite:"+os.Getenv(childDBEnv))
+	url := os.Getenv(childURLEnv)
+	if url == "" {
+		url = "sqlite:" + os.Getenv(childDBEnv)
+	}
+	c, err := jobs.Open(ctx, url)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
@@ -113,6 +121,24 @@ func runChild(role string) int {
 		}
 		json.NewEncoder(os.Stdout).Encode(res)
 		return 0
+	case "revoker":
+		// One job ID a line on stdin: revoke it, then print the ID, the
+		// wall-clock instant Revoke returned (Unix ns) and the state it
+		// reported.
+		fmt.Println("ready")
+		out := bufio.NewWriter(os.Stdout)
+		defer out.Flush()
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			id := sc.Text()
+			st, err := c.Inspect().Revoke(ctx, id, "revoked by another process")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "child revoker:", err)
+				return 1
+			}
+			fmt.Fprintf(out, "%s %d %s\n", id, time.Now().UnixNano(), st)
+		}
+		return 0
 	}
 	fmt.Fprintln(os.Stderr, "unknown child role", role)
 	return 2
@@ -122,6 +148,7 @@ func runChild(role string) int {
 // end of the test if it still runs.
 type child struct {
 	cmd    *exec.Cmd
+	stdin  io.WriteCloser // the child's standard input; close it to send EOF
 	stdout bytes.Buffer
 	stderr bytes.Buffer
 	ready  chan struct{}
@@ -138,6 +165,9 @@ func startChild(t testing.TB, role, db string, env ...string) *child {
 	ch.cmd.Stderr = &ch.stderr
 	pipe, err := ch.cmd.StdoutPipe()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.stdin, err = ch.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
 	if err := ch.cmd.Start(); err != nil {

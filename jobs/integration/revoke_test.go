@@ -24,10 +24,12 @@ func TestRevokeQueuedRunningFinished(t *testing.T) {
 		})
 		// A queued job, revoked before any worker runs: never runs.
 		hq, _ := b.def.Enqueue(ctx, c, "queued")
-		if err := hq.Revoke(ctx, "not needed"); err != nil {
-			t.Fatal(err)
+		if st, err := hq.Revoke(ctx, "not needed"); err != nil || st != store.Canceled {
+			t.Fatalf("revoke of a queued job = %q, %v; want canceled", st, err)
 		}
-		ev.waitFor(t, ctx, jobs.EventRevoked, hq.ID())
+		if e := ev.waitFor(t, ctx, jobs.EventRevoked, hq.ID()); e.Name != b.def.Name() || e.Queue != "default" || e.Attempt != 0 || !errors.Is(e.Err, jobs.ErrRevoked) {
+			t.Fatalf("revoked event of a queued job %+v", e)
+		}
 		_, err := hq.Await(ctx)
 		je := wantJobError(t, err, store.Canceled, 0)
 		if !errors.Is(err, jobs.ErrRevoked) || !strings.Contains(je.Err, "not needed") {
@@ -38,8 +40,8 @@ func TestRevokeQueuedRunningFinished(t *testing.T) {
 		// A running job: its ctx is cancelled with the reason.
 		hr, _ := watch.Enqueue(ctx, c, 1)
 		ev.waitFor(t, ctx, jobs.EventStarted, hr.ID())
-		if err := c.Inspect().Revoke(ctx, hr.ID(), "operator said stop"); err != nil {
-			t.Fatal(err)
+		if st, err := c.Inspect().Revoke(ctx, hr.ID(), "operator said stop"); err != nil || st != store.Running {
+			t.Fatalf("revoke of a running job = %q, %v; want running", st, err)
 		}
 		cause := <-causes
 		if !errors.Is(cause, jobs.ErrRevoked) || !strings.Contains(cause.Error(), "operator said stop") {
@@ -55,22 +57,22 @@ func TestRevokeQueuedRunningFinished(t *testing.T) {
 		if _, err := hf.Await(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := hf.Revoke(ctx, "too late"); !errors.Is(err, store.ErrFinal) {
-			t.Fatalf("revoke of a finished job: %v, want ErrFinal", err)
+		if st, err := hf.Revoke(ctx, "too late"); !errors.Is(err, store.ErrFinal) || st != store.Succeeded {
+			t.Fatalf("revoke of a finished job = %q, %v; want succeeded, ErrFinal", st, err)
 		}
-		if err := c.Inspect().Revoke(ctx, "01NOSUCHJOB000000000000000", "x"); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("revoke of an unknown job: %v", err)
+		if st, err := c.Inspect().Revoke(ctx, "01NOSUCHJOB000000000000000", "x"); !errors.Is(err, store.ErrNotFound) || st != "" {
+			t.Fatalf("revoke of an unknown job = %q, %v", st, err)
 		}
 		// Restore puts the revoked queued job back; it runs.
-		if err := c.Inspect().Restore(ctx, hq.ID()); err != nil {
-			t.Fatal(err)
+		if st, err := c.Inspect().Restore(ctx, hq.ID()); err != nil || st != store.Queued {
+			t.Fatalf("restore of a revoked job = %q, %v; want queued", st, err)
 		}
 		close(b.release)
 		if got, err := jobs.HandleOf[string](c, hq.ID()).Await(ctx); err != nil || got != "queued" {
 			t.Fatalf("restored job: %q, %v", got, err)
 		}
-		if err := c.Inspect().Restore(ctx, hf.ID()); err == nil || !strings.Contains(err.Error(), "only canceled") {
-			t.Fatalf("restore of a succeeded job: %v", err)
+		if st, err := c.Inspect().Restore(ctx, hf.ID()); !errors.Is(err, store.ErrNotCanceled) || st != store.Succeeded || !strings.Contains(err.Error(), "only canceled") {
+			t.Fatalf("restore of a succeeded job = %q, %v; want succeeded, ErrNotCanceled", st, err)
 		}
 	})
 }

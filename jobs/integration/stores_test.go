@@ -18,6 +18,11 @@ type storeRow struct {
 	// bubble runs the test inside a synctest bubble (fake time).
 	bubble bool
 	open   func(t *testing.T) *jobs.Client
+	// pair opens two clients on one fresh store, each with a store
+	// instance of its own where the store has instances to share a store
+	// (every store but memory, whose clients share the one instance), so
+	// that what one does reaches the other as it would another process.
+	pair func(t *testing.T) (a, b *jobs.Client)
 }
 
 func openURL(t *testing.T, url string) *jobs.Client {
@@ -37,15 +42,35 @@ func openURL(t *testing.T, url string) *jobs.Client {
 // synctest bubble, SQLite in a temp file in real time, and Redis and
 // PostgreSQL when their URLs are set and jobs.Open accepts them.
 var storeRows = []storeRow{
-	{"memory", true, func(t *testing.T) *jobs.Client { return openURL(t, "memory:") }},
+	{"memory", true, func(t *testing.T) *jobs.Client { return openURL(t, "memory:") }, memoryPair},
 	{"sqlite", false, func(t *testing.T) *jobs.Client {
-		return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "features.db"))
-	}},
+		return openURL(t, sqliteURL(t))
+	}, func(t *testing.T) (a, b *jobs.Client) { return urlPair(t, sqliteURL(t)) }},
 	// A namespace or schema of their own on the shared server, so tests
 	// that count a store's jobs, hold unique keys or insert fixed IDs see
 	// only their own.
-	{"redis", false, func(t *testing.T) *jobs.Client { return openURL(t, servertest.RedisURL(t)) }},
-	{"postgres", false, func(t *testing.T) *jobs.Client { return openURL(t, servertest.PostgresURL(t)) }},
+	{"redis", false, func(t *testing.T) *jobs.Client { return openURL(t, servertest.RedisURL(t)) },
+		func(t *testing.T) (a, b *jobs.Client) { return urlPair(t, servertest.RedisURL(t)) }},
+	{"postgres", false, func(t *testing.T) *jobs.Client { return openURL(t, servertest.PostgresURL(t)) },
+		func(t *testing.T) (a, b *jobs.Client) { return urlPair(t, servertest.PostgresURL(t)) }},
+}
+
+func sqliteURL(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "features.db") }
+
+// urlPair opens url twice: two clients, two store instances.
+func urlPair(t *testing.T, url string) (a, b *jobs.Client) {
+	return openURL(t, url), openURL(t, url)
+}
+
+// memoryPair opens two clients on one memory store.
+func memoryPair(t *testing.T) (a, b *jobs.Client) {
+	a, s := memClient(t)
+	b, err := jobs.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
 }
 
 // eachStore runs fn once per store row. Tests written for it assert
@@ -58,6 +83,24 @@ func eachStore(t *testing.T, fn func(t *testing.T, c *jobs.Client)) {
 				return
 			}
 			fn(t, row.open(t))
+		})
+	}
+}
+
+// eachStorePair is eachStore with two clients on the store (see
+// storeRow.pair).
+func eachStorePair(t *testing.T, fn func(t *testing.T, a, b *jobs.Client)) {
+	for _, row := range storeRows {
+		t.Run(row.name, func(t *testing.T) {
+			run := func(t *testing.T) {
+				a, b := row.pair(t)
+				fn(t, a, b)
+			}
+			if row.bubble {
+				synctest.Test(t, run)
+				return
+			}
+			run(t)
 		})
 	}
 }

@@ -14,4 +14,7 @@ var (
 	ErrFinal = errors.New("job already finished")
 	// ErrNotFinal: the operation (retry) needs a job that has finished.
 	ErrNotFinal = errors.New("only finished jobs (succeeded, dead, canceled, expired) can be put back in their queue")
+	// ErrNotCanceled: the operation (restore) needs a job that was
+	// canceled (revoked, or skipped by its lock).
+	ErrNotCanceled = errors.New("only canceled jobs can be restored")
 )

@@ -70,6 +70,19 @@ type Job struct {
 	Revoke string
 }
 
+// RevokeResult is what Store.Revoke found: the job's state after the
+// call and what the caller needs to report the revoke (an event names
+// the job's definition and queue) without reading the job back.
+type RevokeResult struct {
+	// State is Canceled (the job was Scheduled or Queued and never
+	// runs), Running (its owner cancels the attempt) or, with ErrFinal,
+	// the final state the job was already in.
+	State   State
+	Name    string // the job's definition
+	Queue   string // the job's queue
+	Attempt int    // attempts started so far
+}
+
 // AttemptError records one failed attempt.
 type AttemptError = jobtype.AttemptError
 
@@ -220,15 +233,17 @@ type Store interface {
 	// with the error.
 	Recover(ctx context.Context, now time.Time) ([]Recovered, error)
 
-	// Revoke cancels job id with reason. A Scheduled or Queued job becomes
-	// Canceled at once (FinishedAt = now, LastError = Revoke = reason,
-	// RetainUntil from Retention). A Running job keeps its lease with
-	// Revoke = reason; its owner learns of it from RevokeRequests (woken by
-	// Notifier.Revoked where the store can push) and reports Canceled. The
-	// state after the call is returned; a job already final is left alone
-	// and its state is returned with ErrFinal. reason is kept as Finish
-	// keeps error text.
-	Revoke(ctx context.Context, id, reason string, now time.Time) (State, error)
+	// Revoke cancels job id with reason, atomically. A Scheduled or Queued
+	// job becomes Canceled at once (FinishedAt = now, LastError = Revoke =
+	// reason, RetainUntil from Retention). A Running job keeps its lease
+	// with Revoke = reason; its owner learns of it from RevokeRequests,
+	// woken by Notifier.Revoked in every process that watches, and reports
+	// Canceled. The result describes the job after the call (State
+	// Canceled or Running); a job already final is left alone and
+	// described, its final state in State, with an error wrapping
+	// ErrFinal. An unknown id gives ErrNotFound and a zero result. reason
+	// is kept as Finish keeps error text.
+	Revoke(ctx context.Context, id, reason string, now time.Time) (RevokeResult, error)
 
 	// RevokeRequests returns the Running jobs leased by owner whose revoke
 	// was requested, as ID to reason.
@@ -382,6 +397,14 @@ type Inspector interface {
 	// Running job gives ErrRunning; a Scheduled or Queued one an error
 	// wrapping ErrNotFinal that names its state, and is left alone.
 	Retry(ctx context.Context, id string, now time.Time) error
+	// Restore is Retry for a Canceled job only, checked and done in one
+	// atomic step: the job moves back to Queued (claimable from now) as
+	// Retry moves it, or fails as Retry does when its UniqueKey is now
+	// held by another unfinished job, and Queued is returned. A job in any
+	// other state is left alone and its state is returned with an error
+	// wrapping ErrNotCanceled that names it; an unknown id gives
+	// ErrNotFound.
+	Restore(ctx context.Context, id string, now time.Time) (State, error)
 	// Delete removes a job that is not Running (ErrRunning otherwise).
 	Delete(ctx context.Context, id string) error
 	// Purge deletes every job of queue (all queues when empty) in state,
@@ -409,6 +432,8 @@ var (
 	ErrFinal = jobtype.ErrFinal
 	// ErrNotFinal: Retry needs a job that has finished.
 	ErrNotFinal = jobtype.ErrNotFinal
+	// ErrNotCanceled: Restore needs a job that was canceled.
+	ErrNotCanceled = jobtype.ErrNotCanceled
 	// ErrRejected is matched by the error of a call the store refused
 	// because of the data it was given (a value it cannot hold, a
 	// constraint it breaks, an outcome that is not valid): repeating the

@@ -111,8 +111,8 @@ func testRevokePoisonReason(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	wantRevokes(t, s, "w", map[string]string{"rv1": want})
-	if st, err := s.Revoke(bg, "rv2", reason, at(2*time.Second)); err != nil || st != store.Canceled {
-		t.Fatalf("Revoke of a waiting job = %q, %v", st, err)
+	if res, err := s.Revoke(bg, "rv2", reason, at(2*time.Second)); err != nil || res.State != store.Canceled {
+		t.Fatalf("Revoke of a waiting job = %+v, %v", res, err)
 	}
 	if j := get(t, s, "rv2"); j.LastError != want || j.Revoke != want {
 		t.Fatalf("revoked with %q: LastError %q, Revoke %q; want %q", reason, j.LastError, j.Revoke, want)

@@ -18,17 +18,17 @@ func testRevokeWaiting(t *testing.T, s store.Store) {
 	insert(t, s, q, sc)
 	ch, stop := s.Finished("rw1")
 	defer stop()
-	st, err := s.Revoke(bg, "rw1", "not wanted", at(5*time.Second))
-	if err != nil || st != store.Canceled {
-		t.Fatalf("Revoke of a queued job = %q, %v; want canceled", st, err)
+	res, err := s.Revoke(bg, "rw1", "not wanted", at(5*time.Second))
+	if want := (store.RevokeResult{State: store.Canceled, Name: "task", Queue: "default"}); err != nil || res != want {
+		t.Fatalf("Revoke of a queued job = %+v, %v; want %+v", res, err, want)
 	}
 	j := wantState(t, s, "rw1", store.Canceled)
 	if j.Revoke != "not wanted" || j.LastError != "not wanted" || !sameTime(j.FinishedAt, at(5*time.Second)) ||
 		!sameTime(j.RetainUntil, at(time.Hour+5*time.Second)) || j.LeaseOwner != "" || j.Attempt != 0 {
 		t.Fatalf("revoked queued job %+v: want Revoke and LastError = reason, FinishedAt = now, RetainUntil = now + Retention", j)
 	}
-	if st, err := s.Revoke(bg, "rw2", "later", at(6*time.Second)); err != nil || st != store.Canceled {
-		t.Fatalf("Revoke of a scheduled job = %q, %v; want canceled", st, err)
+	if res, err := s.Revoke(bg, "rw2", "later", at(6*time.Second)); err != nil || res.State != store.Canceled {
+		t.Fatalf("Revoke of a scheduled job = %+v, %v; want canceled", res, err)
 	}
 	if j := wantState(t, s, "rw2", store.Canceled); !j.RetainUntil.IsZero() || j.Revoke != "later" {
 		t.Fatalf("revoked scheduled job without Retention %+v: want RetainUntil zero (kept)", j)
@@ -45,12 +45,15 @@ func testRevokeWaiting(t *testing.T, s store.Store) {
 }
 
 func testRevokeRunning(t *testing.T, s store.Store) {
-	insert(t, s, newJob("rr1"), newJob("rr2"), newJob("rr3"))
-	claim(t, s, "w1", 2, at(time.Second)) // rr1, rr2
-	claim(t, s, "w2", 1, at(time.Second)) // rr3
-	st, err := s.Revoke(bg, "rr1", "stop it", at(2*time.Second))
-	if err != nil || st != store.Running {
-		t.Fatalf("Revoke of a running job = %q, %v; want running (the owner cancels it)", st, err)
+	r1 := newJob("rr1")
+	r1.Name, r1.Queue = "mail.send", "mail"
+	insert(t, s, r1, newJob("rr2"), newJob("rr3"))
+	claim(t, s, "w1", 1, at(time.Second), "mail")    // rr1
+	claim(t, s, "w1", 1, at(time.Second), "default") // rr2
+	claim(t, s, "w2", 1, at(time.Second))            // rr3
+	res, err := s.Revoke(bg, "rr1", "stop it", at(2*time.Second))
+	if want := (store.RevokeResult{State: store.Running, Name: "mail.send", Queue: "mail", Attempt: 1}); err != nil || res != want {
+		t.Fatalf("Revoke of a running job = %+v, %v; want %+v (the owner cancels it)", res, err, want)
 	}
 	j := wantState(t, s, "rr1", store.Running)
 	if j.Revoke != "stop it" || j.LeaseOwner != "w1" || !sameTime(j.LeaseUntil, at(31*time.Second)) || j.Attempt != 1 {
@@ -107,9 +110,9 @@ func testRevokeFinal(t *testing.T, s store.Store) {
 	insert(t, s, newJob("rf1"), newJob("rf2"))
 	claim(t, s, "w", 1, at(time.Second)) // rf1
 	finish(t, s, store.Outcome{ID: "rf1", Owner: "w", State: store.Succeeded, Result: []byte(`1`), FinishedAt: at(2 * time.Second)})
-	st, err := s.Revoke(bg, "rf1", "too late", at(3*time.Second))
-	if !errors.Is(err, store.ErrFinal) || st != store.Succeeded {
-		t.Fatalf("Revoke of a succeeded job = %q, %v; want succeeded, ErrFinal", st, err)
+	res, err := s.Revoke(bg, "rf1", "too late", at(3*time.Second))
+	if want := (store.RevokeResult{State: store.Succeeded, Name: "task", Queue: "default", Attempt: 1}); !errors.Is(err, store.ErrFinal) || res != want {
+		t.Fatalf("Revoke of a succeeded job = %+v, %v; want %+v, ErrFinal", res, err, want)
 	}
 	if j := wantState(t, s, "rf1", store.Succeeded); j.Revoke != "" || string(j.Result) != "1" {
 		t.Fatalf("a final job was changed by Revoke: %+v", j)
@@ -117,9 +120,9 @@ func testRevokeFinal(t *testing.T, s store.Store) {
 	if _, err := s.Revoke(bg, "rf2", "first", at(3*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	st, err = s.Revoke(bg, "rf2", "second", at(4*time.Second))
-	if !errors.Is(err, store.ErrFinal) || st != store.Canceled {
-		t.Fatalf("second Revoke = %q, %v; want canceled, ErrFinal", st, err)
+	res, err = s.Revoke(bg, "rf2", "second", at(4*time.Second))
+	if !errors.Is(err, store.ErrFinal) || res.State != store.Canceled {
+		t.Fatalf("second Revoke = %+v, %v; want canceled, ErrFinal", res, err)
 	}
 	if j := get(t, s, "rf2"); j.Revoke != "first" || !sameTime(j.FinishedAt, at(3*time.Second)) {
 		t.Fatalf("second Revoke changed the canceled job: %+v", j)
@@ -127,8 +130,8 @@ func testRevokeFinal(t *testing.T, s store.Store) {
 }
 
 func testRevokeUnknown(t *testing.T, s store.Store) {
-	if _, err := s.Revoke(bg, "nope", "why", T0); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("Revoke(nope) = %v, want ErrNotFound", err)
+	if res, err := s.Revoke(bg, "nope", "why", T0); !errors.Is(err, store.ErrNotFound) || res != (store.RevokeResult{}) {
+		t.Fatalf("Revoke(nope) = %+v, %v; want a zero result, ErrNotFound", res, err)
 	}
 }
 

@@ -78,11 +78,11 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	return out, nil
 }
 
-// Retry implements [store.Inspector]. A job that waits (Queued or
-// Scheduled) is made ready at once; a Running one gives [store.ErrRunning].
-// A final job also loses its revoke reason and its ExpiresAt: retrying is
-// a request to run it, which an old revoke or a passed deadline would
-// otherwise undo at once.
+// Retry implements [store.Inspector], under the store's lock. A final job
+// loses its revoke reason and its ExpiresAt: retrying is a request to run
+// it, which an old revoke or a passed deadline would otherwise undo at
+// once. A Running job gives [store.ErrRunning] and a waiting one an error
+// wrapping [store.ErrNotFinal]. ctx cancels the wait for the lock.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 	if err := s.lock(ctx); err != nil {
 		return err
@@ -92,24 +92,30 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 	if e == nil {
 		return store.ErrNotFound
 	}
-	j := &e.job
-	switch {
-	case j.State == store.Running:
+	switch st := e.job.State; {
+	case st == store.Running:
 		return store.ErrRunning
-	case !j.State.Final():
-		return fmt.Errorf("memory: retry %s: job is %s: %w", id, j.State, store.ErrNotFinal)
-	default:
-		if k := j.UniqueKey; k != "" {
-			if other, ok := s.unique[k]; ok && other != id {
-				return fmt.Errorf("memory: retry %s: unique key %q is held by unfinished job %s", id, k, other)
-			}
-			s.unique[k] = id
-		}
-		j.Attempt = 0
-		j.FinishedAt, j.RetainUntil, j.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
-		j.Result = nil
-		j.Revoke = ""
+	case !st.Final():
+		return fmt.Errorf("memory: retry %s: job is %s: %w", id, st, store.ErrNotFinal)
 	}
+	return s.requeue(e, now, "retry")
+}
+
+// requeue moves the final job e back to Queued, ready at now, with a
+// fresh attempt budget, unless its unique key is held by another
+// unfinished job; s.mu is held. op names the call in errors.
+func (s *Store) requeue(e *entry, now time.Time, op string) error {
+	j := &e.job
+	if k := j.UniqueKey; k != "" {
+		if other, ok := s.unique[k]; ok && other != j.ID {
+			return fmt.Errorf("memory: %s %s: unique key %q is held by unfinished job %s", op, j.ID, k, other)
+		}
+		s.unique[k] = j.ID
+	}
+	j.Attempt = 0
+	j.FinishedAt, j.RetainUntil, j.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
+	j.Result = nil
+	j.Revoke = ""
 	s.detach(e)
 	j.State = store.Queued
 	j.RunAt = now

@@ -9,33 +9,34 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Revoke implements [store.Store]. A waiting job is canceled at once and
-// its Finished watchers are woken; a Running one is marked and the
-// Revoked subscribers are signalled. reason must not be empty: it is how
-// the lease owner tells a revoked job from one that is not.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+// Revoke implements [store.Store], under the store's lock. A waiting job
+// is canceled at once and its Finished watchers are woken; a Running one
+// is marked and the Revoked subscribers are signalled. reason must not be
+// empty: it is how the lease owner tells a revoked job from one that is
+// not. ctx cancels the wait for the lock.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	if reason == "" {
-		return "", errors.New("memory: revoke: empty reason; want a non-empty reason saying why the job is revoked")
+		return store.RevokeResult{}, errors.New("memory: revoke: empty reason; want a non-empty reason saying why the job is revoked")
 	}
 	// The reason becomes the job's error text: kept as every store keeps
 	// that.
 	reason = storetext.Clean(reason)
 	if err := s.lock(ctx); err != nil {
-		return "", err
+		return store.RevokeResult{}, err
 	}
 	defer s.mu.Unlock()
 	e := s.jobs[id]
 	if e == nil {
-		return "", store.ErrNotFound
+		return store.RevokeResult{}, store.ErrNotFound
 	}
 	j := &e.job
 	switch {
 	case j.State.Final():
-		return j.State, store.ErrFinal
+		return revokeResult(j), store.ErrFinal
 	case j.State == store.Running:
 		j.Revoke = reason
 		s.signalRevoked()
-		return store.Running, nil
+		return revokeResult(j), nil
 	}
 	s.detach(e)
 	j.State = store.Canceled
@@ -43,7 +44,11 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	j.LastError, j.Revoke = reason, reason
 	j.RetainUntil = retainUntil(j, now)
 	s.finished(e)
-	return store.Canceled, nil
+	return revokeResult(j), nil
+}
+
+func revokeResult(j *store.Job) store.RevokeResult {
+	return store.RevokeResult{State: j.State, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt}
 }
 
 // RevokeRequests implements [store.Store].

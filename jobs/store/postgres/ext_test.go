@@ -165,9 +165,9 @@ func TestRevoke(t *testing.T) {
 
 	// Queued and Scheduled jobs are canceled at once.
 	for _, id := range []string{"rv1", "rv2"} {
-		st, err := s.Revoke(bg, id, "not wanted", at(time.Second))
-		if err != nil || st != store.Canceled {
-			t.Fatalf("Revoke(%s) = %s, %v", id, st, err)
+		res, err := s.Revoke(bg, id, "not wanted", at(time.Second))
+		if err != nil || res.State != store.Canceled {
+			t.Fatalf("Revoke(%s) = %+v, %v", id, res, err)
 		}
 	}
 	j := get(t, s, "rv1")
@@ -184,9 +184,9 @@ func TestRevoke(t *testing.T) {
 	if !slices.Equal(ids(got), []string{"rv3"}) {
 		t.Fatalf("claimed %v", ids(got))
 	}
-	st, err := s.Revoke(bg, "rv3", "stop it", at(2*time.Second))
-	if err != nil || st != store.Running {
-		t.Fatalf("Revoke(running) = %s, %v", st, err)
+	res, err := s.Revoke(bg, "rv3", "stop it", at(2*time.Second))
+	if err != nil || res.State != store.Running {
+		t.Fatalf("Revoke(running) = %+v, %v", res, err)
 	}
 	if !recv(revoked) {
 		t.Fatal("no Revoked signal")
@@ -210,8 +210,8 @@ func TestRevoke(t *testing.T) {
 	}
 
 	// Final and unknown jobs.
-	if st, err := s.Revoke(bg, "rv3", "again", at(4*time.Second)); !errors.Is(err, store.ErrFinal) || st != store.Canceled {
-		t.Fatalf("Revoke(final) = %s, %v; want canceled, ErrFinal", st, err)
+	if res, err := s.Revoke(bg, "rv3", "again", at(4*time.Second)); !errors.Is(err, store.ErrFinal) || res.State != store.Canceled {
+		t.Fatalf("Revoke(final) = %+v, %v; want canceled, ErrFinal", res, err)
 	}
 	if _, err := s.Revoke(bg, "nope", "x", at(4*time.Second)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Revoke(unknown) = %v; want ErrNotFound", err)

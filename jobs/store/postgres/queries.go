@@ -122,8 +122,15 @@ type queries struct {
 	acquire, release, leases, count                                      string
 	pruneJobs, pruneLeases, pruneCounters                                string
 	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume        string
-	purge, list, listDesc                                                string
+	purge, list, listDesc, restore                                       string
 }
+
+// requeue moves jobs back to Queued, ready at $2, with a fresh attempt
+// budget and their lease, result, retention, revoke and ExpiresAt cleared
+// (Retry and Restore); the caller adds the WHERE clause.
+const requeue = `UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
+	started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
+	result = NULL, retain_until = NULL, revoke = NULL, expires_at = NULL`
 
 // insertColumns are the columns a new job sets.
 const insertColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
@@ -279,17 +286,18 @@ func newQueries(schema, channel string) *queries {
 			RETURNING j.id, j.name, j.queue, j.attempt, j.state, j.last_error)
 			SELECT ` + notifyOf(finalOf("upd", "true")) + `, ` + recoveredCols + ` FROM upd`),
 
-		// Parameters: id, reason, now. Rows: the state after the call.
+		// Parameters: id, reason, now. Rows: the state after the call,
+		// the job's name, queue and attempt, and the notifications sent.
 		revoke: x(`WITH upd AS (UPDATE {s}.jobs j SET revoke = $2,
 				state = CASE WHEN j.state = 'running' THEN 'running' ELSE 'canceled' END,
 				last_error = CASE WHEN j.state = 'running' THEN j.last_error ELSE $2 END,
 				finished_at = CASE WHEN j.state = 'running' THEN j.finished_at ELSE $3 END,
 				retain_until = CASE WHEN j.state = 'running' THEN j.retain_until ELSE ` + retainFrom("$3::timestamptz") + ` END
 			WHERE j.id = $1 AND j.state IN ('scheduled', 'queued', 'running')
-			RETURNING j.id, j.state)
-			SELECT state, ` + notifyOf(finalOf("upd", "state = 'canceled'"), "SELECT 'v' FROM upd WHERE state = 'running'") + ` FROM upd`),
+			RETURNING j.id, j.state, j.name, j.queue, j.attempt)
+			SELECT state, name, queue, attempt, ` + notifyOf(finalOf("upd", "state = 'canceled'"), "SELECT 'v' FROM upd WHERE state = 'running'") + ` FROM upd`),
 
-		revokeState: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+		revokeState: x(`SELECT state, name, queue, attempt FROM {s}.jobs WHERE id = $1`),
 
 		revokeRequests: x(`SELECT id, revoke FROM {s}.jobs
 			WHERE state = 'running' AND lease_owner = $1 AND revoke IS NOT NULL`),
@@ -336,13 +344,20 @@ func newQueries(schema, channel string) *queries {
 
 		// Parameters: id, now. Only a final job moves; the caller asks why
 		// not when no row comes back.
-		retry: x(`WITH upd AS (UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
-				started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
-				result = NULL, retain_until = NULL, revoke = NULL, expires_at = NULL
+		retry: x(`WITH upd AS (` + requeue + `
 			WHERE id = $1 AND state IN ` + finalStates + `
 			RETURNING queue)
 			SELECT queue, ` + notifyOf(readyOf("upd", "true")) + ` FROM upd`),
 		stateOf: x(`SELECT state FROM {s}.jobs WHERE id = $1`),
+
+		// Parameters: id, now. Only a canceled job moves. One row always:
+		// whether it moved, and the state the statement's snapshot saw
+		// (NULL: no such job), so that a refusal needs no second look.
+		restore: x(`WITH upd AS (` + requeue + `
+			WHERE id = $1 AND state = 'canceled'
+			RETURNING queue)
+			SELECT EXISTS (SELECT 1 FROM upd), (SELECT state FROM {s}.jobs WHERE id = $1),
+				` + notifyOf(readyOf("upd", "true"))),
 
 		// Deleting an unfinished job wakes its waiters, who then find it
 		// gone.

@@ -12,45 +12,53 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Revoke cancels job id with reason. A Scheduled or Queued job becomes
-// Canceled at once; a Running job keeps its lease with Revoke = reason
-// and its owner is told by a NOTIFY (see [Store.Revoked]). A final job is
-// left alone: its state comes back with store.ErrFinal; an unknown ID
-// gives store.ErrNotFound. ctx cancels it.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+// Revoke cancels job id with reason in one statement, which also returns
+// the result. A Scheduled or Queued job becomes Canceled at once; a
+// Running job keeps its lease with Revoke = reason and its owner, in any
+// process, is told by a NOTIFY (see [Store.Revoked]). A final job is left
+// alone: it is described with an error wrapping store.ErrFinal (a second
+// statement, only then, reads it); an unknown ID gives
+// store.ErrNotFound. ctx cancels it.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	if err := s.enter(); err != nil {
-		return "", err
+		return store.RevokeResult{}, err
 	}
 	defer s.leave()
 	if reason == "" {
-		return "", fmt.Errorf("postgres: revoke %s: empty reason; want why the job is revoked", id)
+		return store.RevokeResult{}, fmt.Errorf("postgres: revoke %s: empty reason; want why the job is revoked", id)
 	}
 	// The reason becomes the job's error text: kept as every store keeps
 	// that.
 	reason = storetext.Clean(reason)
-	var state string
+	var res store.RevokeResult
 	err := s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
 		// Two tries: a job that left a final state (Retry) between the
 		// update and the look-up is revoked on the second.
 		for range 2 {
-			err := q.QueryRow(ctx, s.q.revoke, id, reason, now).Scan(&state, nil)
+			var state string
+			err := q.QueryRow(ctx, s.q.revoke, id, reason, now).Scan(&state, &res.Name, &res.Queue, &res.Attempt, nil)
+			res.State = store.State(state)
 			if !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
-			err = q.QueryRow(ctx, s.q.revokeState, id).Scan(&state)
+			err = q.QueryRow(ctx, s.q.revokeState, id).Scan(&state, &res.Name, &res.Queue, &res.Attempt)
+			res.State = store.State(state)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return store.ErrNotFound
 			}
 			if err != nil {
 				return err
 			}
-			if store.State(state).Final() {
-				return store.ErrFinal
+			if res.State.Final() {
+				return fmt.Errorf("job is %s: %w", res.State, store.ErrFinal)
 			}
 		}
-		return fmt.Errorf("job %s keeps changing state (now %s)", id, state)
+		return fmt.Errorf("job %s keeps changing state (now %s)", id, res.State)
 	})
-	return store.State(state), err
+	if err != nil && !errors.Is(err, store.ErrFinal) {
+		return store.RevokeResult{}, err
+	}
+	return res, err
 }
 
 // RevokeRequests returns the Running jobs leased by owner whose revoke was

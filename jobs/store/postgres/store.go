@@ -191,7 +191,8 @@ func (s *Store) wrap(ctx context.Context, what string, err error) error {
 		return nil
 	case ctx.Err() != nil:
 		return fmt.Errorf("postgres: %s: %w", what, context.Cause(ctx))
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRunning), errors.Is(err, store.ErrFinal), errors.Is(err, store.ErrClosed):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRunning), errors.Is(err, store.ErrFinal), errors.Is(err, store.ErrClosed),
+		errors.Is(err, store.ErrNotCanceled):
 		return fmt.Errorf("postgres: %s: %w", what, err)
 	case rejected(err):
 		return fmt.Errorf("postgres: %s (%s, schema %q): %w: %w", what, s.where, s.schema, store.ErrRejected, err)

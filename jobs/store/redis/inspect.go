@@ -202,7 +202,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 		return err
 	}
 	defer s.leave()
-	res, err := retryScript.run(ctx, s, id, msAlways(now)).Text()
+	res, err := retryScript.run(ctx, s, id, msAlways(now), "").Text()
 	if err != nil {
 		return opErr(ctx, "retry "+id, err)
 	}

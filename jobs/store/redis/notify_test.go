@@ -166,8 +166,8 @@ func TestRevokedPushedAcrossStores(t *testing.T) {
 	if _, err := a.Claim(bg, store.ClaimRequest{Queues: []string{"default"}, Limit: 1, Owner: "w", Now: now, LeaseUntil: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := b.Revoke(bg, "v1", "enough", now); err != nil || st != store.Running {
-		t.Fatalf("Revoke = %q, %v", st, err)
+	if res, err := b.Revoke(bg, "v1", "enough", now); err != nil || res.State != store.Running {
+		t.Fatalf("Revoke = %+v, %v", res, err)
 	}
 	recv(t, rev, "Revoked signal for a revoke made by another store")
 	reqs, err := a.RevokeRequests(bg, "w")

@@ -3,51 +3,56 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Revoke cancels job id with reason in one script. A Scheduled or Queued
-// job becomes Canceled at once (its watchers woken everywhere); a Running
-// job keeps its lease with Revoke = reason and every process's Revoked
-// channel is signalled, so the owner calls RevokeRequests and reports
-// Canceled. A final job is left alone: its state comes back with
-// store.ErrFinal. An unknown id gives store.ErrNotFound and an empty
-// reason an error (the reason is how the owner tells a revoked job from
-// another). ctx bounds the call.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+// Revoke cancels job id with reason in one script, which also reads the
+// result. A Scheduled or Queued job becomes Canceled at once (its
+// watchers woken everywhere); a Running job keeps its lease with Revoke =
+// reason and every process's Revoked channel is signalled, so the owner
+// calls RevokeRequests and reports Canceled. A final job is left alone:
+// it is described with an error wrapping store.ErrFinal. An unknown id
+// gives store.ErrNotFound and an empty reason an error (the reason is how
+// the owner tells a revoked job from another). ctx bounds the call.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	if err := s.enter(); err != nil {
-		return "", err
+		return store.RevokeResult{}, err
 	}
 	defer s.leave()
 	if reason == "" {
-		return "", fmt.Errorf("redis: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+		return store.RevokeResult{}, fmt.Errorf("redis: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
 	}
 	// The reason becomes the job's error text: kept as every store keeps
 	// that.
 	reason = storetext.Clean(reason)
 	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
 	if err != nil {
-		return "", opErr(ctx, "revoke "+id, err)
+		return store.RevokeResult{}, opErr(ctx, "revoke "+id, err)
 	}
-	if len(res) != 2 {
-		return "", fmt.Errorf("redis: revoke %s: unexpected reply %q", id, res)
+	if len(res) != 5 {
+		return store.RevokeResult{}, fmt.Errorf("redis: revoke %s: unexpected reply %q", id, res)
 	}
-	st := store.State(res[0])
+	attempt, err := strconv.Atoi(res[4])
+	if err != nil {
+		return store.RevokeResult{}, fmt.Errorf("redis: revoke %s: unexpected reply %q", id, res)
+	}
+	r := store.RevokeResult{State: store.State(res[0]), Name: res[2], Queue: res[3], Attempt: attempt}
 	switch res[1] {
 	case "notfound":
-		return "", fmt.Errorf("redis: revoke %s: %w", id, store.ErrNotFound)
+		return store.RevokeResult{}, fmt.Errorf("redis: revoke %s: %w", id, store.ErrNotFound)
 	case "final":
-		return st, fmt.Errorf("redis: revoke %s: job is %s: %w", id, st, store.ErrFinal)
+		return r, fmt.Errorf("redis: revoke %s: job is %s: %w", id, r.State, store.ErrFinal)
 	}
-	if st == store.Canceled {
+	if r.State == store.Canceled {
 		s.notify.finished([]string{id})
 	} else {
 		s.notify.revoked()
 	}
-	return st, nil
+	return r, nil
 }
 
 // RevokeRequests returns the Running jobs leased by owner whose revoke was

@@ -540,19 +540,20 @@ return {moved, fin, sigl, more, recs}
 `, "unready", "toready", "adderr", "keep", "release", "count", "publish_finished", "publish_ready")
 
 // scriptRevoke: ARGV is prefix, id, reason, now. Returns {state, "ok" |
-// "final" | "notfound"}.
+// "final" | "notfound", name, queue, attempt}.
 var scriptRevoke = lua(`
 local id, reason, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local key = jk(id)
-local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'lo', 'uk', 'rt')
+local f = redis.call('HMGET', key, 's', 'q', 'p', 'ra', 'lo', 'uk', 'rt', 'n', 't')
 local s, q = f[1], f[2]
-if not s then return {'', 'notfound'} end
-if isfinal(s) then return {s, 'final'} end
+if not s then return {'', 'notfound', '', '', '0'} end
+local name, attempt = f[8] or '', f[9] or '0'
+if isfinal(s) then return {s, 'final', name, q, attempt} end
 if s == 'running' then
 	redis.call('HSET', key, 'rv', reason)
 	redis.call('SADD', P .. 'rv:' .. (f[5] or ''), id)
 	redis.call('PUBLISH', P .. 'ev:v', 'v')
-	return {'running', 'ok'}
+	return {'running', 'ok', name, q, attempt}
 end
 if s == 'queued' then unready(q, id, f[3], f[4]) else redis.call('ZREM', qk(q, 'sched'), id) end
 redis.call('ZREM', P .. 'exp', id)
@@ -562,7 +563,7 @@ release(id, f[6])
 count(q, s, -1)
 count(q, 'canceled', 1)
 publish_finished({id})
-return {'canceled', 'ok'}
+return {'canceled', 'ok', name, q, attempt}
 `, "isfinal", "unready", "keep", "release", "count", "publish_finished")
 
 // scriptRevokeRequests: ARGV is prefix, owner. Returns id, reason pairs.
@@ -603,14 +604,17 @@ publish_ready(signal)
 return sigl
 `, "toready", "count", "publish_ready")
 
-// scriptRetry: ARGV is prefix, id, now. Returns "ok", "notfound",
-// "running", "unique" or "notfinal:<state>".
+// scriptRetry: ARGV is prefix, id, now, only ("" for Retry: any final
+// job; "canceled" for Restore: only a job in that state). Returns "ok",
+// "notfound", "not:<state>" (a job not in state only), "running",
+// "unique" or "notfinal:<state>".
 var scriptRetry = lua(`
-local id, now = ARGV[2], ARGV[3]
+local id, now, only = ARGV[2], ARGV[3], ARGV[4]
 local key = jk(id)
 local f = redis.call('HMGET', key, 's', 'q', 'p', 'uk')
 local s, q = f[1], f[2]
 if not s then return 'notfound' end
+if only ~= '' and s ~= only then return 'not:' .. s end
 if s == 'running' then return 'running' end
 if not isfinal(s) then return 'notfinal:' .. s end
 if f[4] and f[4] ~= '' then

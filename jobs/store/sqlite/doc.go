@@ -26,10 +26,13 @@
 // the poll costs one tiny query and touches no table unless something
 // changed.
 //
-// [Store.Revoked] is signalled only for revokes made through the same
-// Store: a worker in another process learns that its running job was
-// revoked from [Store.RevokeRequests], which it calls at every heartbeat,
-// so a revoke reaches it within one heartbeat interval.
+// [Store.Revoked] is signalled the same way: at once for revokes made
+// through the same Store, and within the watch interval for revokes made
+// by other processes, which the poller finds by reading the running jobs
+// that have a revoke request when the file changed. A worker then calls
+// [Store.RevokeRequests] and cancels the handler, so a revoke reaches a
+// running job in a few milliseconds from any process; the worker's
+// heartbeat, which also calls it, is only the fallback.
 //
 // # Schema
 //

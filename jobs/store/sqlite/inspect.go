@@ -147,19 +147,30 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 		case !state.Final():
 			return fmt.Errorf("job is %s: %w", state, store.ErrNotFinal)
 		}
-		_, err = s.wconn.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?,
-			started_at = 0, finished_at = 0, lease_owner = NULL, lease_until = 0,
-			result = NULL, retain_until = 0, revoke = NULL, expires_at = 0 WHERE id = ?`, nanos(now), id)
-		if code(err)&0xff == codeConstraint {
-			return fmt.Errorf("its unique key is held by another unfinished job: %w", err)
-		}
-		return err
+		_, err = s.wconn.ExecContext(ctx, sqlRequeue+` WHERE id = ?2`, nanos(now), id)
+		return uniqueHeld(err)
 	})
 	if err != nil {
 		return s.writeErr(ctx, "retry "+id, err)
 	}
 	s.notify.ready(queue)
 	return nil
+}
+
+// sqlRequeue moves jobs back to Queued, ready at ?1, with a fresh attempt
+// budget and their lease, result, retention, revoke reason and ExpiresAt
+// cleared (Retry and Restore); the caller adds the WHERE clause.
+const sqlRequeue = `UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?1,
+	started_at = 0, finished_at = 0, lease_owner = NULL, lease_until = 0,
+	result = NULL, retain_until = 0, revoke = NULL, expires_at = 0`
+
+// uniqueHeld words the constraint error of a requeue, whose only
+// constraint is the unique key.
+func uniqueHeld(err error) error {
+	if code(err)&0xff == codeConstraint {
+		return fmt.Errorf("its unique key is held by another unfinished job: %w", err)
+	}
+	return err
 }
 
 // Delete removes a job that is not Running; it fails with

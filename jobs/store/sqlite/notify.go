@@ -11,10 +11,9 @@ import (
 	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
 )
 
-// notifier delivers Ready and Finished signals: at once for commits made
-// through this Store, and through the data_version watcher for commits
-// made by other connections (other Stores, other processes). Revoked
-// signals are only given for revokes made through this Store.
+// notifier delivers Ready, Finished and Revoked signals: at once for
+// commits made through this Store, and through the data_version watcher
+// for commits made by other connections (other Stores, other processes).
 type notifier struct {
 	s *Store
 
@@ -91,15 +90,16 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 func (s *Store) WatchFinishes() store.FinishWatch { return s.notify.fin.Feed() }
 
 // Revoked returns a channel that receives a value (coalesced: at most one
-// is buffered) right after a revoke of a Running job commits through this
-// Store, so a worker sharing it calls RevokeRequests at once. Revokes made
-// by other Stores or processes are not pushed: a worker learns of them
-// from RevokeRequests at its next heartbeat, which bounds how late a
-// revoke reaches a running attempt.
+// is buffered) whenever a revoke of a Running job was requested, so a
+// worker calls RevokeRequests at once instead of at its next heartbeat:
+// right after the commit for revokes made through this Store, and within
+// the watch interval ([WithWatchInterval], 5ms by default) for revokes
+// made by other Stores or processes, which the data_version poller finds.
+// Signals can be spurious.
 //
 // Each call registers a watcher that lives until stop or Close, so call
-// it once per worker. Close closes the channel. Safe for concurrent use;
-// stop is idempotent.
+// it once per worker; while any watcher is registered the poller runs.
+// Close closes the channel. Safe for concurrent use; stop is idempotent.
 func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	return s.notify.addRevoked()
 }
@@ -112,6 +112,7 @@ func (n *notifier) addRevoked() (<-chan struct{}, func()) {
 	}
 	ch := make(chan struct{}, 1)
 	n.revWs[ch] = struct{}{}
+	n.startPollLocked()
 	return ch, func() {
 		n.mu.Lock()
 		delete(n.revWs, ch)
@@ -154,7 +155,9 @@ func (n *notifier) addReady(queues []string) (<-chan struct{}, func()) {
 }
 
 // watchingLocked reports whether anyone waits for a signal.
-func (n *notifier) watchingLocked() bool { return len(n.readyWs) > 0 || n.fin.Watching() }
+func (n *notifier) watchingLocked() bool {
+	return len(n.readyWs) > 0 || n.fin.Watching() || len(n.revWs) > 0
+}
 
 func (n *notifier) signalReadyLocked(all bool, queues []string) {
 	for w := range n.readyWs {
@@ -257,7 +260,7 @@ func (n *notifier) close() {
 // polling it every few milliseconds costs next to nothing. When it moves,
 // Ready watchers are signalled and Finished watchers are checked against
 // the table with one query, so they are woken only for jobs that are final
-// or gone.
+// or gone; Revoked watchers, with another, only for new revoke requests.
 func (n *notifier) poll() {
 	defer n.pollers.Done()
 	ctx := n.pollCtx
@@ -273,11 +276,13 @@ func (n *notifier) poll() {
 	t := time.NewTicker(n.s.opts.watchInterval)
 	defer t.Stop()
 	changed := true // check once at start: a change may predate the baseline
+	var revokes revokeSeen
 	for {
 		if changed {
 			// A failed check (busy, say) is repeated next tick rather
 			// than lost.
-			changed = !n.onChange(ctx, conn)
+			ok := n.onChange(ctx, conn)
+			changed = !n.onRevokeChange(ctx, conn, &revokes) || !ok
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,36 +17,43 @@ import (
 // Revoke = reason, RetainUntil = now + Retention) and its Finished
 // watchers are woken. A Running job keeps its lease and is marked with
 // reason; the Revoked channels of this Store are signalled after the
-// commit, and the lease owner, in this process or another, also finds
-// it through RevokeRequests at its next heartbeat. A final job is left
-// alone: its state is returned with an error wrapping store.ErrFinal. An
-// unknown id gives store.ErrNotFound, and an empty reason an error (it is
-// how the owner tells a revoked job from another). ctx cancels it.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.State, error) {
+// commit, those of other Stores (other processes) by their poller within
+// the watch interval, and the lease owner then finds it through
+// RevokeRequests. The result is read in the same transaction. A final
+// job is left alone: it is described with an error wrapping
+// store.ErrFinal. An unknown id gives store.ErrNotFound, and an empty
+// reason an error (it is how the owner tells a revoked job from
+// another). ctx cancels it.
+func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	if err := s.enter(); err != nil {
-		return "", err
+		return store.RevokeResult{}, err
 	}
 	defer s.leave()
 	if reason == "" {
-		return "", fmt.Errorf("sqlite: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+		return store.RevokeResult{}, fmt.Errorf("sqlite: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
 	}
 	// The reason becomes the job's error text: kept as every store keeps
 	// that.
 	reason = storetext.Clean(reason)
-	var state store.State
+	var res store.RevokeResult
 	err := s.writeTx(ctx, func(ctx context.Context) error {
-		st, _, err := s.lookupState(ctx, id)
+		var st string
+		err := s.wconn.QueryRowContext(ctx, "SELECT state, name, queue, attempt FROM jobs WHERE id = ?", id).
+			Scan(&st, &res.Name, &res.Queue, &res.Attempt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		switch state = st; {
-		case st.Final():
+		switch res.State = store.State(st); {
+		case res.State.Final():
 			return store.ErrFinal
-		case st == store.Running:
+		case res.State == store.Running:
 			_, err = s.wconn.ExecContext(ctx, "UPDATE jobs SET revoke = ? WHERE id = ?", reason, id)
 			return err
 		}
-		state = store.Canceled
+		res.State = store.Canceled
 		n := nanos(now)
 		_, err = s.wconn.ExecContext(ctx, `UPDATE jobs SET state = 'canceled', finished_at = ?1,
 			last_error = ?2, revoke = ?2, retain_until = `+retainAt+` WHERE id = ?3`, n, reason, id)
@@ -53,16 +61,16 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrFinal) {
-			return state, fmt.Errorf("sqlite: revoke %s: job is %s: %w", id, state, store.ErrFinal)
+			return res, fmt.Errorf("sqlite: revoke %s: job is %s: %w", id, res.State, store.ErrFinal)
 		}
-		return "", s.writeErr(ctx, "revoke "+id, err)
+		return store.RevokeResult{}, s.writeErr(ctx, "revoke "+id, err)
 	}
-	if state == store.Running {
+	if res.State == store.Running {
 		s.notify.revoked()
 	} else {
 		s.notify.finished(id)
 	}
-	return state, nil
+	return res, nil
 }
 
 // RevokeRequests returns the Running jobs leased by owner whose revoke
