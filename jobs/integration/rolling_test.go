@@ -154,7 +154,9 @@ func (s namesIgnored) Claim(ctx context.Context, req store.ClaimRequest) ([]*sto
 func TestUnknownNameIsGivenBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := memory.New()
-		defer mem.Close()
+		// Closed after the workers stop (cleanups run last first): a
+		// store closed under a running worker ends it with an error.
+		t.Cleanup(func() { mem.Close() })
 		s := &countingClaims{Store: namesIgnored{mem}}
 		c, err := jobs.New(s)
 		if err != nil {
