@@ -133,12 +133,14 @@ func (g *Group[R]) Await(ctx context.Context, opts ...AwaitOption) ([]R, error) 
 	}
 	failed := make([]chan error, len(g.handles))
 	releases := make([]func(), 0, len(g.handles))
-	for i, h := range g.handles {
-		if !h.out.isSet() {
-			failed[i] = make(chan error, 1)
-			releases = append(releases, h.awaitWatch(cfg.poll, failed[i]))
+	g.c.waits.batch(func() {
+		for i, h := range g.handles {
+			if !h.out.isSet() {
+				failed[i] = make(chan error, 1)
+				releases = append(releases, h.awaitWatch(cfg.poll, failed[i]))
+			}
 		}
-	}
+	})
 	release := releaseAll(releases)
 	defer release()
 	errs := make([]error, len(g.handles))

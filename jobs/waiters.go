@@ -30,6 +30,7 @@ type waits struct {
 	feed    store.FinishWatch // the loop's watch of the entries' jobs; nil: none
 	sweep   sweepHeap         // entries read once, by when to read them again
 	burst   time.Time         // until then, new entries wait to be read together
+	holding int               // registrations under way (batch): their reads wait
 	running bool              // the loop goroutine runs
 	closed  bool              // the client closed: waits end at once
 }
@@ -40,6 +41,7 @@ type waitEntry struct {
 	waiters map[*waiter]struct{}
 	poll    Polling       // of the latest waiter
 	fresh   bool          // in waits.fresh
+	watched bool          // added to the loop's watch
 	delay   time.Duration // the wait before the next sweep of the job
 	due     time.Time     // when the sweep reads it next
 	index   int           // in waits.sweep; -1 when not there
@@ -103,6 +105,21 @@ func (w *waits) acquire(id string, p Polling, fn func(*store.Job, error)) (relea
 	w.mu.Unlock()
 	w.wake()
 	return func() { w.release(e, wt) }
+}
+
+// batch runs register, which acquires many waits, so that the loop reads
+// them in one call however its rounds fall during the registration.
+func (w *waits) batch(register func()) {
+	w.mu.Lock()
+	w.holding++
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.holding--
+		w.mu.Unlock()
+		w.wake()
+	}()
+	register()
 }
 
 func (w *waits) release(e *waitEntry, wt *waiter) {
@@ -190,8 +207,18 @@ func (w *waits) round(ctx context.Context, feed store.FinishWatch) bool {
 		return false
 	}
 	now := time.Now()
+	// Every new entry is watched at once, even while its first read waits
+	// for the burst: a finish pushed meanwhile then settles it, so a lone
+	// round trip never waits out the burst.
+	var watchIDs []string
+	for _, e := range w.fresh {
+		if !e.watched && w.entries[e.id] == e {
+			e.watched = true
+			watchIDs = append(watchIDs, e.id)
+		}
+	}
 	fresh := w.fresh
-	if len(fresh) > 0 && now.Before(w.burst) {
+	if len(fresh) > 0 && (now.Before(w.burst) || w.holding > 0) {
 		fresh = nil // read with the rest of the burst, when it ends
 	} else {
 		w.fresh = nil
@@ -213,7 +240,7 @@ func (w *waits) round(ctx context.Context, feed store.FinishWatch) bool {
 	if feed != nil {
 		// Watch before reading: a finish after the read is signalled.
 		// Under w.mu, so that an entry dropped meanwhile is not watched.
-		feed.Add(freshIDs...)
+		feed.Add(watchIDs...)
 		fired, all = feed.Take()
 	}
 

@@ -177,3 +177,27 @@ func TestFailedSweepKeepsWaiting(t *testing.T) {
 		}
 	})
 }
+
+// Round trips one after another are each woken by their job's finish:
+// the batching of new waits into one read never delays a lone wait
+// whose job the store pushes.
+func TestLoneAwaitsAreNotBatched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := memClient(t)
+		startWorker(t, c, jobs.WorkerOptions{}, add)
+		ctx := context.Background()
+		for i := range 5 {
+			h, err := add.Enqueue(ctx, c, addArgs{i, 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if got, err := h.Await(ctx); err != nil || got != i+1 {
+				t.Fatalf("round trip %d: %d, %v", i, got, err)
+			}
+			if d := time.Since(start); d != 0 {
+				t.Fatalf("round trip %d took %v of fake time; want 0 (the worker runs at once)", i, d)
+			}
+		}
+	})
+}
