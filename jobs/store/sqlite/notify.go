@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
@@ -27,7 +28,24 @@ type notifier struct {
 	stop    context.CancelFunc // cancels pollCtx at close
 	pollCtx context.Context
 	pollers sync.WaitGroup
+	// brisk holds, in Unix ns, until when the poller ticks every
+	// briskInterval rather than watchInterval: for a while after this
+	// Store wrote, since an answer from another process (a worker taking
+	// the job, a result coming back) is likely then.
+	brisk atomic.Int64
 }
+
+// briskInterval and briskFor: after a write of its own, the poller looks
+// for other processes' commits every millisecond for a quarter second,
+// so a round trip across processes is not held up by the idle interval,
+// while an idle store still polls at watchInterval.
+const (
+	briskInterval = time.Millisecond
+	briskFor      = 250 * time.Millisecond
+)
+
+// wrote marks a commit of this Store: the poller turns brisk.
+func (n *notifier) wrote() { n.brisk.Store(time.Now().Add(briskFor).UnixNano()) }
 
 type readyWatcher struct {
 	queues map[string]bool // nil: every queue
@@ -183,6 +201,7 @@ func (n *notifier) ready(queues ...string) {
 
 // readyJobs signals the queues of the inserted jobs (skipping dups).
 func (n *notifier) readyJobs(jobs []*store.Job, dups []string) {
+	n.wrote()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if len(n.readyWs) == 0 {
@@ -207,6 +226,7 @@ func (n *notifier) finishedAll() { n.fin.FireAll() }
 // finishedOutcomes signals what a committed Finish changed: watchers of
 // jobs now final, and Ready watchers when a job was rescheduled.
 func (n *notifier) finishedOutcomes(outcomes []store.Outcome, lost []string) {
+	n.wrote()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	retried := false
@@ -273,7 +293,7 @@ func (n *notifier) poll() {
 	}
 	defer conn.Close()
 	defer version.Close()
-	t := time.NewTicker(n.s.opts.watchInterval)
+	t := time.NewTimer(n.s.opts.watchInterval)
 	defer t.Stop()
 	changed := true // check once at start: a change may predate the baseline
 	var revokes revokeSeen
@@ -284,6 +304,11 @@ func (n *notifier) poll() {
 			ok := n.onChange(ctx, conn)
 			changed = !n.onRevokeChange(ctx, conn, &revokes) || !ok
 		}
+		wait := n.s.opts.watchInterval
+		if time.Now().UnixNano() < n.brisk.Load() {
+			wait = min(wait, briskInterval)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
