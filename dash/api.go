@@ -158,6 +158,20 @@ func (h *Handler) retry(w http.ResponseWriter, r *http.Request) {
 	done(w, "Queued again.")
 }
 
+func (h *Handler) runNow(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := apiCtx(r)
+	defer cancel()
+	if err := h.in.RunNow(ctx, r.PathValue("id")); err != nil {
+		if errors.Is(err, jobs.ErrNotScheduled) {
+			writeError(w, http.StatusConflict, "the job is not waiting for a delay or a backoff: "+err.Error())
+			return
+		}
+		h.storeError(w, "run now", err)
+		return
+	}
+	done(w, "Ready to run now.")
+}
+
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := apiCtx(r)
 	defer cancel()

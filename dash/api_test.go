@@ -80,6 +80,7 @@ func TestActions(t *testing.T) {
 	put(t, e.s, "01J00000000000000000000001", "q", []byte(`{}`), store.Dead, "boom")
 	put(t, e.s, "01J00000000000000000000002", "q", []byte(`{}`), store.Running, "")
 	put(t, e.s, "01J00000000000000000000003", "q", []byte(`{}`), store.Dead, "boom")
+	put(t, e.s, "01J00000000000000000000004", "q", []byte(`{}`), store.Scheduled, "")
 	b := browser(t)
 	csrf := e.openPage(t, b)
 	post := func(path string, form url.Values) (int, string) {
@@ -91,6 +92,9 @@ func TestActions(t *testing.T) {
 		form url.Values
 		want int
 	}{
+		{"/api/jobs/01J00000000000000000000001/run-now", nil, http.StatusConflict},
+		{"/api/jobs/01J00000000000000000000004/run-now", nil, 200},
+		{"/api/jobs/01J00000000000000000000009/run-now", nil, http.StatusNotFound},
 		{"/api/jobs/01J00000000000000000000001/retry", nil, 200},
 		{"/api/jobs/01J00000000000000000000002/delete", nil, http.StatusConflict},
 		{"/api/jobs/01J00000000000000000000009/retry", nil, http.StatusNotFound},
@@ -120,8 +124,10 @@ func TestActions(t *testing.T) {
 		t.Fatalf("overview %+v", o)
 	}
 	q := o.Queues[0]
-	if !q.Paused || q.Counts["queued"] != 0 || q.Counts["canceled"] != 1 || q.Counts["running"] != 1 || q.Counts["dead"] != 0 {
-		t.Errorf("after retry, revoke, pause and purge: %+v", q)
+	// The scheduled job was made ready by run-now; the retried one was
+	// revoked.
+	if !q.Paused || q.Counts["queued"] != 1 || q.Counts["scheduled"] != 0 || q.Counts["canceled"] != 1 || q.Counts["running"] != 1 || q.Counts["dead"] != 0 {
+		t.Errorf("after run-now, retry, revoke, pause and purge: %+v", q)
 	}
 	if code, body := post("/api/queues/q/resume", url.Values{}); code != 200 || !strings.Contains(body, "Resumed") {
 		t.Errorf("resume: %d %s", code, body)

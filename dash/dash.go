@@ -139,6 +139,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /api/workers", h.authed(h.workers))
 	m.HandleFunc("GET /api/events", h.authed(h.events))
 	m.HandleFunc("POST /api/jobs/{id}/retry", h.action(h.retry))
+	m.HandleFunc("POST /api/jobs/{id}/run-now", h.action(h.runNow))
 	m.HandleFunc("POST /api/jobs/{id}/delete", h.action(h.delete))
 	m.HandleFunc("POST /api/jobs/{id}/revoke", h.action(h.revoke))
 	m.HandleFunc("POST /api/queues/{queue}/pause", h.action(h.pause))

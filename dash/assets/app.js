@@ -425,7 +425,7 @@
       $('job-state').hidden = true;
       $('job-id').textContent = id;
       $('job-props').replaceChildren();
-      for (const b of ['act-retry', 'act-revoke', 'act-delete']) $(b).hidden = true;
+      for (const b of ['act-retry', 'act-run-now', 'act-revoke', 'act-delete']) $(b).hidden = true;
       toast(e.message, true);
       return;
     }
@@ -459,6 +459,7 @@
     $('job-relatives-card').hidden = !j.relatives.length;
     $('job-relatives').replaceChildren(...j.relatives.map((r) => el('li', {}, `${r.role}: `, el('a', { class: 'mono', href: jobHref(r.id), text: r.id }))));
     $('act-retry').hidden = !finalStates.has(j.state);
+    $('act-run-now').hidden = j.state !== 'scheduled';
     $('act-revoke').hidden = !j.canRevoke;
     $('act-delete').hidden = j.state === 'running';
   }
@@ -610,6 +611,7 @@
     });
     const jobPath = (what) => `api/jobs/${encodeURIComponent(jobID)}/${what}`;
     $('act-retry').addEventListener('click', () => act(`Retry job ${jobID}? It is queued again with a fresh attempt budget.`, 'Retry', jobPath('retry'), {}, loadJob));
+    $('act-run-now').addEventListener('click', () => act(`Run job ${jobID} now? It stops waiting for its delay or backoff and keeps its attempts.`, 'Run now', jobPath('run-now'), {}, loadJob));
     $('act-revoke').addEventListener('click', () => act(`Revoke job ${jobID}? A running attempt has its context cancelled.`, 'Revoke', jobPath('revoke'), {}, loadJob));
     $('act-delete').addEventListener('click', () => act(`Delete job ${jobID}? Its arguments, result and history are gone for good.`, 'Delete', jobPath('delete'), {},
       () => { location.hash = '#/jobs'; }));
