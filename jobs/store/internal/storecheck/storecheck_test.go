@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -70,5 +71,67 @@ func TestSortReadyNames(t *testing.T) {
 	want := []store.ReadyName{rn("a", "x"), rn("a", "y"), rn("b", "x")}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SortReadyNames = %v, want %v", got, want)
+	}
+}
+
+func TestOutcomes(t *testing.T) {
+	ok := store.Outcome{ID: "j1", Owner: "w1", State: store.Succeeded}
+	if err := Outcomes("x", []store.Outcome{ok, ok}); err != nil {
+		t.Fatalf("valid outcomes: %v", err)
+	}
+	err := Outcomes("x", []store.Outcome{ok, {ID: "j2", State: store.Succeeded}})
+	if err == nil || !strings.HasPrefix(err.Error(), "x: finish job j2: empty Owner") || !errors.Is(err, store.ErrRejected) {
+		t.Fatalf("Outcomes with a bad second outcome = %v", err)
+	}
+}
+
+func TestLease(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))
+	if err := Lease("x", store.Lease{Key: "k", Owner: "o", Until: now.Add(time.Nanosecond)}, now); err != nil {
+		t.Fatalf("valid lease: %v", err)
+	}
+	for _, tt := range []struct {
+		l    store.Lease
+		want string
+	}{
+		{store.Lease{Owner: "o", Until: now.Add(time.Hour)}, "x: acquire: empty Key; want the name of the lease"},
+		{store.Lease{Key: "k", Until: now.Add(time.Hour)}, `x: acquire "k": empty Owner; want who takes the lease`},
+		{store.Lease{Key: "k", Owner: "o", Until: now}, `x: acquire "k": Until 2026-01-02T02:04:05Z is not after now 2026-01-02T02:04:05Z; want a lease that ends in the future`},
+	} {
+		if err := Lease("x", tt.l, now); err == nil || err.Error() != tt.want {
+			t.Errorf("Lease(%+v) = %v, want %q", tt.l, err, tt.want)
+		}
+	}
+}
+
+func TestRevokeReason(t *testing.T) {
+	if _, err := RevokeReason("x", "j1", ""); err == nil || err.Error() != "x: revoke j1: empty reason; want a non-empty reason saying why the job is revoked" {
+		t.Errorf("empty reason: %v", err)
+	}
+	if got, err := RevokeReason("x", "j1", "stop\x00 now"); err != nil || strings.Contains(got, "\x00") || got == "" {
+		t.Errorf("RevokeReason(NUL) = %q, %v; want it cleaned", got, err)
+	}
+}
+
+func TestQueueTallyAndStats(t *testing.T) {
+	var empty QueueTally
+	if qs := empty.Queues(); len(qs) != 0 {
+		t.Fatalf("empty tally: %v", qs)
+	}
+	var tl QueueTally
+	tl.Add("b", store.Queued, 2)
+	tl.Add("a", store.Running, 1)
+	tl.Add("b", store.Queued, 3)
+	tl.Paused("c")
+	qs := tl.Queues()
+	if len(qs) != 3 || qs[0].Name != "a" || qs[1].Name != "b" || qs[2].Name != "c" {
+		t.Fatalf("Queues = %v, want a, b, c", qs)
+	}
+	if qs[1].Counts[store.Queued] != 5 || qs[0].Paused || !qs[2].Paused || len(qs[2].Counts) != len(store.States) {
+		t.Fatalf("Queues = %+v", qs)
+	}
+	st := Stats(qs)
+	if st.Queues != 3 || st.Counts[store.Queued] != 5 || st.Counts[store.Running] != 1 || len(st.Counts) != len(store.States) {
+		t.Fatalf("Stats = %+v", st)
 	}
 }
