@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // deleteChunk bounds the rows one statement of Purge or Prune deletes, so
@@ -78,14 +78,6 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	return jobs, err
 }
 
-func newCounts() map[store.State]int {
-	m := make(map[store.State]int, len(store.States))
-	for _, st := range store.States {
-		m[st] = 0
-	}
-	return m
-}
-
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included). It scans the table: meant
 // for admin tools, not hot paths. ctx cancels it.
@@ -108,7 +100,7 @@ func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, 
 		return nil, err
 	}
 	defer rows.Close()
-	byName := map[string]*store.QueueInfo{}
+	var t storecheck.QueueTally
 	for rows.Next() {
 		var name string
 		var state pgtype.Text
@@ -116,26 +108,16 @@ func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, 
 		if err := rows.Scan(&name, &state, &n); err != nil {
 			return nil, err
 		}
-		qi := byName[name]
-		if qi == nil {
-			qi = &store.QueueInfo{Name: name, Counts: newCounts()}
-			byName[name] = qi
-		}
 		if state.Valid {
-			qi.Counts[store.State(state.String)] += int(n)
+			t.Add(name, store.State(state.String), int(n))
 		} else {
-			qi.Paused = true
+			t.Paused(name)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]store.QueueInfo, 0, len(byName))
-	for _, qi := range byName {
-		out = append(out, *qi)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return t.Queues(), nil
 }
 
 // Stats counts jobs by state over the whole store, the queues, and the
@@ -152,12 +134,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		if err != nil {
 			return err
 		}
-		st = store.Stats{Counts: newCounts(), Queues: len(qs)}
-		for _, qi := range qs {
-			for state, n := range qi.Counts {
-				st.Counts[state] += n
-			}
-		}
+		st = storecheck.Stats(qs)
 		var oldest pgtype.Timestamptz
 		if err := q.QueryRow(ctx, s.q.oldest).Scan(&oldest); err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Get returns the job with that ID (one HGETALL), or an error wrapping
@@ -95,14 +95,6 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	return out, nil
 }
 
-func newCounts() map[store.State]int {
-	m := make(map[store.State]int, len(store.States))
-	for _, st := range store.States {
-		m[st] = 0
-	}
-	return m
-}
-
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included), from counters kept by every
 // transition: one script, whatever the number of jobs. ctx bounds it.
@@ -126,7 +118,7 @@ func (s *Store) queues(ctx context.Context) ([]store.QueueInfo, error) {
 	var out []store.QueueInfo
 	for i := 0; i+2 < len(res); i += 3 {
 		name, _ := res[i].(string)
-		qi := store.QueueInfo{Name: name, Paused: int64Of(res[i+1]) == 1, Counts: newCounts()}
+		qi := store.QueueInfo{Name: name, Paused: int64Of(res[i+1]) == 1, Counts: storecheck.NewCounts()}
 		pairs := stringsOf(res[i+2])
 		total := 0
 		for j := 0; j+1 < len(pairs); j += 2 {
@@ -138,7 +130,7 @@ func (s *Store) queues(ctx context.Context) ([]store.QueueInfo, error) {
 			out = append(out, qi)
 		}
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	storecheck.SortQueues(out)
 	return out, nil
 }
 
@@ -158,13 +150,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err != nil {
 		return store.Stats{}, opErr(ctx, "stats", err)
 	}
-	st := store.Stats{Counts: newCounts(), Queues: len(qs)}
+	st := storecheck.Stats(qs)
 	var oldest int64
 	found := false
 	for _, q := range qs {
-		for state, n := range q.Counts {
-			st.Counts[state] += n
-		}
 		for off := 0; q.Counts[store.Queued] > 0; off += oldestBatch {
 			res, err := oldestScript.run(ctx, s, q.Name, strconv.Itoa(off), strconv.Itoa(oldestBatch)).Slice()
 			if err != nil {
