@@ -36,13 +36,6 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	return j, err
 }
 
-// defaultListLimit is the page size when ListRequest.Limit is 0, and
-// maxListLimit caps a page so one call cannot load the whole table.
-const (
-	defaultListLimit = 100
-	maxListLimit     = 10000
-)
-
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. ctx cancels it.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
@@ -50,24 +43,16 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		return nil, err
 	}
 	defer s.leave()
-	if req.State != "" && !req.State.Valid() {
-		return nil, fmt.Errorf("postgres: list: State %q; want empty or one of %v", req.State, store.States)
-	}
-	limit := req.Limit
-	switch {
-	case limit < 0:
-		return nil, fmt.Errorf("postgres: list: Limit %d; want 0 (default %d) or a positive page size", limit, defaultListLimit)
-	case limit == 0:
-		limit = defaultListLimit
-	case limit > maxListLimit:
-		limit = maxListLimit
+	limit, err := storecheck.List("postgres", req)
+	if err != nil {
+		return nil, err
 	}
 	query := s.q.list
 	if req.Desc {
 		query = s.q.listDesc
 	}
 	var jobs []*store.Job
-	err := s.run(ctx, "list", retryRead, func(q querier) error {
+	err = s.run(ctx, "list", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, query, req.After, req.Queue, string(req.State), req.Name, limit, req.Before)
 		if err != nil {
 			return err

@@ -38,13 +38,8 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	return jobFromMap(id, m)
 }
 
-// defaultListLimit is the page size when ListRequest.Limit is 0, and
-// maxListLimit caps a page.
-const (
-	defaultListLimit = 100
-	maxListLimit     = 10000
-	listScanBudget   = 5000 // jobs one List script examines
-)
+// listScanBudget is how many jobs one List script examines.
+const listScanBudget = 5000
 
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. It walks the ID index; with filters, each script examines at
@@ -56,17 +51,9 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		return nil, err
 	}
 	defer s.leave()
-	if req.State != "" && !req.State.Valid() {
-		return nil, fmt.Errorf("redis: list: State %q; want empty or one of %v", req.State, store.States)
-	}
-	limit := req.Limit
-	switch {
-	case limit < 0:
-		return nil, fmt.Errorf("redis: list: Limit %d; want 0 (default %d) or a positive page size", limit, defaultListLimit)
-	case limit == 0:
-		limit = defaultListLimit
-	case limit > maxListLimit:
-		limit = maxListLimit
+	limit, err := storecheck.List("redis", req)
+	if err != nil {
+		return nil, err
 	}
 	var out []*store.Job
 	cursor, bound, desc := req.After, req.Before, "0"

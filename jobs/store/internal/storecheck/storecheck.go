@@ -73,6 +73,28 @@ func RevokeReason(name, id, reason string) (string, error) {
 	return storetext.Clean(reason), nil
 }
 
+// DefaultListLimit is the page size of a List whose Limit is 0, and
+// MaxListLimit caps a page so one call cannot load a whole store.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 10000
+)
+
+// List checks a list request and returns its page size: req.Limit,
+// DefaultListLimit for 0, at most MaxListLimit. name prefixes the error.
+func List(name string, req store.ListRequest) (limit int, err error) {
+	if req.State != "" && !req.State.Valid() {
+		return 0, fmt.Errorf("%s: list: State %q; want empty or one of %v", name, req.State, store.States)
+	}
+	switch limit = req.Limit; {
+	case limit < 0:
+		return 0, fmt.Errorf("%s: list: Limit %d; want 0 (default %d) or a positive page size", name, limit, DefaultListLimit)
+	case limit == 0:
+		return DefaultListLimit, nil
+	}
+	return min(limit, MaxListLimit), nil
+}
+
 // Claim checks a claim request and returns its queues and names sorted
 // and without duplicates (names nil when the request claims any name).
 // name prefixes the error; maxQueues is the store's bound on queues.

@@ -135,3 +135,17 @@ func TestQueueTallyAndStats(t *testing.T) {
 		t.Fatalf("Stats = %+v", st)
 	}
 }
+
+func TestList(t *testing.T) {
+	for _, tt := range []struct{ limit, want int }{{0, DefaultListLimit}, {1, 1}, {MaxListLimit + 1, MaxListLimit}} {
+		if got, err := List("x", store.ListRequest{Limit: tt.limit, State: store.Queued}); err != nil || got != tt.want {
+			t.Errorf("List(Limit %d) = %d, %v; want %d", tt.limit, got, err, tt.want)
+		}
+	}
+	if _, err := List("x", store.ListRequest{Limit: -1}); err == nil || !strings.HasPrefix(err.Error(), "x: list: Limit -1; want 0 (default 100)") {
+		t.Errorf("List(Limit -1) = %v", err)
+	}
+	if _, err := List("x", store.ListRequest{State: "bogus"}); err == nil || !strings.HasPrefix(err.Error(), `x: list: State "bogus"; want empty or one of`) {
+		t.Errorf("List(State bogus) = %v", err)
+	}
+}
