@@ -6,6 +6,7 @@
 package storecheck
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,6 +133,20 @@ func Names(name string, names []string) ([]string, error) {
 	}
 	// The worker passes its names sorted and distinct: no copy then.
 	return Distinct(names), nil
+}
+
+// SortClaimed puts claimed jobs in the order Store.Claim returns them:
+// highest Priority first, then earliest RunAt, then ID.
+func SortClaimed(jobs []*store.Job) {
+	slices.SortFunc(jobs, func(x, y *store.Job) int {
+		if x.Priority != y.Priority {
+			return cmp.Compare(y.Priority, x.Priority)
+		}
+		if c := x.RunAt.Compare(y.RunAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
 }
 
 // SortReadyNames puts counts in the order Store.ReadyNames returns them:

@@ -149,3 +149,19 @@ func TestList(t *testing.T) {
 		t.Errorf("List(State bogus) = %v", err)
 	}
 }
+
+func TestSortClaimed(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	j := func(id string, prio int, at time.Time) *store.Job {
+		return &store.Job{ID: id, Priority: prio, RunAt: at}
+	}
+	got := []*store.Job{j("d", 0, t0), j("c", 0, t0.Add(-time.Second)), j("b", 5, t0), j("a", 0, t0)}
+	SortClaimed(got)
+	var ids []string
+	for _, g := range got {
+		ids = append(ids, g.ID)
+	}
+	if want := []string{"b", "c", "a", "d"}; !slices.Equal(ids, want) {
+		t.Fatalf("SortClaimed = %v, want %v", ids, want)
+	}
+}
