@@ -96,6 +96,20 @@ func List(name string, req store.ListRequest) (limit int, err error) {
 	return min(limit, MaxListLimit), nil
 }
 
+// Options applies the options opts of Open (or New) to o in order,
+// skipping nil ones, and returns the first error.
+func Options[O any, F ~func(*O) error](o *O, opts []F) error {
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Claim checks a claim request and returns its queues and names sorted
 // and without duplicates (names nil when the request claims any name).
 // name prefixes the error; maxQueues is the store's bound on queues.

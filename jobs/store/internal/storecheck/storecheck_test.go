@@ -165,3 +165,19 @@ func TestSortClaimed(t *testing.T) {
 		t.Fatalf("SortClaimed = %v, want %v", ids, want)
 	}
 }
+
+func TestOptions(t *testing.T) {
+	type opts struct{ n int }
+	type option func(*opts) error
+	add := func(k int) option { return func(o *opts) error { o.n += k; return nil } }
+	var o opts
+	if err := Options(&o, []option{add(1), nil, add(2)}); err != nil || o.n != 3 {
+		t.Fatalf("Options = %v, n %d; want nil, 3", err, o.n)
+	}
+	bad := errors.New("bad")
+	o = opts{}
+	err := Options(&o, []option{add(1), func(*opts) error { return bad }, add(2)})
+	if err != bad || o.n != 1 {
+		t.Fatalf("Options = %v, n %d; want the first error, 1", err, o.n)
+	}
+}
