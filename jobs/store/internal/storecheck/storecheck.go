@@ -7,6 +7,7 @@ package storecheck
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -209,6 +210,20 @@ func NewJob(name string, i int, j *store.Job) error {
 		return fmt.Errorf("%s: insert job %s: Retention %v; want zero (keep forever) or more: %w", name, j.ID, j.Retention, store.ErrRejected)
 	}
 	return nil
+}
+
+// ErrorHistory decodes the error history of job id as the stores keep
+// it, a JSON array of store.AttemptError; empty, "[]" and "null" are no
+// history (nil).
+func ErrorHistory(id string, data []byte) ([]store.AttemptError, error) {
+	if len(data) == 0 || string(data) == "[]" || string(data) == "null" {
+		return nil, nil
+	}
+	var errs []store.AttemptError
+	if err := json.Unmarshal(data, &errs); err != nil {
+		return nil, fmt.Errorf("job %s: decode error history: %w", id, err)
+	}
+	return errs, nil
 }
 
 // NewCounts returns a count for every state in store.States, all zero.

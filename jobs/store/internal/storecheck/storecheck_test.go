@@ -181,3 +181,18 @@ func TestOptions(t *testing.T) {
 		t.Fatalf("Options = %v, n %d; want the first error, 1", err, o.n)
 	}
 }
+
+func TestErrorHistory(t *testing.T) {
+	for _, none := range []string{"", "[]", "null"} {
+		if got, err := ErrorHistory("j1", []byte(none)); got != nil || err != nil {
+			t.Errorf("ErrorHistory(%q) = %v, %v; want nil, nil", none, got, err)
+		}
+	}
+	got, err := ErrorHistory("j1", []byte(`[{"attempt":1,"error":"boom"}]`))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("ErrorHistory = %v, %v", got, err)
+	}
+	if _, err := ErrorHistory("j1", []byte("{")); err == nil || !strings.HasPrefix(err.Error(), "job j1: decode error history: ") {
+		t.Errorf("ErrorHistory(bad) = %v", err)
+	}
+}
