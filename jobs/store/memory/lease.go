@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // counter is one fixed-window counter of [Store.Count].
@@ -19,14 +20,8 @@ type counter struct {
 // Acquire implements [store.Leaser]. Key and Owner must not be empty and
 // Until must be after now.
 func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
-	switch {
-	case l.Key == "":
-		return store.Lease{}, false, fmt.Errorf("memory: acquire: empty Key; want the name of the lease")
-	case l.Owner == "":
-		return store.Lease{}, false, fmt.Errorf("memory: acquire %q: empty Owner; want who takes the lease", l.Key)
-	case !l.Until.After(now):
-		return store.Lease{}, false, fmt.Errorf("memory: acquire %q: Until %s is not after now %s; want a lease that ends in the future",
-			l.Key, l.Until.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	if err := storecheck.Lease("memory", l, now); err != nil {
+		return store.Lease{}, false, err
 	}
 	if err := s.lock(ctx); err != nil {
 		return store.Lease{}, false, err

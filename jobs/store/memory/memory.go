@@ -305,10 +305,8 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 
 // Finish implements [store.Store].
 func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string, error) {
-	for i, o := range outcomes {
-		if err := storecheck.Outcome("memory", i, o); err != nil {
-			return nil, err
-		}
+	if err := storecheck.Outcomes("memory", outcomes); err != nil {
+		return nil, err
 	}
 	if err := s.lock(ctx); err != nil {
 		return nil, err

@@ -2,11 +2,10 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Revoke implements [store.Store], under the store's lock. A waiting job
@@ -15,12 +14,10 @@ import (
 // empty: it is how the lease owner tells a revoked job from one that is
 // not. ctx cancels the wait for the lock.
 func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	if reason == "" {
-		return store.RevokeResult{}, errors.New("memory: revoke: empty reason; want a non-empty reason saying why the job is revoked")
+	reason, err := storecheck.RevokeReason("memory", id, reason)
+	if err != nil {
+		return store.RevokeResult{}, err
 	}
-	// The reason becomes the job's error text: kept as every store keeps
-	// that.
-	reason = storetext.Clean(reason)
 	if err := s.lock(ctx); err != nil {
 		return store.RevokeResult{}, err
 	}

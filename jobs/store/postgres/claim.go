@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,16 +70,7 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 		return nil, err
 	}
 	// RETURNING yields rows in update order, not the claim order.
-	sort.Slice(jobs, func(a, b int) bool {
-		x, y := jobs[a], jobs[b]
-		if x.Priority != y.Priority {
-			return x.Priority > y.Priority
-		}
-		if !x.RunAt.Equal(y.RunAt) {
-			return x.RunAt.Before(y.RunAt)
-		}
-		return x.ID < y.ID
-	})
+	storecheck.SortClaimed(jobs)
 	return jobs, nil
 }
 

@@ -2,13 +2,13 @@ package postgres
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // ts stores a time as timestamptz, the zero time as NULL. PostgreSQL
@@ -60,10 +60,8 @@ func scanJob(row pgx.Row) (*store.Job, error) {
 	j.RunAt, j.EnqueuedAt, j.StartedAt = fromTS(runAt), fromTS(enqAt), fromTS(startAt)
 	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromTS(finAt), fromTS(leaseUntil), fromTS(retainAt)
 	j.ExpiresAt, j.Retention = fromTS(expiresAt), time.Duration(retention)
-	if len(errs) > 0 && string(errs) != "[]" {
-		if err := json.Unmarshal(errs, &j.Errors); err != nil {
-			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
-		}
+	if j.Errors, err = storecheck.ErrorHistory(j.ID, errs); err != nil {
+		return nil, err
 	}
 	return &j, nil
 }
@@ -139,10 +137,9 @@ func (d *jobDoc) job() (*store.Job, error) {
 		RetainUntil: utc(d.RetainUntil), UniqueKey: d.UniqueKey, Meta: d.Meta,
 		ExpiresAt: utc(d.ExpiresAt), Retention: time.Duration(d.Retention), Revoke: d.Revoke,
 	}
-	if len(d.Errors) > 0 && string(d.Errors) != "[]" && string(d.Errors) != "null" {
-		if err := json.Unmarshal(d.Errors, &j.Errors); err != nil {
-			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
-		}
+	var err error
+	if j.Errors, err = storecheck.ErrorHistory(j.ID, d.Errors); err != nil {
+		return nil, err
 	}
 	return j, nil
 }

@@ -39,15 +39,15 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		return nil, err
 	}
 	defer s.leave()
+	if err := storecheck.Outcomes("postgres", outcomes); err != nil {
+		return nil, err
+	}
 	if len(outcomes) == 0 {
 		return nil, nil
 	}
 	a := newFinishArgs(len(outcomes))
 	seen := make(map[string]bool, len(outcomes))
-	for i, o := range outcomes {
-		if err := storecheck.Outcome("postgres", i, o); err != nil {
-			return nil, err
-		}
+	for _, o := range outcomes {
 		if seen[o.ID] {
 			lost = append(lost, o.ID)
 			continue

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // deleteChunk bounds the rows one statement of Purge or Prune deletes, so
@@ -36,13 +36,6 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	return j, err
 }
 
-// defaultListLimit is the page size when ListRequest.Limit is 0, and
-// maxListLimit caps a page so one call cannot load the whole table.
-const (
-	defaultListLimit = 100
-	maxListLimit     = 10000
-)
-
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. ctx cancels it.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
@@ -50,24 +43,16 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		return nil, err
 	}
 	defer s.leave()
-	if req.State != "" && !req.State.Valid() {
-		return nil, fmt.Errorf("postgres: list: State %q; want empty or one of %v", req.State, store.States)
-	}
-	limit := req.Limit
-	switch {
-	case limit < 0:
-		return nil, fmt.Errorf("postgres: list: Limit %d; want 0 (default %d) or a positive page size", limit, defaultListLimit)
-	case limit == 0:
-		limit = defaultListLimit
-	case limit > maxListLimit:
-		limit = maxListLimit
+	limit, err := storecheck.List("postgres", req)
+	if err != nil {
+		return nil, err
 	}
 	query := s.q.list
 	if req.Desc {
 		query = s.q.listDesc
 	}
 	var jobs []*store.Job
-	err := s.run(ctx, "list", retryRead, func(q querier) error {
+	err = s.run(ctx, "list", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, query, req.After, req.Queue, string(req.State), req.Name, limit, req.Before)
 		if err != nil {
 			return err
@@ -76,14 +61,6 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		return err
 	})
 	return jobs, err
-}
-
-func newCounts() map[store.State]int {
-	m := make(map[store.State]int, len(store.States))
-	for _, st := range store.States {
-		m[st] = 0
-	}
-	return m
 }
 
 // Queues lists every queue that has jobs or is paused, by name, with its
@@ -108,7 +85,7 @@ func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, 
 		return nil, err
 	}
 	defer rows.Close()
-	byName := map[string]*store.QueueInfo{}
+	var t storecheck.QueueTally
 	for rows.Next() {
 		var name string
 		var state pgtype.Text
@@ -116,26 +93,16 @@ func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, 
 		if err := rows.Scan(&name, &state, &n); err != nil {
 			return nil, err
 		}
-		qi := byName[name]
-		if qi == nil {
-			qi = &store.QueueInfo{Name: name, Counts: newCounts()}
-			byName[name] = qi
-		}
 		if state.Valid {
-			qi.Counts[store.State(state.String)] += int(n)
+			t.Add(name, store.State(state.String), int(n))
 		} else {
-			qi.Paused = true
+			t.Paused(name)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]store.QueueInfo, 0, len(byName))
-	for _, qi := range byName {
-		out = append(out, *qi)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return t.Queues(), nil
 }
 
 // Stats counts jobs by state over the whole store, the queues, and the
@@ -152,12 +119,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		if err != nil {
 			return err
 		}
-		st = store.Stats{Counts: newCounts(), Queues: len(qs)}
-		for _, qi := range qs {
-			for state, n := range qi.Counts {
-				st.Counts[state] += n
-			}
-		}
+		st = storecheck.Stats(qs)
 		var oldest pgtype.Timestamptz
 		if err := q.QueryRow(ctx, s.q.oldest).Scan(&oldest); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Acquire takes or renews l.Key for l.Owner until l.Until, in one
@@ -22,11 +23,8 @@ func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (hold
 		return store.Lease{}, false, err
 	}
 	defer s.leave()
-	switch {
-	case l.Key == "":
-		return store.Lease{}, false, fmt.Errorf("postgres: acquire: empty Key")
-	case l.Owner == "":
-		return store.Lease{}, false, fmt.Errorf("postgres: acquire %s: empty Owner; want who holds the lease", l.Key)
+	if err := storecheck.Lease("postgres", l, now); err != nil {
+		return store.Lease{}, false, err
 	}
 	err = s.runEnqueue(ctx, "acquire "+l.Key, retryUnsent, func(q querier) error {
 		// No row: the holder committed after the statement's snapshot

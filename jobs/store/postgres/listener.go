@@ -39,7 +39,7 @@ const idleCheck = 30 * time.Second
 const pingTimeout = 10 * time.Second
 
 func newNotifier(s *Store, cfg *pgx.ConnConfig) *notifier {
-	n := &notifier{readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
+	n := &notifier{}
 	n.l = &listener{n: n, cfg: cfg, channel: s.channel, done: make(chan struct{})}
 	return n
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
+	"github.com/spindlehq/spindle/jobs/store/internal/watchset"
 )
 
 // notifier keeps the in-process watchers of Ready, Finished and Revoked
@@ -18,20 +19,10 @@ type notifier struct {
 
 	mu      sync.Mutex
 	closed  bool
-	readyWs map[*readyWatcher]struct{}
+	readyWs watchset.Ready
 	fin     finwatch.Registry // Finished, FinishedJob and WatchFinishes
-	revWs   map[chan struct{}]struct{}
+	revWs   watchset.Set
 }
-
-type readyWatcher struct {
-	queues map[string]bool // nil: every queue
-	ch     chan struct{}   // capacity 1: signals coalesce
-}
-
-// closedCh is returned by Ready, Finished and Revoked after Close:
-// receiving from it succeeds at once, and the caller's next call reports
-// ErrClosed.
-var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Ready returns a channel that receives a value (coalesced: at most one
 // is buffered) whenever jobs may have become claimable on one of queues,
@@ -53,22 +44,11 @@ func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh, func() {}
+		return watchset.Closed(), func() {}
 	}
-	w := &readyWatcher{ch: make(chan struct{}, 1)}
-	if len(queues) > 0 {
-		w.queues = make(map[string]bool, len(queues))
-		for _, q := range queues {
-			w.queues[q] = true
-		}
-	}
-	n.readyWs[w] = struct{}{}
+	ch, stop = n.readyWs.Add(&n.mu, queues)
 	n.l.start()
-	return w.ch, func() {
-		n.mu.Lock()
-		delete(n.readyWs, w)
-		n.mu.Unlock()
-	}
+	return ch, stop
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -119,23 +99,11 @@ func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh, func() {}
+		return watchset.Closed(), func() {}
 	}
-	c := make(chan struct{}, 1)
-	n.revWs[c] = struct{}{}
+	ch, stop = n.revWs.Add(&n.mu)
 	n.l.start()
-	return c, func() {
-		n.mu.Lock()
-		delete(n.revWs, c)
-		n.mu.Unlock()
-	}
-}
-
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
+	return ch, stop
 }
 
 // dispatch hands one NOTIFY payload to the watchers it concerns.
@@ -155,20 +123,16 @@ func (n *notifier) dispatch(payload string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	switch kind {
-	case 'r', '*':
-		for w := range n.readyWs {
-			if w.queues == nil || kind == '*' || w.queues[rest] {
-				signal(w.ch)
-			}
-		}
+	case 'r':
+		n.readyWs.Signal(rest)
+	case '*':
+		n.readyWs.SignalAll()
 	case 'f':
 		n.fin.Fire(ids...)
 	case 'a':
 		n.fin.FireAll()
 	case 'v':
-		for ch := range n.revWs {
-			signal(ch)
-		}
+		n.revWs.Signal()
 	}
 }
 
@@ -177,12 +141,8 @@ func (n *notifier) dispatch(payload string) {
 func (n *notifier) recheck() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for w := range n.readyWs {
-		signal(w.ch)
-	}
-	for ch := range n.revWs {
-		signal(ch)
-	}
+	n.readyWs.SignalAll()
+	n.revWs.Signal()
 	n.fin.FireAll()
 }
 
@@ -214,7 +174,7 @@ func (n *notifier) dispatchJob(rest string) {
 func (n *notifier) watching() (ready, finished, revoked int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return len(n.readyWs), n.fin.Watches(), len(n.revWs)
+	return n.readyWs.Len(), n.fin.Watches(), n.revWs.Len()
 }
 
 // close stops the listener, waits for it, and closes every channel so
@@ -224,13 +184,7 @@ func (n *notifier) close() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.closed = true
-	for w := range n.readyWs {
-		close(w.ch)
-	}
-	for ch := range n.revWs {
-		close(ch)
-	}
-	clear(n.readyWs)
-	clear(n.revWs)
+	n.readyWs.Close()
+	n.revWs.Close()
 	n.fin.Close()
 }

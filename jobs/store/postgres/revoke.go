@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Revoke cancels job id with reason in one statement, which also returns
@@ -24,14 +24,12 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 		return store.RevokeResult{}, err
 	}
 	defer s.leave()
-	if reason == "" {
-		return store.RevokeResult{}, fmt.Errorf("postgres: revoke %s: empty reason; want why the job is revoked", id)
+	reason, err := storecheck.RevokeReason("postgres", id, reason)
+	if err != nil {
+		return store.RevokeResult{}, err
 	}
-	// The reason becomes the job's error text: kept as every store keeps
-	// that.
-	reason = storetext.Clean(reason)
 	var res store.RevokeResult
-	err := s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
+	err = s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
 		// Two tries: a job that left a final state (Retry) between the
 		// update and the look-up is revoked on the second.
 		for range 2 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Store is a [store.Store] kept in a PostgreSQL schema. Its methods are
@@ -58,13 +59,8 @@ var _ store.Store = (*Store)(nil)
 // the password.
 func Open(ctx context.Context, connString string, opts ...Option) (*Store, error) {
 	var o options
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	if err := storecheck.Options(&o, opts); err != nil {
+		return nil, err
 	}
 	cfg, err := parseConfig(connString, &o)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // A job is one hash; these are its fields. Names are short because every
@@ -156,10 +157,9 @@ func setField(j *store.Job, k, v string) error {
 	case fLastError:
 		j.LastError = v
 	case fErrors:
-		if v != "" && v != "[]" {
-			if err := json.Unmarshal([]byte(v), &j.Errors); err != nil {
-				return fmt.Errorf("job %s: decode error history: %w", j.ID, err)
-			}
+		var err error
+		if j.Errors, err = storecheck.ErrorHistory(j.ID, []byte(v)); err != nil {
+			return err
 		}
 	case fRetainUntil:
 		j.RetainUntil = fromMs(v)

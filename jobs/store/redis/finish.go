@@ -33,14 +33,18 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		return nil, err
 	}
 	defer s.leave()
+	if err := storecheck.Outcomes("redis", outcomes); err != nil {
+		return nil, err
+	}
 	if len(outcomes) == 0 {
 		return nil, nil
 	}
 	args := make([]any, 0, 1+10*len(outcomes))
 	args = append(args, strconv.Itoa(len(outcomes)))
-	for i, o := range outcomes {
-		if err := validateOutcome(i, o); err != nil {
-			return nil, err
+	for _, o := range outcomes {
+		// Beyond the common checks: a retry's time orders the retry set.
+		if o.State == store.Scheduled && o.RunAt.IsZero() {
+			return nil, fmt.Errorf("redis: finish job %s: State %q with a zero RunAt; want when to retry", o.ID, o.State)
 		}
 		args = appendOutcome(args, o)
 	}
@@ -67,18 +71,6 @@ func appendOutcome(args []any, o store.Outcome) []any {
 	}
 	return append(args, o.ID, o.Owner, string(o.State), string(o.Result), ej, et, at,
 		ms(o.RunAt), ms(o.FinishedAt), ms(o.RetainUntil))
-}
-
-// validateOutcome adds to the common checks the one this store needs: a
-// retry's time, which orders the retry set.
-func validateOutcome(i int, o store.Outcome) error {
-	if err := storecheck.Outcome("redis", i, o); err != nil {
-		return err
-	}
-	if o.State == store.Scheduled && o.RunAt.IsZero() {
-		return fmt.Errorf("redis: finish job %s: State %q with a zero RunAt; want when to retry", o.ID, o.State)
-	}
-	return nil
 }
 
 // ExtendLeases moves the lease of each job in ids that owner still holds

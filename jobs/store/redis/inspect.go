@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Get returns the job with that ID (one HGETALL), or an error wrapping
@@ -38,13 +38,8 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	return jobFromMap(id, m)
 }
 
-// defaultListLimit is the page size when ListRequest.Limit is 0, and
-// maxListLimit caps a page.
-const (
-	defaultListLimit = 100
-	maxListLimit     = 10000
-	listScanBudget   = 5000 // jobs one List script examines
-)
+// listScanBudget is how many jobs one List script examines.
+const listScanBudget = 5000
 
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. It walks the ID index; with filters, each script examines at
@@ -56,17 +51,9 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		return nil, err
 	}
 	defer s.leave()
-	if req.State != "" && !req.State.Valid() {
-		return nil, fmt.Errorf("redis: list: State %q; want empty or one of %v", req.State, store.States)
-	}
-	limit := req.Limit
-	switch {
-	case limit < 0:
-		return nil, fmt.Errorf("redis: list: Limit %d; want 0 (default %d) or a positive page size", limit, defaultListLimit)
-	case limit == 0:
-		limit = defaultListLimit
-	case limit > maxListLimit:
-		limit = maxListLimit
+	limit, err := storecheck.List("redis", req)
+	if err != nil {
+		return nil, err
 	}
 	var out []*store.Job
 	cursor, bound, desc := req.After, req.Before, "0"
@@ -95,14 +82,6 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	return out, nil
 }
 
-func newCounts() map[store.State]int {
-	m := make(map[store.State]int, len(store.States))
-	for _, st := range store.States {
-		m[st] = 0
-	}
-	return m
-}
-
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included), from counters kept by every
 // transition: one script, whatever the number of jobs. ctx bounds it.
@@ -126,7 +105,7 @@ func (s *Store) queues(ctx context.Context) ([]store.QueueInfo, error) {
 	var out []store.QueueInfo
 	for i := 0; i+2 < len(res); i += 3 {
 		name, _ := res[i].(string)
-		qi := store.QueueInfo{Name: name, Paused: int64Of(res[i+1]) == 1, Counts: newCounts()}
+		qi := store.QueueInfo{Name: name, Paused: int64Of(res[i+1]) == 1, Counts: storecheck.NewCounts()}
 		pairs := stringsOf(res[i+2])
 		total := 0
 		for j := 0; j+1 < len(pairs); j += 2 {
@@ -138,7 +117,7 @@ func (s *Store) queues(ctx context.Context) ([]store.QueueInfo, error) {
 			out = append(out, qi)
 		}
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	storecheck.SortQueues(out)
 	return out, nil
 }
 
@@ -158,13 +137,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err != nil {
 		return store.Stats{}, opErr(ctx, "stats", err)
 	}
-	st := store.Stats{Counts: newCounts(), Queues: len(qs)}
+	st := storecheck.Stats(qs)
 	var oldest int64
 	found := false
 	for _, q := range qs {
-		for state, n := range q.Counts {
-			st.Counts[state] += n
-		}
 		for off := 0; q.Counts[store.Queued] > 0; off += oldestBatch {
 			res, err := oldestScript.run(ctx, s, q.Name, strconv.Itoa(off), strconv.Itoa(oldestBatch)).Slice()
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
+	"github.com/spindlehq/spindle/jobs/store/internal/watchset"
 )
 
 // Events travel on three pub/sub channels per namespace, published by the
@@ -44,9 +45,9 @@ type notifier struct {
 	started bool            // the loop runs
 	want    map[string]bool // channels with watchers
 	ps      *goredis.PubSub // the current subscription, nil between attempts
-	readyWs map[*readyWatcher]struct{}
+	readyWs watchset.Ready
 	fin     finwatch.Registry // Finished and WatchFinishes
-	revWs   map[chan struct{}]struct{}
+	revWs   watchset.Set
 
 	// due holds, per watched queue, the earliest RunAt (Unix ms) of a
 	// Scheduled job this process heard of (from an event or a claim);
@@ -59,11 +60,6 @@ type notifier struct {
 
 	stop chan struct{} // closed by close
 	done chan struct{} // closed when the loop returns
-}
-
-type readyWatcher struct {
-	queues map[string]bool // nil: every queue
-	ch     chan struct{}   // capacity 1: signals coalesce
 }
 
 // healthInterval is how long the subscription may stay silent before a
@@ -79,13 +75,11 @@ const (
 
 func newNotifier(s *Store) *notifier {
 	return &notifier{
-		s:       s,
-		want:    map[string]bool{},
-		readyWs: map[*readyWatcher]struct{}{},
-		revWs:   map[chan struct{}]struct{}{},
-		due:     map[string]int64{},
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		s:    s,
+		want: map[string]bool{},
+		due:  map[string]int64{},
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 }
 
@@ -202,13 +196,9 @@ func (n *notifier) wake(channel string) {
 	defer n.mu.Unlock()
 	switch channel {
 	case n.s.k.evReady:
-		for w := range n.readyWs {
-			signal(w.ch)
-		}
+		n.readyWs.SignalAll()
 	case n.s.k.evRevoked:
-		for ch := range n.revWs {
-			signal(ch)
-		}
+		n.revWs.Signal()
 	case n.s.k.evFinished:
 		n.fin.FireAll()
 	}
@@ -258,11 +248,6 @@ func parseIDs(s string) ([]string, error) {
 	return ids, nil
 }
 
-// closedCh is returned by Ready, Finished and Revoked after Close:
-// receiving from it succeeds at once, and the caller's next call reports
-// ErrClosed.
-var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
 // Ready returns a channel that receives a value (coalesced: at most one
 // is buffered) whenever jobs may have become claimable on one of queues,
 // or on any queue when queues is empty: when a job is inserted into an
@@ -285,22 +270,11 @@ func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh, func() {}
+		return watchset.Closed(), func() {}
 	}
-	w := &readyWatcher{ch: make(chan struct{}, 1)}
-	if len(queues) > 0 {
-		w.queues = make(map[string]bool, len(queues))
-		for _, q := range queues {
-			w.queues[q] = true
-		}
-	}
-	n.readyWs[w] = struct{}{}
+	ch, stop = n.readyWs.Add(&n.mu, queues)
 	n.ensureLocked(n.s.k.evReady)
-	return w.ch, func() {
-		n.mu.Lock()
-		delete(n.readyWs, w)
-		n.mu.Unlock()
-	}
+	return ch, stop
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -316,7 +290,7 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh, func() {}
+		return watchset.Closed(), func() {}
 	}
 	n.ensureLocked(n.s.k.evFinished)
 	ch, _, stop = n.fin.Watch(id)
@@ -348,23 +322,11 @@ func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return closedCh, func() {}
+		return watchset.Closed(), func() {}
 	}
-	c := make(chan struct{}, 1)
-	n.revWs[c] = struct{}{}
+	ch, stop = n.revWs.Add(&n.mu)
 	n.ensureLocked(n.s.k.evRevoked)
-	return c, func() {
-		n.mu.Lock()
-		delete(n.revWs, c)
-		n.mu.Unlock()
-	}
-}
-
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
+	return ch, stop
 }
 
 // ready signals the Ready watchers of queues.
@@ -377,20 +339,7 @@ func (n *notifier) ready(queues []string) {
 	n.readyLocked(queues)
 }
 
-func (n *notifier) readyLocked(queues []string) {
-	for w := range n.readyWs {
-		if w.queues == nil {
-			signal(w.ch)
-			continue
-		}
-		for _, q := range queues {
-			if w.queues[q] {
-				signal(w.ch)
-				break
-			}
-		}
-	}
-}
+func (n *notifier) readyLocked(queues []string) { n.readyWs.Signal(queues...) }
 
 // scheduled notes that the earliest Scheduled job of queue q falls due at
 // at (Unix milliseconds, as the scripts report it), and arms the timer
@@ -405,7 +354,7 @@ func (n *notifier) scheduled(q, at string) {
 	ms := int64(f)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.closed || !n.watchedLocked(q) {
+	if n.closed || !n.readyWs.Watches(q) {
 		return
 	}
 	if cur, ok := n.due[q]; ok && cur <= ms {
@@ -415,16 +364,6 @@ func (n *notifier) scheduled(q, at string) {
 	if n.dueAt == 0 || ms < n.dueAt {
 		n.armLocked(ms)
 	}
-}
-
-// watchedLocked reports whether some Ready watcher waits for queue q.
-func (n *notifier) watchedLocked(q string) bool {
-	for w := range n.readyWs {
-		if w.queues == nil || w.queues[q] {
-			return true
-		}
-	}
-	return false
 }
 
 func (n *notifier) armLocked(ms int64) {
@@ -473,9 +412,7 @@ func (n *notifier) finishedAll() { n.fin.FireAll() }
 func (n *notifier) revoked() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for ch := range n.revWs {
-		signal(ch)
-	}
+	n.revWs.Signal()
 }
 
 // close stops the subscription, waits for the loop, and closes every
@@ -501,13 +438,7 @@ func (n *notifier) close() {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for w := range n.readyWs {
-		close(w.ch)
-	}
-	clear(n.readyWs)
-	for ch := range n.revWs {
-		close(ch)
-	}
-	clear(n.revWs)
+	n.readyWs.Close()
+	n.revWs.Close()
 	n.fin.Close()
 }

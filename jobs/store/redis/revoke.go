@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Revoke cancels job id with reason in one script, which also reads the
@@ -23,12 +23,10 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 		return store.RevokeResult{}, err
 	}
 	defer s.leave()
-	if reason == "" {
-		return store.RevokeResult{}, fmt.Errorf("redis: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+	reason, err := storecheck.RevokeReason("redis", id, reason)
+	if err != nil {
+		return store.RevokeResult{}, err
 	}
-	// The reason becomes the job's error text: kept as every store keeps
-	// that.
-	reason = storetext.Clean(reason)
 	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
 	if err != nil {
 		return store.RevokeResult{}, opErr(ctx, "revoke "+id, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/spindlehq/spindle/jobs/internal/redact"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Store is a [store.Store] kept in Redis. Its methods are safe for
@@ -65,13 +66,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	if err := storecheck.Options(&o, opts); err != nil {
+		return nil, err
 	}
 	ropts.ContextTimeoutEnabled = true
 	rdb := goredis.NewClient(ropts)
@@ -91,13 +87,8 @@ func New(ctx context.Context, rdb goredis.UniversalClient, opts ...Option) (*Sto
 		return nil, errors.New("redis: New: nil client")
 	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	if err := storecheck.Options(&o, opts); err != nil {
+		return nil, err
 	}
 	return newStore(ctx, rdb, false, o)
 }

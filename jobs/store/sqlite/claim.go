@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
@@ -133,15 +132,6 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 	}
 	// RETURNING yields rows in update order, which SQLite does not
 	// promise to be the id list's order.
-	sort.Slice(jobs, func(a, b int) bool {
-		x, y := jobs[a], jobs[b]
-		if x.Priority != y.Priority {
-			return x.Priority > y.Priority
-		}
-		if !x.RunAt.Equal(y.RunAt) {
-			return x.RunAt.Before(y.RunAt)
-		}
-		return x.ID < y.ID
-	})
+	storecheck.SortClaimed(jobs)
 	return jobs, nil
 }

@@ -2,12 +2,11 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // nanos stores a time as Unix nanoseconds, the zero time as 0. Integer
@@ -114,10 +113,8 @@ func scanJob(sc scanner) (*store.Job, error) {
 	j.RunAt, j.EnqueuedAt, j.StartedAt = fromNanos(runAt), fromNanos(enqAt), fromNanos(startAt)
 	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromNanos(finAt), fromNanos(leaseUntil), fromNanos(retainAt)
 	j.ExpiresAt, j.Retention = fromNanos(expiresAt), time.Duration(retention)
-	if errs != "" && errs != "[]" {
-		if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
-			return nil, fmt.Errorf("job %s: decode error history: %w", j.ID, err)
-		}
+	if j.Errors, err = storecheck.ErrorHistory(j.ID, []byte(errs)); err != nil {
+		return nil, err
 	}
 	return &j, nil
 }

@@ -31,10 +31,8 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 		return nil, err
 	}
 	defer s.leave()
-	for i, o := range outcomes {
-		if err := storecheck.Outcome("sqlite", i, o); err != nil {
-			return nil, err
-		}
+	if err := storecheck.Outcomes("sqlite", outcomes); err != nil {
+		return nil, err
 	}
 	if len(outcomes) == 0 {
 		return nil, nil

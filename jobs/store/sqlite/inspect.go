@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // deleteChunk bounds the rows one transaction of Purge or Prune deletes,
@@ -32,20 +32,12 @@ func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	return qs, nil
 }
 
-func newCounts() map[store.State]int {
-	m := make(map[store.State]int, len(store.States))
-	for _, st := range store.States {
-		m[st] = 0
-	}
-	return m
-}
-
 func (s *Store) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
 	const q = `SELECT queue, state, count(*) FROM jobs GROUP BY queue, state
 		UNION ALL SELECT name, NULL, 0 FROM paused_queues`
 	var out []store.QueueInfo
 	err := s.retryBusy(ctx, func() error {
-		byName := map[string]*store.QueueInfo{}
+		var t storecheck.QueueTally
 		rows, err := s.rdb.QueryContext(ctx, q)
 		if err != nil {
 			return err
@@ -58,25 +50,16 @@ func (s *Store) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
 			if err := rows.Scan(&name, &state, &n); err != nil {
 				return err
 			}
-			qi := byName[name]
-			if qi == nil {
-				qi = &store.QueueInfo{Name: name, Counts: newCounts()}
-				byName[name] = qi
-			}
 			if state.Valid {
-				qi.Counts[store.State(state.String)] += n
+				t.Add(name, store.State(state.String), n)
 			} else {
-				qi.Paused = true
+				t.Paused(name)
 			}
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		out = make([]store.QueueInfo, 0, len(byName))
-		for _, qi := range byName {
-			out = append(out, *qi)
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		out = t.Queues()
 		return nil
 	})
 	return out, err
@@ -94,12 +77,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err != nil {
 		return store.Stats{}, s.readErr(ctx, "stats", err)
 	}
-	st := store.Stats{Counts: newCounts(), Queues: len(qs)}
-	for _, q := range qs {
-		for state, n := range q.Counts {
-			st.Counts[state] += n
-		}
-	}
+	st := storecheck.Stats(qs)
 	var oldest sql.NullInt64
 	err = s.retryBusy(ctx, func() error {
 		return s.rdb.QueryRowContext(ctx, "SELECT min(enqueued_at) FROM jobs WHERE state = 'queued'").Scan(&oldest)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Acquire takes or renews lease l.Key for l.Owner until l.Until, in one
@@ -20,14 +21,8 @@ func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (stor
 		return store.Lease{}, false, err
 	}
 	defer s.leave()
-	switch {
-	case l.Key == "":
-		return store.Lease{}, false, fmt.Errorf("sqlite: acquire: empty Key; want the name of the lease")
-	case l.Owner == "":
-		return store.Lease{}, false, fmt.Errorf("sqlite: acquire %q: empty Owner; want who takes the lease", l.Key)
-	case !l.Until.After(now):
-		return store.Lease{}, false, fmt.Errorf("sqlite: acquire %q: Until %s is not after now %s; want a lease that ends in the future",
-			l.Key, rfc3339(l.Until), rfc3339(now))
+	if err := storecheck.Lease("sqlite", l, now); err != nil {
+		return store.Lease{}, false, err
 	}
 	var holder store.Lease
 	var ok bool

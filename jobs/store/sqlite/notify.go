@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
+	"github.com/spindlehq/spindle/jobs/store/internal/watchset"
 )
 
 // notifier delivers Ready, Finished and Revoked signals: at once for
@@ -20,10 +21,10 @@ type notifier struct {
 
 	mu      sync.Mutex
 	closed  bool
-	readyWs map[*readyWatcher]struct{}
-	revWs   map[chan struct{}]struct{} // capacity 1: signals coalesce
-	fin     finwatch.Registry          // Finished and WatchFinishes
-	polling bool                       // a poller goroutine is running
+	readyWs watchset.Ready
+	revWs   watchset.Set
+	fin     finwatch.Registry // Finished and WatchFinishes
+	polling bool              // a poller goroutine is running
 
 	stop    context.CancelFunc // cancels pollCtx at close
 	pollCtx context.Context
@@ -47,13 +48,8 @@ const (
 // wrote marks a commit of this Store: the poller turns brisk.
 func (n *notifier) wrote() { n.brisk.Store(time.Now().Add(briskFor).UnixNano()) }
 
-type readyWatcher struct {
-	queues map[string]bool // nil: every queue
-	ch     chan struct{}   // capacity 1: signals coalesce
-}
-
 func newNotifier(s *Store) *notifier {
-	n := &notifier{s: s, readyWs: map[*readyWatcher]struct{}{}, revWs: map[chan struct{}]struct{}{}}
+	n := &notifier{s: s}
 	n.pollCtx, n.stop = context.WithCancel(context.Background())
 	// Other processes' finishes are seen only by the poller: a new watch
 	// of a finish starts it.
@@ -64,10 +60,6 @@ func newNotifier(s *Store) *notifier {
 	}
 	return n
 }
-
-// closedCh is returned by Ready and Finished after Close: receiving from
-// it succeeds at once, and the caller's next call reports ErrClosed.
-var closedCh = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Ready returns a channel that receives a value (coalesced: at most one
 // is buffered) whenever jobs may have become claimable on one of queues,
@@ -125,67 +117,36 @@ func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 func (n *notifier) addRevoked() (<-chan struct{}, func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.closed {
-		return closedCh, func() {}
-	}
-	ch := make(chan struct{}, 1)
-	n.revWs[ch] = struct{}{}
+	ch, stop := n.revWs.Add(&n.mu)
 	n.startPollLocked()
-	return ch, func() {
-		n.mu.Lock()
-		delete(n.revWs, ch)
-		n.mu.Unlock()
-	}
+	return ch, stop
 }
 
 // revoked signals every Revoked watcher.
 func (n *notifier) revoked() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for ch := range n.revWs {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
+	n.revWs.Signal()
 }
 
 func (n *notifier) addReady(queues []string) (<-chan struct{}, func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.closed {
-		return closedCh, func() {}
-	}
-	w := &readyWatcher{ch: make(chan struct{}, 1)}
-	if len(queues) > 0 {
-		w.queues = make(map[string]bool, len(queues))
-		for _, q := range queues {
-			w.queues[q] = true
-		}
-	}
-	n.readyWs[w] = struct{}{}
+	ch, stop := n.readyWs.Add(&n.mu, queues)
 	n.startPollLocked()
-	return w.ch, func() {
-		n.mu.Lock()
-		delete(n.readyWs, w)
-		n.mu.Unlock()
-	}
+	return ch, stop
 }
 
 // watchingLocked reports whether anyone waits for a signal.
 func (n *notifier) watchingLocked() bool {
-	return len(n.readyWs) > 0 || n.fin.Watching() || len(n.revWs) > 0
+	return n.readyWs.Len() > 0 || n.fin.Watching() || n.revWs.Len() > 0
 }
 
 func (n *notifier) signalReadyLocked(all bool, queues []string) {
-	for w := range n.readyWs {
-		if !all && w.queues != nil && !slices.ContainsFunc(queues, func(q string) bool { return w.queues[q] }) {
-			continue
-		}
-		select {
-		case w.ch <- struct{}{}:
-		default:
-		}
+	if all {
+		n.readyWs.SignalAll()
+	} else {
+		n.readyWs.Signal(queues...)
 	}
 }
 
@@ -204,7 +165,7 @@ func (n *notifier) readyJobs(jobs []*store.Job, dups []string) {
 	n.wrote()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.readyWs) == 0 {
+	if n.readyWs.Len() == 0 {
 		return
 	}
 	var queues []string
@@ -261,14 +222,8 @@ func (n *notifier) close() {
 	n.mu.Lock()
 	n.closed = true
 	n.stop()
-	for w := range n.readyWs {
-		close(w.ch)
-	}
-	clear(n.readyWs)
-	for ch := range n.revWs {
-		close(ch)
-	}
-	clear(n.revWs)
+	n.readyWs.Close()
+	n.revWs.Close()
 	n.fin.Close()
 	n.mu.Unlock()
 	n.pollers.Wait()

@@ -32,7 +32,7 @@ const sqlRevokePending = `SELECT id, attempt FROM jobs INDEXED BY jobs_lease
 // failed read is repeated at the next tick).
 func (n *notifier) onRevokeChange(ctx context.Context, conn *sql.Conn, seen *revokeSeen) bool {
 	n.mu.Lock()
-	watched := len(n.revWs) > 0
+	watched := n.revWs.Len() > 0
 	n.mu.Unlock()
 	if !watched {
 		*seen = nil // a watcher registered later hears of every pending request

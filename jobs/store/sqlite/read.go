@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // execCount runs a prepared write and reports how many rows it changed.
@@ -41,13 +42,6 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	return j, nil
 }
 
-// defaultListLimit is the page size when ListRequest.Limit is 0, and
-// maxListLimit caps a page so one call cannot load the whole table.
-const (
-	defaultListLimit = 100
-	maxListLimit     = 10000
-)
-
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc), between req.After and req.Before. It reads from the read pool; ctx cancels the query.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
@@ -55,17 +49,9 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 		return nil, err
 	}
 	defer s.leave()
-	if req.State != "" && !req.State.Valid() {
-		return nil, fmt.Errorf("sqlite: list: State %q; want empty or one of %v", req.State, store.States)
-	}
-	limit := req.Limit
-	switch {
-	case limit < 0:
-		return nil, fmt.Errorf("sqlite: list: Limit %d; want 0 (default %d) or a positive page size", limit, defaultListLimit)
-	case limit == 0:
-		limit = defaultListLimit
-	case limit > maxListLimit:
-		limit = maxListLimit
+	limit, err := storecheck.List("sqlite", req)
+	if err != nil {
+		return nil, err
 	}
 	var where []string
 	var args []any
@@ -95,7 +81,7 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	}
 	args = append(args, limit)
 	var jobs []*store.Job
-	err := s.retryBusy(ctx, func() error {
+	err = s.retryBusy(ctx, func() error {
 		jobs = jobs[:0]
 		rows, err := s.rdb.QueryContext(ctx, q, args...)
 		if err != nil {

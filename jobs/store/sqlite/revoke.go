@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Revoke cancels job id with reason in one transaction. A Scheduled or
@@ -29,14 +29,12 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 		return store.RevokeResult{}, err
 	}
 	defer s.leave()
-	if reason == "" {
-		return store.RevokeResult{}, fmt.Errorf("sqlite: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", id)
+	reason, err := storecheck.RevokeReason("sqlite", id, reason)
+	if err != nil {
+		return store.RevokeResult{}, err
 	}
-	// The reason becomes the job's error text: kept as every store keeps
-	// that.
-	reason = storetext.Clean(reason)
 	var res store.RevokeResult
-	err := s.writeTx(ctx, func(ctx context.Context) error {
+	err = s.writeTx(ctx, func(ctx context.Context) error {
 		var st string
 		err := s.wconn.QueryRowContext(ctx, "SELECT state, name, queue, attempt FROM jobs WHERE id = ?", id).
 			Scan(&st, &res.Name, &res.Queue, &res.Attempt)

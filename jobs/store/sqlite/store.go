@@ -8,6 +8,7 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
+	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -54,13 +55,8 @@ var _ store.Store = (*Store)(nil)
 // connections and goroutines.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	o := defaultOptions()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	if err := storecheck.Options(&o, opts); err != nil {
+		return nil, err
 	}
 	abs, err := resolvePath(path)
 	if err != nil {

@@ -1,14 +1,19 @@
 // Package storecheck holds the argument checks that every store
 // implementation makes alike, so that their errors read the same, and
-// the small orderings their results share. Every function is pure and
-// safe for concurrent use.
+// the small orderings and tallies their results share. Every function is
+// pure and safe for concurrent use; a [QueueTally] belongs to one
+// goroutine.
 package storecheck
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
@@ -28,6 +33,82 @@ func Outcome(name string, i int, o store.Outcome) error {
 	}
 	return fmt.Errorf("%s: finish job %s: State %q; want %q, %q, %q, %q, %q or %q (give back): %w",
 		name, o.ID, o.State, store.Succeeded, store.Scheduled, store.Dead, store.Canceled, store.Expired, store.Queued, store.ErrRejected)
+}
+
+// Outcomes checks every outcome of a Finish with [Outcome], so that a
+// batch with a bad outcome applies nothing.
+func Outcomes(name string, outcomes []store.Outcome) error {
+	for i, o := range outcomes {
+		if err := Outcome(name, i, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Lease reports what is wrong with the lease l given to Acquire at now,
+// or nil: Key and Owner must not be empty and Until must be after now.
+// name prefixes the error.
+func Lease(name string, l store.Lease, now time.Time) error {
+	switch {
+	case l.Key == "":
+		return fmt.Errorf("%s: acquire: empty Key; want the name of the lease", name)
+	case l.Owner == "":
+		return fmt.Errorf("%s: acquire %q: empty Owner; want who takes the lease", name, l.Key)
+	case !l.Until.After(now):
+		return fmt.Errorf("%s: acquire %q: Until %s is not after now %s; want a lease that ends in the future",
+			name, l.Key, rfc3339(l.Until), rfc3339(now))
+	}
+	return nil
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// RevokeReason checks the reason given to Revoke job id and returns it
+// as the store keeps it: cleaned by storetext.Clean, since it becomes the
+// job's error text. An empty reason is an error (it is how the lease
+// owner tells a revoked job from another); name prefixes it.
+func RevokeReason(name, id, reason string) (string, error) {
+	if reason == "" {
+		return "", fmt.Errorf("%s: revoke %s: empty reason; want a non-empty reason saying why the job is revoked", name, id)
+	}
+	return storetext.Clean(reason), nil
+}
+
+// DefaultListLimit is the page size of a List whose Limit is 0, and
+// MaxListLimit caps a page so one call cannot load a whole store.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 10000
+)
+
+// List checks a list request and returns its page size: req.Limit,
+// DefaultListLimit for 0, at most MaxListLimit. name prefixes the error.
+func List(name string, req store.ListRequest) (limit int, err error) {
+	if req.State != "" && !req.State.Valid() {
+		return 0, fmt.Errorf("%s: list: State %q; want empty or one of %v", name, req.State, store.States)
+	}
+	switch limit = req.Limit; {
+	case limit < 0:
+		return 0, fmt.Errorf("%s: list: Limit %d; want 0 (default %d) or a positive page size", name, limit, DefaultListLimit)
+	case limit == 0:
+		return DefaultListLimit, nil
+	}
+	return min(limit, MaxListLimit), nil
+}
+
+// Options applies the options opts of Open (or New) to o in order,
+// skipping nil ones, and returns the first error.
+func Options[O any, F ~func(*O) error](o *O, opts []F) error {
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Claim checks a claim request and returns its queues and names sorted
@@ -67,6 +148,20 @@ func Names(name string, names []string) ([]string, error) {
 	}
 	// The worker passes its names sorted and distinct: no copy then.
 	return Distinct(names), nil
+}
+
+// SortClaimed puts claimed jobs in the order Store.Claim returns them:
+// highest Priority first, then earliest RunAt, then ID.
+func SortClaimed(jobs []*store.Job) {
+	slices.SortFunc(jobs, func(x, y *store.Job) int {
+		if x.Priority != y.Priority {
+			return cmp.Compare(y.Priority, x.Priority)
+		}
+		if c := x.RunAt.Compare(y.RunAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
 }
 
 // SortReadyNames puts counts in the order Store.ReadyNames returns them:
@@ -115,4 +210,80 @@ func NewJob(name string, i int, j *store.Job) error {
 		return fmt.Errorf("%s: insert job %s: Retention %v; want zero (keep forever) or more: %w", name, j.ID, j.Retention, store.ErrRejected)
 	}
 	return nil
+}
+
+// ErrorHistory decodes the error history of job id as the stores keep
+// it, a JSON array of store.AttemptError; empty, "[]" and "null" are no
+// history (nil).
+func ErrorHistory(id string, data []byte) ([]store.AttemptError, error) {
+	if len(data) == 0 || string(data) == "[]" || string(data) == "null" {
+		return nil, nil
+	}
+	var errs []store.AttemptError
+	if err := json.Unmarshal(data, &errs); err != nil {
+		return nil, fmt.Errorf("job %s: decode error history: %w", id, err)
+	}
+	return errs, nil
+}
+
+// NewCounts returns a count for every state in store.States, all zero.
+func NewCounts() map[store.State]int {
+	m := make(map[store.State]int, len(store.States))
+	for _, st := range store.States {
+		m[st] = 0
+	}
+	return m
+}
+
+// QueueTally gathers the rows of a count of jobs by queue and state into
+// the QueueInfos that Store.Queues returns. The zero value is empty.
+type QueueTally struct {
+	byName map[string]*store.QueueInfo
+}
+
+// Add adds n jobs in state to queue.
+func (t *QueueTally) Add(queue string, state store.State, n int) {
+	t.queue(queue).Counts[state] += n
+}
+
+// Paused marks queue as paused (with no jobs unless added).
+func (t *QueueTally) Paused(queue string) { t.queue(queue).Paused = true }
+
+func (t *QueueTally) queue(name string) *store.QueueInfo {
+	if t.byName == nil {
+		t.byName = map[string]*store.QueueInfo{}
+	}
+	qi := t.byName[name]
+	if qi == nil {
+		qi = &store.QueueInfo{Name: name, Counts: NewCounts()}
+		t.byName[name] = qi
+	}
+	return qi
+}
+
+// Queues returns the queues added to t, by name.
+func (t *QueueTally) Queues() []store.QueueInfo {
+	out := make([]store.QueueInfo, 0, len(t.byName))
+	for _, qi := range t.byName {
+		out = append(out, *qi)
+	}
+	SortQueues(out)
+	return out
+}
+
+// SortQueues puts qs in the order Store.Queues returns them: by name.
+func SortQueues(qs []store.QueueInfo) {
+	slices.SortFunc(qs, func(a, b store.QueueInfo) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// Stats returns the Stats of the queues qs without Oldest: Counts summed
+// over them (every state present) and Queues their number.
+func Stats(qs []store.QueueInfo) store.Stats {
+	st := store.Stats{Counts: NewCounts(), Queues: len(qs)}
+	for _, q := range qs {
+		for state, n := range q.Counts {
+			st.Counts[state] += n
+		}
+	}
+	return st
 }
