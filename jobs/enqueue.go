@@ -1,92 +1,48 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// uniqueMark is how encodeMeta writes a unique key; jobs whose Meta lacks
-// it skip decoding at insert.
-var uniqueMark = []byte(`"unique":`)
+// insert stores jobs in one atomic write and returns their IDs: a job's
+// own ID when it is stored, or when its pre-assigned ID (cron ticks,
+// workflow steps) was there already; the holder's ID for a job whose
+// unique key an unfinished job holds, with a [*DuplicateError] for each
+// such job joined into err.
+func (c *Client) insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
+	dups, err := c.store.Insert(ctx, jobs)
+	if err != nil {
+		return nil, err
+	}
+	return c.settle(jobs, dups)
+}
 
-// insert stores jobs in one atomic write. A job with a unique key takes
-// its lease first; a job whose key is held is left out and its place in
-// ids names the job holding it, with a [*DuplicateError] joined into err.
-// Otherwise ids are the jobs' own IDs (including pre-assigned IDs the
-// store reports as already there: cron ticks and workflow steps). Leases
-// taken are released again if the write fails.
-func (c *Client) insert(ctx context.Context, batch []*store.Job) (ids []string, err error) {
-	ids = make([]string, len(batch))
-	var dupErrs []error
-	var taken []store.Lease
-	var keep []*store.Job
-	for i, j := range batch {
+// settle turns the duplicates an Insert of jobs reported into the IDs
+// insert returns, and emits the Enqueued events of the jobs it stored.
+func (c *Client) settle(jobs []*store.Job, dups []store.Dup) ([]string, error) {
+	ids := make([]string, len(jobs))
+	var of map[string]store.Dup
+	if len(dups) > 0 {
+		of = make(map[string]store.Dup, len(dups))
+		for _, d := range dups {
+			of[d.ID] = d
+		}
+	}
+	var errs []error
+	on := c.bus.on()
+	for i, j := range jobs {
 		ids[i] = j.ID
-		if len(j.Meta) == 0 || !bytes.Contains(j.Meta, uniqueMark) {
-			if keep != nil {
-				keep = append(keep, j)
-			}
-			continue
+		d, dup := of[j.ID]
+		if dup && d.Existing != j.ID {
+			ids[i] = d.Existing
+			errs = append(errs, &DuplicateError{Key: j.UniqueKey, ID: d.Existing})
 		}
-		m, err := decodeMeta(j.Meta)
-		if err != nil || m.Unique == "" {
-			if keep != nil {
-				keep = append(keep, j)
-			}
-			continue
-		}
-		t := now()
-		l := store.Lease{Key: m.Unique, Owner: j.ID, Until: time.Unix(0, m.UniqueUntil).UTC()}
-		holder, ok, err := c.store.Acquire(ctx, l, t)
-		if err != nil {
-			c.releaseAll(ctx, taken)
-			return nil, err
-		}
-		if keep == nil {
-			keep = append(make([]*store.Job, 0, len(batch)), batch[:i]...)
-		}
-		if !ok {
-			ids[i] = holder.Owner
-			dupErrs = append(dupErrs, &DuplicateError{Key: m.Unique, ID: holder.Owner})
-			continue
-		}
-		taken = append(taken, l)
-		keep = append(keep, j)
-	}
-	if keep != nil {
-		batch = keep
-	}
-	if len(batch) > 0 {
-		dups, err := c.store.Insert(ctx, batch)
-		if err != nil {
-			c.releaseAll(ctx, taken)
-			return nil, err
-		}
-		if c.bus.on() {
-			c.emitEnqueued(batch, dups)
-		}
-	}
-	return ids, errors.Join(dupErrs...)
-}
-
-func (c *Client) releaseAll(ctx context.Context, ls []store.Lease) {
-	for _, l := range ls {
-		_, _ = c.store.Release(context.WithoutCancel(ctx), l.Key, l.Owner)
-	}
-}
-
-func (c *Client) emitEnqueued(batch []*store.Job, dups []string) {
-	skip := make(map[string]bool, len(dups))
-	for _, id := range dups {
-		skip[id] = true
-	}
-	for _, j := range batch {
-		if !skip[j.ID] {
+		if !dup && on {
 			c.bus.emit(Event{Kind: EventEnqueued, JobID: j.ID, Name: j.Name, Queue: j.Queue, At: j.EnqueuedAt})
 		}
 	}
+	return ids, errors.Join(errs...)
 }

@@ -68,7 +68,7 @@ func (e *RevokedError) Is(target error) bool { return target == ErrRevoked }
 
 // DuplicateError is the error of an Enqueue whose unique key was taken.
 type DuplicateError struct {
-	Key string // the unique key, as stored ("unique:...")
+	Key string // the unique key, as the job stores it (store.Job.UniqueKey: "NAME:KEY")
 	ID  string // the existing job's ID
 }
 

@@ -33,7 +33,10 @@ type Store struct {
 	closed bool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store    = (*Store)(nil)
+	_ store.TxScoped = (*Store)(nil)
+)
 
 // Open connects to the PostgreSQL database named by connString, creates
 // the store's schema and tables when needed (or upgrades them), and

@@ -40,3 +40,8 @@ func txFrom(ctx context.Context) pgx.Tx {
 	tx, _ := ctx.Value(txKey{}).(pgx.Tx)
 	return tx
 }
+
+// InTx reports whether ctx carries a transaction from [WithTx], so that
+// package jobs writes an enqueue under it alone rather than in a write
+// shared with other enqueues (store.TxScoped). Safe for concurrent use.
+func (s *Store) InTx(ctx context.Context) bool { return txFrom(ctx) != nil }
