@@ -32,6 +32,7 @@ type Client struct {
 	signer    *signer                                                // WithSigning: signing.go
 	// maxPayload caps encoded arguments; 0 means DefaultMaxPayload.
 	maxPayload int
+	gc         committer // group commit of enqueues: enqueue.go
 
 	ctx    context.Context // ends at Close; watchers stop with it
 	cancel context.CancelCauseFunc
@@ -84,7 +85,9 @@ func New(s store.Store, opts ...Option) (*Client, error) {
 func (c *Client) Store() store.Store { return c.store }
 
 // Close stops every handle watcher the client started, waits for them to
-// return, and closes the store if [Open] opened it. Handles whose job had
+// return and for a shared enqueue write in flight (see
+// [Definition.Enqueue]) to finish, and closes the store if [Open] opened
+// it. Handles whose job had
 // not finished report an error wrapping [ErrClientClosed]; Await calls in
 // progress return it. Stop the client's workers first: a worker whose
 // store is closed under it stops and its Run returns the store's error.
@@ -99,6 +102,7 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.cancel(ErrClientClosed)
+	c.gc.waitIdle()
 	c.wg.Wait()
 	if c.owned {
 		return c.store.Close()
