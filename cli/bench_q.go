@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -63,33 +62,10 @@ from.`),
   spindle bench q1 --store memory: -n 100000`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.check(); err != nil {
-				return err
-			}
-			url, cleanup, err := a.benchStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			ctx := cmd.Context()
-			c, err := a.openURL(ctx, url)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p := newProgress(cmd.ErrOrStderr())
-			defer p.Stop()
-			for run := 1; run <= f.count; run++ {
+			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, run int) (benchLine, error) {
 				rec, err := a.runQ1(ctx, c, p, f, run)
-				if err != nil {
-					return err
-				}
-				rec.Store = storeKind(url)
-				if err := emit(cmd.OutOrStdout(), rec); err != nil {
-					return err
-				}
-			}
-			return nil
+				return &rec, err
+			})
 		},
 	}
 	f.add(cmd, 20000, 8)
@@ -308,8 +284,7 @@ func (a *app) runQ2(cmd *cobra.Command, c *jobs.Client, url string, p *progress,
 	for _, l := range lat {
 		sum += l
 	}
-	slices.Sort(lat)
-	ms := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))]) / 1e6 }
+	ms := percentiles(lat)
 	rec.Seconds = sum.Seconds()
 	rec.P50ms, rec.P90ms, rec.P99ms, rec.MaxMs = ms(0.5), ms(0.9), ms(0.99), ms(1)
 	return rec, nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,31 @@ func TestBenchQ2InProcess(t *testing.T) {
 		t.Errorf("q2 on memory with both clients: %v", r)
 	}
 	wantFail(t, execute(t, "", "bench", "q2", "--client", "other-process", "--store", "memory:"), ExitUsage, "memory store lives in one process")
+}
+
+func TestBenchQ4(t *testing.T) {
+	for _, url := range []string{"memory:", tempStore(t)} {
+		t.Run(storeKind(url), func(t *testing.T) {
+			r := execute(t, "", "bench", "q4", "-n", "200", "-w", "8", "--count", "2", "--store", url)
+			wantOK(t, r)
+			lines := benchLines(t, r.out)
+			if len(lines) != 2 {
+				t.Fatalf("%d lines, want 2:\n%s", len(lines), r.out)
+			}
+			for i, m := range lines {
+				if m["workload"] != "q4" || m["store"] != storeKind(url) || m["n"] != 200.0 || m["workers"] != 8.0 || m["run"] != float64(i+1) {
+					t.Errorf("line %d: %v", i, m)
+				}
+				positive(t, m, "seconds", "enqueue_per_s", "p50_ms", "p99_ms", "max_ms", "writes", "mean_batch")
+				if !(m["p50_ms"].(float64) <= m["p99_ms"].(float64) && m["p99_ms"].(float64) <= m["max_ms"].(float64)) {
+					t.Errorf("percentiles out of order: %v", m)
+				}
+				if w := m["writes"].(float64); w > 200 || math.Abs(m["mean_batch"].(float64)*w-200) > 1e-6 {
+					t.Errorf("writes %v, mean batch %v: want them to account for the 200 calls", w, m["mean_batch"])
+				}
+			}
+		})
+	}
 }
 
 func TestBenchL1Case(t *testing.T) {

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 
 	"github.com/spindlehq/spindle/jobs/store"
@@ -167,14 +168,25 @@ func (c *Client) handOff() {
 // flush writes the queued units, a write at a time, until none are left.
 func (c *Client) flush() {
 	g := &c.gc
-	for {
+	for yielded := false; ; {
 		g.mu.Lock()
 		batch := g.take()
+		if len(batch) == 0 && !yielded {
+			// The callers just written are runnable but may not have
+			// run yet: let them call again, so that their next calls
+			// queue for this goroutine's next write rather than each
+			// finding no write in flight and writing alone.
+			g.mu.Unlock()
+			runtime.Gosched()
+			yielded = true
+			continue
+		}
 		if len(batch) == 0 {
 			g.setIdle()
 			g.mu.Unlock()
 			return
 		}
+		yielded = false
 		ctx, cancel := context.WithCancel(context.Background())
 		w := &sharedWrite{live: len(batch), cancel: cancel}
 		for _, u := range batch {
