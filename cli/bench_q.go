@@ -40,6 +40,10 @@ type q1Record struct {
 	ProcessPerS        float64 `json:"process_per_s"`
 	EnqueueSeconds     float64 `json:"enqueue_seconds"`
 	BulkEnqueueSeconds float64 `json:"bulk_enqueue_seconds"`
+	// SQLite only: the driver's own rate of one-row commits in the same
+	// run (driverCommitRate), and enqueue_per_s over it.
+	DriverCommitPerS  float64 `json:"driver_commit_per_s,omitempty"`
+	EnqueueOverDriver float64 `json:"enqueue_over_driver,omitempty"`
 }
 
 func (a *app) benchQ1Cmd() *cobra.Command {
@@ -56,14 +60,16 @@ bulk enqueue. The jobs are deleted afterwards.
 One line per run: "seconds" is the processing time; "enqueue_per_s",
 "bulk_enqueue_per_s" and "process_per_s" are the figures BENCHMARKS.md
 names, and "enqueue_seconds" and "bulk_enqueue_seconds" the times they come
-from.`),
+from. On SQLite, "driver_commit_per_s" is the driver's own rate of one-row
+commits (a scratch table in a temporary file, the store's journal pragmas)
+measured in the same run, and "enqueue_over_driver" enqueue_per_s over it.`),
 		Example: a.ex(`  spindle bench q1
   spindle bench q1 --store sqlite:/tmp/x.db --count 5
   spindle bench q1 --store memory: -n 100000`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, run int) (benchLine, error) {
-				rec, err := a.runQ1(ctx, c, p, f, run)
+			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, kind string, run int) (benchLine, error) {
+				rec, err := a.runQ1(ctx, c, p, f, kind, run)
 				return &rec, err
 			})
 		},
@@ -72,7 +78,7 @@ from.`),
 	return cmd
 }
 
-func (a *app) runQ1(ctx context.Context, c *jobs.Client, p *progress, f benchFlags, run int) (q1Record, error) {
+func (a *app) runQ1(ctx context.Context, c *jobs.Client, p *progress, f benchFlags, kind string, run int) (q1Record, error) {
 	rec := q1Record{benchCommon: newBenchCommon("q1", f.n, f.workers, run)}
 	in := c.Inspect()
 	if _, err := in.Purge(ctx, benchQueue, ""); err != nil {
@@ -90,6 +96,17 @@ func (a *app) runQ1(ctx context.Context, c *jobs.Client, p *progress, f benchFla
 	}
 	rec.EnqueueSeconds = time.Since(start).Seconds()
 	rec.EnqueuePerS = float64(f.n) / rec.EnqueueSeconds
+	if kind == "sqlite" {
+		p.Phase(fmt.Sprintf("q1 run %d: the driver's own commits", run), 1, nil)
+		var err error
+		if rec.DriverCommitPerS, err = driverCommitRate(ctx, f.n); err != nil {
+			return rec, fmt.Errorf("bench q1: the driver's own commits: %w", err)
+		}
+		if rec.DriverCommitPerS > 0 {
+			rec.EnqueueOverDriver = rec.EnqueuePerS / rec.DriverCommitPerS
+		}
+		p.Set(1)
+	}
 
 	p.Phase(fmt.Sprintf("q1 run %d: process", run), f.n, nil)
 	benchRan.Store(0)
@@ -230,6 +247,7 @@ One line per client and run with "client", "p50_ms", "p90_ms", "p99_ms" and
 			defer c.Close()
 			p := newProgress(cmd.ErrOrStderr())
 			defer p.Stop()
+			out := newBenchOut(cmd)
 			for run := 1; run <= f.count; run++ {
 				for _, mode := range modes {
 					rec, err := a.runQ2(cmd, c, url, p, f, run, mode)
@@ -237,12 +255,12 @@ One line per client and run with "client", "p50_ms", "p90_ms", "p99_ms" and
 						return err
 					}
 					rec.Store = storeKind(url)
-					if err := emit(cmd.OutOrStdout(), rec); err != nil {
+					if err := out.add(rec); err != nil {
 						return err
 					}
 				}
 			}
-			return nil
+			return out.flush(p)
 		},
 	}
 	f.add(cmd, 1000, 8)

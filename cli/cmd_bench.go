@@ -41,7 +41,7 @@ func (b *benchCommon) common() *benchCommon { return b }
 // benchRuns runs a durable workload f.count times on the store cmd names
 // (see benchStore), printing one line per run; run fills in all but the
 // store.
-func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.Context, c *jobs.Client, p *progress, run int) (benchLine, error)) error {
+func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.Context, c *jobs.Client, p *progress, kind string, run int) (benchLine, error)) error {
 	if err := f.check(); err != nil {
 		return err
 	}
@@ -58,17 +58,18 @@ func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.C
 	defer c.Close()
 	p := newProgress(cmd.ErrOrStderr())
 	defer p.Stop()
+	out := newBenchOut(cmd)
 	for i := 1; i <= f.count; i++ {
-		rec, err := run(ctx, c, p, i)
+		rec, err := run(ctx, c, p, storeKind(url), i)
 		if err != nil {
 			return err
 		}
 		rec.common().Store = storeKind(url)
-		if err := emit(cmd.OutOrStdout(), rec); err != nil {
+		if err := out.add(rec); err != nil {
 			return err
 		}
 	}
-	return nil
+	return out.flush(p)
 }
 
 // benchFlags are the flags every durable benchmark takes.
@@ -80,8 +81,9 @@ func (a *app) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the workloads of BENCHMARKS.md: l1, q1, q2, q4",
-		Long: a.ex(`bench runs the project's benchmark workloads and prints one JSON object per
-line on stdout, with progress on stderr:
+		Long: a.ex(`bench runs the project's benchmark workloads, with progress on stderr. On a
+terminal it prints a table of the figures once done; with --json, or when
+stdout is not a terminal, one JSON object per line as each run ends:
 
   l1  in-process fan-out: 1,000,000 trivial tasks without a limit (l1a) and
       with a limit of 8 (l1b), 10,000 tasks sleeping 1 ms with a limit of
@@ -109,6 +111,7 @@ and after.`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
+	cmd.PersistentFlags().Bool("json", false, "print JSON lines, even on a terminal")
 	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchQ4Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
 	return cmd
 }
