@@ -17,3 +17,11 @@ func Dispatch(s *Store, payload string) { s.notify.dispatch(payload) }
 
 // Channel is the NOTIFY channel of s's schema.
 func Channel(s *Store) string { return s.channel }
+
+// SetCopyMin sets the smallest batch Insert copies, and returns a func
+// that restores it.
+func SetCopyMin(n int) (restore func()) {
+	old := copyMin
+	copyMin = n
+	return func() { copyMin = old }
+}

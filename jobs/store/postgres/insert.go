@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,9 +23,13 @@ import (
 // takes keys from holders whose UniqueUntil is not after the new job's
 // EnqueuedAt, the last reads the holders of the keys of jobs not
 // inserted (a holder that finished in the instant between the two
-// statements leaves Existing empty). A job with an empty State is stored
-// as Queued; only Queued and Scheduled are accepted. The store keeps its
-// own copy of every slice.
+// statements leaves Existing empty). A batch of at least copyMin (128)
+// jobs without unique keys goes through COPY instead, in a transaction
+// of its own that also sends the ready notifications (about three times
+// the statement's rate for large batches); when an ID of it exists, it is
+// inserted by the statement after all. A job with an empty State is
+// stored as Queued; only Queued and Scheduled are accepted. The store
+// keeps its own copy of every slice.
 //
 // Workers of the jobs' queues are woken by a NOTIFY sent when the insert
 // commits. With a context from [WithTx] the insert joins the caller's
@@ -42,6 +47,16 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 	defer s.leave()
 	if len(jobs) == 0 {
 		return nil, nil
+	}
+	if copyable(jobs) {
+		for i, j := range jobs {
+			if err := validateNew(i, j); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.insertCopy(ctx, jobs); !errors.Is(err, errCopyConflict) {
+			return nil, err
+		}
 	}
 	// One job, the usual enqueue, binds plain values; a batch binds one
 	// array per column.

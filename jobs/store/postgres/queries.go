@@ -101,13 +101,13 @@ const promoteLimit = "1000"
 // queries holds the statements with the schema and channel filled in.
 // pgx prepares and caches them per connection on first use.
 type queries struct {
-	insertOne, insert, yieldUnique, dupsOf, get, promote, claimOne, claimMany, finish, extend string
-	recoverLeases, recoverExpired, revoke, revokeState                                        string
-	revokeRequests, wake                                                                      string
-	acquire, release, leases, count                                                           string
-	pruneJobs, pruneLeases, pruneCounters                                                     string
-	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume                             string
-	purge, list                                                                               string
+	insertOne, insert, yieldUnique, dupsOf, notifyReady, get, promote, claimOne, claimMany, finish, extend string
+	recoverLeases, recoverExpired, revoke, revokeState                                                     string
+	revokeRequests, wake                                                                                   string
+	acquire, release, leases, count                                                                        string
+	pruneJobs, pruneLeases, pruneCounters                                                                  string
+	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume                                          string
+	purge, list                                                                                            string
 }
 
 // insertColumns are the columns a new job sets.
@@ -161,6 +161,9 @@ func newQueries(schema, channel string) *queries {
 				coalesce((SELECT h.id FROM {s}.jobs h WHERE h.unique_key = u.key
 					AND h.state IN ('scheduled', 'queued', 'running')), '')
 			FROM unnest($1::text[], $2::text[]) AS u(id, key)`),
+
+		// The ready notification of each queue of $1 (insertCopy).
+		notifyReady: x(`SELECT ` + notifyOf(readyOf("unnest($1::text[]) AS u(queue)", "true"))),
 
 		get: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j WHERE j.id = $1`),
 
