@@ -68,9 +68,9 @@ measured in the same run, and "enqueue_over_driver" enqueue_per_s over it.`),
   spindle bench q1 --store memory: -n 100000`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, kind string, run int) (benchLine, error) {
-				rec, err := a.runQ1(ctx, c, p, f, kind, run)
-				return &rec, err
+			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, url string, run int) ([]benchLine, error) {
+				rec, err := a.runQ1(ctx, c, p, f, storeKind(url), run)
+				return []benchLine{&rec}, err
 			})
 		},
 	}

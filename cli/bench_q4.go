@@ -43,9 +43,9 @@ of single calls, "writes" the store writes that carried them and
   spindle bench q4 -n 100000 -w 64`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, _ string, run int) (benchLine, error) {
+			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, _ string, run int) ([]benchLine, error) {
 				rec, err := a.runQ4(ctx, c, p, f, run)
-				return &rec, err
+				return []benchLine{&rec}, err
 			})
 		},
 	}

@@ -39,9 +39,9 @@ type benchLine interface{ common() *benchCommon }
 func (b *benchCommon) common() *benchCommon { return b }
 
 // benchRuns runs a durable workload f.count times on the store cmd names
-// (see benchStore), printing one line per run; run fills in all but the
-// store.
-func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.Context, c *jobs.Client, p *progress, kind string, run int) (benchLine, error)) error {
+// (see benchStore, whose URL run is given), printing the lines of each
+// run; run fills in all but the store.
+func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.Context, c *jobs.Client, p *progress, url string, run int) ([]benchLine, error)) error {
 	if err := f.check(); err != nil {
 		return err
 	}
@@ -60,13 +60,15 @@ func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.C
 	defer p.Stop()
 	out := newBenchOut(cmd)
 	for i := 1; i <= f.count; i++ {
-		rec, err := run(ctx, c, p, storeKind(url), i)
+		recs, err := run(ctx, c, p, url, i)
 		if err != nil {
 			return err
 		}
-		rec.common().Store = storeKind(url)
-		if err := out.add(rec); err != nil {
-			return err
+		for _, rec := range recs {
+			rec.common().Store = storeKind(url)
+			if err := out.add(rec); err != nil {
+				return err
+			}
 		}
 	}
 	return out.flush(p)
@@ -94,13 +96,15 @@ stdout is not a terminal, one JSON object per line as each run ends:
       row, with an idle worker of 8 slots in this process or another one
   q4  concurrent enqueue: 64 goroutines share one client and enqueue
       20,000 no-op jobs, one call per job
+  q5  awaiting many: Map 10,000 jobs, run them with a worker of 8 slots
+      in another process, and await every handle at once
 
-Every line has "workload", "store" (q1, q2, q4) or "lib" (l1), "n", "workers",
+Every line has "workload", "store" (q1, q2, q4, q5) or "lib" (l1), "n", "workers",
 "seconds", "run" (the repetition, from 1), "go" and "gomaxprocs", and the
 workload's own figures; docs/cli.md lists them. Machines are noisy: repeat
 with --count and compare medians, and compare ratios measured in one run.
 
-q1, q2 and q4 use --store. Without --store (or ` + a.cfg.StoreEnv + `) they use a
+q1, q2, q4 and q5 use --store. Without --store (or ` + a.cfg.StoreEnv + `) they use a
 new SQLite file in a temporary directory, removed afterwards. With a store
 of yours they work in the queue "spindle-bench", which they empty before
 and after.`),
@@ -112,7 +116,7 @@ and after.`),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().Bool("json", false, "print JSON lines, even on a terminal")
-	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchQ4Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
+	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchQ4Cmd(), a.benchQ5Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
 	return cmd
 }
 
