@@ -181,13 +181,15 @@ func lua(body string, uses ...string) string {
 // queues}. A scheduled job that becomes the earliest of its queue's sched
 // set is announced (see publish_sched).
 //
-// A job costs three calls (ZADD NX, HSET, ZADD) and a ZCARD: every stored
-// job's ID is in "all" for as long as its hash exists (the scripts add
-// and remove both together), so adding the ID is the duplicate check. A
+// A job costs two calls (ZADD NX, HSET); the ready and sched sets get
+// one ZADD (and the ready set a ZCARD) per queue for the whole batch.
+// Every stored job's ID is in "all" for as long as its hash exists (the
+// scripts add and remove both together), so adding the ID is the
+// duplicate check. A
 // job with a unique key first checks its ID without adding it, so that a
 // job whose ID exists takes no key over from a holder whose time is up.
 var scriptInsert = lua(`
-local dups, signal, sigl, smin = {}, {}, {}, {}
+local dups, signal, sigl, smin, adds, addk = {}, {}, {}, {}, {}, {}
 local all = P .. 'all'
 local nreg = tonumber(ARGV[2])
 if nreg > 0 then redis.call('SADD', P .. 'queues', unpack(ARGV, 3, 2 + nreg)) end
@@ -210,21 +212,35 @@ for _ = 1, tonumber(ARGV[3 + nreg]) do
 		redis.call('HSET', jk(id), 'q', q, 's', st, unpack(ARGV, f0, i - 1))
 		if uk ~= '' then redis.call('HSET', P .. 'unique', uk, id) end
 		if xa ~= '' then redis.call('ZADD', P .. 'exp', xa, id) end
+		local set = 'sched'
 		if st == 'queued' then
-			local rk = qk(q, 'ready')
-			redis.call('ZADD', rk, score, member)
-			-- Only the first job into an empty ready set wakes workers: a
-			-- worker waits only after a claim found the set empty.
-			if not signal[q] and redis.call('ZCARD', rk) == 1 then
-				signal[q] = true
-				sigl[#sigl + 1] = q
-			end
+			set = 'ready'
 		else
-			redis.call('ZADD', qk(q, 'sched'), score, member)
 			local m = tonumber(score)
 			if not smin[q] or m < smin[q] then smin[q] = m end
 		end
+		local k = qk(q, set)
+		local za = adds[k]
+		if not za then
+			za = {}
+			adds[k] = za
+			addk[#addk + 1] = {k, q, set}
+		end
+		za[#za + 1] = score
+		za[#za + 1] = member
 	end
+end
+-- One ZADD per set (in chunks that unpack takes) instead of one per job.
+-- Only jobs into an empty ready set wake workers: a worker waits only
+-- after a claim found the set empty.
+for _, a in ipairs(addk) do
+	local k, q, set = a[1], a[2], a[3]
+	if set == 'ready' and not signal[q] and redis.call('ZCARD', k) == 0 then
+		signal[q] = true
+		sigl[#sigl + 1] = q
+	end
+	local za = adds[k]
+	for c = 1, #za, 4000 do redis.call('ZADD', k, unpack(za, c, math.min(c + 3999, #za))) end
 end
 publish_ready(signal)
 publish_sched(smin)
