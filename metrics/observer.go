@@ -125,7 +125,8 @@ func (o *Observer) Revoked(queue, name string) { o.revoked.WithLabelValues(queue
 
 // EnqueueBatch records one store write that carried the enqueues of
 // size calls (see jobs.Client.SubscribeBatches) in the histogram
-// spindle_enqueue_batch_size.
+// spindle_enqueue_batch_size. It is safe for concurrent use and never
+// blocks.
 func (o *Observer) EnqueueBatch(size int) { o.batch.Observe(float64(size)) }
 
 // Expired counts a job that expired before it started.

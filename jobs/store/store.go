@@ -81,7 +81,8 @@ type Job struct {
 // AttemptError records one failed attempt.
 type AttemptError = jobtype.AttemptError
 
-// Dup is a job Insert did not insert because it duplicates another.
+// Dup is a job Insert did not insert because it duplicates another. It
+// is a value: copy and share it freely.
 type Dup struct {
 	ID string // the job of the batch that was not inserted
 	// Existing is the job it duplicates: ID itself when a job with that
@@ -92,7 +93,8 @@ type Dup struct {
 	Existing string
 }
 
-// DupIDs returns the IDs of dups, in their order.
+// DupIDs returns the IDs of dups, in their order. It only reads dups, so
+// it is safe for concurrent use with other readers.
 func DupIDs(dups []Dup) []string {
 	if len(dups) == 0 {
 		return nil
