@@ -58,7 +58,7 @@ func testNetworkCut(t *testing.T, storeName, url string) {
 	}
 	held := map[string]bool{}
 	for _, j := range page.Jobs {
-		if j.LeaseOwner == "A" {
+		if j.Worker == "A" {
 			held[j.ID] = true
 		}
 	}
