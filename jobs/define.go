@@ -145,6 +145,9 @@ func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts 
 	if ids == nil {
 		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}
+	if ids[0] == "" { // a duplicate whose holder the store could not name
+		return nil, err
+	}
 	return newHandle[R](c, ids[0]), err
 }
 
