@@ -100,11 +100,10 @@ func (c *Client) insert(ctx context.Context, jobs []*store.Job) ([]string, error
 	}
 	u := &unit{jobs: jobs}
 	if c.gc.lead(ctx, u) {
-		u.dups, u.err = c.store.Insert(ctx, jobs)
+		c.writeAlone(ctx, u)
 		if u.err == nil {
 			c.emitBatch(1)
 		}
-		c.handOff()
 	} else if err := c.gc.wait(ctx, u); err != nil {
 		return nil, err
 	}
@@ -112,6 +111,13 @@ func (c *Client) insert(ctx context.Context, jobs []*store.Job) ([]string, error
 		return nil, u.err
 	}
 	return c.settle(jobs, u.dups)
+}
+
+// writeAlone writes a lone call's unit under its own ctx, then hands the
+// calls that queued meanwhile to flush, also when the store panics.
+func (c *Client) writeAlone(ctx context.Context, u *unit) {
+	defer c.handOff()
+	u.dups, u.err = c.store.Insert(ctx, u.jobs)
 }
 
 // lead reports whether the caller may write u itself, now: no write is
