@@ -162,6 +162,7 @@ above the level before the run, sampled every millisecond) and, for l1c,
 			}
 			p := newProgress(cmd.ErrOrStderr())
 			defer p.Stop()
+			bout := newBenchOut(cmd)
 			total := count * len(ws) * len(rs)
 			p.Phase("l1", total, nil)
 			done := 0
@@ -179,7 +180,7 @@ above the level before the run, sampled every millisecond) and, for l1c,
 						if !json.Valid(bytes.TrimSpace(out.Bytes())) {
 							return fmt.Errorf("bench l1 %s %s: the case printed %q, not a JSON line", w.name, r, oneLine(out.String()))
 						}
-						if _, err := cmd.OutOrStdout().Write(out.Bytes()); err != nil {
+						if err := bout.addJSON(out.Bytes()); err != nil {
 							return err
 						}
 						done++
@@ -187,7 +188,7 @@ above the level before the run, sampled every millisecond) and, for l1c,
 					}
 				}
 			}
-			return nil
+			return bout.flush(p)
 		},
 	}
 	f := cmd.Flags()

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,6 +71,11 @@ func TestBenchQ1(t *testing.T) {
 					t.Errorf("line %d: %v", i, m)
 				}
 				positive(t, m, "seconds", "enqueue_per_s", "bulk_enqueue_per_s", "process_per_s", "enqueue_seconds", "bulk_enqueue_seconds")
+				if _, ok := m["driver_commit_per_s"]; ok != (tc.url != "memory:") {
+					t.Errorf("driver_commit_per_s present %v; want it on SQLite only: %v", ok, m)
+				} else if ok {
+					positive(t, m, "driver_commit_per_s", "enqueue_over_driver")
+				}
 			}
 			if want := fmt.Sprintf("q1 run %d: process", tc.count); !strings.Contains(r.errOut, want) {
 				t.Errorf("no progress %q on stderr: %q", want, r.errOut)
@@ -105,6 +112,31 @@ func TestBenchQ2InProcess(t *testing.T) {
 		t.Errorf("q2 on memory with both clients: %v", r)
 	}
 	wantFail(t, execute(t, "", "bench", "q2", "--client", "other-process", "--store", "memory:"), ExitUsage, "memory store lives in one process")
+}
+
+func TestBenchQ4(t *testing.T) {
+	for _, url := range []string{"memory:", tempStore(t)} {
+		t.Run(storeKind(url), func(t *testing.T) {
+			r := execute(t, "", "bench", "q4", "-n", "200", "-w", "8", "--count", "2", "--store", url)
+			wantOK(t, r)
+			lines := benchLines(t, r.out)
+			if len(lines) != 2 {
+				t.Fatalf("%d lines, want 2:\n%s", len(lines), r.out)
+			}
+			for i, m := range lines {
+				if m["workload"] != "q4" || m["store"] != storeKind(url) || m["n"] != 200.0 || m["workers"] != 8.0 || m["run"] != float64(i+1) {
+					t.Errorf("line %d: %v", i, m)
+				}
+				positive(t, m, "seconds", "enqueue_per_s", "p50_ms", "p99_ms", "max_ms", "writes", "mean_batch")
+				if !(m["p50_ms"].(float64) <= m["p99_ms"].(float64) && m["p99_ms"].(float64) <= m["max_ms"].(float64)) {
+					t.Errorf("percentiles out of order: %v", m)
+				}
+				if w := m["writes"].(float64); w > 200 || math.Abs(m["mean_batch"].(float64)*w-200) > 1e-6 {
+					t.Errorf("writes %v, mean batch %v: want them to account for the 200 calls", w, m["mean_batch"])
+				}
+			}
+		})
+	}
 }
 
 func TestBenchL1Case(t *testing.T) {
@@ -148,4 +180,39 @@ func TestBenchBadInput(t *testing.T) {
 		wantFail(t, execute(t, "", tc.args...), ExitUsage, tc.mentions...)
 	}
 	wantFail(t, execute(t, "", "bench", "q1", "--store", "sqlite:/nonexistent/dir/x.db"), ExitFailed, "create the directory first")
+}
+
+// TestBenchOutTable: on a terminal the records become one table, with
+// the Go version and GOMAXPROCS under it.
+func TestBenchOutTable(t *testing.T) {
+	var b strings.Builder
+	o := &benchOut{w: &b, table: true}
+	for i, rate := range []float64{123456.7, 98765.4} {
+		rec := q4Record{benchCommon: newBenchCommon("q4", 20000, 64, i+1), EnqueuePerS: rate, P50ms: 0.8123, P99ms: 12.5}
+		rec.Store = "sqlite"
+		if err := o.add(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := newProgress(io.Discard)
+	if err := o.flush(p); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	for _, want := range []string{"workload", "enqueue_per_s", "p99_ms"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("header %q lacks %q", lines[0], want)
+		}
+	}
+	for _, want := range []string{"q4", "sqlite", "20,000", "123,457", "0.812", "12.5"} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("row %q lacks %q", lines[1], want)
+		}
+	}
+	if !strings.Contains(lines[3], "GOMAXPROCS") || strings.Contains(lines[0], "gomaxprocs") {
+		t.Errorf("environment line %q, header %q", lines[3], lines[0])
+	}
 }

@@ -33,6 +33,47 @@ func newBenchCommon(workload string, n, workers, run int) benchCommon {
 	return benchCommon{Workload: workload, N: n, Workers: workers, Run: run, Go: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 }
 
+// benchLine is a benchmark's record of one run.
+type benchLine interface{ common() *benchCommon }
+
+func (b *benchCommon) common() *benchCommon { return b }
+
+// benchRuns runs a durable workload f.count times on the store cmd names
+// (see benchStore, whose URL run is given), printing the lines of each
+// run; run fills in all but the store.
+func (a *app) benchRuns(cmd *cobra.Command, f benchFlags, run func(ctx context.Context, c *jobs.Client, p *progress, url string, run int) ([]benchLine, error)) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	url, cleanup, err := a.benchStore(cmd)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	ctx := cmd.Context()
+	c, err := a.openURL(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	p := newProgress(cmd.ErrOrStderr())
+	defer p.Stop()
+	out := newBenchOut(cmd)
+	for i := 1; i <= f.count; i++ {
+		recs, err := run(ctx, c, p, url, i)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			rec.common().Store = storeKind(url)
+			if err := out.add(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return out.flush(p)
+}
+
 // benchFlags are the flags every durable benchmark takes.
 type benchFlags struct {
 	n, workers, count int
@@ -41,9 +82,10 @@ type benchFlags struct {
 func (a *app) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure the benchmark workloads: l1, q1, q2",
-		Long: a.ex(`bench runs the project's benchmark workloads and prints one JSON object per
-line on stdout, with progress on stderr:
+		Short: "Measure the benchmark workloads: l1, q1, q2, q4, q5",
+		Long: a.ex(`bench runs the project's benchmark workloads, with progress on stderr. On a
+terminal it prints a table of the figures once done; with --json, or when
+stdout is not a terminal, one JSON object per line as each run ends:
 
   l1  in-process fan-out: 1,000,000 trivial tasks without a limit (l1a) and
       with a limit of 8 (l1b), 10,000 tasks sleeping 1 ms with a limit of
@@ -52,13 +94,17 @@ line on stdout, with progress on stderr:
       with a worker of 8 slots, and enqueue them again in one batch
   q2  round trip: enqueue a job and await its result, 1,000 times in a
       row, with an idle worker of 8 slots in this process or another one
+  q4  concurrent enqueue: 64 goroutines share one client and enqueue
+      20,000 no-op jobs, one call per job
+  q5  awaiting many: Map 10,000 jobs, run them with a worker of 8 slots
+      in another process, and await every handle at once
 
-Every line has "workload", "store" (q1, q2) or "lib" (l1), "n", "workers",
+Every line has "workload", "store" (q1, q2, q4, q5) or "lib" (l1), "n", "workers",
 "seconds", "run" (the repetition, from 1), "go" and "gomaxprocs", and the
 workload's own figures; docs/cli.md lists them. Machines are noisy: repeat
 with --count and compare medians, and compare ratios measured in one run.
 
-q1 and q2 use --store. Without --store (or ` + a.cfg.StoreEnv + `) they use a
+q1, q2, q4 and q5 use --store. Without --store (or ` + a.cfg.StoreEnv + `) they use a
 new SQLite file in a temporary directory, removed afterwards. With a store
 of yours they work in the queue "spindle-bench", which they empty before
 and after.`),
@@ -69,7 +115,8 @@ and after.`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
+	cmd.PersistentFlags().Bool("json", false, "print JSON lines, even on a terminal")
+	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchQ4Cmd(), a.benchQ5Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
 	return cmd
 }
 

@@ -35,7 +35,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"revoke", "--name", ""}, "test.double test.greet"},
 		{[]string{"restore", "--store", s.url, "--name", "test.g"}, "test.greet"},
 		{[]string{"bench", "q2", "--client", ""}, "in-process other-process both"},
-		{[]string{"bench", ""}, "l1 q1 q2"},
+		{[]string{"bench", ""}, "l1 q1 q2 q4 q5"},
 	} {
 		if got := strings.Join(completions(t, tc.args...), " "); got != tc.want {
 			t.Errorf("complete %v: %q, want %q", tc.args, got, tc.want)

@@ -27,8 +27,9 @@ type progress struct {
 	drawn    bool   // a bar is on the current terminal line
 	lastLine string // what the last plain line said
 
-	quit chan struct{}
-	wg   sync.WaitGroup
+	quit     chan struct{}
+	wg       sync.WaitGroup
+	stopOnce sync.Once
 }
 
 // isTerminal reports whether w is a terminal that can redraw a line.
@@ -82,12 +83,30 @@ func (p *progress) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Stop draws the final state and ends the progress display.
-func (p *progress) Stop() {
-	close(p.quit)
-	p.wg.Wait()
+// Stop draws the final state and ends the progress display. It may be
+// called more than once, and after Clear.
+func (p *progress) Stop() { p.end(false) }
+
+// Clear ends the progress display like Stop, but erases the bar in
+// progress on a terminal instead of leaving it, so that what is printed
+// next (a summary table) starts on a clean line.
+func (p *progress) Clear() { p.end(true) }
+
+func (p *progress) end(clear bool) {
+	p.stopOnce.Do(func() {
+		close(p.quit)
+		p.wg.Wait()
+	})
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if clear && p.tty {
+		if p.drawn {
+			fmt.Fprint(p.w, "\r\033[K")
+			p.drawn = false
+		}
+		p.label = ""
+		return
+	}
 	p.finishLine()
 }
 

@@ -42,6 +42,7 @@ type Client struct {
 	// maxResult and maxErrorText cap what workers record: 0 means
 	// DefaultMaxResult and DefaultMaxErrorText (outcome_limits.go).
 	maxResult, maxErrorText int
+	gc         committer // group commit of enqueues: enqueue.go
 
 	waits  *waits          // every handle's wait: waiters.go
 	ctx    context.Context // ends at Close; watchers stop with it
@@ -96,10 +97,12 @@ func New(s store.Store, opts ...Option) (*Client, error) {
 func (c *Client) Store() store.Store { return c.store }
 
 // Close stops every handle watcher the client started, waits for them to
-// return, and closes the store if [Open] opened it. Every handle, group
-// and chord being waited for (Done, Watch, Await) settles with an error
-// wrapping [ErrClientClosed], and Await calls in progress return it;
-// later waits settle with it at once. Stop the client's workers first: a worker whose
+// return and for a shared enqueue write in flight (see
+// [Definition.Enqueue]) to finish, and closes the store if [Open] opened
+// it. Every handle, group and chord being waited for (Done, Watch, Await)
+// settles with an error wrapping [ErrClientClosed], and Await calls in
+// progress return it; later waits settle with it at once. Stop the
+// client's workers first: a worker whose
 // store is closed under it stops and its Run returns the store's error.
 // Close is idempotent and safe to call concurrently with anything; it
 // returns the store's Close error.
@@ -112,6 +115,7 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.cancel(ErrClientClosed)
+	c.gc.waitIdle()
 	c.wg.Wait()
 	if c.owned {
 		return c.store.Close()

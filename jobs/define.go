@@ -128,8 +128,22 @@ func clip(b []byte, n int) string {
 // its handle. The job is durable once Enqueue returns. args is encoded as
 // JSON now; an encoding error or a bad option is returned and nothing is
 // stored. With [Unique] or [UniqueArgs], a duplicate is not stored: the
-// existing job's handle is returned with an error matching [ErrDuplicate]. Enqueue is safe for concurrent use and honours ctx while it
-// writes (the job may or may not be stored if ctx ends mid-write).
+// existing job's handle is returned with an error matching [ErrDuplicate].
+//
+// Enqueue is safe for concurrent use, and concurrent calls on one client
+// share store writes (group commit): a call that finds no write of the
+// client in flight writes its job at once, under its own ctx; calls made
+// while a write is in flight wait, and the next write stores all their
+// jobs together (one transaction, script or statement). Each call still
+// returns only once its own job is durable, with its own handle and
+// error; a write the store rejects as a whole is written again in
+// halves, so that one call's bad job does not fail the others.
+// Cancellation: if ctx ends before the write that carries the job
+// begins, the job is not stored and Enqueue returns context.Cause(ctx);
+// if it ends while that write is in flight, Enqueue returns the cause
+// at once and the job may or may not be stored. A ctx that carries a
+// transaction of the store's (store.TxScoped, as postgres.EnqueueTx) is
+// never shared: its job is written alone, in that transaction.
 func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts ...EnqueueOption) (*Handle[R], error) {
 	j, err := d.newJob(ctx, c, args, opts)
 	if err != nil {
@@ -138,6 +152,9 @@ func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts 
 	ids, err := c.insert(ctx, []*store.Job{j})
 	if ids == nil {
 		return nil, fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
+	}
+	if ids[0] == "" { // a duplicate whose holder the store could not name
+		return nil, err
 	}
 	return newHandle[R](c, ids[0]), err
 }
@@ -149,8 +166,9 @@ func (d *Definition[A, R]) Enqueue(ctx context.Context, c *Client, args A, opts 
 // It is the fast way to enqueue many jobs. With [Unique] or [UniqueArgs],
 // duplicates are not stored: their places hold the existing jobs' handles
 // and the error joins one [*DuplicateError] each (errors.Is(err,
-// ErrDuplicate)). Map is safe for concurrent use and honours ctx while it
-// writes, like Enqueue.
+// ErrDuplicate)). Map is safe for concurrent use; its write may be shared
+// with concurrent Enqueue calls, its jobs still all or none, and it
+// honours ctx as Enqueue does.
 func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ...EnqueueOption) (*Group[R], error) {
 	batch := make([]*store.Job, len(args))
 	if len(args) > 0 {

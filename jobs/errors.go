@@ -68,8 +68,12 @@ func (e *RevokedError) Is(target error) bool { return target == ErrRevoked }
 
 // DuplicateError is the error of an Enqueue whose unique key was taken.
 type DuplicateError struct {
-	Key string // the unique key, as stored ("unique:...")
-	ID  string // the existing job's ID
+	Key string // the unique key, as the job stores it (store.Job.UniqueKey: "NAME:KEY")
+	// ID is the existing job's. It is empty in one rare case: the store
+	// reads the holder back after its insert (PostgreSQL), and the holder
+	// finished or was deleted in the instant between; Enqueue then
+	// returns no handle.
+	ID string
 }
 
 func (e *DuplicateError) Error() string {

@@ -78,13 +78,37 @@ func (c *Client) Subscribe(fn func(Event)) (stop func()) {
 	if fn == nil {
 		return func() {}
 	}
-	s := &subscriber{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return c.subscribe(&subscriber{fn: fn})
+}
+
+// SubscribeBatches calls fn with the size of each store write the
+// client makes for enqueues: how many calls (Enqueue, Map, a workflow,
+// a cron tick's insert) shared it. Concurrent enqueues share writes (see
+// [Definition.Enqueue]), so the sizes show how much they do; a lone
+// call's write has size 1. fn is called after each write that succeeded,
+// with the delivery contract of [Client.Subscribe]: its own goroutine,
+// in order, never blocking the writes, and stop (or Close) returning
+// once the sizes reported before it are delivered. Safe for concurrent
+// use; after Close it returns a stop that does nothing.
+func (c *Client) SubscribeBatches(fn func(size int)) (stop func()) {
+	if fn == nil {
+		return func() {}
+	}
+	return c.subscribe(&subscriber{fn: func(e Event) { fn(e.Attempt) }, batches: true})
+}
+
+// eventBatch is the internal kind of the events SubscribeBatches
+// delivers: Attempt carries the size.
+const eventBatch EventKind = "enqueue-batch"
+
+func (c *Client) subscribe(s *subscriber) (stop func()) {
+	s.wake, s.done = make(chan struct{}, 1), make(chan struct{})
 	c.bus.mu.Lock()
 	if c.bus.subs == nil {
 		c.bus.subs = make(map[*subscriber]struct{})
 	}
 	c.bus.subs[s] = struct{}{}
-	c.bus.n.Store(int32(len(c.bus.subs)))
+	c.bus.count()
 	c.bus.mu.Unlock()
 	if !c.goWatch(s.deliver) {
 		c.bus.remove(s)
@@ -97,27 +121,43 @@ func (c *Client) Subscribe(fn func(Event)) (stop func()) {
 	}
 }
 
-// eventBus fans events out to subscriptions. With none, emitting is one
-// atomic load.
+// eventBus fans events out to subscriptions: job events to those of
+// Subscribe, write sizes to those of SubscribeBatches. With none,
+// emitting is one atomic load.
 type eventBus struct {
-	n    atomic.Int32
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
+	n, nb atomic.Int32 // subscriptions to job events, to write sizes
+	mu    sync.Mutex
+	subs  map[*subscriber]struct{}
 }
 
 func (b *eventBus) remove(s *subscriber) {
 	b.mu.Lock()
 	delete(b.subs, s)
-	b.n.Store(int32(len(b.subs)))
+	b.count()
 	b.mu.Unlock()
 }
 
-// on reports whether anyone listens; callers skip building events when
-// not.
+// count updates n and nb; the caller holds b.mu.
+func (b *eventBus) count() {
+	var n, nb int32
+	for s := range b.subs {
+		if s.batches {
+			nb++
+		} else {
+			n++
+		}
+	}
+	b.n.Store(n)
+	b.nb.Store(nb)
+}
+
+// on reports whether anyone listens to job events; callers skip building
+// events when not.
 func (b *eventBus) on() bool { return b.n.Load() > 0 }
 
 func (b *eventBus) emit(e Event) {
-	if b.n.Load() == 0 {
+	batch := e.Kind == eventBatch
+	if batch && b.nb.Load() == 0 || !batch && b.n.Load() == 0 {
 		return
 	}
 	if e.At.IsZero() {
@@ -125,13 +165,16 @@ func (b *eventBus) emit(e Event) {
 	}
 	b.mu.Lock()
 	for s := range b.subs {
-		s.push(e)
+		if s.batches == batch {
+			s.push(e)
+		}
 	}
 	b.mu.Unlock()
 }
 
 type subscriber struct {
 	fn      func(Event)
+	batches bool // SubscribeBatches: write sizes, not job events
 	mu      sync.Mutex
 	queue   []Event
 	closing bool

@@ -59,12 +59,14 @@ func ExpiresAt(t time.Time) EnqueueOption {
 // (for the same definition) was enqueued less than ttl ago and has not
 // finished: Enqueue then returns the existing job's handle with an error
 // matching [ErrDuplicate] (a [*DuplicateError]), so the caller can await
-// the job already there. The key is held in a lease "unique:NAME:KEY"
-// whose owner is the job's ID; it is released when a worker finishes the
-// job and otherwise frees itself after ttl. The key must be valid UTF-8
-// without NUL bytes, and ttl positive; the lease must end by
-// 2262-04-11T23:47:16Z, the latest time every store holds: a longer ttl
-// is an error of the enqueue.
+// the job already there. The job holds the key "NAME:KEY" (its
+// UniqueKey) from the write that stores it until it is final or ttl has
+// passed since its enqueue, whichever comes first; checking the key and
+// storing the job are one atomic store operation, so of concurrent
+// enqueues with one key, in any processes, exactly one stores a job.
+// The key must be valid UTF-8 without NUL bytes, and ttl positive; the
+// hold must end by 2262-04-11T23:47:16Z, the latest time every store
+// holds: a longer ttl is an error of the enqueue.
 func Unique(key string, ttl time.Duration) EnqueueOption {
 	return enqFunc(func(c *enqueueConfig) {
 		if key == "" || ttl <= 0 || !storetext.IsClean(key) {
@@ -155,8 +157,8 @@ func RateLimit(n int, per time.Duration) DefineOption {
 }
 
 // decorate fills in what the features need on a job built by newJob:
-// expiry, retention for store-made finals, and the metadata (headers,
-// lock, unique key, signature). A job that uses none keeps a nil Meta.
+// expiry, retention for store-made finals, the unique key, and the
+// metadata (headers, lock, signature). A job that uses none keeps a nil Meta.
 func (c *Client) decorate(ctx context.Context, j *store.Job, cfg *enqueueConfig) error {
 	f := &cfg.feat
 	if f.id != "" {
@@ -175,7 +177,19 @@ func (c *Client) decorate(ctx context.Context, j *store.Job, cfg *enqueueConfig)
 	case f.expires > 0:
 		j.ExpiresAt = j.EnqueuedAt.Add(f.expires)
 	}
-	if f.lock == "" && !f.lockArgs && f.uniqueTTL == 0 && len(c.onEnqueue) == 0 && c.signer == nil {
+	if f.uniqueTTL > 0 {
+		key := f.uniqueKey
+		if f.uniqueArgs {
+			sum, err := argsHash(j.Args)
+			if err != nil {
+				return err
+			}
+			key = sum
+		}
+		j.UniqueKey = j.Name + ":" + key
+		j.UniqueUntil = j.EnqueuedAt.Add(f.uniqueTTL)
+	}
+	if f.lock == "" && !f.lockArgs && len(c.onEnqueue) == 0 && c.signer == nil {
 		return nil
 	}
 	var m jobMeta
@@ -200,18 +214,6 @@ func (c *Client) decorate(ctx context.Context, j *store.Job, cfg *enqueueConfig)
 		m.Lock = "lock:" + name
 		m.LockSkip = f.lockSkip
 		m.LockWait = int64(f.lockWait)
-	}
-	if f.uniqueTTL > 0 {
-		key := f.uniqueKey
-		if f.uniqueArgs {
-			sum, err := argsHash(j.Args)
-			if err != nil {
-				return err
-			}
-			key = sum
-		}
-		m.Unique = "unique:" + j.Name + ":" + key
-		m.UniqueUntil = j.EnqueuedAt.Add(f.uniqueTTL).UnixNano()
 	}
 	if c.signer != nil {
 		m.Sig = c.signer.sign(j.ID, j.Name, j.Args)

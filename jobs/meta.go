@@ -10,20 +10,18 @@ import (
 // job that uses none has no Meta at all and the worker never decodes one:
 // features that are off cost nothing on the hot path.
 type jobMeta struct {
-	Headers     map[string]string `json:"headers,omitempty"` // from OnEnqueue hooks (tracing)
-	Sig         string            `json:"sig,omitempty"`     // HMAC over ID, name and args
-	Deps        []string          `json:"deps,omitempty"`    // workflow: steps this one waits for
-	Mode        string            `json:"mode,omitempty"`    // workflow: modeChain or modeChord
-	Next        []string          `json:"next,omitempty"`    // workflow: steps to wake when this one is final
-	Lock        string            `json:"lock,omitempty"`    // lease key "lock:..." held while running
-	LockSkip    bool              `json:"lock_skip,omitempty"`
-	LockWait    int64             `json:"lock_wait,omitempty"`    // ns a deferred job waits for its lock
-	Unique      string            `json:"unique,omitempty"`       // lease key "unique:..." released at finish
-	UniqueUntil int64             `json:"unique_until,omitempty"` // Unix ns the unique lease lasts until
+	Headers  map[string]string `json:"headers,omitempty"` // from OnEnqueue hooks (tracing)
+	Sig      string            `json:"sig,omitempty"`     // HMAC over ID, name and args
+	Deps     []string          `json:"deps,omitempty"`    // workflow: steps this one waits for
+	Mode     string            `json:"mode,omitempty"`    // workflow: modeChain or modeChord
+	Next     []string          `json:"next,omitempty"`    // workflow: steps to wake when this one is final
+	Lock     string            `json:"lock,omitempty"`    // lease key "lock:..." held while running
+	LockSkip bool              `json:"lock_skip,omitempty"`
+	LockWait int64             `json:"lock_wait,omitempty"` // ns a deferred job waits for its lock
 }
 
 func (m *jobMeta) empty() bool {
-	return len(m.Headers) == 0 && m.Sig == "" && len(m.Deps) == 0 && len(m.Next) == 0 && m.Lock == "" && m.Unique == ""
+	return len(m.Headers) == 0 && m.Sig == "" && len(m.Deps) == 0 && len(m.Next) == 0 && m.Lock == ""
 }
 
 // encodeMeta returns nil for an empty meta, so unused features add no

@@ -1,8 +1,6 @@
 package jobs
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -185,17 +183,12 @@ func (r *workerRun) rateLimit(o store.Outcome, j *store.Job, def *definitionCore
 	}
 }
 
-// settled does what follows a job's outcome once it is final: the unique
-// key is released, and workflow steps waiting for it are woken after the
-// outcome is recorded.
+// settled does what follows a job's outcome once it is final: workflow
+// steps waiting for it are woken after the outcome is recorded. (A unique
+// key needs nothing: the store frees it with the final state.)
 func (r *workerRun) settled(j *store.Job, m *jobMeta, o store.Outcome) {
 	if m == nil || !o.State.Final() {
 		return
-	}
-	if m.Unique != "" {
-		if _, err := r.st.Release(r.storeCtx, m.Unique, j.ID); err != nil && !errors.Is(err, context.Canceled) {
-			r.log.Warn("jobs: worker: releasing a unique key failed; it frees at its TTL", "worker", r.opts.ID, "job", j.ID, "key", m.Unique, "err", err)
-		}
 	}
 	if len(m.Next) > 0 {
 		r.wakeMu.Lock()

@@ -191,7 +191,7 @@ func enqueueSteps(ctx context.Context, c *Client, roots []*stepNode) ([]string, 
 		if m == nil {
 			m = new(jobMeta)
 		}
-		if m.Unique != "" {
+		if j.UniqueKey != "" {
 			return fmt.Errorf("jobs: workflow step %q: Unique and UniqueArgs do not apply to workflow steps", n.name)
 		}
 		jobOf[n] = j

@@ -16,9 +16,10 @@ type attempt struct {
 
 // Observe feeds o with every event of c from now on (see
 // jobs.Client.Subscribe): the enqueues of c and the attempts of every
-// worker built on c. It returns stop, which ends the subscription after
-// the events already emitted are counted; Client.Close ends it too.
-// Several clients may feed one observer.
+// worker built on c, and the sizes of c's enqueue writes
+// (jobs.Client.SubscribeBatches). It returns stop, which ends the
+// subscriptions after the events already emitted are counted;
+// Client.Close ends them too. Several clients may feed one observer.
 //
 // The in-flight gauge follows Started and the event that ends the
 // attempt (Succeeded, Failed, or Revoked for a running job). An attempt
@@ -32,7 +33,12 @@ type attempt struct {
 // when this observer saw it start, since the attempt's true end is
 // unknown.
 func Observe(c *jobs.Client, o *Observer) (stop func()) {
-	return c.Subscribe(o.Event)
+	stopEvents := c.Subscribe(o.Event)
+	stopBatches := c.SubscribeBatches(o.EnqueueBatch)
+	return func() {
+		stopEvents()
+		stopBatches()
+	}
 }
 
 // Instrument registers a new [Observer] with reg

@@ -289,6 +289,9 @@ func TestInstrument(t *testing.T) {
 	if got := counter(t, reg, "spindle_jobs_enqueued_total", "default", "m.inst"); got != 1 {
 		t.Errorf("enqueued: %v", got)
 	}
+	if got := counter(t, reg, "spindle_enqueue_batch_size", "", ""); got != 1 {
+		t.Errorf("enqueue writes in the batch size histogram: %v, want 1 (the lone enqueue)", got)
+	}
 	// A second one on the same registry is refused, and its stop is safe.
 	stop, err = metrics.Instrument(c, reg)
 	if err == nil || !strings.Contains(err.Error(), "duplicate") && !strings.Contains(err.Error(), "already") {

@@ -24,6 +24,10 @@ const (
 // a millisecond (in-process work) to ten minutes (batch jobs).
 var DefaultBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
 
+// BatchBuckets are the buckets of the enqueue batch size histogram: calls
+// per store write, in powers of two up to the most a write carries.
+var BatchBuckets = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000}
+
 // Observer counts job lifecycle events of one process: enqueues by its
 // producers, attempts run by its workers. Feed it with [Observe] (or
 // [Observer.Event]) from a jobs.Client's events, or call the methods
@@ -42,6 +46,7 @@ type Observer struct {
 	duration  *prometheus.HistogramVec
 	inFlight  *prometheus.GaugeVec
 	noWorker  *prometheus.GaugeVec
+	batch     prometheus.Histogram
 
 	// running holds the attempts Event counted as started, by job ID, so
 	// an attempt's end decrements in-flight only once and only for an
@@ -75,9 +80,12 @@ func NewObserver(reg prometheus.Registerer) (*Observer, error) {
 			Help: "Attempts running in this process now."}, l),
 		noWorker: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "spindle_jobs_without_worker",
 			Help: "Ready jobs no running worker on their queue knows the name of (it has no definition for it), as this process's workers last counted them."}, l),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_enqueue_batch_size",
+			Help:    "Enqueue calls that shared one store write (group commit); 1 for a call written alone.",
+			Buckets: BatchBuckets}),
 		running: make(map[string]attempt),
 	}
-	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.revoked, o.expired, o.duration, o.inFlight, o.noWorker} {
+	for _, c := range []prometheus.Collector{o.enqueued, o.processed, o.failed, o.retried, o.dead, o.revoked, o.expired, o.duration, o.inFlight, o.noWorker, o.batch} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -117,6 +125,12 @@ func (o *Observer) DeadLettered(queue, name string) { o.dead.WithLabelValues(que
 // Revoked counts a job that was revoked: by this process, or by its
 // workers when they stopped or skipped it.
 func (o *Observer) Revoked(queue, name string) { o.revoked.WithLabelValues(queue, name).Inc() }
+
+// EnqueueBatch records one store write that carried the enqueues of
+// size calls (see jobs.Client.SubscribeBatches) in the histogram
+// spindle_enqueue_batch_size. It is safe for concurrent use and never
+// blocks.
+func (o *Observer) EnqueueBatch(size int) { o.batch.Observe(float64(size)) }
 
 // Expired counts a job that expired before it started.
 func (o *Observer) Expired(queue, name string) { o.expired.WithLabelValues(queue, name).Inc() }

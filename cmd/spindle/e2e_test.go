@@ -584,6 +584,21 @@ func TestBench(t *testing.T) {
 		if !strings.Contains(r.errOut, "q2 run 1, other-process") {
 			t.Errorf("q2 progress: %q", r.errOut)
 		}
+
+		// q5: a Map awaited at once, run by a worker in another process.
+		r = runSpindle(t, "", "", "bench", "q5", "-n", "50", "--store", sc.url)
+		wantOK(t, r)
+		lines = benchLines(t, r)
+		if len(lines) != 2 || lines[0]["await"] != "group" || lines[1]["await"] != "gather" {
+			t.Fatalf("q5: %v", lines)
+		}
+		for _, m := range lines {
+			for _, k := range []string{"seconds", "enqueue_seconds", "process_seconds", "await_over_process", "peak_goroutines", "base_goroutines"} {
+				if v, _ := m[k].(float64); v <= 0 {
+					t.Errorf("q5 %s %s = %v", m["await"], k, m[k])
+				}
+			}
+		}
 		if st := decode[[]queueJSON](t, runSpindle(t, "", "", "queues", "--json", "--store", sc.url)); findQueue(st, "spindle-bench") != nil {
 			t.Errorf("bench left its queue behind: %+v", st)
 		}

@@ -20,7 +20,7 @@ type skewedStore struct {
 	d time.Duration
 }
 
-func (s skewedStore) Insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
+func (s skewedStore) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error) {
 	cp := make([]*store.Job, len(jobs))
 	for i, j := range jobs {
 		c := *j
@@ -98,7 +98,7 @@ func (s *cuttableStore) check(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (s *cuttableStore) Insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
+func (s *cuttableStore) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}

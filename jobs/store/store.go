@@ -57,7 +57,16 @@ type Job struct {
 	LastError   string    // the error of the last failed attempt
 	Errors      []AttemptError
 	RetainUntil time.Time // final jobs are deleted after this; zero keeps them
-	UniqueKey   string    // non-empty: at most one unfinished job per key
+	// UniqueKey, when not empty, is held by the job while it is
+	// unfinished: Insert skips a job whose key an unfinished job holds.
+	// See UniqueUntil for how a holder gives it up early.
+	UniqueKey string
+	// UniqueUntil bounds how long the job holds UniqueKey: a job
+	// inserted with the same key and an EnqueuedAt at or after it takes
+	// the key over (the old holder's UniqueKey then reads empty), though
+	// the old holder has not finished. Zero holds the key until the job
+	// is final.
+	UniqueUntil time.Time
 	Meta        []byte    // JSON metadata for features layered on top (workflows, signing, options)
 	ExpiresAt   time.Time // not started by then: the job becomes Expired instead of running; zero never expires
 	// Retention is how long a job the store finalizes by itself (Recover
@@ -85,6 +94,31 @@ type RevokeResult struct {
 
 // AttemptError records one failed attempt.
 type AttemptError = jobtype.AttemptError
+
+// Dup is a job Insert did not insert because it duplicates another. It
+// is a value: copy and share it freely.
+type Dup struct {
+	ID string // the job of the batch that was not inserted
+	// Existing is the job it duplicates: ID itself when a job with that
+	// ID exists, otherwise the unfinished job holding its UniqueKey.
+	// It may be empty in one case only: the holder was deleted between
+	// the insert and the store's reading of it back (stores that cannot
+	// do both in one step).
+	Existing string
+}
+
+// DupIDs returns the IDs of dups, in their order. It only reads dups, so
+// it is safe for concurrent use with other readers.
+func DupIDs(dups []Dup) []string {
+	if len(dups) == 0 {
+		return nil
+	}
+	ids := make([]string, len(dups))
+	for i, d := range dups {
+		ids[i] = d.ID
+	}
+	return ids
+}
 
 // ClaimRequest asks for up to Limit ready jobs.
 type ClaimRequest struct {
@@ -166,11 +200,16 @@ type Outcome struct {
 // method honours ctx cancellation and returns promptly when it ends.
 type Store interface {
 	// Insert adds jobs atomically: all or none. A job whose ID already
-	// exists (in any state), or whose UniqueKey matches an unfinished job,
-	// is not inserted; its ID is returned in dups and the other jobs are
-	// still inserted. Cron ticks and workflow steps rely on the first rule:
-	// inserting a pre-assigned ID twice runs it once.
-	Insert(ctx context.Context, jobs []*Job) (dups []string, err error)
+	// exists (in any state, or earlier in the batch), or whose UniqueKey
+	// an unfinished job holds (stored, or earlier in the batch; see
+	// Job.UniqueUntil), is not inserted: it is returned in dups, with
+	// the job it duplicates, and the other jobs are still inserted. The
+	// order of dups is not specified. Cron ticks and workflow steps rely
+	// on the first rule: inserting a pre-assigned ID twice runs it once.
+	// Unique enqueue relies on the second: checking the key and storing
+	// the job are one step, so of concurrent inserts of one key, from
+	// any process, exactly one is stored and the others learn its ID.
+	Insert(ctx context.Context, jobs []*Job) (dups []Dup, err error)
 
 	// Claim leases up to req.Limit ready jobs (Queued, or Scheduled with
 	// RunAt <= req.Now) from req.Queues, in order of Priority (highest
@@ -309,6 +348,17 @@ type Notifier interface {
 	// func that ends the watch as Ready's does. A nil channel means the
 	// store cannot push.
 	Revoked() (ch <-chan struct{}, stop func())
+}
+
+// TxScoped is implemented by stores whose methods can run in a
+// transaction of the caller's that ctx carries (postgres.EnqueueTx). It is
+// optional. Package jobs shares one Insert among concurrent enqueues
+// (group commit); a call whose ctx InTx reports true is written alone,
+// under its own ctx, so that its jobs commit with its transaction only.
+type TxScoped interface {
+	// InTx reports whether calls under ctx run in a transaction of the
+	// caller's. It is safe for concurrent use and never blocks.
+	InTx(ctx context.Context) bool
 }
 
 // FinalNotifier is implemented by stores whose finish signal can carry

@@ -79,6 +79,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RecoverKeepsLiveLeases", testRecoverKeepsLiveLeases},
 		{"LateOutcomeAfterRecover", testLateOutcomeAfterRecover},
 		{"UniqueReleasedWhenFinal", testUniqueReleasedWhenFinal},
+		{"UniqueUntil", testUniqueUntil},
+		{"UniqueYieldedHolderFinishes", testUniqueYieldedHolderFinishes},
+		{"UniqueConcurrent", testUniqueConcurrent},
+		{"UniqueAndIDInOneBatch", testUniqueAndIDInOneBatch},
 		{"Prune", testPrune},
 		{"PauseResume", testPauseResume},
 		{"Queues", testQueues},
@@ -242,8 +246,8 @@ func testInsertUnique(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(dups, []string{"u2"}) {
-		t.Fatalf("dups = %v, want [u2]", dups)
+	if !slices.Equal(dups, []store.Dup{{ID: "u2", Existing: "u1"}}) {
+		t.Fatalf("dups = %v, want [{u2 u1}]: u2's key is held by u1, earlier in the batch", dups)
 	}
 	get(t, s, "u1")
 	get(t, s, "u3")
@@ -253,8 +257,8 @@ func testInsertUnique(t *testing.T, s store.Store) {
 	d := newJob("u4")
 	d.UniqueKey = "k"
 	dups, err = s.Insert(bg, []*store.Job{d})
-	if err != nil || !slices.Equal(dups, []string{"u4"}) {
-		t.Fatalf("second insert: dups %v err %v, want [u4]", dups, err)
+	if err != nil || !slices.Equal(dups, []store.Dup{{ID: "u4", Existing: "u1"}}) {
+		t.Fatalf("second insert: dups %v err %v, want [{u4 u1}]", dups, err)
 	}
 }
 
@@ -268,8 +272,8 @@ func testInsertDuplicateID(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("Insert of a batch holding an existing ID: %v; want the ID in dups", err)
 	}
-	if !slices.Equal(dups, []string{"d1"}) {
-		t.Fatalf("dups = %v, want [d1]", dups)
+	if !slices.Equal(dups, []store.Dup{{ID: "d1", Existing: "d1"}}) {
+		t.Fatalf("dups = %v, want [{d1 d1}]", dups)
 	}
 	if j := get(t, s, "d1"); string(j.Args) != `"first"` {
 		t.Fatalf("the existing job was changed: Args %s", j.Args)
@@ -280,14 +284,14 @@ func testInsertDuplicateID(t *testing.T, s store.Store) {
 	claim(t, s, "w", 1, at(time.Second)) // d1
 	finish(t, s, store.Outcome{ID: "d1", Owner: "w", State: store.Succeeded, FinishedAt: at(2 * time.Second)})
 	dups, err = s.Insert(bg, []*store.Job{newJob("d1")})
-	if err != nil || !slices.Equal(dups, []string{"d1"}) {
-		t.Fatalf("re-insert of a finished ID: dups %v err %v; want [d1]", dups, err)
+	if err != nil || !slices.Equal(dups, []store.Dup{{ID: "d1", Existing: "d1"}}) {
+		t.Fatalf("re-insert of a finished ID: dups %v err %v; want [{d1 d1}]", dups, err)
 	}
 	wantState(t, s, "d1", store.Succeeded)
 	// The same ID twice in one batch is inserted once.
 	dups, err = s.Insert(bg, []*store.Job{newJob("d4"), newJob("d4")})
-	if err != nil || !slices.Equal(dups, []string{"d4"}) {
-		t.Fatalf("one ID twice in a batch: dups %v err %v; want [d4]", dups, err)
+	if err != nil || !slices.Equal(dups, []store.Dup{{ID: "d4", Existing: "d4"}}) {
+		t.Fatalf("one ID twice in a batch: dups %v err %v; want [{d4 d4}]", dups, err)
 	}
 	if got := claim(t, s, "w", 10, at(3*time.Second)); !slices.Equal(ids(got), []string{"d2", "d3", "d4"}) {
 		t.Fatalf("claimed %v, want [d2 d3 d4]: each inserted job once", ids(got))
@@ -662,8 +666,8 @@ func testUniqueReleasedWhenFinal(t *testing.T, s store.Store) {
 	claim(t, s, "w", 1, at(time.Second))
 	b := newJob("n2")
 	b.UniqueKey = "once"
-	if dups, err := s.Insert(bg, []*store.Job{b}); err != nil || len(dups) != 1 {
-		t.Fatalf("insert while running: dups %v err %v; want one dup", dups, err)
+	if dups, err := s.Insert(bg, []*store.Job{b}); err != nil || !slices.Equal(dups, []store.Dup{{ID: "n2", Existing: "n1"}}) {
+		t.Fatalf("insert while running: dups %v err %v; want [{n2 n1}]", dups, err)
 	}
 	finish(t, s, store.Outcome{ID: "n1", Owner: "w", State: store.Succeeded, FinishedAt: at(2 * time.Second)})
 	c := newJob("n3")

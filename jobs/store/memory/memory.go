@@ -107,7 +107,7 @@ func clone(j *store.Job) *store.Job {
 // (inserted earlier, or by an earlier job of the same batch) is a
 // duplicate like one whose UniqueKey is taken: it is skipped and returned
 // in dups.
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error) {
+func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error) {
 	for i, j := range jobs {
 		if err := storecheck.NewJob("memory", i, j); err != nil {
 			return nil, err
@@ -117,20 +117,18 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error)
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	var dups []string
-	keys := make(map[string]bool)
+	var dups []store.Dup
 	woke := make(map[string]bool)
 	for _, j := range jobs {
 		if _, ok := s.jobs[j.ID]; ok {
-			dups = append(dups, j.ID)
+			dups = append(dups, store.Dup{ID: j.ID, Existing: j.ID})
 			continue
 		}
 		if j.UniqueKey != "" {
-			if _, ok := s.unique[j.UniqueKey]; ok || keys[j.UniqueKey] {
-				dups = append(dups, j.ID)
+			if holder := s.uniqueHolder(j.UniqueKey, j.EnqueuedAt); holder != "" {
+				dups = append(dups, store.Dup{ID: j.ID, Existing: holder})
 				continue
 			}
-			keys[j.UniqueKey] = true
 		}
 		e := &entry{job: *clone(j), index: -1, expIndex: -1}
 		if e.job.State == "" {
@@ -147,6 +145,23 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]string, error)
 	}
 	s.signalReady(woke)
 	return dups, nil
+}
+
+// uniqueHolder returns the unfinished job holding key for a job enqueued
+// at t, or "" when the key is free. A holder whose UniqueUntil is not
+// after t gives the key up here.
+func (s *Store) uniqueHolder(key string, t time.Time) string {
+	id, ok := s.unique[key]
+	if !ok {
+		return ""
+	}
+	h := &s.jobs[id].job
+	if !h.UniqueUntil.IsZero() && !h.UniqueUntil.After(t) {
+		h.UniqueKey, h.UniqueUntil = "", time.Time{}
+		delete(s.unique, key)
+		return ""
+	}
+	return id
 }
 
 // enqueue puts a Queued or Scheduled entry into the heap that holds it,

@@ -21,8 +21,7 @@ const sqlAmong = `SELECT DISTINCT ON (w.id) w.id, CASE WHEN j.id IS NOT NULL THE
 	WHERE j.id IS NULL OR j.state IN ` + finalStates
 
 // FinishedAmong implements [store.Store]: one statement, so one round
-// trip and one transaction however many IDs it checks. Inside a
-// transaction passed with WithTx it runs there. ctx cancels it.
+// trip and one transaction however many IDs it checks. ctx cancels it.
 func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	if err := s.enter(); err != nil {
 		return nil, nil, err

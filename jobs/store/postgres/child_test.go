@@ -103,7 +103,7 @@ func runChild(role string) int {
 				return 1
 			}
 			for _, j := range batch {
-				if !strings.Contains(" "+strings.Join(dups, " ")+" ", " "+j.ID+" ") {
+				if !strings.Contains(" "+strings.Join(store.DupIDs(dups), " ")+" ", " "+j.ID+" ") {
 					fmt.Fprintln(out, j.ID)
 				}
 			}

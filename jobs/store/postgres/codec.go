@@ -44,14 +44,14 @@ func scanJob(row pgx.Row) (*store.Job, error) {
 		state                                              string
 		errs                                               []byte
 		runAt, enqAt, startAt, finAt, leaseUntil, retainAt pgtype.Timestamptz
-		expiresAt                                          pgtype.Timestamptz
+		expiresAt, uniqueUntil                             pgtype.Timestamptz
 		retention                                          int64
 		priority, attempt, maxAttempts                     int32
 	)
 	err := row.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
 		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
 		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
-		&expiresAt, &retention, &j.Revoke)
+		&expiresAt, &retention, &j.Revoke, &uniqueUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func scanJob(row pgx.Row) (*store.Job, error) {
 	j.State = store.State(state)
 	j.RunAt, j.EnqueuedAt, j.StartedAt = fromTS(runAt), fromTS(enqAt), fromTS(startAt)
 	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromTS(finAt), fromTS(leaseUntil), fromTS(retainAt)
-	j.ExpiresAt, j.Retention = fromTS(expiresAt), time.Duration(retention)
+	j.ExpiresAt, j.Retention, j.UniqueUntil = fromTS(expiresAt), time.Duration(retention), fromTS(uniqueUntil)
 	if j.Errors, err = storecheck.ErrorHistory(j.ID, errs); err != nil {
 		return nil, err
 	}
@@ -125,6 +125,7 @@ type jobDoc struct {
 	ExpiresAt   time.Time       `json:"expires_at"`
 	Retention   int64           `json:"retention_ns"`
 	Revoke      string          `json:"revoke"`
+	UniqueUntil time.Time       `json:"unique_until"`
 }
 
 // job returns the job as scanJob would have read it from the row.
@@ -136,6 +137,7 @@ func (d *jobDoc) job() (*store.Job, error) {
 		LeaseOwner: d.LeaseOwner, LeaseUntil: utc(d.LeaseUntil), Result: d.Result, LastError: d.LastError,
 		RetainUntil: utc(d.RetainUntil), UniqueKey: d.UniqueKey, Meta: d.Meta,
 		ExpiresAt: utc(d.ExpiresAt), Retention: time.Duration(d.Retention), Revoke: d.Revoke,
+		UniqueUntil: utc(d.UniqueUntil),
 	}
 	var err error
 	if j.Errors, err = storecheck.ErrorHistory(j.ID, d.Errors); err != nil {

@@ -30,3 +30,11 @@ func BindTx(ctx context.Context, s *Store, tx pgx.Tx) (context.Context, func()) 
 	ctx, b := withTxBinding(ctx, s, tx)
 	return ctx, func() { b.live.Store(false) }
 }
+
+// SetCopyMin sets the smallest batch Insert copies, and returns a func
+// that restores it.
+func SetCopyMin(n int) (restore func()) {
+	old := copyMin
+	copyMin = n
+	return func() { copyMin = old }
+}

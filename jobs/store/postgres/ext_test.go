@@ -60,7 +60,7 @@ func TestInsertExistingIDIsADuplicate(t *testing.T) {
 	s := openStore(t)
 	insert(t, s, newJob("d1"))
 	dups, err := s.Insert(bg, []*store.Job{newJob("d2"), newJob("d1"), newJob("d3"), newJob("d3")})
-	if err != nil || !slices.Equal(dups, []string{"d1", "d3"}) {
+	if err != nil || !slices.Equal(dups, []store.Dup{{ID: "d1", Existing: "d1"}, {ID: "d3", Existing: "d3"}}) {
 		t.Fatalf("dups %v, err %v; want [d1 d3]", dups, err)
 	}
 	get(t, s, "d2")
@@ -72,7 +72,7 @@ func TestInsertExistingIDIsADuplicate(t *testing.T) {
 	if lost, err := s.Finish(bg, []store.Outcome{{ID: "d1", Owner: "w", State: store.Succeeded, FinishedAt: at(time.Second)}}); err != nil || len(lost) != 0 {
 		t.Fatal(lost, err)
 	}
-	if dups, err := s.Insert(bg, []*store.Job{newJob("d1")}); err != nil || !slices.Equal(dups, []string{"d1"}) {
+	if dups, err := s.Insert(bg, []*store.Job{newJob("d1")}); err != nil || !slices.Equal(dups, []store.Dup{{ID: "d1", Existing: "d1"}}) {
 		t.Fatalf("re-insert of a finished ID: dups %v, err %v", dups, err)
 	}
 }
@@ -131,7 +131,7 @@ func TestConcurrentInsertsOfTheSameIDs(t *testing.T) {
 				}
 				mu.Lock()
 				for _, j := range batch {
-					if !slices.Contains(dups, j.ID) {
+					if !slices.Contains(store.DupIDs(dups), j.ID) {
 						inserted[j.ID]++
 					}
 				}

@@ -12,7 +12,7 @@ import (
 const jobColumns = `j.id, j.name, j.queue, j.priority, j.args, j.state, j.attempt, j.max_attempts,
 	j.run_at, j.enqueued_at, j.started_at, j.finished_at, coalesce(j.lease_owner, ''), j.lease_until,
 	j.result, coalesce(j.last_error, ''), j.errors, j.retain_until, coalesce(j.unique_key, ''), j.meta,
-	j.expires_at, j.retention_ns, coalesce(j.revoke, '')`
+	j.expires_at, j.retention_ns, coalesce(j.revoke, ''), j.unique_until`
 
 // jobJSON is the JSON object of a job, for a table aliased j: the
 // columns of jobColumns, bytea in base64 (whatever bytea_output says),
@@ -22,7 +22,8 @@ const jobJSON = `json_build_object('id', j.id, 'name', j.name, 'queue', j.queue,
 	'run_at', j.run_at, 'enqueued_at', j.enqueued_at, 'started_at', j.started_at, 'finished_at', j.finished_at,
 	'lease_owner', j.lease_owner, 'lease_until', j.lease_until, 'result', encode(j.result, 'base64'),
 	'last_error', j.last_error, 'errors', j.errors, 'retain_until', j.retain_until, 'unique_key', j.unique_key,
-	'meta', encode(j.meta, 'base64'), 'expires_at', j.expires_at, 'retention_ns', j.retention_ns, 'revoke', j.revoke)::text`
+	'meta', encode(j.meta, 'base64'), 'expires_at', j.expires_at, 'retention_ns', j.retention_ns, 'revoke', j.revoke,
+	'unique_until', j.unique_until)::text`
 
 // maxPayload is the longest NOTIFY payload PostgreSQL accepts, in bytes.
 const maxPayload = "7999"
@@ -116,13 +117,13 @@ func namedIn(p string) string {
 // queries holds the statements with the schema and channel filled in.
 // pgx prepares and caches them per connection on first use.
 type queries struct {
-	insertOne, insert, get, promote, claimOne, claimMany, finish, extend string
-	recoverLeases, recoverExpired, revoke, revokeState                   string
-	revokeRequests, wake, readyNames                                     string
-	acquire, release, leases, count                                      string
-	pruneJobs, pruneLeases, pruneCounters                                string
-	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume        string
-	purge, list, listDesc, restore                                       string
+	insertOne, insert, yieldUnique, dupsOf, notifyReady, get, promote, claimOne, claimMany, finish, extend string
+	recoverLeases, recoverExpired, revoke, revokeState                                                     string
+	revokeRequests, wake, readyNames                                                                       string
+	acquire, release, leases, count                                                                        string
+	pruneJobs, pruneLeases, pruneCounters                                                                  string
+	queueCounts, oldest, retry, stateOf, deleteJob, pause, resume                                          string
+	purge, list, listDesc, restore                                                                         string
 }
 
 // requeue moves jobs back to Queued, ready at $2, with a fresh attempt
@@ -134,7 +135,7 @@ const requeue = `UPDATE {s}.jobs SET state = 'queued', attempt = 0, run_at = $2,
 
 // insertColumns are the columns a new job sets.
 const insertColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
-	run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns`
+	run_at, enqueued_at, last_error, errors, unique_key, meta, expires_at, retention_ns, unique_until`
 
 func newQueries(schema, channel string) *queries {
 	x := strings.NewReplacer("{s}.", quoteIdent(schema)+".", "{channel}", channel).Replace
@@ -145,7 +146,7 @@ func newQueries(schema, channel string) *queries {
 		// Every row returns (id, notifications sent).
 		insertOne: x(`WITH ins AS (
 				INSERT INTO {s}.jobs (` + insertColumns + `)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17)
 				ON CONFLICT DO NOTHING
 				RETURNING id, queue)
 			SELECT id, ` + notifyOf(readyOf("ins", "true")) + ` FROM ins`),
@@ -155,13 +156,37 @@ func newQueries(schema, channel string) *queries {
 		insert: x(`WITH ins AS (
 				INSERT INTO {s}.jobs (` + insertColumns + `)
 				SELECT u.id, u.name, u.queue, u.priority, u.args, u.state, u.attempt, u.max_attempts,
-					u.run_at, u.enqueued_at, u.last_error, u.errors::jsonb, u.unique_key, u.meta, u.expires_at, u.retention_ns
+					u.run_at, u.enqueued_at, u.last_error, u.errors::jsonb, u.unique_key, u.meta, u.expires_at, u.retention_ns, u.unique_until
 				FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::bytea[], $6::text[], $7::int4[], $8::int4[],
-					$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::timestamptz[], $16::int8[])
+					$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::timestamptz[], $16::int8[],
+					$17::timestamptz[])
 					AS u(` + insertColumns + `)
 				ON CONFLICT DO NOTHING
 				RETURNING id, queue)
 			SELECT id, ` + notifyOf(readyOf("ins", "true")) + ` FROM ins`),
+
+		// The jobs of a batch that carry a unique key (parameters: their
+		// IDs, keys and enqueue times) take each key from an unfinished
+		// holder whose unique_until is not after their enqueue, unless
+		// their own ID exists (they will not be inserted). The key
+		// condition repeats jobs_unique's, which finds the holder. It
+		// runs before the insert, in the same transaction.
+		yieldUnique: x(`UPDATE {s}.jobs j SET unique_key = NULL, unique_until = NULL
+			FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(id, key, at)
+			WHERE j.unique_key = u.key AND j.state IN ('scheduled', 'queued', 'running')
+				AND j.unique_until <= u.at
+				AND NOT EXISTS (SELECT 1 FROM {s}.jobs x WHERE x.id = u.id)`),
+
+		// After the insert, in its transaction: for each job of the batch
+		// that carries a unique key (IDs and keys), whether its ID is
+		// stored, and the unfinished job holding its key.
+		dupsOf: x(`SELECT u.id, EXISTS (SELECT 1 FROM {s}.jobs x WHERE x.id = u.id),
+				coalesce((SELECT h.id FROM {s}.jobs h WHERE h.unique_key = u.key
+					AND h.state IN ('scheduled', 'queued', 'running')), '')
+			FROM unnest($1::text[], $2::text[]) AS u(id, key)`),
+
+		// The ready notification of each queue of $1 (insertCopy).
+		notifyReady: x(`SELECT ` + notifyOf(readyOf("unnest($1::text[]) AS u(queue)", "true"))),
 
 		get: x(`SELECT ` + jobColumns + ` FROM {s}.jobs j WHERE j.id = $1`),
 

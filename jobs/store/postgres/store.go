@@ -31,7 +31,10 @@ type Store struct {
 	gate lifecycle.Gate
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store    = (*Store)(nil)
+	_ store.TxScoped = (*Store)(nil)
+)
 
 // Open connects to the PostgreSQL database named by connString, creates
 // the store's schema and tables when needed (or upgrades them), and

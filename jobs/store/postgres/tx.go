@@ -136,3 +136,9 @@ func (s *Store) enqueueTx(ctx context.Context) pgx.Tx {
 	}
 	return b.tx
 }
+
+// InTx reports whether ctx carries a transaction that [EnqueueTx] (or
+// MapTx, EnqueueGroupTx) bound for this store, so that package jobs
+// writes that enqueue under it alone rather than in a write shared with
+// other enqueues (store.TxScoped). Safe for concurrent use.
+func (s *Store) InTx(ctx context.Context) bool { return s.enqueueTx(ctx) != nil }

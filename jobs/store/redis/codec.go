@@ -36,6 +36,7 @@ const (
 	fExpiresAt   = "xa"
 	fRetention   = "rt" // milliseconds
 	fRevoke      = "rv"
+	fUniqueUntil = "uu" // milliseconds; removed with "uk" when the key is yielded
 )
 
 // Times are kept as Unix milliseconds: exact in Lua's doubles, so the
@@ -112,6 +113,9 @@ func appendJobFields(f []any, j *store.Job) ([]any, error) {
 	}
 	add(fRetainUntil, ms(j.RetainUntil))
 	add(fUniqueKey, j.UniqueKey)
+	if j.UniqueKey != "" {
+		add(fUniqueUntil, ms(j.UniqueUntil))
+	}
 	if j.Meta != nil {
 		f = append(f, fMeta, string(j.Meta))
 	}
@@ -165,6 +169,8 @@ func setField(j *store.Job, k, v string) error {
 		j.RetainUntil = fromMs(v)
 	case fUniqueKey:
 		j.UniqueKey = v
+	case fUniqueUntil:
+		j.UniqueUntil = fromMs(v)
 	case fMeta:
 		j.Meta = []byte(v)
 	case fExpiresAt:

@@ -35,11 +35,15 @@
 // once after a server restart empties the script cache), so it is atomic
 // and costs one round trip: Insert of any batch, Claim of up to Limit jobs,
 // Finish of a whole batch of outcomes (the worker's finisher sends one
-// script per batch), ExtendLeases, Recover, Revoke and the rest. Insert
-// costs three commands per job (ZADD NX of the ID into the ID set, which
-// is also the duplicate check, HSET and a ZADD into the ready or sched
-// set) and a ZCARD; Claim and Finish cost two per job (HGETALL and HSET,
-// HMGET and HSET); the sets are updated once per queue per batch. Get is
+// script per batch), ExtendLeases, Recover, Revoke and the rest; a single
+// Enqueue is one EVALSHA, its ready notification published from inside
+// the script, and concurrent Enqueue calls share one (group commit in
+// package jobs). Insert costs two commands per job (ZADD NX of the ID
+// into the ID set, which is also the duplicate check, and HSET; a job
+// with a unique key checks the key's holder and its TTL first); Claim and
+// Finish cost two per job (HGETALL and HSET, HMGET and HSET); the sets
+// are updated once per queue per batch (Insert's with one ZCARD and one
+// ZADD per ready or sched set). Get is
 // a plain HGETALL. Redis runs a script's whole chunk on every call, and
 // converts every argument, reply and Lua number, so the scripts carry only
 // the helpers they call, take their scores and members precomputed from

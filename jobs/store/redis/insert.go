@@ -14,8 +14,10 @@ import (
 // Insert adds jobs in one script: all of them or, on error, none. A job
 // whose ID already exists (in any state), or whose UniqueKey is held by an
 // unfinished job (one already stored, or an earlier one in the same
-// batch), is skipped and its ID returned in dups, so inserting the same
-// pre-assigned IDs from several processes at once stores each job once.
+// batch), is skipped and returned in dups with the job it duplicates, so
+// inserting the same pre-assigned IDs or unique keys from several
+// processes at once stores each job once. A holder whose UniqueUntil is
+// not after the new job's EnqueuedAt yields the key to it in the script.
 // A job with an empty State is stored as Queued; only Queued and
 // Scheduled are accepted. The store keeps its own copy of every slice.
 //
@@ -23,7 +25,7 @@ import (
 // many jobs is far cheaper per job. ctx bounds the call; a call that ends
 // with ctx may or may not have inserted the batch (the reply was lost),
 // and inserting it again reports the jobs that made it as dups.
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, err error) {
+func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
@@ -58,7 +60,11 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 		if st == store.Queued {
 			score, member = strconv.Itoa(-j.Priority), readyMember(j.RunAt, j.ID)
 		}
-		args = append(args, j.ID, j.Queue, string(st), score, member, j.UniqueKey, ms(j.ExpiresAt), "")
+		ea := ""
+		if j.UniqueKey != "" {
+			ea = msAlways(j.EnqueuedAt)
+		}
+		args = append(args, j.ID, j.Queue, string(st), score, member, j.UniqueKey, ea, ms(j.ExpiresAt), "")
 		n := len(args)
 		args, err = appendJobFields(args, j)
 		if err != nil {
@@ -73,7 +79,10 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 		return nil, opErr(ctx, "insert", err)
 	}
 	if len(res) >= 2 {
-		dups = stringsOf(res[0])
+		pairs := stringsOf(res[0])
+		for i := 0; i+1 < len(pairs); i += 2 {
+			dups = append(dups, store.Dup{ID: pairs[i], Existing: pairs[i+1]})
+		}
 		s.notify.ready(stringsOf(res[1]))
 	}
 	return dups, nil

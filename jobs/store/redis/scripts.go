@@ -74,6 +74,23 @@ local function holds(uk, id)
 	return hs and not isfinal(hs)
 end
 `},
+	{name: "holder", deps: []string{"isfinal"}, src: `
+-- holder returns the unfinished job holding unique key uk for a job
+-- enqueued at ea (ms), or nil when the key is free. A holder whose
+-- UniqueUntil ('uu') is not after ea yields the key: its 'uk' and 'uu'
+-- are removed, and the caller takes the key over.
+local function holder(uk, ea)
+	local h = redis.call('HGET', P .. 'unique', uk)
+	if not h then return nil end
+	local f = redis.call('HMGET', jk(h), 's', 'uu')
+	if not f[1] or isfinal(f[1]) then return nil end
+	if f[2] and tonumber(f[2]) <= (tonumber(ea) or 0) then
+		redis.call('HDEL', jk(h), 'uk', 'uu')
+		return nil
+	end
+	return h
+end
+`},
 	{name: "adderr", src: `
 -- adderr appends one AttemptError (ej is the error as a JSON string) to
 -- the JSON array er
@@ -157,50 +174,78 @@ func lua(body string, uses ...string) string {
 // scriptInsert: ARGV[2] is the number of queues to add to the queue set,
 // then those queues, then the job count; each job is id, queue, state,
 // score and member of its ready or sched set (computed by the caller, so
-// the script formats no numbers), uniqueKey, expiresAt, n, then n hash
-// field/value strings besides queue and state, which the script writes.
-// Returns {dups, signaled queues}. A scheduled job that becomes the
-// earliest of its queue's sched set is announced (see publish_sched).
+// the script formats no numbers), uniqueKey, enqueuedAt (with a unique
+// key, else ""), expiresAt, n, then n hash field/value strings besides
+// queue and state, which the script writes. Returns {dups as pairs of
+// the skipped job's ID and the ID of the job it duplicates, signaled
+// queues}. A scheduled job that becomes the earliest of its queue's sched
+// set is announced (see publish_sched).
 //
-// A job costs three calls (ZADD NX, HSET, ZADD) and a ZCARD: every stored
-// job's ID is in "all" for as long as its hash exists (the scripts add
-// and remove both together), so adding the ID is the duplicate check.
+// A job costs two calls (ZADD NX, HSET); the ready and sched sets get
+// one ZADD (and the ready set a ZCARD) per queue for the whole batch.
+// Every stored job's ID is in "all" for as long as its hash exists (the
+// scripts add and remove both together), so adding the ID is the
+// duplicate check. A
+// job with a unique key first checks its ID without adding it, so that a
+// job whose ID exists takes no key over from a holder whose time is up.
 var scriptInsert = lua(`
-local dups, signal, sigl, smin = {}, {}, {}, {}
+local dups, signal, sigl, smin, adds, addk = {}, {}, {}, {}, {}, {}
 local all = P .. 'all'
 local nreg = tonumber(ARGV[2])
 if nreg > 0 then redis.call('SADD', P .. 'queues', unpack(ARGV, 3, 2 + nreg)) end
 local i = 4 + nreg
 for _ = 1, tonumber(ARGV[3 + nreg]) do
-	local id, q, st, score, member, uk, xa, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], tonumber(ARGV[i+7])
-	local f0 = i + 8
+	local id, q, st, score, member, uk, ea, xa, nf = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], tonumber(ARGV[i+8])
+	local f0 = i + 9
 	i = f0 + nf
-	if (uk ~= '' and holds(uk, id)) or redis.call('ZADD', all, 'NX', '0', id) == 0 then
+	local ex
+	if uk ~= '' then
+		if redis.call('ZSCORE', all, id) then ex = id else ex = holder(uk, ea) end
+		if not ex then redis.call('ZADD', all, '0', id) end
+	elseif redis.call('ZADD', all, 'NX', '0', id) == 0 then
+		ex = id
+	end
+	if ex then
 		dups[#dups + 1] = id
+		dups[#dups + 1] = ex
 	else
 		redis.call('HSET', jk(id), 'q', q, 's', st, unpack(ARGV, f0, i - 1))
 		if uk ~= '' then redis.call('HSET', P .. 'unique', uk, id) end
 		if xa ~= '' then redis.call('ZADD', P .. 'exp', xa, id) end
+		local set = 'sched'
 		if st == 'queued' then
-			local rk = qk(q, 'ready')
-			redis.call('ZADD', rk, score, member)
-			-- Only the first job into an empty ready set wakes workers: a
-			-- worker waits only after a claim found the set empty.
-			if not signal[q] and redis.call('ZCARD', rk) == 1 then
-				signal[q] = true
-				sigl[#sigl + 1] = q
-			end
+			set = 'ready'
 		else
-			redis.call('ZADD', qk(q, 'sched'), score, member)
 			local m = tonumber(score)
 			if not smin[q] or m < smin[q] then smin[q] = m end
 		end
+		local k = qk(q, set)
+		local za = adds[k]
+		if not za then
+			za = {}
+			adds[k] = za
+			addk[#addk + 1] = {k, q, set}
+		end
+		za[#za + 1] = score
+		za[#za + 1] = member
 	end
+end
+-- One ZADD per set (in chunks that unpack takes) instead of one per job.
+-- Only jobs into an empty ready set wake workers: a worker waits only
+-- after a claim found the set empty.
+for _, a in ipairs(addk) do
+	local k, q, set = a[1], a[2], a[3]
+	if set == 'ready' and not signal[q] and redis.call('ZCARD', k) == 0 then
+		signal[q] = true
+		sigl[#sigl + 1] = q
+	end
+	local za = adds[k]
+	for c = 1, #za, 4000 do redis.call('ZADD', k, unpack(za, c, math.min(c + 3999, #za))) end
 end
 publish_ready(signal)
 publish_sched(smin)
 return {dups, sigl}
-`, "holds", "publish_ready", "publish_sched")
+`, "holder", "publish_ready", "publish_sched")
 
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
 // count, queues, then skip (the most jobs of other names to step over

@@ -99,12 +99,12 @@ func scanJob(sc scanner) (*store.Job, error) {
 		state, errs                                        string
 		priority, attempt, maxAttempts                     int64
 		runAt, enqAt, startAt, finAt, leaseUntil, retainAt int64
-		expiresAt, retention                               int64
+		expiresAt, retention, uniqueUntil                  int64
 	)
 	err := sc.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
 		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
 		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
-		&expiresAt, &retention, &j.Revoke)
+		&expiresAt, &retention, &j.Revoke, &uniqueUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func scanJob(sc scanner) (*store.Job, error) {
 	j.State = store.State(state)
 	j.RunAt, j.EnqueuedAt, j.StartedAt = fromNanos(runAt), fromNanos(enqAt), fromNanos(startAt)
 	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromNanos(finAt), fromNanos(leaseUntil), fromNanos(retainAt)
-	j.ExpiresAt, j.Retention = fromNanos(expiresAt), time.Duration(retention)
+	j.ExpiresAt, j.Retention, j.UniqueUntil = fromNanos(expiresAt), time.Duration(retention), fromNanos(uniqueUntil)
 	if j.Errors, err = storecheck.ErrorHistory(j.ID, []byte(errs)); err != nil {
 		return nil, err
 	}

@@ -59,8 +59,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow("SELECT max(version) FROM schema_migrations").Scan(&v); err != nil || v != 2 {
-		t.Fatalf("schema version %d, %v; want 2", v, err)
+	if err := db.QueryRow("SELECT max(version) FROM schema_migrations").Scan(&v); err != nil || v != 3 {
+		t.Fatalf("schema version %d, %v; want 3", v, err)
 	}
 }
 
@@ -78,10 +78,11 @@ func TestInsertExistingIDsInBulk(t *testing.T) {
 	keyed := job("k1")
 	keyed.UniqueKey = "key"
 	batch = append(batch, keyed)
-	dups, err := s.Insert(bg, batch)
+	d, err := s.Insert(bg, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dups := store.DupIDs(d)
 	slices.Sort(dups)
 	if want := []string{"b005", "b010", "b037"}; !slices.Equal(dups, want) {
 		t.Fatalf("dups = %v, want %v", dups, want)

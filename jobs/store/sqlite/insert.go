@@ -20,15 +20,18 @@ const insertChunk = 8
 // Insert adds jobs in one transaction: all of them or, on error, none. A
 // job whose ID is already stored (in any state), or whose UniqueKey is
 // held by an unfinished job (one already stored, or an earlier one in the
-// same batch), is skipped and its ID returned in dups; so is a repeat of
-// an ID earlier in the batch. A job with an empty State is stored as Queued; only Queued and
-// Scheduled are accepted. The store keeps its own copy of every slice.
+// same batch), is skipped and returned in dups with the job it
+// duplicates, read in the same transaction; so is a repeat of an ID
+// earlier in the batch. A holder whose UniqueUntil is not after the new
+// job's EnqueuedAt yields the key to it in that transaction. A job with
+// an empty State is stored as Queued; only Queued and Scheduled are
+// accepted. The store keeps its own copy of every slice.
 //
 // Each call is one committed transaction, so batching many jobs into one
 // call is far cheaper per job than calling once per job. ctx cancels the
 // wait for the write lock and the statements; a canceled Insert inserts
 // nothing and returns context.Cause(ctx).
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, err error) {
+func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
@@ -129,7 +132,7 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []string, e
 	if err != nil {
 		return nil, s.writeErr(ctx, "insert", err)
 	}
-	s.notify.readyJobs(jobs, dups)
+	s.notify.readyJobs(jobs, store.DupIDs(dups))
 	if len(dups) == 0 {
 		dups = nil
 	}
@@ -163,19 +166,29 @@ func (s *Store) insertFresh(ctx context.Context, args []any, wide bool) error {
 // existing ID.
 var errFreshDup = errors.New("sqlite: insert: an ID of the batch exists")
 
-// insertFull inserts one job through the full statement, appending its ID
-// to dups when it was skipped.
-func (s *Store) insertFull(ctx context.Context, j *store.Job, errs any, dups *[]string) error {
+// insertFull inserts one job through the full statement, appending it to
+// dups, with the job it duplicates, when it was skipped. A job with a
+// unique key first takes the key from a holder whose time is up.
+func (s *Store) insertFull(ctx context.Context, j *store.Job, errs any, dups *[]store.Dup) error {
+	if j.UniqueKey != "" {
+		if _, err := s.ws.yieldUnique.ExecContext(ctx, j.UniqueKey, nanos(j.EnqueuedAt)); err != nil {
+			return insertErr(err, "job "+j.ID)
+		}
+	}
 	n, err := execCount(ctx, s.ws.insert,
 		j.ID, j.Name, j.Queue, j.Priority, nullBytes(j.Args), string(stateOrQueued(j.State)), j.Attempt, j.MaxAttempts,
 		nanos(j.RunAt), nanos(j.EnqueuedAt), nanos(j.StartedAt), nanos(j.FinishedAt), nullText(j.LeaseOwner), nanos(j.LeaseUntil),
 		nullBytes(j.Result), nullText(j.LastError), errs, nanos(j.RetainUntil), nullText(j.UniqueKey), nullBytes(j.Meta),
-		nanos(j.ExpiresAt), int64(j.Retention), nullText(j.Revoke))
+		nanos(j.ExpiresAt), int64(j.Retention), nullText(j.Revoke), nanos(j.UniqueUntil))
 	if err != nil {
 		return insertErr(err, "job "+j.ID)
 	}
 	if n == 0 {
-		*dups = append(*dups, j.ID)
+		d := store.Dup{ID: j.ID}
+		if err := s.ws.dupOf.QueryRowContext(ctx, j.ID, j.UniqueKey).Scan(&d.Existing); err != nil {
+			return insertErr(err, "job "+j.ID)
+		}
+		*dups = append(*dups, d)
 	}
 	return nil
 }
@@ -220,7 +233,7 @@ func stateOrQueued(s store.State) store.State {
 // isFresh reports whether j sets nothing but the columns of a new job, so
 // it can go through the multi-row statement.
 func isFresh(j *store.Job) bool {
-	return j.UniqueKey == "" && j.Attempt == 0 && j.StartedAt.IsZero() && j.FinishedAt.IsZero() &&
+	return j.UniqueKey == "" && j.UniqueUntil.IsZero() && j.Attempt == 0 && j.StartedAt.IsZero() && j.FinishedAt.IsZero() &&
 		j.LeaseOwner == "" && j.LeaseUntil.IsZero() && j.Result == nil && j.LastError == "" &&
 		len(j.Errors) == 0 && j.RetainUntil.IsZero() && j.Revoke == ""
 }

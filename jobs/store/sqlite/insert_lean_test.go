@@ -76,7 +76,7 @@ func TestInsertLeanDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"d07", "d03"}; !reflect.DeepEqual(dups, want) {
+	if want := []store.Dup{{ID: "d07", Existing: "d07"}, {ID: "d03", Existing: "d03"}}; !reflect.DeepEqual(dups, want) {
 		t.Fatalf("dups = %v, want %v", dups, want)
 	}
 	if got, err := s.Get(bg, "d03"); err != nil || got.Queue != "q0" {

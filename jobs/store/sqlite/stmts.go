@@ -13,7 +13,7 @@ import (
 const jobColumns = `id, name, queue, priority, args, state, attempt, max_attempts,
 	run_at, enqueued_at, started_at, finished_at, coalesce(lease_owner, ''), lease_until,
 	result, coalesce(last_error, ''), coalesce(errors, ''), retain_until, coalesce(unique_key, ''), meta,
-	expires_at, retention, coalesce(revoke, '')`
+	expires_at, retention, coalesce(revoke, ''), unique_until`
 
 // finalStates is the SQL list of store.State.Final states.
 const finalStates = `('succeeded', 'dead', 'canceled', 'expired')`
@@ -24,9 +24,23 @@ const (
 	// primary key and the jobs_unique index alike.
 	sqlInsert = `INSERT INTO jobs (id, name, queue, priority, args, state, attempt, max_attempts,
 		run_at, enqueued_at, started_at, finished_at, lease_owner, lease_until,
-		result, last_error, errors, retain_until, unique_key, meta, expires_at, retention, revoke)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		result, last_error, errors, retain_until, unique_key, meta, expires_at, retention, revoke, unique_until)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`
+
+	// sqlYieldUnique takes unique key ?1 from the unfinished job holding
+	// it when that job's unique_until is set and not after ?2, the
+	// enqueue time of the job about to be inserted with the key. The
+	// WHERE repeats jobs_unique's so that the index finds the holder.
+	sqlYieldUnique = `UPDATE jobs SET unique_key = NULL, unique_until = 0
+	WHERE unique_key = ?1 AND state IN ('scheduled', 'queued', 'running')
+		AND unique_until > 0 AND unique_until <= ?2`
+
+	// sqlDupOf names the job that job ?1, with unique key ?2, was not
+	// inserted for: itself when its ID is stored, else the unfinished
+	// holder of its key.
+	sqlDupOf = `SELECT coalesce((SELECT id FROM jobs WHERE id = ?1),
+		(SELECT id FROM jobs WHERE unique_key = ?2 AND state IN ('scheduled', 'queued', 'running')), '')`
 
 	// freshColumns are the columns a new job sets; the rest start at
 	// their defaults. Jobs with an ExpiresAt or a Retention also set
@@ -156,7 +170,7 @@ func insertFreshSQL(f freshShape) string {
 type writeStmts struct {
 	begin, commit, rollback *sql.Stmt
 
-	insert, finishOK, finishFail, giveBack, extend, recover, expire, acquire, count *sql.Stmt
+	insert, yieldUnique, dupOf, finishOK, finishFail, giveBack, extend, recover, expire, acquire, count *sql.Stmt
 
 	// claim holds one statement per shape (number of queues claimed
 	// from, named or not), and
@@ -198,6 +212,8 @@ func (ws *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		sql string
 	}{
 		{&ws.insert, sqlInsert},
+		{&ws.yieldUnique, sqlYieldUnique},
+		{&ws.dupOf, sqlDupOf},
 		{&ws.finishOK, sqlFinishOK},
 		{&ws.finishFail, sqlFinishFail},
 		{&ws.giveBack, sqlGiveBack},
@@ -247,7 +263,7 @@ func cachedStmt[K comparable](ctx context.Context, c *sql.Conn, m map[K]*sql.Stm
 
 func (ws *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{ws.begin, ws.commit, ws.rollback, ws.insert, ws.finishOK, ws.finishFail, ws.giveBack, ws.extend, ws.recover, ws.expire, ws.acquire, ws.count} {
+	for _, st := range []*sql.Stmt{ws.begin, ws.commit, ws.rollback, ws.insert, ws.yieldUnique, ws.dupOf, ws.finishOK, ws.finishFail, ws.giveBack, ws.extend, ws.recover, ws.expire, ws.acquire, ws.count} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
