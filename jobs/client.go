@@ -42,7 +42,7 @@ type Client struct {
 	// maxResult and maxErrorText cap what workers record: 0 means
 	// DefaultMaxResult and DefaultMaxErrorText (outcome_limits.go).
 	maxResult, maxErrorText int
-	gc         committer // group commit of enqueues: enqueue.go
+	gc                      committer // group commit of enqueues: enqueue.go
 
 	waits  *waits          // every handle's wait: waiters.go
 	ctx    context.Context // ends at Close; watchers stop with it
