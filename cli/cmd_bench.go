@@ -116,6 +116,9 @@ and after.`),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().Bool("json", false, "print JSON lines, even on a terminal")
+	// bench's own --store, so that its help shows the default it really
+	// uses: a throwaway SQLite file, not the store the other commands use.
+	cmd.PersistentFlags().String(storeFlag, "", "the store's URL (default: a new SQLite file in a temporary directory, removed afterwards; or set "+a.cfg.StoreEnv+")")
 	cmd.AddCommand(a.benchQ1Cmd(), a.benchQ2Cmd(), a.benchQ4Cmd(), a.benchQ5Cmd(), a.benchL1Cmd(), a.benchQ2WorkerCmd(), a.benchL1CaseCmd())
 	return cmd
 }
@@ -145,8 +148,11 @@ const benchQueue = "spindle-bench"
 // benchStore returns the store URL a durable benchmark uses, and a
 // cleanup: a temporary SQLite file unless the user named a store.
 func (a *app) benchStore(cmd *cobra.Command) (url string, cleanup func(), err error) {
-	if a.storeExplicit(cmd) {
-		return a.store, func() {}, nil
+	if f := cmd.Flags().Lookup(storeFlag); f != nil && f.Changed {
+		return f.Value.String(), func() {}, nil
+	}
+	if env := os.Getenv(a.cfg.StoreEnv); env != "" {
+		return env, func() {}, nil
 	}
 	dir, err := os.MkdirTemp("", "spindle-bench-")
 	if err != nil {

@@ -128,3 +128,19 @@ func TestConfigSchedules(t *testing.T) {
 	}()
 	NewCommand(Config{Definitions: []jobs.Registrable{tGreet}, Schedules: []*jobs.Schedule{every}})
 }
+
+// bench's help shows the store it really uses by default, not the other
+// commands' default.
+func TestBenchHelpShowsItsStoreDefault(t *testing.T) {
+	r := execute(t, "", "bench", "q1", "--help")
+	wantOK(t, r)
+	for _, line := range strings.Split(r.out, "\n") {
+		if strings.Contains(line, "--store") && strings.Contains(line, "string") {
+			if !strings.Contains(line, "temporary directory") || strings.Contains(line, "spindle.db") {
+				t.Errorf("bench q1 --help shows --store as %q", line)
+			}
+			return
+		}
+	}
+	t.Errorf("bench q1 --help has no --store line:\n%s", r.out)
+}
