@@ -165,15 +165,6 @@ Start with the demo, then look at what it left behind:
 	return root
 }
 
-// storeExplicit reports whether the user named a store, by flag or
-// environment, rather than leaving the default.
-func (a *app) storeExplicit(cmd *cobra.Command) bool {
-	if f := cmd.Flags().Lookup(storeFlag); f != nil && f.Changed {
-		return true
-	}
-	return os.Getenv(a.cfg.StoreEnv) != ""
-}
-
 // open opens the store named by --store within --connect-timeout.
 func (a *app) open(ctx context.Context) (*jobs.Client, error) {
 	return a.openURL(ctx, a.store)
