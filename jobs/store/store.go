@@ -294,8 +294,9 @@ type Store interface {
 	// step it depends on finishes.
 	Wake(ctx context.Context, ids []string, now time.Time) error
 
-	// Leases: named, expiring claims (locks, unique keys with a TTL,
-	// revocations by name, worker presence); see Leaser.
+	// Leases: named, expiring claims (locks, revocations by name, worker
+	// presence); see Leaser. Unique keys are not leases: Insert holds
+	// them (Job.UniqueKey, Job.UniqueUntil).
 	Leaser
 
 	// Get returns one job, or ErrNotFound.
@@ -384,11 +385,12 @@ type Lease struct {
 }
 
 // Leaser keeps leases and counters. Keys are opaque strings chosen by
-// package jobs (prefixes "lock:", "unique:", "revoke:", "worker:",
-// "rate:"); stores must not interpret them beyond prefix matching. Its
-// methods are part of [Store] and share its contract: safe for concurrent
-// use (two concurrent Acquires of a free key give it to one), honouring
-// ctx.
+// package jobs (prefixes "lock:", "revoke:", "worker:", "rate:"; jobs
+// enqueued by versions before unique keys moved into Insert also left
+// "unique:" leases, which expire by themselves); stores must not
+// interpret them beyond prefix matching. Its methods are part of [Store]
+// and share its contract: safe for concurrent use (two concurrent
+// Acquires of a free key give it to one), honouring ctx.
 type Leaser interface {
 	// Acquire takes or renews l.Key for l.Owner until l.Until. It succeeds
 	// when the key is absent, expired (Until <= now), or already held by
