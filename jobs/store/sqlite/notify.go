@@ -31,12 +31,13 @@ type notifier struct {
 	pollers sync.WaitGroup
 	// brisk holds, in Unix ns, until when the poller ticks every
 	// briskInterval rather than watchInterval: for a while after this
-	// Store wrote, since an answer from another process (a worker taking
-	// the job, a result coming back) is likely then.
+	// Store inserted jobs, since a result from another process is likely
+	// then. Not after finishes: a busy worker would poll its own writes
+	// every millisecond, and its claimer polls by itself after work.
 	brisk atomic.Int64
 }
 
-// briskInterval and briskFor: after a write of its own, the poller looks
+// briskInterval and briskFor: after an insert of its own, the poller looks
 // for other processes' commits every millisecond for a quarter second,
 // so a round trip across processes is not held up by the idle interval,
 // while an idle store still polls at watchInterval.
@@ -45,7 +46,7 @@ const (
 	briskFor      = 250 * time.Millisecond
 )
 
-// wrote marks a commit of this Store: the poller turns brisk.
+// wrote marks an insert committed by this Store: the poller turns brisk.
 func (n *notifier) wrote() { n.brisk.Store(time.Now().Add(briskFor).UnixNano()) }
 
 func newNotifier(s *Store) *notifier {
@@ -187,7 +188,6 @@ func (n *notifier) finishedAll() { n.fin.FireAll() }
 // finishedOutcomes signals what a committed Finish changed: watchers of
 // jobs now final, and Ready watchers when a job was rescheduled.
 func (n *notifier) finishedOutcomes(outcomes []store.Outcome, lost []string) {
-	n.wrote()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	retried := false
