@@ -59,11 +59,11 @@ type waiter struct {
 // of very many waits does not become one huge request.
 const amongMax = 10000
 
-// burstGap is how long new waits that follow a first read wait to be
-// read together: a Gather or a Map registers its handles one by one, and
-// without it the loop would read them in as many small batches as it
-// happened to wake up during the registration. A lone wait is read at
-// once.
+// burstGap is how long new waits that follow a read of several new
+// waits wait to be read together: a Gather registers its handles one by
+// one, and without it the loop would read them in as many small batches
+// as it happened to wake up during the registration. A lone wait is read
+// at once.
 const burstGap = time.Millisecond
 
 func newWaits(c *Client) *waits {
@@ -222,7 +222,11 @@ func (w *waits) round(ctx context.Context, feed store.FinishWatch) bool {
 		fresh = nil // read with the rest of the burst, when it ends
 	} else {
 		w.fresh = nil
-		if len(fresh) > 0 {
+		// Only a round that found several new waits starts a burst: they
+		// come from one registration (a Gather), and the next ones are
+		// read together. A lone wait, as in round trips one after another,
+		// is always read at once.
+		if len(fresh) > 1 {
 			w.burst = now.Add(burstGap)
 		}
 	}
