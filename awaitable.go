@@ -46,6 +46,24 @@ type Watcher interface {
 	Watch() (done <-chan struct{}, release func())
 }
 
+// Subscriber is implemented by awaitables that can call a function when
+// their outcome becomes final, such as a durable job's handle, whose
+// client already watches the store for it. Gather, GatherSettled, Wait
+// and AsCompleted subscribe to such an awaitable instead of giving it a
+// goroutine of its own, so that waiting for ten thousand job handles
+// costs ten thousand callbacks, not ten thousand goroutines.
+type Subscriber interface {
+	// Subscribe arranges for f to be called once when the outcome is
+	// final (at once, in the caller's goroutine, if it already is), and
+	// returns cancel, which withdraws the subscription and releases
+	// whatever the subscriber watches on its behalf, as a [Watcher]'s
+	// release does. f runs in a goroutine of the awaitable's and must not
+	// block. A cancel that races with the outcome may still see f called
+	// once; f is never called twice. cancel may be called any number of
+	// times and never blocks. Subscribe is safe for concurrent use.
+	Subscribe(f func()) (cancel func())
+}
+
 // watchDone is a's Done channel, through Watch where a is a [Watcher];
 // call release once the channel is no longer waited on.
 func watchDone[T any](a Awaitable[T]) (done <-chan struct{}, release func()) {

@@ -7,14 +7,13 @@ import (
 
 // completionWatch reports, on ch, the index of each awaitable as it
 // settles. Spindle's own awaitables are watched through their cells (no
-// goroutine, no allocation per item); awaitables defined elsewhere get one
-// small goroutine each until they settle or the watch stops, and a
-// [Watcher] is watched only as long.
+// goroutine, no allocation per item), a [Subscriber] through its
+// callback, and any other awaitable by one small goroutine until it
+// settles or the watch stops; a [Watcher] is watched only as long.
 type completionWatch[T any] struct {
-	aws  []Awaitable[T]
-	ch   chan int // buffered to len(aws): a settle never blocks
-	quit chan struct{}
-	wg   sync.WaitGroup
+	aws []Awaitable[T]
+	ch  chan int // buffered to len(aws): a settle never blocks
+	f   foreignWatch
 	// stopped is set by the first stop: callers stop the watch early
 	// before cancelling what it watched, and again by defer.
 	stopped bool
@@ -22,7 +21,9 @@ type completionWatch[T any] struct {
 
 func watchCompletions[T any](aws []Awaitable[T]) *completionWatch[T] {
 	w := &completionWatch[T]{aws: aws, ch: make(chan int, len(aws))}
-	w.quit = watchAttach(aws, w, &w.wg)
+	for i, a := range aws {
+		watchOne(i, a, w, &w.f)
+	}
 	return w
 }
 
@@ -36,46 +37,61 @@ func (w *completionWatch[T]) stop() {
 		return
 	}
 	w.stopped = true
-	watchDetach(w.aws, w, w.quit, &w.wg, nil)
+	watchDetach(w.aws, w, &w.f, nil)
 }
 
-// watchAttach arranges for n.cellSettled(i) to be called once aws[i]
-// settles, for every i: through the cell of Spindle's own awaitables, or
-// through one goroutine each (counted in wg, stopped by closing the
-// returned quit channel, nil when none was needed) for the others.
-func watchAttach[T any](aws []Awaitable[T], n cellNotify, wg *sync.WaitGroup) (quit chan struct{}) {
-	for i, a := range aws {
-		watchOne(i, a, n, wg, &quit)
+// foreignWatch holds what watching awaitables defined elsewhere takes: the
+// subscriptions of [Subscriber]s and the goroutines of the others.
+type foreignWatch struct {
+	wg    sync.WaitGroup
+	quit  chan struct{} // made for the first goroutine; closed by stop
+	stops []func()      // the subscriptions' cancels
+}
+
+// stop cancels the subscriptions and ends the goroutines, waiting for
+// them to exit.
+func (f *foreignWatch) stop() {
+	for _, cancel := range f.stops {
+		cancel()
 	}
-	return quit
+	if f.quit != nil {
+		close(f.quit)
+		f.wg.Wait()
+	}
 }
 
-// watchOne is watchAttach for aws[i]; it makes *quit when it first needs
-// a goroutine.
-func watchOne[T any](i int, a Awaitable[T], n cellNotify, wg *sync.WaitGroup, quit *chan struct{}) {
+// watchOne arranges for n.cellSettled(i) to be called once aws[i]
+// settles: through the cell of Spindle's own awaitables, through the
+// subscription of a [Subscriber], or through a goroutine (made in f) for
+// the others.
+func watchOne[T any](i int, a Awaitable[T], n cellNotify, f *foreignWatch) {
 	if c := awaitableCell(a); c != nil {
 		c.addWaiter(cellWaiter{n: n, i: i})
 		return
 	}
-	if *quit == nil {
-		*quit = make(chan struct{})
+	if s, ok := a.(Subscriber); ok {
+		f.stops = append(f.stops, s.Subscribe(func() { n.cellSettled(i) }))
+		return
 	}
-	wg.Add(1)
+	if f.quit == nil {
+		f.quit = make(chan struct{})
+	}
+	f.wg.Add(1)
 	done, release := watchDone(a)
 	go func(i int, done, quit <-chan struct{}) {
-		defer wg.Done()
+		defer f.wg.Done()
 		defer release()
 		select {
 		case <-done:
 			n.cellSettled(i)
 		case <-quit:
 		}
-	}(i, done, *quit)
+	}(i, done, f.quit)
 }
 
-// watchDetach undoes watchAttach (stopping early once settled reports true),
-// and waits for its goroutines to exit.
-func watchDetach[T any](aws []Awaitable[T], n cellNotify, quit chan struct{}, wg *sync.WaitGroup, settled func() bool) {
+// watchDetach undoes the watchOne calls for aws (leaving the cells early
+// once settled reports true), and waits for f's goroutines to exit.
+func watchDetach[T any](aws []Awaitable[T], n cellNotify, f *foreignWatch, settled func() bool) {
 	for i, a := range aws {
 		if settled != nil && settled() {
 			break
@@ -84,10 +100,7 @@ func watchDetach[T any](aws []Awaitable[T], n cellNotify, quit chan struct{}, wg
 			c.removeWaiter(n, i)
 		}
 	}
-	if quit != nil {
-		close(quit)
-		wg.Wait()
-	}
+	f.stop()
 }
 
 // gatherWatch counts settlements instead of reporting each one: Gather
@@ -101,8 +114,7 @@ type gatherWatch[T any] struct {
 	left   atomic.Int64  // awaitables not yet settled
 	failed atomic.Int64  // 1 + index of the first to fail; 0 while none has
 	wake   chan struct{} // capacity 1: a pending wake-up is never lost
-	quit   chan struct{}
-	wg     sync.WaitGroup
+	f      foreignWatch
 	later  []int // indexes of the awaitables that had not settled when watched
 	// stopped is set by the first stop: Gather stops the watch early
 	// before cancelling what it watched, and again by defer.
@@ -123,7 +135,7 @@ func watchGather[T any](aws []Awaitable[T], out []T) *gatherWatch[T] {
 	for i, a := range aws {
 		if c := awaitableCell(a); c == nil || !c.settled() {
 			w.later = append(w.later, i)
-			watchOne(i, a, w, &w.wg, &w.quit)
+			watchOne(i, a, w, &w.f)
 			continue
 		}
 		if v, err := a.Result(); err == nil {
@@ -165,5 +177,5 @@ func (w *gatherWatch[T]) stop() {
 	}
 	w.stopped = true
 	// Once every awaitable has settled, every waiter has been consumed.
-	watchDetach(w.aws, w, w.quit, &w.wg, func() bool { return w.left.Load() == 0 })
+	watchDetach(w.aws, w, &w.f, func() bool { return w.left.Load() == 0 })
 }

@@ -43,6 +43,7 @@ type handleOut[R any] struct {
 var (
 	_ spindle.Awaitable[int] = (*Handle[int])(nil)
 	_ spindle.Watcher        = (*Handle[int])(nil)
+	_ spindle.Subscriber     = (*Handle[int])(nil)
 )
 
 func newHandle[R any](c *Client, id string) *Handle[R] {
@@ -83,6 +84,23 @@ func (h *Handle[R]) Watch() (done <-chan struct{}, release func()) {
 		return h.out.done, func() {}
 	}
 	return h.out.done, h.c.waits.acquire(h.id, h.c.poll, h.deliver)
+}
+
+// Subscribe implements spindle.Subscriber, which spindle's Gather, Wait
+// and AsCompleted use so that waiting for many handles costs no
+// goroutine per handle: f is called once the outcome is known (as Done
+// would close), from the client's watch goroutine, and must not block.
+// cancel withdraws the wait as Watch's release does. Safe for concurrent
+// use; each call is a waiter of its own.
+func (h *Handle[R]) Subscribe(f func()) (cancel func()) {
+	if h.out.isSet() {
+		f()
+		return func() {}
+	}
+	return h.c.waits.acquire(h.id, h.c.poll, func(j *store.Job, err error) {
+		h.deliver(j, err)
+		f()
+	})
 }
 
 // deliver settles the handle with whatever ended its wait.

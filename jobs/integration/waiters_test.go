@@ -44,22 +44,30 @@ func quietBaseline(t *testing.T, c *jobs.Client) int {
 	return runtime.NumGoroutine()
 }
 
+// waitingAdds maps n add jobs (i+i for the i-th) with no worker to run
+// them yet, and returns their group and handles.
+func waitingAdds(t *testing.T, c *jobs.Client, n int) (*jobs.Group[int], []spindle.Awaitable[int]) {
+	t.Helper()
+	args := make([]addArgs, n)
+	for i := range args {
+		args[i] = addArgs{i, i}
+	}
+	g, err := add.Map(context.Background(), c, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws := make([]spindle.Awaitable[int], g.Len())
+	for i, h := range g.Handles() {
+		aws[i] = h
+	}
+	return g, aws
+}
+
 func TestEndedWaitsLeaveNothingBehind(t *testing.T) {
 	eachStore(t, func(t *testing.T, c *jobs.Client) {
 		base := quietBaseline(t, c)
 		ctx := context.Background()
-		args := make([]addArgs, 20)
-		for i := range args {
-			args[i] = addArgs{i, i}
-		}
-		g, err := add.Map(ctx, c, args) // no worker yet: they wait
-		if err != nil {
-			t.Fatal(err)
-		}
-		aws := make([]spindle.Awaitable[int], g.Len())
-		for i, h := range g.Handles() {
-			aws[i] = h
-		}
+		g, aws := waitingAdds(t, c, 20)
 		short := func() context.Context {
 			ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 			t.Cleanup(cancel)
