@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,12 @@ type q5Record struct {
 	// before the Map.
 	PeakGoroutines int `json:"peak_goroutines"`
 	BaseGoroutines int `json:"base_goroutines"`
+	// PeakOpenFiles and BaseOpenFiles are the same for the process's open
+	// file descriptors (store connections, the SQLite file and its
+	// journal among them), sampled every 10 ms where the system lists
+	// them (/proc/self/fd), and absent elsewhere.
+	PeakOpenFiles int `json:"peak_open_files,omitempty"`
+	BaseOpenFiles int `json:"base_open_files,omitempty"`
 }
 
 func (a *app) benchQ5Cmd() *cobra.Command {
@@ -47,8 +54,9 @@ One line per way of awaiting and run, with "await" ("group" or "gather"),
 handle had its result), "process_seconds" (from the Map's end until the
 last job finished, by the store's record), "await_over_process" (their
 ratio), and "peak_goroutines" (the most this process ran while awaiting,
-sampled every millisecond) beside "base_goroutines" (before the Map). The
-memory store cannot be used: another process cannot see it.`),
+sampled every millisecond) beside "base_goroutines" (before the Map), and
+likewise "peak_open_files" and "base_open_files" (file descriptors: store
+connections and files; on systems with /proc/self/fd). The memory store cannot be used: another process cannot see it.`),
 		Example: a.ex(`  spindle bench q5 --store sqlite:/tmp/x.db
   spindle bench q5 --store redis://127.0.0.1:6379/0 --count 3`),
 		Args: noArgs,
@@ -93,6 +101,7 @@ func (a *app) runQ5(cmd *cobra.Command, c *jobs.Client, url string, p *progress,
 	}
 	p.Phase(fmt.Sprintf("q5 run %d, %s: enqueue and await", run, way), f.n, nil)
 	rec.BaseGoroutines = runtime.NumGoroutine()
+	rec.BaseOpenFiles = openFiles()
 	start := time.Now()
 	g, err := benchNoop.Map(ctx, c, args)
 	if err != nil {
@@ -101,16 +110,19 @@ func (a *app) runQ5(cmd *cobra.Command, c *jobs.Client, url string, p *progress,
 	mapped := time.Now()
 	rec.EnqueueSeconds = mapped.Sub(start).Seconds()
 
-	var peak atomic.Int64
+	var peak, peakFiles atomic.Int64
 	sampled := make(chan struct{})
 	sampling, endSampling := context.WithCancel(ctx)
 	go func() {
 		defer close(sampled)
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
-		for {
+		for tick := 0; ; tick++ {
 			if n := int64(runtime.NumGoroutine()); n > peak.Load() {
 				peak.Store(n)
+			}
+			if tick%10 == 0 {
+				peakFiles.Store(max(peakFiles.Load(), int64(openFiles())))
 			}
 			select {
 			case <-sampling.Done():
@@ -133,6 +145,7 @@ func (a *app) runQ5(cmd *cobra.Command, c *jobs.Client, url string, p *progress,
 	endSampling()
 	<-sampled
 	rec.PeakGoroutines = int(peak.Load())
+	rec.PeakOpenFiles = max(int(peakFiles.Load()), openFiles())
 	if err != nil {
 		return rec, a.storeErr("await", "", err)
 	}
@@ -167,4 +180,14 @@ func lastFinished(ctx context.Context, in *jobs.Inspector) (time.Time, error) {
 		}
 		opts.After = page.Next
 	}
+}
+
+// openFiles counts the process's open file descriptors, or returns 0
+// where the system does not list them in /proc/self/fd.
+func openFiles() int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	return len(fds) - 1 // the descriptor ReadDir itself held open
 }
