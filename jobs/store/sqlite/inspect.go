@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -21,10 +23,10 @@ const deleteChunk = 1000
 // pool (a consistent snapshot) and scans the table: meant for admin tools,
 // not hot paths. ctx cancels the query.
 func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
+}
+
+func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	qs, err := s.queueCounts(ctx)
 	if err != nil {
 		return nil, s.readErr(ctx, "queues", err)
@@ -69,10 +71,10 @@ func (s *Store) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
 // enqueue time of the oldest Queued job. Like Queues it scans the table on
 // the read pool. ctx cancels the queries.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.enter(); err != nil {
-		return store.Stats{}, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
+}
+
+func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 	qs, err := s.queueCounts(ctx)
 	if err != nil {
 		return store.Stats{}, s.readErr(ctx, "stats", err)
@@ -108,10 +110,10 @@ func (s *Store) lookupState(ctx context.Context, id string) (state store.State, 
 // the job is not final yet or its UniqueKey is now held by another
 // unfinished job. ctx cancels it.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
+}
+
+func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
 	var queue string
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		state, q, err := s.lookupState(ctx, id)
@@ -155,10 +157,10 @@ func uniqueHeld(err error) error {
 // store.ErrNotFound or store.ErrRunning. Anyone awaiting the job is woken
 // (their Get then reports ErrNotFound). ctx cancels it.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
+}
+
+func (s *Store) deleteJob(ctx context.Context, id string) error {
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		state, _, err := s.lookupState(ctx, id)
 		if err != nil {
@@ -185,16 +187,10 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // workers; if ctx ends part-way, the chunks already committed stay deleted
 // and the count so far is returned with context.Cause(ctx).
 func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	switch {
-	case state == store.Running:
-		return 0, nil // never purged: a worker holds them
-	case state != "" && !state.Valid():
-		return 0, fmt.Errorf("sqlite: purge: State %q; want empty (all but running) or one of %v", state, store.States)
-	}
+	return front.Purge(ctx, &s.gate, "sqlite", queue, state, s.purge)
+}
+
+func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
 	cond, args := "state <> 'running'", []any{}
 	if queue != "" {
 		cond, args = cond+" AND queue = ?", append(args, queue)
@@ -249,10 +245,10 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
 func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
+}
+
+func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		var n int64
@@ -284,23 +280,24 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 // are not affected); it is recorded in the database, so it applies to
 // every process. Pausing a paused queue is a no-op. ctx cancels it.
 func (s *Store) Pause(ctx context.Context, queue string) error {
+	return front.Pause(ctx, &s.gate, "sqlite", queue, s.pause)
+}
+
+func (s *Store) pause(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "pause", queue, "INSERT OR IGNORE INTO paused_queues (name) VALUES (?)")
 }
 
 // Resume lets workers claim jobs of queue again and wakes its Ready
 // watchers. Resuming a queue that is not paused is a no-op. ctx cancels it.
 func (s *Store) Resume(ctx context.Context, queue string) error {
+	return front.Resume(ctx, &s.gate, "sqlite", queue, s.resume)
+}
+
+func (s *Store) resume(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "resume", queue, "DELETE FROM paused_queues WHERE name = ?")
 }
 
 func (s *Store) setPaused(ctx context.Context, op, queue, q string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if queue == "" {
-		return fmt.Errorf("sqlite: %s: empty queue name", op)
-	}
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		_, err := s.wconn.ExecContext(ctx, q, queue)
 		return err
