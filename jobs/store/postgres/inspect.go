@@ -10,14 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
 	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
-
-// deleteChunk bounds the rows one statement of Purge or Prune deletes, so
-// a large clean-up never holds locks long enough to stall workers.
-const deleteChunk = 1000
 
 // Get returns the job with that ID, or an error wrapping store.ErrNotFound.
 // It is one primary-key read, repeated on another connection after a
@@ -200,7 +197,7 @@ func (s *Store) deleteJob(ctx context.Context, id string) error {
 
 // Purge deletes the jobs of queue (every queue when empty) in state
 // (every state but Running when empty) and reports how many. Running jobs
-// are never purged, since a worker holds them. It deletes deleteChunk jobs
+// are never purged, since a worker holds them. It deletes chunked.Rows jobs
 // per statement in ID order; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
@@ -209,11 +206,11 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 }
 
 func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
-	total, after := 0, ""
-	for {
+	after := ""
+	return chunked.Walk(func() (int, bool, error) {
 		var ids []string
 		err := s.run(ctx, "purge", retryUnsent, func(q querier) error {
-			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), deleteChunk)
+			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), chunked.Rows)
 			if err != nil {
 				return err
 			}
@@ -221,20 +218,17 @@ func (s *Store) purge(ctx context.Context, queue string, state store.State) (int
 			return err
 		})
 		if err != nil {
-			return total, err
+			return 0, false, err
 		}
-		total += len(ids)
 		for _, id := range ids {
 			after = max(after, id)
 		}
-		if len(ids) < deleteChunk {
-			return total, nil
-		}
-	}
+		return len(ids), len(ids) >= chunked.Rows, nil
+	})
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, in
-// chunks of deleteChunk per statement, and then the leases and counters
+// chunks of chunked.Rows per statement, and then the leases and counters
 // that expired before now, and reports how many jobs it deleted. If ctx
 // ends part-way, the chunks already committed stay deleted and the count
 // so far is returned with context.Cause(ctx).
@@ -243,23 +237,22 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 }
 
 func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
-	total := 0
-	for {
+	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
 		err := s.run(ctx, "prune", retryRead, func(q querier) error {
-			tag, err := q.Exec(ctx, s.q.pruneJobs, now, deleteChunk)
+			tag, err := q.Exec(ctx, s.q.pruneJobs, now, chunked.Rows)
 			n = tag.RowsAffected()
 			return err
 		})
 		if err != nil {
-			return total, err
+			return 0, false, err
 		}
-		total += int(n)
-		if n < deleteChunk {
-			break
-		}
+		return int(n), n >= chunked.Rows, nil
+	})
+	if err != nil {
+		return total, err
 	}
-	err := s.run(ctx, "prune leases", retryRead, func(q querier) error {
+	err = s.run(ctx, "prune leases", retryRead, func(q querier) error {
 		b := &pgx.Batch{}
 		b.Queue(s.q.pruneLeases, now)
 		b.Queue(s.q.pruneCounters, now)

@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
 	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
@@ -235,25 +236,22 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 }
 
 func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
-	total, cursor := 0, ""
-	for {
+	cursor := ""
+	return chunked.Walk(func() (int, bool, error) {
 		res, err := purgeScript.run(ctx, s, queue, string(state), cursor, strconv.Itoa(purgeBatch)).Slice()
 		if err != nil {
-			return total, opErr(ctx, "purge", err)
+			return 0, false, opErr(ctx, "purge", err)
 		}
 		if len(res) != 3 {
-			return total, fmt.Errorf("redis: purge: unexpected reply %v", res)
+			return 0, false, fmt.Errorf("redis: purge: unexpected reply %v", res)
 		}
 		n := int(int64Of(res[0]))
-		total += n
 		if n > 0 {
 			s.notify.finishedAll()
 		}
 		cursor, _ = res[1].(string)
-		if int64Of(res[2]) == 1 {
-			return total, nil
-		}
-	}
+		return n, int64Of(res[2]) != 1, nil
+	})
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, and
@@ -265,21 +263,18 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 }
 
 func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
-	total, leases := 0, "1"
-	for {
+	leases := "1"
+	return chunked.Walk(func() (int, bool, error) {
 		res, err := pruneScript.run(ctx, s, msAlways(now), strconv.Itoa(purgeBatch), leases).Slice()
 		if err != nil {
-			return total, opErr(ctx, "prune", err)
+			return 0, false, opErr(ctx, "prune", err)
 		}
 		if len(res) != 2 {
-			return total, fmt.Errorf("redis: prune: unexpected reply %v", res)
+			return 0, false, fmt.Errorf("redis: prune: unexpected reply %v", res)
 		}
-		total += int(int64Of(res[0]))
 		leases = "0"
-		if int64Of(res[1]) == 0 {
-			return total, nil
-		}
-	}
+		return int(int64Of(res[0])), int64Of(res[1]) != 0, nil
+	})
 }
 
 // Pause stops workers everywhere from claiming jobs of queue (running

@@ -8,15 +8,11 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
 	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
-
-// deleteChunk bounds the rows one transaction of Purge or Prune deletes,
-// so a large clean-up never holds the write lock long enough to stall
-// workers: between chunks, other writers get their turn.
-const deleteChunk = 1000
 
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included). It is one read on the read
@@ -183,7 +179,7 @@ func (s *Store) deleteJob(ctx context.Context, id string) error {
 // (every state but Running when empty) and reports how many. Running jobs
 // are never purged, since a worker holds them: purging state Running
 // deletes nothing. It deletes in chunks of
-// deleteChunk jobs per transaction, so a large purge does not stall
+// chunked.Rows jobs per transaction, so a large purge does not stall
 // workers; if ctx ends part-way, the chunks already committed stay deleted
 // and the count so far is returned with context.Cause(ctx).
 func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
@@ -198,14 +194,14 @@ func (s *Store) purge(ctx context.Context, queue string, state store.State) (int
 	if state != "" {
 		cond, args = cond+" AND state = ?", append(args, string(state))
 	}
-	total, after := 0, ""
-	for {
+	after := ""
+	return chunked.Walk(func() (int, bool, error) {
 		var n int
 		err := s.writeTx(ctx, func(ctx context.Context) error {
 			n = 0
 			rows, err := s.wconn.QueryContext(ctx, `DELETE FROM jobs WHERE id IN (
 				SELECT id FROM jobs WHERE id > ? AND `+cond+` ORDER BY id LIMIT ?) RETURNING id`,
-				append(append([]any{after}, args...), deleteChunk)...)
+				append(append([]any{after}, args...), chunked.Rows)...)
 			if err != nil {
 				return err
 			}
@@ -225,23 +221,20 @@ func (s *Store) purge(ctx context.Context, queue string, state store.State) (int
 			after = last
 			return nil
 		})
-		total += n
 		if n > 0 {
 			s.notify.finishedAll()
 		}
 		if err != nil {
-			return total, s.writeErr(ctx, "purge", err)
+			return n, false, s.writeErr(ctx, "purge", err)
 		}
-		if n < deleteChunk {
-			return total, nil
-		}
-	}
+		return n, n >= chunked.Rows, nil
+	})
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, and
 // reports how many; then it deletes the leases and counters that expired
 // before now (not counted). It walks the retention index in chunks of
-// deleteChunk per transaction; if ctx ends part-way, the chunks already
+// chunked.Rows per transaction; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
 func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
@@ -249,13 +242,12 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 }
 
 func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
-	total := 0
-	for {
+	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
 		err := s.writeTx(ctx, func(ctx context.Context) (err error) {
 			res, err := s.wconn.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (
 				SELECT id FROM jobs WHERE retain_until > 0 AND retain_until < ? AND state IN `+finalStates+` LIMIT ?)`,
-				nanos(now), deleteChunk)
+				nanos(now), chunked.Rows)
 			if err != nil {
 				return err
 			}
@@ -263,12 +255,12 @@ func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
 			return err
 		})
 		if err != nil {
-			return total, s.writeErr(ctx, "prune", err)
+			return 0, false, s.writeErr(ctx, "prune", err)
 		}
-		total += int(n)
-		if n < deleteChunk {
-			break
-		}
+		return int(n), n >= chunked.Rows, nil
+	})
+	if err != nil {
+		return total, err
 	}
 	if err := s.pruneLeases(ctx, now); err != nil {
 		return total, s.writeErr(ctx, "prune", err)
