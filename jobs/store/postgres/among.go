@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // sqlAmong lists, of an array of IDs, the final jobs as JSON documents
@@ -23,10 +24,10 @@ const sqlAmong = `SELECT DISTINCT ON (w.id) w.id, CASE WHEN j.id IS NOT NULL THE
 // FinishedAmong implements [store.Store]: one statement, so one round
 // trip and one transaction however many IDs it checks. ctx cancels it.
 func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
-	if err := s.enter(); err != nil {
-		return nil, nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call2(&s.gate, func() ([]*store.Job, []string, error) { return s.finishedAmongIDs(ctx, ids) })
+}
+
+func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	q := strings.ReplaceAll(sqlAmong, "{s}.", quoteIdent(s.schema)+".")
 	var (
 		final   []*store.Job

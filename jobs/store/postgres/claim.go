@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -29,20 +31,16 @@ import (
 // (the caller retries): jobs it may have leased run again once their
 // leases expire.
 func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	queues, names, err := storecheck.Claim("postgres", req, maxClaimQueues)
-	if err != nil {
-		return nil, err
-	}
+	return front.Claim(ctx, &s.gate, "postgres", req, maxClaimQueues, s.claim)
+}
+
+func (s *Store) claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
 	if names == nil {
 		names = []string{} // the filter's "any name"
 	}
 	now, until := req.Now, req.LeaseUntil
 	var jobs []*store.Job
-	err = s.run(ctx, "claim", retryUnsent, func(q querier) error {
+	err := s.run(ctx, "claim", retryUnsent, func(q querier) error {
 		b := &pgx.Batch{}
 		b.Queue(s.q.promote, queues, now, req.Limit)
 		if len(queues) == 1 {
@@ -82,10 +80,10 @@ const maxClaimQueues = 1000
 // through the claim's indexes, so its cost does not grow with the
 // queues. ctx cancels it.
 func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.ReadyName, error) { return s.readyNames(ctx, queues, now) })
+}
+
+func (s *Store) readyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	var out []store.ReadyName
 	err := s.run(ctx, "ready names", retryRead, func(q querier) error {
 		out = out[:0]

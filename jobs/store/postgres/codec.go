@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/jobrow"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -36,48 +37,16 @@ func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // partial indexes.
 func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
 
-// scanJob reads one row of jobColumns. The errors JSON is decoded only
-// when the job has failed before, so claims of fresh jobs skip it.
+// scanJob reads one row of jobColumns.
 func scanJob(row pgx.Row) (*store.Job, error) {
-	var (
-		j                                                  store.Job
-		state                                              string
-		errs                                               []byte
-		runAt, enqAt, startAt, finAt, leaseUntil, retainAt pgtype.Timestamptz
-		expiresAt, uniqueUntil                             pgtype.Timestamptz
-		retention                                          int64
-		priority, attempt, maxAttempts                     int32
-	)
-	err := row.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
-		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
-		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
-		&expiresAt, &retention, &j.Revoke, &uniqueUntil)
-	if err != nil {
-		return nil, err
-	}
-	j.Priority, j.Attempt, j.MaxAttempts = int(priority), int(attempt), int(maxAttempts)
-	j.State = store.State(state)
-	j.RunAt, j.EnqueuedAt, j.StartedAt = fromTS(runAt), fromTS(enqAt), fromTS(startAt)
-	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromTS(finAt), fromTS(leaseUntil), fromTS(retainAt)
-	j.ExpiresAt, j.Retention, j.UniqueUntil = fromTS(expiresAt), time.Duration(retention), fromTS(uniqueUntil)
-	if j.Errors, err = storecheck.ErrorHistory(j.ID, errs); err != nil {
-		return nil, err
-	}
-	return &j, nil
+	return jobrow.Scan[int32, pgtype.Timestamptz, []byte](row.Scan, fromTS)
 }
 
 // scanJobs appends every row of rows, read as a job, to jobs, and closes
 // rows.
 func scanJobs(rows pgx.Rows, jobs []*store.Job) ([]*store.Job, error) {
 	defer rows.Close()
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return jobs, err
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
+	return jobrow.All[int32, pgtype.Timestamptz, []byte](rows, jobs, fromTS)
 }
 
 // scanStrings reads the text first column of rows, ignoring any other

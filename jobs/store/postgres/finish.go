@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,7 +9,8 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Finish applies outcomes in one statement (one round trip, one
@@ -35,16 +35,10 @@ import (
 // replaced and the statement repeated; one lost mid-commit is reported,
 // and a repeat by the caller then finds the applied outcomes lost.
 func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	if err := storecheck.Outcomes("postgres", outcomes); err != nil {
-		return nil, err
-	}
-	if len(outcomes) == 0 {
-		return nil, nil
-	}
+	return front.Finish(ctx, &s.gate, "postgres", outcomes, s.finish)
+}
+
+func (s *Store) finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
 	a := newFinishArgs(len(outcomes))
 	seen := make(map[string]bool, len(outcomes))
 	for _, o := range outcomes {
@@ -135,16 +129,10 @@ const maxSentJobs = 1
 // ctx cancels the statement; a canceled call extends nothing and returns
 // context.Cause(ctx).
 func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	if owner == "" {
-		return nil, fmt.Errorf("postgres: extend leases: empty owner; want the worker holding the leases")
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
+	return front.ExtendLeases(ctx, &s.gate, "postgres", owner, ids, until, s.extendLeases)
+}
+
+func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
 	var kept []string
 	err = s.run(ctx, "extend leases", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, s.q.extend, owner, ids, until)
@@ -180,10 +168,10 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 // ctx cancels the statements; a canceled Recover moves nothing and
 // returns context.Cause(ctx).
 func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.Recovered, error) { return s.recoverJobs(ctx, now) })
+}
+
+func (s *Store) recoverJobs(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	var moved []store.Recovered
 	err := s.run(ctx, "recover", retryRead, func(q querier) error {
 		b := &pgx.Batch{}

@@ -10,21 +10,20 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
-
-// deleteChunk bounds the rows one statement of Purge or Prune deletes, so
-// a large clean-up never holds locks long enough to stall workers.
-const deleteChunk = 1000
 
 // Get returns the job with that ID, or an error wrapping store.ErrNotFound.
 // It is one primary-key read, repeated on another connection after a
 // connection loss. ctx cancels it.
 func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (*store.Job, error) { return s.get(ctx, id) })
+}
+
+func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
 	var j *store.Job
 	err := s.run(ctx, "get "+id, retryRead, func(q querier) (err error) {
 		j, err = scanJob(q.QueryRow(ctx, s.q.get, id))
@@ -39,20 +38,16 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. ctx cancels it.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	limit, err := storecheck.List("postgres", req)
-	if err != nil {
-		return nil, err
-	}
+	return front.List(ctx, &s.gate, "postgres", req, s.list)
+}
+
+func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
 	query := s.q.list
 	if req.Desc {
 		query = s.q.listDesc
 	}
 	var jobs []*store.Job
-	err = s.run(ctx, "list", retryRead, func(q querier) error {
+	err := s.run(ctx, "list", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, query, req.After, req.Queue, string(req.State), req.Name, limit, req.Before)
 		if err != nil {
 			return err
@@ -67,10 +62,10 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 // job count for every state (zero included). It scans the table: meant
 // for admin tools, not hot paths. ctx cancels it.
 func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
+}
+
+func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	var out []store.QueueInfo
 	err := s.run(ctx, "queues", retryRead, func(q querier) (err error) {
 		out, err = s.queueCounts(ctx, q)
@@ -109,10 +104,10 @@ func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, 
 // enqueue time of the oldest Queued job. Like Queues it scans the table.
 // ctx cancels it.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.enter(); err != nil {
-		return store.Stats{}, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
+}
+
+func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
 	err := s.run(ctx, "stats", retryRead, func(q querier) error {
 		qs, err := s.queueCounts(ctx, q)
@@ -148,10 +143,10 @@ func (s *Store) stateOf(ctx context.Context, q querier, id string) (store.State,
 // saying the job is not final yet or its UniqueKey is now held by another
 // unfinished job. Workers are woken by a NOTIFY on commit. ctx cancels it.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
+}
+
+func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
 	return s.run(ctx, "retry "+id, retryUnsent, func(q querier) error {
 		var queue string
 		err := q.QueryRow(ctx, s.q.retry, id, now).Scan(&queue, nil)
@@ -179,10 +174,10 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 // job is woken by a NOTIFY (their Get then reports ErrNotFound). ctx
 // cancels it.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
+}
+
+func (s *Store) deleteJob(ctx context.Context, id string) error {
 	return s.run(ctx, "delete "+id, retryUnsent, func(q querier) error {
 		var got string
 		err := q.QueryRow(ctx, s.q.deleteJob, id).Scan(&got, nil)
@@ -202,26 +197,20 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 // Purge deletes the jobs of queue (every queue when empty) in state
 // (every state but Running when empty) and reports how many. Running jobs
-// are never purged, since a worker holds them. It deletes deleteChunk jobs
+// are never purged, since a worker holds them. It deletes chunked.Rows jobs
 // per statement in ID order; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
 func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	switch {
-	case state == store.Running:
-		return 0, nil // never purged: a worker holds them
-	case state != "" && !state.Valid():
-		return 0, fmt.Errorf("postgres: purge: State %q; want empty (all but running) or one of %v", state, store.States)
-	}
-	total, after := 0, ""
-	for {
+	return front.Purge(ctx, &s.gate, "postgres", queue, state, s.purge)
+}
+
+func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
+	after := ""
+	return chunked.Walk(func() (int, bool, error) {
 		var ids []string
 		err := s.run(ctx, "purge", retryUnsent, func(q querier) error {
-			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), deleteChunk)
+			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), chunked.Rows)
 			if err != nil {
 				return err
 			}
@@ -229,45 +218,41 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 			return err
 		})
 		if err != nil {
-			return total, err
+			return 0, false, err
 		}
-		total += len(ids)
 		for _, id := range ids {
 			after = max(after, id)
 		}
-		if len(ids) < deleteChunk {
-			return total, nil
-		}
-	}
+		return len(ids), len(ids) >= chunked.Rows, nil
+	})
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, in
-// chunks of deleteChunk per statement, and then the leases and counters
+// chunks of chunked.Rows per statement, and then the leases and counters
 // that expired before now, and reports how many jobs it deleted. If ctx
 // ends part-way, the chunks already committed stay deleted and the count
 // so far is returned with context.Cause(ctx).
 func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	total := 0
-	for {
+	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
+}
+
+func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
+	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
 		err := s.run(ctx, "prune", retryRead, func(q querier) error {
-			tag, err := q.Exec(ctx, s.q.pruneJobs, now, deleteChunk)
+			tag, err := q.Exec(ctx, s.q.pruneJobs, now, chunked.Rows)
 			n = tag.RowsAffected()
 			return err
 		})
 		if err != nil {
-			return total, err
+			return 0, false, err
 		}
-		total += int(n)
-		if n < deleteChunk {
-			break
-		}
+		return int(n), n >= chunked.Rows, nil
+	})
+	if err != nil {
+		return total, err
 	}
-	err := s.run(ctx, "prune leases", retryRead, func(q querier) error {
+	err = s.run(ctx, "prune leases", retryRead, func(q querier) error {
 		b := &pgx.Batch{}
 		b.Queue(s.q.pruneLeases, now)
 		b.Queue(s.q.pruneCounters, now)
@@ -280,23 +265,24 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 // are not affected); it is recorded in the database, so it applies to
 // every process. Pausing a paused queue is a no-op. ctx cancels it.
 func (s *Store) Pause(ctx context.Context, queue string) error {
+	return front.Pause(ctx, &s.gate, "postgres", queue, s.pause)
+}
+
+func (s *Store) pause(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "pause", queue, s.q.pause)
 }
 
 // Resume lets workers claim jobs of queue again and wakes them with a
 // NOTIFY. Resuming a queue that is not paused is a no-op. ctx cancels it.
 func (s *Store) Resume(ctx context.Context, queue string) error {
+	return front.Resume(ctx, &s.gate, "postgres", queue, s.resume)
+}
+
+func (s *Store) resume(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "resume", queue, s.q.resume)
 }
 
 func (s *Store) setPaused(ctx context.Context, op, queue, sql string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if queue == "" {
-		return fmt.Errorf("postgres: %s: empty queue name", op)
-	}
 	return s.run(ctx, op+" "+queue, retryRead, func(q querier) error {
 		_, err := q.Exec(ctx, sql, queue)
 		return err

@@ -9,7 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Acquire takes or renews l.Key for l.Owner until l.Until, in one
@@ -19,13 +20,10 @@ import (
 // and its kin, it runs in the caller's transaction, so a rollback frees
 // the key. ctx cancels it.
 func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (holder store.Lease, ok bool, err error) {
-	if err := s.enter(); err != nil {
-		return store.Lease{}, false, err
-	}
-	defer s.leave()
-	if err := storecheck.Lease("postgres", l, now); err != nil {
-		return store.Lease{}, false, err
-	}
+	return front.Acquire(ctx, &s.gate, "postgres", l, now, s.acquire)
+}
+
+func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (holder store.Lease, ok bool, err error) {
 	err = s.runEnqueue(ctx, "acquire "+l.Key, retryUnsent, func(q querier) error {
 		// No row: the holder committed after the statement's snapshot
 		// was taken; the next try sees it.
@@ -68,10 +66,10 @@ func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (hold
 // is "", and reports whether a lease was deleted. Called by [EnqueueTx]
 // and its kin, it runs in the caller's transaction. ctx cancels it.
 func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
-	if err := s.enter(); err != nil {
-		return false, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (bool, error) { return s.releaseLease(ctx, key, owner) })
+}
+
+func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, error) {
 	var n int64
 	err := s.runEnqueue(ctx, "release "+key, retryUnsent, func(q querier) error {
 		tag, err := q.Exec(ctx, s.q.release, key, owner)
@@ -84,10 +82,10 @@ func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
 // Leases lists the leases not expired at now whose key starts with
 // prefix, in key order: a range scan of the key index. ctx cancels it.
 func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.Lease, error) { return s.leases(ctx, prefix, now) })
+}
+
+func (s *Store) leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
 	var out []store.Lease
 	err := s.run(ctx, "leases", retryRead, func(q querier) error {
@@ -116,10 +114,10 @@ func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]sto
 // expiry. Concurrent callers in any process each get a distinct value.
 // ctx cancels it.
 func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (int64, error) { return s.count(ctx, key, until, now) })
+}
+
+func (s *Store) count(ctx context.Context, key string, until, now time.Time) (int64, error) {
 	if key == "" {
 		return 0, fmt.Errorf("postgres: count: empty key")
 	}

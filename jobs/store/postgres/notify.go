@@ -3,7 +3,6 @@ package postgres
 import (
 	"encoding/json"
 	"strings"
-	"sync"
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
@@ -17,11 +16,8 @@ import (
 type notifier struct {
 	l *listener
 
-	mu      sync.Mutex
-	closed  bool
-	readyWs watchset.Ready
-	fin     finwatch.Registry // Finished, FinishedJob and WatchFinishes
-	revWs   watchset.Set
+	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
+	fin          finwatch.Registry // Finished, FinishedJob and WatchFinishes
 }
 
 // Ready returns a channel that receives a value (coalesced: at most one
@@ -40,15 +36,7 @@ type notifier struct {
 // so a receiver wakes and sees ErrClosed from its next call. Safe for
 // concurrent use.
 func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
-	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return watchset.Closed(), func() {}
-	}
-	ch, stop = n.readyWs.Add(&n.mu, queues)
-	n.l.start()
-	return ch, stop
+	return s.notify.AddReady(queues, s.notify.l.start)
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -95,15 +83,7 @@ func (s *Store) WatchFinishes() store.FinishWatch {
 // call registers a watcher that lives until stop (idempotent) or Close,
 // which closes the channel. Safe for concurrent use.
 func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
-	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return watchset.Closed(), func() {}
-	}
-	ch, stop = n.revWs.Add(&n.mu)
-	n.l.start()
-	return ch, stop
+	return s.notify.AddRevoked(s.notify.l.start)
 }
 
 // dispatch hands one NOTIFY payload to the watchers it concerns.
@@ -120,29 +100,29 @@ func (n *notifier) dispatch(payload string) {
 	if kind == 'f' && json.Unmarshal([]byte(rest), &ids) != nil {
 		kind = 'a' // unreadable: wake every waiter rather than miss one
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
 	switch kind {
 	case 'r':
-		n.readyWs.Signal(rest)
+		n.Ready.Signal(rest)
 	case '*':
-		n.readyWs.SignalAll()
+		n.Ready.SignalAll()
 	case 'f':
 		n.fin.Fire(ids...)
 	case 'a':
 		n.fin.FireAll()
 	case 'v':
-		n.revWs.Signal()
+		n.Revoked.Signal()
 	}
 }
 
 // recheck wakes every watcher: the listening connection was (re)opened,
 // and whatever happened while nobody listened went unheard.
 func (n *notifier) recheck() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.readyWs.SignalAll()
-	n.revWs.Signal()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	n.Ready.SignalAll()
+	n.Revoked.Signal()
 	n.fin.FireAll()
 }
 
@@ -172,19 +152,19 @@ func (n *notifier) dispatchJob(rest string) {
 
 // watching reports how many watchers are registered (tests).
 func (n *notifier) watching() (ready, finished, revoked int) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.readyWs.Len(), n.fin.Watches(), n.revWs.Len()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	return n.Ready.Len(), n.fin.Watches(), n.Revoked.Len()
 }
 
 // close stops the listener, waits for it, and closes every channel so
 // that waiters wake up.
 func (n *notifier) close() {
 	n.l.stop()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.closed = true
-	n.readyWs.Close()
-	n.revWs.Close()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	n.Closed = true
+	n.Ready.Close()
+	n.Revoked.Close()
 	n.fin.Close()
 }

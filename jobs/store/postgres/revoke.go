@@ -9,7 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Revoke cancels job id with reason in one statement, which also returns
@@ -20,16 +21,12 @@ import (
 // statement, only then, reads it); an unknown ID gives
 // store.ErrNotFound. ctx cancels it.
 func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	if err := s.enter(); err != nil {
-		return store.RevokeResult{}, err
-	}
-	defer s.leave()
-	reason, err := storecheck.RevokeReason("postgres", id, reason)
-	if err != nil {
-		return store.RevokeResult{}, err
-	}
+	return front.Revoke(ctx, &s.gate, "postgres", id, reason, now, s.revoke)
+}
+
+func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	var res store.RevokeResult
-	err = s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
+	err := s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
 		// Two tries: a job that left a final state (Retry) between the
 		// update and the look-up is revoked on the second.
 		for range 2 {
@@ -63,10 +60,10 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 // requested, as ID to reason: one read of a small partial index. ctx
 // cancels it.
 func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (map[string]string, error) { return s.revokeRequests(ctx, owner) })
+}
+
+func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	var out map[string]string
 	err := s.run(ctx, "revoke requests", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, s.q.revokeRequests, owner)
@@ -91,13 +88,10 @@ func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]st
 // statement; workers of their queues are woken by a NOTIFY on commit.
 // Jobs in other states and unknown IDs are left alone. ctx cancels it.
 func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if len(ids) == 0 {
-		return nil
-	}
+	return front.Wake(ctx, &s.gate, ids, now, s.wake)
+}
+
+func (s *Store) wake(ctx context.Context, ids []string, now time.Time) error {
 	return s.run(ctx, "wake", retryRead, func(q querier) error {
 		_, err := q.Exec(ctx, s.q.wake, ids, now)
 		return err

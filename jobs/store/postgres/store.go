@@ -99,24 +99,17 @@ func (s *Store) Schema() string { return s.schema }
 // the transactions begun on it (Close waits for their connections).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// enter starts a call: it fails with ErrClosed after Close, and otherwise
-// keeps Close from releasing the pool until leave.
-func (s *Store) enter() error { return s.gate.Enter() }
-
-func (s *Store) leave() { s.gate.Leave() }
-
 // Close waits for calls in flight, stops the listener, wakes every Ready,
 // Finished and Revoked channel (so waiters notice and get ErrClosed from
 // their next call) and closes the pool. Later calls, Close included,
 // return store.ErrClosed. Calls in flight end when their ctx does, so
 // Close returns once they finish.
 func (s *Store) Close() error {
-	if _, err := s.gate.Close(); err != nil {
-		return err
-	}
-	s.notify.close()
-	s.pool.Close()
-	return nil
+	return s.gate.Shut(func() error {
+		s.notify.close()
+		s.pool.Close()
+		return nil
+	})
 }
 
 // querier is what statements run on: the pool, or a caller's transaction.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // amongChunk is how many IDs one SADD of scriptAmong takes: Lua's unpack
@@ -74,10 +75,10 @@ var (
 // job inside the script. Like Get, it rides out a lost connection for up
 // to the read-retry time. ctx bounds it.
 func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
-	if err := s.enter(); err != nil {
-		return nil, nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call2(&s.gate, func() ([]*store.Job, []string, error) { return s.finishedAmongIDs(ctx, ids) })
+}
+
+func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id

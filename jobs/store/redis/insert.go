@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -26,13 +27,10 @@ import (
 // with ctx may or may not have inserted the batch (the reply was lost),
 // and inserting it again reports the jobs that made it as dups.
 func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	if len(jobs) == 0 {
-		return nil, nil
-	}
+	return front.Insert(ctx, &s.gate, jobs, s.insert)
+}
+
+func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	for i, j := range jobs {
 		if err := validateNew(i, j); err != nil {
 			return nil, err

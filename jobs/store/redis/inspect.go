@@ -11,6 +11,9 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -20,10 +23,10 @@ import (
 // default 30s): a handle awaiting a job rides out a Redis restart. ctx
 // bounds the call.
 func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (*store.Job, error) { return s.get(ctx, id) })
+}
+
+func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
 	var m map[string]string
 	err := s.retryReads(ctx, func() (err error) {
 		m, err = s.rdb.HGetAll(ctx, s.k.job(id)).Result()
@@ -47,14 +50,10 @@ const listScanBudget = 5000
 // a filter that matches few of many jobs costs time in proportion to the
 // jobs it skips. ctx bounds the call.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	limit, err := storecheck.List("redis", req)
-	if err != nil {
-		return nil, err
-	}
+	return front.List(ctx, &s.gate, "redis", req, s.list)
+}
+
+func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
 	var out []*store.Job
 	cursor, bound, desc := req.After, req.Before, "0"
 	if req.Desc {
@@ -86,10 +85,10 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 // job count for every state (zero included), from counters kept by every
 // transition: one script, whatever the number of jobs. ctx bounds it.
 func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
+}
+
+func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	qs, err := s.queues(ctx)
 	if err != nil {
 		return nil, opErr(ctx, "queues", err)
@@ -129,10 +128,10 @@ const oldestBatch = 2000
 // EnqueuedAt, a few thousand per script: meant for admin tools, its cost
 // grows with the backlog. ctx bounds it.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.enter(); err != nil {
-		return store.Stats{}, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
+}
+
+func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 	qs, err := s.queues(ctx)
 	if err != nil {
 		return store.Stats{}, opErr(ctx, "stats", err)
@@ -174,10 +173,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 // saying the job is not final yet or its UniqueKey is now held by
 // another unfinished job. ctx bounds it.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
+}
+
+func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
 	res, err := retryScript.run(ctx, s, id, msAlways(now), "").Text()
 	if err != nil {
 		return opErr(ctx, "retry "+id, err)
@@ -201,10 +200,10 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 // store.ErrNotFound or store.ErrRunning. Anyone awaiting the job, in any
 // process, is woken (their Get then reports ErrNotFound). ctx bounds it.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
+}
+
+func (s *Store) deleteJob(ctx context.Context, id string) error {
 	res, err := deleteScript.run(ctx, s, id).Text()
 	if err != nil {
 		return opErr(ctx, "delete "+id, err)
@@ -233,35 +232,26 @@ const purgeBatch = 1000
 // part-way, the batches already deleted stay deleted and the count so far
 // is returned with the error.
 func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	switch {
-	case state == store.Running:
-		return 0, nil
-	case state != "" && !state.Valid():
-		return 0, fmt.Errorf("redis: purge: State %q; want empty (all but running) or one of %v", state, store.States)
-	}
-	total, cursor := 0, ""
-	for {
+	return front.Purge(ctx, &s.gate, "redis", queue, state, s.purge)
+}
+
+func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
+	cursor := ""
+	return chunked.Walk(func() (int, bool, error) {
 		res, err := purgeScript.run(ctx, s, queue, string(state), cursor, strconv.Itoa(purgeBatch)).Slice()
 		if err != nil {
-			return total, opErr(ctx, "purge", err)
+			return 0, false, opErr(ctx, "purge", err)
 		}
 		if len(res) != 3 {
-			return total, fmt.Errorf("redis: purge: unexpected reply %v", res)
+			return 0, false, fmt.Errorf("redis: purge: unexpected reply %v", res)
 		}
 		n := int(int64Of(res[0]))
-		total += n
 		if n > 0 {
 			s.notify.finishedAll()
 		}
 		cursor, _ = res[1].(string)
-		if int64Of(res[2]) == 1 {
-			return total, nil
-		}
-	}
+		return n, int64Of(res[2]) != 1, nil
+	})
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, and
@@ -269,38 +259,32 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 // jobs it deleted. It walks the retention index in batches; if ctx ends
 // part-way, the batches already deleted stay deleted.
 func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	total, leases := 0, "1"
-	for {
+	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
+}
+
+func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
+	leases := "1"
+	return chunked.Walk(func() (int, bool, error) {
 		res, err := pruneScript.run(ctx, s, msAlways(now), strconv.Itoa(purgeBatch), leases).Slice()
 		if err != nil {
-			return total, opErr(ctx, "prune", err)
+			return 0, false, opErr(ctx, "prune", err)
 		}
 		if len(res) != 2 {
-			return total, fmt.Errorf("redis: prune: unexpected reply %v", res)
+			return 0, false, fmt.Errorf("redis: prune: unexpected reply %v", res)
 		}
-		total += int(int64Of(res[0]))
 		leases = "0"
-		if int64Of(res[1]) == 0 {
-			return total, nil
-		}
-	}
+		return int(int64Of(res[0])), int64Of(res[1]) != 0, nil
+	})
 }
 
 // Pause stops workers everywhere from claiming jobs of queue (running
 // jobs are not affected). Pausing a paused queue is a no-op. ctx bounds
 // it.
 func (s *Store) Pause(ctx context.Context, queue string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if queue == "" {
-		return errors.New("redis: pause: empty queue name")
-	}
+	return front.Pause(ctx, &s.gate, "redis", queue, s.pause)
+}
+
+func (s *Store) pause(ctx context.Context, queue string) error {
 	if err := s.rdb.SAdd(ctx, s.k.prefix+"paused", queue).Err(); err != nil {
 		return opErr(ctx, "pause "+queue, err)
 	}
@@ -311,13 +295,10 @@ func (s *Store) Pause(ctx context.Context, queue string) error {
 // watchers in every process. Resuming a queue that is not paused is a
 // no-op. ctx bounds it.
 func (s *Store) Resume(ctx context.Context, queue string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if queue == "" {
-		return errors.New("redis: resume: empty queue name")
-	}
+	return front.Resume(ctx, &s.gate, "redis", queue, s.resume)
+}
+
+func (s *Store) resume(ctx context.Context, queue string) error {
 	if err := s.rdb.SRem(ctx, s.k.prefix+"paused", queue).Err(); err != nil {
 		return opErr(ctx, "resume "+queue, err)
 	}

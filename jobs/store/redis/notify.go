@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -40,14 +39,11 @@ import (
 type notifier struct {
 	s *Store
 
-	mu      sync.Mutex
-	closed  bool
-	started bool            // the loop runs
-	want    map[string]bool // channels with watchers
-	ps      *goredis.PubSub // the current subscription, nil between attempts
-	readyWs watchset.Ready
-	fin     finwatch.Registry // Finished and WatchFinishes
-	revWs   watchset.Set
+	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
+	started      bool              // the loop runs
+	want         map[string]bool   // channels with watchers
+	ps           *goredis.PubSub   // the current subscription, nil between attempts
+	fin          finwatch.Registry // Finished and WatchFinishes
 
 	// due holds, per watched queue, the earliest RunAt (Unix ms) of a
 	// Scheduled job this process heard of (from an event or a claim);
@@ -84,10 +80,10 @@ func newNotifier(s *Store) *notifier {
 }
 
 // ensureLocked subscribes to channel if nothing has yet, starting the
-// loop on first use; n.mu is held. Watchers registered before the
+// loop on first use; n.Mu is held. Watchers registered before the
 // subscription is confirmed are woken by the confirmation.
 func (n *notifier) ensureLocked(channel string) {
-	if n.want[channel] || n.closed {
+	if n.want[channel] || n.Closed {
 		return
 	}
 	n.want[channel] = true
@@ -107,20 +103,20 @@ func (n *notifier) loop() {
 	defer close(n.done)
 	backoff := minBackoff
 	for {
-		n.mu.Lock()
-		if n.closed {
-			n.mu.Unlock()
+		n.Mu.Lock()
+		if n.Closed {
+			n.Mu.Unlock()
 			return
 		}
 		channels := make([]string, 0, len(n.want))
 		for ch := range n.want {
 			channels = append(channels, ch)
 		}
-		n.mu.Unlock()
+		n.Mu.Unlock()
 		ps := n.s.rdb.Subscribe(context.Background(), channels...)
-		n.mu.Lock()
-		if n.closed {
-			n.mu.Unlock()
+		n.Mu.Lock()
+		if n.Closed {
+			n.Mu.Unlock()
 			ps.Close()
 			return
 		}
@@ -131,7 +127,7 @@ func (n *notifier) loop() {
 				missed = append(missed, ch)
 			}
 		}
-		n.mu.Unlock()
+		n.Mu.Unlock()
 		if len(missed) > 0 {
 			_ = ps.Subscribe(context.Background(), missed...)
 		}
@@ -140,10 +136,10 @@ func (n *notifier) loop() {
 			backoff = minBackoff
 		}
 
-		n.mu.Lock()
+		n.Mu.Lock()
 		n.ps = nil
-		closed := n.closed
-		n.mu.Unlock()
+		closed := n.Closed
+		n.Mu.Unlock()
 		ps.Close()
 		if closed {
 			return
@@ -192,13 +188,13 @@ func (n *notifier) receive(ps *goredis.PubSub) (established bool) {
 // wake wakes every watcher of the kind channel carries: events may have
 // been missed before its subscription was confirmed.
 func (n *notifier) wake(channel string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
 	switch channel {
 	case n.s.k.evReady:
-		n.readyWs.SignalAll()
+		n.Ready.SignalAll()
 	case n.s.k.evRevoked:
-		n.revWs.Signal()
+		n.Revoked.Signal()
 	case n.s.k.evFinished:
 		n.fin.FireAll()
 	}
@@ -267,14 +263,7 @@ func parseIDs(s string) ([]string, error) {
 // concurrent use.
 func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return watchset.Closed(), func() {}
-	}
-	ch, stop = n.readyWs.Add(&n.mu, queues)
-	n.ensureLocked(n.s.k.evReady)
-	return ch, stop
+	return n.AddReady(queues, func() { n.ensureLocked(n.s.k.evReady) })
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -287,9 +276,9 @@ func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
 // concurrent use; stop is idempotent.
 func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	if n.Closed {
 		return watchset.Closed(), func() {}
 	}
 	n.ensureLocked(n.s.k.evFinished)
@@ -304,9 +293,9 @@ func (s *Store) Finished(id string) (ch <-chan struct{}, stop func()) {
 // Safe for concurrent use.
 func (s *Store) WatchFinishes() store.FinishWatch {
 	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if !n.closed {
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	if !n.Closed {
 		n.ensureLocked(n.s.k.evFinished)
 	}
 	return n.fin.Feed()
@@ -319,14 +308,7 @@ func (s *Store) WatchFinishes() store.FinishWatch {
 // for concurrent use.
 func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
 	n := s.notify
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return watchset.Closed(), func() {}
-	}
-	ch, stop = n.revWs.Add(&n.mu)
-	n.ensureLocked(n.s.k.evRevoked)
-	return ch, stop
+	return n.AddRevoked(func() { n.ensureLocked(n.s.k.evRevoked) })
 }
 
 // ready signals the Ready watchers of queues.
@@ -334,12 +316,12 @@ func (n *notifier) ready(queues []string) {
 	if len(queues) == 0 {
 		return
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
 	n.readyLocked(queues)
 }
 
-func (n *notifier) readyLocked(queues []string) { n.readyWs.Signal(queues...) }
+func (n *notifier) readyLocked(queues []string) { n.Ready.Signal(queues...) }
 
 // scheduled notes that the earliest Scheduled job of queue q falls due at
 // at (Unix milliseconds, as the scripts report it), and arms the timer
@@ -352,9 +334,9 @@ func (n *notifier) scheduled(q, at string) {
 		return
 	}
 	ms := int64(f)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed || !n.readyWs.Watches(q) {
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	if n.Closed || !n.Ready.Watches(q) {
 		return
 	}
 	if cur, ok := n.due[q]; ok && cur <= ms {
@@ -379,9 +361,9 @@ func (n *notifier) armLocked(ms int64) {
 // fireDue wakes the Ready watchers of the queues whose earliest Scheduled
 // job is due and re-arms the timer for the next.
 func (n *notifier) fireDue() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	if n.Closed {
 		return
 	}
 	now := time.Now().UnixMilli()
@@ -410,20 +392,20 @@ func (n *notifier) finishedAll() { n.fin.FireAll() }
 
 // revoked signals every Revoked watcher.
 func (n *notifier) revoked() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.revWs.Signal()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	n.Revoked.Signal()
 }
 
 // close stops the subscription, waits for the loop, and closes every
 // watcher's channel so waiters wake up.
 func (n *notifier) close() {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
+	n.Mu.Lock()
+	if n.Closed {
+		n.Mu.Unlock()
 		return
 	}
-	n.closed = true
+	n.Closed = true
 	close(n.stop)
 	if n.dueTimer != nil {
 		n.dueTimer.Stop()
@@ -432,13 +414,13 @@ func (n *notifier) close() {
 		n.ps.Close() // ends a blocked receive
 	}
 	started := n.started
-	n.mu.Unlock()
+	n.Mu.Unlock()
 	if started {
 		<-n.done
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.readyWs.Close()
-	n.revWs.Close()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	n.Ready.Close()
+	n.Revoked.Close()
 	n.fin.Close()
 }

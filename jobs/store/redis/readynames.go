@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -52,10 +53,10 @@ var readyNamesScript = newScript(scriptReadyNames)
 // is bounded whatever the queues hold: names seen only further back are
 // missing until the jobs ahead are claimed. ctx bounds the call.
 func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.ReadyName, error) { return s.readyNames(ctx, queues, now) })
+}
+
+func (s *Store) readyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	queues = storecheck.Distinct(queues)
 	if len(queues) == 0 {
 		return nil, nil

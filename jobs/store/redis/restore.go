@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Restore moves a Canceled job back to Queued as Retry does, in the same
@@ -16,10 +17,10 @@ import (
 // store.ErrNotCanceled. An unknown id gives store.ErrNotFound. ctx bounds
 // the call.
 func (s *Store) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
-	if err := s.enter(); err != nil {
-		return "", err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (store.State, error) { return s.restore(ctx, id, now) })
+}
+
+func (s *Store) restore(ctx context.Context, id string, now time.Time) (store.State, error) {
 	res, err := retryScript.run(ctx, s, id, msAlways(now), string(store.Canceled)).Text()
 	if err != nil {
 		return "", opErr(ctx, "restore "+id, err)

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Revoke cancels job id with reason in one script, which also reads the
@@ -19,14 +20,10 @@ import (
 // gives store.ErrNotFound and an empty reason an error (the reason is how
 // the owner tells a revoked job from another). ctx bounds the call.
 func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	if err := s.enter(); err != nil {
-		return store.RevokeResult{}, err
-	}
-	defer s.leave()
-	reason, err := storecheck.RevokeReason("redis", id, reason)
-	if err != nil {
-		return store.RevokeResult{}, err
-	}
+	return front.Revoke(ctx, &s.gate, "redis", id, reason, now, s.revoke)
+}
+
+func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
 	if err != nil {
 		return store.RevokeResult{}, opErr(ctx, "revoke "+id, err)
@@ -57,10 +54,10 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 // requested, as ID to reason. It reads one set per owner, so a worker may
 // call it on every heartbeat. ctx bounds the call.
 func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (map[string]string, error) { return s.revokeRequests(ctx, owner) })
+}
+
+func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	res, err := revokeRequestsScript.run(ctx, s, owner).StringSlice()
 	if err != nil {
 		return nil, opErr(ctx, "revoke requests", err)
@@ -77,13 +74,10 @@ func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]st
 // jobs in other states and unknown IDs are left alone. ctx bounds the
 // call.
 func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if len(ids) == 0 {
-		return nil
-	}
+	return front.Wake(ctx, &s.gate, ids, now, s.wake)
+}
+
+func (s *Store) wake(ctx context.Context, ids []string, now time.Time) error {
 	args := make([]any, 0, 1+len(ids))
 	args = append(args, msAlways(now))
 	for _, id := range ids {

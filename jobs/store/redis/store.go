@@ -121,27 +121,21 @@ func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o op
 // use, also after Close.
 func (s *Store) Namespace() string { return s.ns }
 
-// enter starts a call: it fails with ErrClosed after Close, and otherwise
-// keeps Close from closing the client until leave.
-func (s *Store) enter() error { return s.gate.Enter() }
-
-func (s *Store) leave() { s.gate.Leave() }
-
 // Close waits for calls in flight, stops the event subscription, wakes
 // every Ready, Finished and Revoked channel (so waiters notice and get
 // ErrClosed on their next call) and, if [Open] made the client, closes
 // it. Later calls, Close included, return store.ErrClosed.
 func (s *Store) Close() error {
-	if _, err := s.gate.Close(); err != nil {
-		return err
-	}
-	s.notify.close()
-	if s.owned {
+	return s.gate.Shut(func() error {
+		s.notify.close()
+		if !s.owned {
+			return nil
+		}
 		if err := s.rdb.Close(); err != nil {
 			return fmt.Errorf("redis: close: %w", err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // opErr wraps a failed call: the cause of a canceled ctx, or the Redis

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // sqlFinalOrGone lists, of a JSON array of IDs, those of final jobs and of
@@ -25,10 +26,10 @@ const sqlFinalJobs = `SELECT ` + jobColumns + ` FROM jobs
 // the second query is reported missing, as it is by then. ctx cancels
 // the queries.
 func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
-	if err := s.enter(); err != nil {
-		return nil, nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call2(&s.gate, func() ([]*store.Job, []string, error) { return s.finishedAmongIDs(ctx, ids) })
+}
+
+func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -104,17 +105,13 @@ const maxClaimQueues = 64
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Claim leases nothing and returns context.Cause(ctx).
 func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	queues, names, err := storecheck.Claim("sqlite", req, maxClaimQueues)
-	if err != nil {
-		return nil, err
-	}
+	return front.Claim(ctx, &s.gate, "sqlite", req, maxClaimQueues, s.claim)
+}
+
+func (s *Store) claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
 	args := claimArgs(req, queues, names)
 	var jobs []*store.Job
-	err = s.writeTx(ctx, func(ctx context.Context) error {
+	err := s.writeTx(ctx, func(ctx context.Context) error {
 		jobs = jobs[:0]
 		st, err := s.ws.claimStmt(ctx, s.wconn, claimShape{queues: len(queues), named: names != nil})
 		if err != nil {

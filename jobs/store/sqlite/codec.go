@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/jobrow"
 )
 
 // nanos stores a time as Unix nanoseconds, the zero time as 0. Integer
@@ -63,20 +63,11 @@ func nullBytes(b []byte) any {
 // scanner is *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
-// scanJob reads one row of jobColumns. The errors JSON is decoded only
-// when the job has failed before, so claims of fresh jobs skip it.
 // scanJobs appends every row of rows, read as a job, to jobs, and closes
 // rows.
 func scanJobs(rows *sql.Rows, jobs []*store.Job) ([]*store.Job, error) {
 	defer rows.Close()
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return jobs, err
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
+	return jobrow.All[int64, int64, string](rows, jobs, fromNanos)
 }
 
 // scanIDs appends the single text column of every row of rows to ids and
@@ -93,28 +84,7 @@ func scanIDs(rows *sql.Rows, ids []string) ([]string, error) {
 	return ids, rows.Err()
 }
 
+// scanJob reads one row of jobColumns.
 func scanJob(sc scanner) (*store.Job, error) {
-	var (
-		j                                                  store.Job
-		state, errs                                        string
-		priority, attempt, maxAttempts                     int64
-		runAt, enqAt, startAt, finAt, leaseUntil, retainAt int64
-		expiresAt, retention, uniqueUntil                  int64
-	)
-	err := sc.Scan(&j.ID, &j.Name, &j.Queue, &priority, &j.Args, &state, &attempt, &maxAttempts,
-		&runAt, &enqAt, &startAt, &finAt, &j.LeaseOwner, &leaseUntil,
-		&j.Result, &j.LastError, &errs, &retainAt, &j.UniqueKey, &j.Meta,
-		&expiresAt, &retention, &j.Revoke, &uniqueUntil)
-	if err != nil {
-		return nil, err
-	}
-	j.Priority, j.Attempt, j.MaxAttempts = int(priority), int(attempt), int(maxAttempts)
-	j.State = store.State(state)
-	j.RunAt, j.EnqueuedAt, j.StartedAt = fromNanos(runAt), fromNanos(enqAt), fromNanos(startAt)
-	j.FinishedAt, j.LeaseUntil, j.RetainUntil = fromNanos(finAt), fromNanos(leaseUntil), fromNanos(retainAt)
-	j.ExpiresAt, j.Retention, j.UniqueUntil = fromNanos(expiresAt), time.Duration(retention), fromNanos(uniqueUntil)
-	if j.Errors, err = storecheck.ErrorHistory(j.ID, []byte(errs)); err != nil {
-		return nil, err
-	}
-	return &j, nil
+	return jobrow.Scan[int64, int64, string](sc.Scan, fromNanos)
 }

@@ -8,7 +8,8 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Finish applies outcomes in one transaction. An outcome whose job is not
@@ -27,16 +28,10 @@ import (
 // ctx cancels the wait for the write lock and the statements; a canceled
 // Finish applies nothing and returns context.Cause(ctx).
 func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	if err := storecheck.Outcomes("sqlite", outcomes); err != nil {
-		return nil, err
-	}
-	if len(outcomes) == 0 {
-		return nil, nil
-	}
+	return front.Finish(ctx, &s.gate, "sqlite", outcomes, s.finish)
+}
+
+func (s *Store) finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		lost = lost[:0]
 		for _, o := range outcomes {
@@ -86,16 +81,10 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 // ctx cancels the wait for the write lock and the statements; a canceled
 // call extends nothing and returns context.Cause(ctx).
 func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	if owner == "" {
-		return nil, fmt.Errorf("sqlite: extend leases: empty owner; want the worker holding the leases")
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
+	return front.ExtendLeases(ctx, &s.gate, "sqlite", owner, ids, until, s.extendLeases)
+}
+
+func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
 	u := nanos(until)
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		lost = lost[:0]
@@ -131,10 +120,10 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Recover moves nothing and returns context.Cause(ctx).
 func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.Recovered, error) { return s.recoverJobs(ctx, now) })
+}
+
+func (s *Store) recoverJobs(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	var moved []store.Recovered
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		moved = moved[:0]

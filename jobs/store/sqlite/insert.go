@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -32,13 +33,10 @@ const insertChunk = 8
 // wait for the write lock and the statements; a canceled Insert inserts
 // nothing and returns context.Cause(ctx).
 func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	if len(jobs) == 0 {
-		return nil, nil
-	}
+	return front.Insert(ctx, &s.gate, jobs, s.insert)
+}
+
+func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	// Validate and encode outside the transaction so the write lock is
 	// held only for the statements themselves. Fresh jobs (the usual
 	// enqueue) go in multi-row statements: those without Meta or an

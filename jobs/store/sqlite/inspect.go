@@ -8,23 +8,21 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
-
-// deleteChunk bounds the rows one transaction of Purge or Prune deletes,
-// so a large clean-up never holds the write lock long enough to stall
-// workers: between chunks, other writers get their turn.
-const deleteChunk = 1000
 
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included). It is one read on the read
 // pool (a consistent snapshot) and scans the table: meant for admin tools,
 // not hot paths. ctx cancels the query.
 func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
+}
+
+func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	qs, err := s.queueCounts(ctx)
 	if err != nil {
 		return nil, s.readErr(ctx, "queues", err)
@@ -69,10 +67,10 @@ func (s *Store) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
 // enqueue time of the oldest Queued job. Like Queues it scans the table on
 // the read pool. ctx cancels the queries.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	if err := s.enter(); err != nil {
-		return store.Stats{}, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
+}
+
+func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 	qs, err := s.queueCounts(ctx)
 	if err != nil {
 		return store.Stats{}, s.readErr(ctx, "stats", err)
@@ -108,10 +106,10 @@ func (s *Store) lookupState(ctx context.Context, id string) (state store.State, 
 // the job is not final yet or its UniqueKey is now held by another
 // unfinished job. ctx cancels it.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
+}
+
+func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
 	var queue string
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		state, q, err := s.lookupState(ctx, id)
@@ -155,10 +153,10 @@ func uniqueHeld(err error) error {
 // store.ErrNotFound or store.ErrRunning. Anyone awaiting the job is woken
 // (their Get then reports ErrNotFound). ctx cancels it.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
+	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
+}
+
+func (s *Store) deleteJob(ctx context.Context, id string) error {
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		state, _, err := s.lookupState(ctx, id)
 		if err != nil {
@@ -181,20 +179,14 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // (every state but Running when empty) and reports how many. Running jobs
 // are never purged, since a worker holds them: purging state Running
 // deletes nothing. It deletes in chunks of
-// deleteChunk jobs per transaction, so a large purge does not stall
+// chunked.Rows jobs per transaction, so a large purge does not stall
 // workers; if ctx ends part-way, the chunks already committed stay deleted
 // and the count so far is returned with context.Cause(ctx).
 func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	switch {
-	case state == store.Running:
-		return 0, nil // never purged: a worker holds them
-	case state != "" && !state.Valid():
-		return 0, fmt.Errorf("sqlite: purge: State %q; want empty (all but running) or one of %v", state, store.States)
-	}
+	return front.Purge(ctx, &s.gate, "sqlite", queue, state, s.purge)
+}
+
+func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
 	cond, args := "state <> 'running'", []any{}
 	if queue != "" {
 		cond, args = cond+" AND queue = ?", append(args, queue)
@@ -202,14 +194,14 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 	if state != "" {
 		cond, args = cond+" AND state = ?", append(args, string(state))
 	}
-	total, after := 0, ""
-	for {
+	after := ""
+	return chunked.Walk(func() (int, bool, error) {
 		var n int
 		err := s.writeTx(ctx, func(ctx context.Context) error {
 			n = 0
 			rows, err := s.wconn.QueryContext(ctx, `DELETE FROM jobs WHERE id IN (
 				SELECT id FROM jobs WHERE id > ? AND `+cond+` ORDER BY id LIMIT ?) RETURNING id`,
-				append(append([]any{after}, args...), deleteChunk)...)
+				append(append([]any{after}, args...), chunked.Rows)...)
 			if err != nil {
 				return err
 			}
@@ -229,37 +221,33 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 			after = last
 			return nil
 		})
-		total += n
 		if n > 0 {
 			s.notify.finishedAll()
 		}
 		if err != nil {
-			return total, s.writeErr(ctx, "purge", err)
+			return n, false, s.writeErr(ctx, "purge", err)
 		}
-		if n < deleteChunk {
-			return total, nil
-		}
-	}
+		return n, n >= chunked.Rows, nil
+	})
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, and
 // reports how many; then it deletes the leases and counters that expired
 // before now (not counted). It walks the retention index in chunks of
-// deleteChunk per transaction; if ctx ends part-way, the chunks already
+// chunked.Rows per transaction; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
 func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
-	total := 0
-	for {
+	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
+}
+
+func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
+	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
 		err := s.writeTx(ctx, func(ctx context.Context) (err error) {
 			res, err := s.wconn.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (
 				SELECT id FROM jobs WHERE retain_until > 0 AND retain_until < ? AND state IN `+finalStates+` LIMIT ?)`,
-				nanos(now), deleteChunk)
+				nanos(now), chunked.Rows)
 			if err != nil {
 				return err
 			}
@@ -267,12 +255,12 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 			return err
 		})
 		if err != nil {
-			return total, s.writeErr(ctx, "prune", err)
+			return 0, false, s.writeErr(ctx, "prune", err)
 		}
-		total += int(n)
-		if n < deleteChunk {
-			break
-		}
+		return int(n), n >= chunked.Rows, nil
+	})
+	if err != nil {
+		return total, err
 	}
 	if err := s.pruneLeases(ctx, now); err != nil {
 		return total, s.writeErr(ctx, "prune", err)
@@ -284,23 +272,24 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 // are not affected); it is recorded in the database, so it applies to
 // every process. Pausing a paused queue is a no-op. ctx cancels it.
 func (s *Store) Pause(ctx context.Context, queue string) error {
+	return front.Pause(ctx, &s.gate, "sqlite", queue, s.pause)
+}
+
+func (s *Store) pause(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "pause", queue, "INSERT OR IGNORE INTO paused_queues (name) VALUES (?)")
 }
 
 // Resume lets workers claim jobs of queue again and wakes its Ready
 // watchers. Resuming a queue that is not paused is a no-op. ctx cancels it.
 func (s *Store) Resume(ctx context.Context, queue string) error {
+	return front.Resume(ctx, &s.gate, "sqlite", queue, s.resume)
+}
+
+func (s *Store) resume(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "resume", queue, "DELETE FROM paused_queues WHERE name = ?")
 }
 
 func (s *Store) setPaused(ctx context.Context, op, queue, q string) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if queue == "" {
-		return fmt.Errorf("sqlite: %s: empty queue name", op)
-	}
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		_, err := s.wconn.ExecContext(ctx, q, queue)
 		return err

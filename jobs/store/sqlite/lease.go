@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Acquire takes or renews lease l.Key for l.Owner until l.Until, in one
@@ -17,13 +18,10 @@ import (
 // false. Key and Owner must not be empty and Until must be after now.
 // ctx cancels it.
 func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
-	if err := s.enter(); err != nil {
-		return store.Lease{}, false, err
-	}
-	defer s.leave()
-	if err := storecheck.Lease("sqlite", l, now); err != nil {
-		return store.Lease{}, false, err
-	}
+	return front.Acquire(ctx, &s.gate, "sqlite", l, now, s.acquire)
+}
+
+func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
 	var holder store.Lease
 	var ok bool
 	err := s.writeTx(ctx, func(ctx context.Context) error {
@@ -54,10 +52,10 @@ func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (stor
 // Release deletes lease key if owner holds it, or whoever holds it when
 // owner is "", and reports whether it deleted one. ctx cancels it.
 func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
-	if err := s.enter(); err != nil {
-		return false, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (bool, error) { return s.releaseLease(ctx, key, owner) })
+}
+
+func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, error) {
 	var n int64
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		res, err := s.wconn.ExecContext(ctx, "DELETE FROM leases WHERE name = ? AND (? = '' OR owner = ?)", key, owner, owner)
@@ -77,10 +75,10 @@ func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
 // prefix, in key order: a range scan of the leases table on the read
 // pool. ctx cancels the query.
 func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.Lease, error) { return s.leases(ctx, prefix, now) })
+}
+
+func (s *Store) leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
 	q := "SELECT name, owner, data, until FROM leases WHERE name >= ? AND until > ?"
 	args := []any{prefix, nanos(now)}
 	if end, ok := prefixEnd(prefix); ok {
@@ -136,10 +134,10 @@ func prefixEnd(prefix string) (string, bool) {
 // expiry. Key must not be empty and until must be after now. ctx cancels
 // it.
 func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (int64, error) { return s.count(ctx, key, until, now) })
+}
+
+func (s *Store) count(ctx context.Context, key string, until, now time.Time) (int64, error) {
 	switch {
 	case key == "":
 		return 0, fmt.Errorf("sqlite: count: empty key; want the name of the counter")

@@ -19,12 +19,9 @@ import (
 type notifier struct {
 	s *Store
 
-	mu      sync.Mutex
-	closed  bool
-	readyWs watchset.Ready
-	revWs   watchset.Set
-	fin     finwatch.Registry // Finished and WatchFinishes
-	polling bool              // a poller goroutine is running
+	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
+	fin          finwatch.Registry // Finished and WatchFinishes
+	polling      bool              // a poller goroutine is running
 
 	stop    context.CancelFunc // cancels pollCtx at close
 	pollCtx context.Context
@@ -55,9 +52,9 @@ func newNotifier(s *Store) *notifier {
 	// Other processes' finishes are seen only by the poller: a new watch
 	// of a finish starts it.
 	n.fin.OnWatch = func() {
-		n.mu.Lock()
+		n.Mu.Lock()
 		n.startPollLocked()
-		n.mu.Unlock()
+		n.Mu.Unlock()
 	}
 	return n
 }
@@ -77,7 +74,7 @@ func newNotifier(s *Store) *notifier {
 // wakes and sees ErrClosed from its next call. Safe for concurrent use;
 // stop is idempotent.
 func (s *Store) Ready(queues []string) (ch <-chan struct{}, stop func()) {
-	return s.notify.addReady(queues)
+	return s.notify.AddReady(queues, s.notify.startPollLocked)
 }
 
 // Finished returns a channel that is closed once job id may have reached
@@ -112,42 +109,26 @@ func (s *Store) WatchFinishes() store.FinishWatch { return s.notify.fin.Feed() }
 // it once per worker; while any watcher is registered the poller runs.
 // Close closes the channel. Safe for concurrent use; stop is idempotent.
 func (s *Store) Revoked() (ch <-chan struct{}, stop func()) {
-	return s.notify.addRevoked()
-}
-
-func (n *notifier) addRevoked() (<-chan struct{}, func()) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	ch, stop := n.revWs.Add(&n.mu)
-	n.startPollLocked()
-	return ch, stop
+	return s.notify.AddRevoked(s.notify.startPollLocked)
 }
 
 // revoked signals every Revoked watcher.
 func (n *notifier) revoked() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.revWs.Signal()
-}
-
-func (n *notifier) addReady(queues []string) (<-chan struct{}, func()) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	ch, stop := n.readyWs.Add(&n.mu, queues)
-	n.startPollLocked()
-	return ch, stop
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	n.Revoked.Signal()
 }
 
 // watchingLocked reports whether anyone waits for a signal.
 func (n *notifier) watchingLocked() bool {
-	return n.readyWs.Len() > 0 || n.fin.Watching() || n.revWs.Len() > 0
+	return n.Ready.Len() > 0 || n.fin.Watching() || n.Revoked.Len() > 0
 }
 
 func (n *notifier) signalReadyLocked(all bool, queues []string) {
 	if all {
-		n.readyWs.SignalAll()
+		n.Ready.SignalAll()
 	} else {
-		n.readyWs.Signal(queues...)
+		n.Ready.Signal(queues...)
 	}
 }
 
@@ -156,17 +137,17 @@ func (n *notifier) ready(queues ...string) {
 	if len(queues) == 0 {
 		return
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
 	n.signalReadyLocked(false, queues)
 }
 
 // readyJobs signals the queues of the inserted jobs (skipping dups).
 func (n *notifier) readyJobs(jobs []*store.Job, dups []string) {
 	n.wrote()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.readyWs.Len() == 0 {
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
+	if n.Ready.Len() == 0 {
 		return
 	}
 	var queues []string
@@ -188,8 +169,8 @@ func (n *notifier) finishedAll() { n.fin.FireAll() }
 // finishedOutcomes signals what a committed Finish changed: watchers of
 // jobs now final, and Ready watchers when a job was rescheduled.
 func (n *notifier) finishedOutcomes(outcomes []store.Outcome, lost []string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
 	retried := false
 	for _, o := range outcomes {
 		if slices.Contains(lost, o.ID) {
@@ -208,7 +189,7 @@ func (n *notifier) finishedOutcomes(outcomes []store.Outcome, lost []string) {
 
 // startPollLocked starts the data_version poller if it is not running.
 func (n *notifier) startPollLocked() {
-	if n.polling || n.closed {
+	if n.polling || n.Closed {
 		return
 	}
 	n.polling = true
@@ -219,13 +200,13 @@ func (n *notifier) startPollLocked() {
 // close stops the poller, waits for it, and closes every channel so that
 // waiters wake up.
 func (n *notifier) close() {
-	n.mu.Lock()
-	n.closed = true
+	n.Mu.Lock()
+	n.Closed = true
 	n.stop()
-	n.readyWs.Close()
-	n.revWs.Close()
+	n.Ready.Close()
+	n.Revoked.Close()
 	n.fin.Close()
-	n.mu.Unlock()
+	n.Mu.Unlock()
 	n.pollers.Wait()
 }
 
@@ -241,9 +222,9 @@ func (n *notifier) poll() {
 	ctx := n.pollCtx
 	conn, version, dv, err := n.openPoll(ctx)
 	if err != nil {
-		n.mu.Lock()
+		n.Mu.Lock()
 		n.polling = false
-		n.mu.Unlock()
+		n.Mu.Unlock()
 		return
 	}
 	defer conn.Close()
@@ -269,13 +250,13 @@ func (n *notifier) poll() {
 			return
 		case <-t.C:
 		}
-		n.mu.Lock()
-		if !n.watchingLocked() || n.closed {
+		n.Mu.Lock()
+		if !n.watchingLocked() || n.Closed {
 			n.polling = false
-			n.mu.Unlock()
+			n.Mu.Unlock()
 			return
 		}
-		n.mu.Unlock()
+		n.Mu.Unlock()
 		var v int64
 		if err := version.QueryRowContext(ctx).Scan(&v); err != nil {
 			// A transient error (busy during recovery) is retried next
@@ -313,9 +294,9 @@ func (n *notifier) openPoll(ctx context.Context) (*sql.Conn, *sql.Stmt, int64, e
 // onChange reacts to a commit by another connection and reports whether
 // it could check the table.
 func (n *notifier) onChange(ctx context.Context, conn *sql.Conn) bool {
-	n.mu.Lock()
+	n.Mu.Lock()
 	n.signalReadyLocked(true, nil)
-	n.mu.Unlock()
+	n.Mu.Unlock()
 	ids := n.fin.IDs()
 	if len(ids) == 0 {
 		return true

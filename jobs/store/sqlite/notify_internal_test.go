@@ -11,8 +11,8 @@ import (
 )
 
 func (n *notifier) isPolling() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Mu.Lock()
+	defer n.Mu.Unlock()
 	return n.polling
 }
 

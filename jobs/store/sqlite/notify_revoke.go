@@ -31,9 +31,9 @@ const sqlRevokePending = `SELECT id, attempt FROM jobs INDEXED BY jobs_lease
 // since the last look. It reports whether it could read the table (a
 // failed read is repeated at the next tick).
 func (n *notifier) onRevokeChange(ctx context.Context, conn *sql.Conn, seen *revokeSeen) bool {
-	n.mu.Lock()
-	watched := n.revWs.Len() > 0
-	n.mu.Unlock()
+	n.Mu.Lock()
+	watched := n.Revoked.Len() > 0
+	n.Mu.Unlock()
 	if !watched {
 		*seen = nil // a watcher registered later hears of every pending request
 		return true

@@ -8,7 +8,8 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // execCount runs a prepared write and reports how many rows it changed.
@@ -24,10 +25,10 @@ func execCount(ctx context.Context, st *sql.Stmt, args ...any) (int64, error) {
 // It reads from the read pool, never waiting for writers, and sees every
 // transaction committed before it started. ctx cancels the query.
 func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (*store.Job, error) { return s.get(ctx, id) })
+}
+
+func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
 	var j *store.Job
 	err := s.retryBusy(ctx, func() (err error) {
 		j, err = scanJob(s.rs.get.QueryRowContext(ctx, id))
@@ -45,14 +46,10 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc), between req.After and req.Before. It reads from the read pool; ctx cancels the query.
 func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
-	limit, err := storecheck.List("sqlite", req)
-	if err != nil {
-		return nil, err
-	}
+	return front.List(ctx, &s.gate, "sqlite", req, s.list)
+}
+
+func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
 	var where []string
 	var args []any
 	if req.After != "" {
@@ -81,7 +78,7 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	}
 	args = append(args, limit)
 	var jobs []*store.Job
-	err = s.retryBusy(ctx, func() error {
+	err := s.retryBusy(ctx, func() error {
 		jobs = jobs[:0]
 		rows, err := s.rdb.QueryContext(ctx, q, args...)
 		if err != nil {

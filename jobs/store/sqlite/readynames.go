@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -26,10 +27,10 @@ var sqlReadyNames = `SELECT name, count(*) FROM (
 // writers and costs the same however long the queues are. ctx cancels
 // the queries.
 func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() ([]store.ReadyName, error) { return s.readyNames(ctx, queues, now) })
+}
+
+func (s *Store) readyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	var out []store.ReadyName
 	for _, q := range storecheck.Distinct(queues) {
 		err := s.retryBusy(ctx, func() error {

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
+	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Revoke cancels job id with reason in one transaction. A Scheduled or
@@ -25,16 +26,12 @@ import (
 // reason an error (it is how the owner tells a revoked job from
 // another). ctx cancels it.
 func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	if err := s.enter(); err != nil {
-		return store.RevokeResult{}, err
-	}
-	defer s.leave()
-	reason, err := storecheck.RevokeReason("sqlite", id, reason)
-	if err != nil {
-		return store.RevokeResult{}, err
-	}
+	return front.Revoke(ctx, &s.gate, "sqlite", id, reason, now, s.revoke)
+}
+
+func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	var res store.RevokeResult
-	err = s.writeTx(ctx, func(ctx context.Context) error {
+	err := s.writeTx(ctx, func(ctx context.Context) error {
 		var st string
 		err := s.wconn.QueryRowContext(ctx, "SELECT state, name, queue, attempt FROM jobs WHERE id = ?", id).
 			Scan(&st, &res.Name, &res.Queue, &res.Attempt)
@@ -77,10 +74,10 @@ func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (s
 // pool, never waiting for writers, so workers can call it at every
 // heartbeat. ctx cancels the query.
 func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
-	if err := s.enter(); err != nil {
-		return nil, err
-	}
-	defer s.leave()
+	return lifecycle.Call(&s.gate, func() (map[string]string, error) { return s.revokeRequests(ctx, owner) })
+}
+
+func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	var out map[string]string
 	err := s.retryBusy(ctx, func() error {
 		out = nil
@@ -111,13 +108,10 @@ func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]st
 // transaction, and signals the Ready watchers of their queues; other
 // states and unknown IDs are left alone. ctx cancels it.
 func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	if len(ids) == 0 {
-		return nil
-	}
+	return front.Wake(ctx, &s.gate, ids, now, s.wake)
+}
+
+func (s *Store) wake(ctx context.Context, ids []string, now time.Time) error {
 	arg, err := json.Marshal(ids)
 	if err != nil {
 		return fmt.Errorf("sqlite: wake: encode ids: %w", err)

@@ -165,23 +165,12 @@ func (s *Store) openErr(what string, err error) error {
 	return fmt.Errorf("sqlite: %s: %s: %w", s.path, what, err)
 }
 
-// enter starts a call: it fails with ErrClosed after Close, and otherwise
-// keeps Close from releasing the connections until leave.
-func (s *Store) enter() error { return s.gate.Enter() }
-
-func (s *Store) leave() { s.gate.Leave() }
-
 // Close waits for calls in flight, stops the change watcher, wakes every
 // Ready and Finished channel (so waiters notice and get ErrClosed on their
 // next call), and closes the connections. Later calls, Close included,
 // return store.ErrClosed. Calls in flight end when their ctx does, so
 // Close returns once they finish.
-func (s *Store) Close() error {
-	if _, err := s.gate.Close(); err != nil {
-		return err
-	}
-	return s.release()
-}
+func (s *Store) Close() error { return s.gate.Shut(s.release) }
 
 // release frees whatever open set up; it tolerates a half-opened Store.
 func (s *Store) release() error {
