@@ -1,10 +1,10 @@
 package bench
 
 // Q1's one-producer enqueue against asynq, on one Redis in one run. Each
-// round enqueues N no-op tasks one by one with asynq, then N no-op jobs
-// one by one with Spindle (the order swaps every round, so neither always
-// follows the other's cleanup); the benchmark reports both rates and
-// their ratio, medians of the rounds:
+// round enqueues N no-op tasks one by one with asynq and N no-op jobs one
+// by one with Spindle, in turns of SPINDLE_BENCH_SLICE (default 500) per
+// side, so that both meet the same load; the benchmark reports both rates
+// and their ratio, medians of the rounds:
 //
 //	SPINDLE_REDIS_URL=redis://127.0.0.1:6379/13 \
 //	go test -run '^$' -bench Asynq -benchtime 1x .
@@ -70,57 +70,68 @@ func BenchmarkAsynqQ1Enqueue(b *testing.B) {
 	}
 	defer sc.Close()
 
-	asynqRun := func() (float64, error) {
-		defer ai.DeleteQueue(asynqQueue, true)
+	// Each side enqueues its N in slices of slice jobs, the sides taking
+	// turns slice by slice, so that both meet the same load on a busy
+	// machine; a side's rate is N over the sum of its slices' times.
+	slice := min(asynqEnv("SPINDLE_BENCH_SLICE", 500, 1), n)
+	next := 0 // the payload counter, so that no two tasks are equal
+	asynqSlice := func(k int) (time.Duration, error) {
 		start := time.Now()
-		for i := range n {
-			payload := []byte(`{"n":` + strconv.Itoa(i) + `}`)
+		for range k {
+			next++
+			payload := []byte(`{"n":` + strconv.Itoa(next) + `}`)
 			if _, err := ac.EnqueueContext(ctx, asynq.NewTask("bench.noop", payload), asynq.Queue(asynqQueue)); err != nil {
 				return 0, err
 			}
 		}
-		return float64(n) / time.Since(start).Seconds(), nil
+		return time.Since(start), nil
 	}
-	spindleRun := func() (float64, error) {
-		defer sc.Inspect().Purge(ctx, "", "")
+	spindleSlice := func(k int) (time.Duration, error) {
 		start := time.Now()
-		for i := range n {
-			if _, err := asynqPeerNoop.Enqueue(ctx, sc, asynqBenchArgs{i}); err != nil {
+		for range k {
+			next++
+			if _, err := asynqPeerNoop.Enqueue(ctx, sc, asynqBenchArgs{next}); err != nil {
 				return 0, err
 			}
 		}
-		return float64(n) / time.Since(start).Seconds(), nil
+		return time.Since(start), nil
 	}
+	cleanup := func() {
+		ai.DeleteQueue(asynqQueue, true)
+		sc.Inspect().Purge(ctx, "", "")
+	}
+	defer cleanup()
 	// Warm both up: connections, script loading, queue registration.
-	for _, run := range []func() (float64, error){asynqRun, spindleRun} {
-		keep := n
-		n = 100
-		_, err := run()
-		n = keep
-		if err != nil {
-			b.Fatal(err)
-		}
+	if _, err := asynqSlice(100); err != nil {
+		b.Fatal(err)
 	}
+	if _, err := spindleSlice(100); err != nil {
+		b.Fatal(err)
+	}
+	cleanup()
 
 	var aRates, sRates, ratios []float64
 	b.ResetTimer()
 	for range b.N {
 		for r := range rounds {
-			runs := []func() (float64, error){asynqRun, spindleRun}
-			if r%2 == 1 {
-				runs[0], runs[1] = runs[1], runs[0]
-			}
-			var rate [2]float64
-			for k, run := range runs {
-				if rate[k], err = run(); err != nil {
-					b.Fatal(err)
+			var took [2]time.Duration
+			for done := 0; done < n; done += slice {
+				k := min(slice, n-done)
+				sides := []func(int) (time.Duration, error){asynqSlice, spindleSlice}
+				first := (done / slice) % 2 // who goes first swaps every slice
+				for o := range 2 {
+					side := (first + o) % 2
+					d, err := sides[side](k)
+					if err != nil {
+						b.Fatal(err)
+					}
+					took[side] += d
 				}
 			}
-			if r%2 == 1 {
-				rate[0], rate[1] = rate[1], rate[0]
-			}
-			b.Logf("round %d: asynq %.0f/s, spindle %.0f/s, spindle/asynq %.2f", r+1, rate[0], rate[1], rate[1]/rate[0])
-			aRates, sRates, ratios = append(aRates, rate[0]), append(sRates, rate[1]), append(ratios, rate[1]/rate[0])
+			cleanup()
+			a, s := float64(n)/took[0].Seconds(), float64(n)/took[1].Seconds()
+			b.Logf("round %d: asynq %.0f/s, spindle %.0f/s, spindle/asynq %.2f", r+1, a, s, s/a)
+			aRates, sRates, ratios = append(aRates, a), append(sRates, s), append(ratios, s/a)
 		}
 	}
 	b.ReportMetric(asynqMedian(aRates), "asynq_enqueue_per_s")
