@@ -39,8 +39,8 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 			return nil, err
 		}
 	}
-	if j := jobs[0]; len(jobs) == 1 && (j.State == "" || j.State == store.Queued) && j.UniqueKey == "" && j.ExpiresAt.IsZero() {
-		return s.insertReady(ctx, j)
+	if len(jobs) == 1 && plainReady(jobs[0]) {
+		return s.insertReady(ctx, jobs[0])
 	}
 	var reg []string
 	for _, j := range jobs {
@@ -78,6 +78,12 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 		args[n-1] = strconv.Itoa(len(args) - n)
 	}
 	return s.insertReply(ctx, jobs, insertScript.run(ctx, s, args...))
+}
+
+// plainReady reports whether j is what insertReady takes: Queued, with
+// no unique key and no deadline.
+func plainReady(j *store.Job) bool {
+	return (j.State == "" || j.State == store.Queued) && j.UniqueKey == "" && j.ExpiresAt.IsZero()
 }
 
 // insertReady inserts one Queued job without a unique key or deadline
