@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
@@ -35,6 +36,9 @@ func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 		if err := validateNew(i, j); err != nil {
 			return nil, err
 		}
+	}
+	if len(jobs) == 1 && plainReady(jobs[0]) {
+		return s.insertReady(ctx, jobs[0])
 	}
 	var reg []string
 	for _, j := range jobs {
@@ -71,7 +75,36 @@ func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 		}
 		args[n-1] = strconv.Itoa(len(args) - n)
 	}
-	res, err := insertScript.run(ctx, s, args...).Slice()
+	return s.insertReply(ctx, jobs, insertScript.run(ctx, s, args...))
+}
+
+// plainReady reports whether j is what insertReady takes: Queued, with
+// no unique key and no deadline.
+func plainReady(j *store.Job) bool {
+	return (j.State == "" || j.State == store.Queued) && j.UniqueKey == "" && j.ExpiresAt.IsZero()
+}
+
+// insertReady inserts one Queued job without a unique key or deadline
+// through the script made for it; see Insert.
+func (s *Store) insertReady(ctx context.Context, j *store.Job) ([]store.Dup, error) {
+	reg := "0"
+	if s.registerQueue(j.Queue) {
+		reg = "1"
+	}
+	args := make([]any, 0, 24)
+	args = append(args, reg, j.Queue, j.ID, strconv.Itoa(-j.Priority), readyMember(j.RunAt, j.ID))
+	args, err := appendJobFields(args, j)
+	if err != nil {
+		s.forgetQueues([]*store.Job{j})
+		return nil, fmt.Errorf("redis: insert job %s: %w", j.ID, err)
+	}
+	return s.insertReply(ctx, []*store.Job{j}, insertReadyScript.run(ctx, s, args...))
+}
+
+// insertReply decodes an insert script's reply and announces the queues
+// it signaled; a failed call forgets the queues it was to register.
+func (s *Store) insertReply(ctx context.Context, jobs []*store.Job, cmd *goredis.Cmd) (dups []store.Dup, err error) {
+	res, err := cmd.Slice()
 	if err != nil {
 		s.forgetQueues(jobs)
 		return nil, opErr(ctx, "insert", err)

@@ -247,6 +247,26 @@ publish_sched(smin)
 return {dups, sigl}
 `, "holder", "publish_ready", "publish_sched")
 
+// scriptInsertReady is scriptInsert for the commonest call, one Queued
+// job without a unique key or a deadline, with what that job needs and
+// nothing else: no helpers, tables or loop, which cost the general
+// script a fifth of its time for one job. ARGV[2] is "1" to add the
+// queue to the queue set, then queue, id, score and member of the ready
+// set, then the hash fields besides queue and state. Returns what
+// scriptInsert does.
+const scriptInsertReady = `
+local P, q, id = ARGV[1], ARGV[3], ARGV[4]
+if ARGV[2] == '1' then redis.call('SADD', P .. 'queues', q) end
+if redis.call('ZADD', P .. 'all', 'NX', '0', id) == 0 then return {{id, id}, {}} end
+redis.call('HSET', P .. 'j:' .. id, 'q', q, 's', 'queued', unpack(ARGV, 7))
+local rk = P .. 'q:' .. q .. ':ready'
+local woke = redis.call('ZCARD', rk) == 0
+redis.call('ZADD', rk, ARGV[5], ARGV[6])
+if not woke then return {{}, {}} end
+redis.call('PUBLISH', P .. 'ev:r', 'r' .. q)
+return {{}, {q}}
+`
+
 // scriptClaim: ARGV is prefix, now, leaseUntil, owner, limit, queue
 // count, queues, then skip (the most jobs of other names to step over
 // per queue), name count and names (none: any name). Due Scheduled jobs
@@ -934,6 +954,7 @@ func (sc script) run(ctx context.Context, s *Store, args ...any) *goredis.Cmd {
 
 var (
 	insertScript         = newScript(scriptInsert)
+	insertReadyScript    = newScript(scriptInsertReady)
 	claimScript          = newScript(scriptClaim)
 	finishScript         = newScript(scriptFinish)
 	extendScript         = newScript(scriptExtend)

@@ -20,7 +20,7 @@ func TestScriptsCarryTheirHelpers(t *testing.T) {
 		"wake": scriptWake, "retry": scriptRetry, "delete": scriptDelete, "purge": scriptPurge,
 		"prune": scriptPrune, "list": scriptList, "queues": scriptQueues, "oldest": scriptOldest,
 		"acquire": scriptAcquire, "release": scriptRelease, "leases": scriptLeases, "count": scriptCount,
-		"among": scriptAmong,
+		"among": scriptAmong, "insertReady": scriptInsertReady,
 	}
 	for name, src := range scripts {
 		for _, h := range luaHelpers {
