@@ -1,19 +1,38 @@
 module github.com/spindlehq/spindle/bench
 
-go 1.25.0
+go 1.26.0
 
-replace github.com/spindlehq/spindle => ../
-
-require (
-	github.com/alitto/pond/v2 v2.7.1
-	github.com/panjf2000/ants/v2 v2.12.1
-	github.com/sourcegraph/conc v0.3.0
-	github.com/spindlehq/spindle v0.0.0-00010101000000-000000000000
-	go.uber.org/goleak v1.3.0
-	golang.org/x/sync v0.22.0
+replace (
+	github.com/spindlehq/spindle => ../
+	github.com/spindlehq/spindle/internal/servertest => ../internal/servertest
+	github.com/spindlehq/spindle/jobs/store/postgres => ../jobs/store/postgres
 )
 
 require (
+	github.com/alitto/pond/v2 v2.7.1
+	github.com/jackc/pgx/v5 v5.12.0
+	github.com/panjf2000/ants/v2 v2.12.1
+	github.com/riverqueue/river v0.51.2
+	github.com/riverqueue/river/riverdriver/riverpgxv5 v0.51.2
+	github.com/sourcegraph/conc v0.3.0
+	github.com/spindlehq/spindle v0.0.0-00010101000000-000000000000
+	github.com/spindlehq/spindle/jobs/store/postgres v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
+	golang.org/x/sync v0.24.0
+)
+
+require (
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/riverqueue/river/riverdriver v0.51.2 // indirect
+	github.com/riverqueue/river/rivershared v0.51.2 // indirect
+	github.com/riverqueue/river/rivertype v0.51.2 // indirect
+	github.com/tidwall/gjson v1.20.0 // indirect
+	github.com/tidwall/match v1.2.0 // indirect
+	github.com/tidwall/pretty v1.2.1 // indirect
+	github.com/tidwall/sjson v1.2.5 // indirect
 	go.uber.org/atomic v1.7.0 // indirect
 	go.uber.org/multierr v1.9.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )
