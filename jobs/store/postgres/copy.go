@@ -37,9 +37,15 @@ func copyable(jobs []*store.Job) bool {
 var errCopyConflict = errors.New("postgres: insert: an ID of the batch exists")
 
 // copyColumns are the columns insertCopy writes, in insertColumns' order
-// without those no copyable job sets.
-var copyColumns = []string{"id", "name", "queue", "priority", "args", "state", "attempt", "max_attempts",
-	"run_at", "enqueued_at", "meta", "expires_at", "retention_ns"}
+// without those no copyable job sets; copyRows encodes them.
+const copyColumns = "id, name, queue, priority, args, state, attempt, max_attempts, " +
+	"run_at, enqueued_at, meta, expires_at, retention_ns"
+
+// copySQL is insertCopy's statement: copyRows' rows into the schema's
+// jobs table.
+func (s *Store) copySQL() string {
+	return "COPY " + pgx.Identifier{s.schema, "jobs"}.Sanitize() + " (" + copyColumns + ") FROM STDIN (FORMAT binary)"
+}
 
 // insertCopy inserts jobs with COPY in a transaction of its own (a
 // subtransaction of the caller's under EnqueueTx) that also sends the
@@ -65,11 +71,7 @@ func (s *Store) insertCopy(ctx context.Context, jobs []*store.Job) error {
 			return err
 		}
 		defer tx.Rollback(context.WithoutCancel(ctx))
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{s.schema, "jobs"}, copyColumns, pgx.CopyFromSlice(len(jobs), func(i int) ([]any, error) {
-			j := jobs[i]
-			return []any{j.ID, j.Name, j.Queue, int32(j.Priority), j.Args, string(stateOrQueued(j.State)), int32(j.Attempt), int32(j.MaxAttempts),
-				j.RunAt, j.EnqueuedAt, j.Meta, ts(j.ExpiresAt), int64(j.Retention)}, nil
-		}))
+		_, err = tx.Conn().PgConn().CopyFrom(ctx, &copyRows{jobs: jobs}, s.copySQL())
 		if pgCode(err) == codeUniqueViolation {
 			return errCopyConflict
 		}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -74,5 +75,27 @@ func TestInsertCopy(t *testing.T) {
 	}
 	if got := claim(t, s, "w", 1000, at(time.Second), "copyq"); len(got) != 305 {
 		t.Fatalf("claimed %d jobs, want 305", len(got))
+	}
+}
+
+// COPY stores every value as the statement does, at the edges of each
+// encoding (postgres.CopyEdgeJobs).
+func TestInsertCopyStoresAsStatement(t *testing.T) {
+	byCopy, byStatement := openStore(t), openStore(t)
+	restore := postgres.SetCopyMin(3)
+	_, err := byCopy.Insert(bg, postgres.CopyEdgeJobs())
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer postgres.SetCopyMin(1000)()
+	if _, err := byStatement.Insert(bg, postgres.CopyEdgeJobs()); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range postgres.CopyEdgeJobs() {
+		got, want := get(t, byCopy, j.ID), get(t, byStatement, j.ID)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("job %s by COPY:\n%+v\nby statement:\n%+v", j.ID, got, want)
+		}
 	}
 }
