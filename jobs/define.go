@@ -178,10 +178,12 @@ func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ..
 		}
 		// One write, one instant: every job of the batch is enqueued at
 		// t, and one allocation holds them all (the store copies what it
-		// keeps).
+		// keeps). IDs and encoded arguments are made in bulk too.
 		jobs, t := make([]store.Job, len(args)), now()
+		ids := c.ids.nextN(t, len(args))
+		var arena argArena
 		for i, a := range args {
-			if err := d.fillJob(ctx, c, &jobs[i], a, &cfg, t); err != nil {
+			if err := d.fillJob(ctx, c, &jobs[i], ids[i], a, &arena, &cfg, t); err != nil {
 				return nil, fmt.Errorf("element %d: %w", i, err)
 			}
 			batch[i] = &jobs[i]
@@ -191,10 +193,7 @@ func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ..
 	if ids == nil {
 		return nil, fmt.Errorf("jobs: enqueue %d %q jobs: %w", len(batch), d.core.name, err)
 	}
-	hs := make([]*Handle[R], len(batch))
-	for i, id := range ids {
-		hs[i] = newHandle[R](c, id)
-	}
+	hs := newHandles[R](c, ids)
 	return newGroup(c, hs), err
 }
 
@@ -211,7 +210,8 @@ func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts [
 		return nil, err
 	}
 	j := new(store.Job)
-	if err := d.fillJob(ctx, c, j, args, &cfg, now()); err != nil {
+	t := now()
+	if err := d.fillJob(ctx, c, j, c.ids.next(t), args, nil, &cfg, t); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -234,12 +234,19 @@ func (d *Definition[A, R]) config(c *Client, opts []EnqueueOption) (enqueueConfi
 	return cfg, nil
 }
 
-// fillJob sets j to the job that runs args with cfg, enqueued at t.
-func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, args A, cfg *enqueueConfig, t time.Time) error {
+// fillJob sets j to the job with ID id that runs args with cfg, enqueued
+// at t. args are encoded into arena, or on their own when it is nil.
+func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, id string, args A, arena *argArena, cfg *enqueueConfig, t time.Time) error {
 	if err := cfg.checkReach(t); err != nil {
 		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}
-	raw, err := json.Marshal(args)
+	var raw []byte
+	var err error
+	if arena != nil {
+		raw, err = arena.encode(args)
+	} else {
+		raw, err = json.Marshal(args)
+	}
 	if err != nil {
 		return fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)
 	}
@@ -257,7 +264,7 @@ func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job,
 		runAt = t
 	}
 	*j = store.Job{
-		ID:          c.ids.next(t),
+		ID:          id,
 		Name:        d.core.name,
 		Queue:       cfg.queue,
 		Priority:    cfg.priority,
