@@ -234,8 +234,9 @@ func (d *Definition[A, R]) config(c *Client, opts []EnqueueOption) (enqueueConfi
 	return cfg, nil
 }
 
-// fillJob sets j to the job with ID id that runs args with cfg, enqueued
-// at t. args are encoded into arena, or on their own when it is nil.
+// fillJob sets j, which is zero, to the job with ID id that runs args
+// with cfg, enqueued at t. args are encoded into arena, or on their own
+// when it is nil.
 func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, id string, args A, arena *argArena, cfg *enqueueConfig, t time.Time) error {
 	if err := cfg.checkReach(t); err != nil {
 		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
@@ -263,17 +264,11 @@ func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job,
 	} else {
 		runAt = t
 	}
-	*j = store.Job{
-		ID:          id,
-		Name:        d.core.name,
-		Queue:       cfg.queue,
-		Priority:    cfg.priority,
-		Args:        raw,
-		State:       state,
-		MaxAttempts: cfg.maxAttempts,
-		RunAt:       runAt,
-		EnqueuedAt:  t,
-	}
+	// Field by field: j is zero, and copying a whole Job (a Map's
+	// thousands of them) was a visible cost.
+	j.ID, j.Name, j.Queue, j.Priority = id, d.core.name, cfg.queue, cfg.priority
+	j.Args, j.State, j.MaxAttempts = raw, state, cfg.maxAttempts
+	j.RunAt, j.EnqueuedAt = runAt, t
 	if err := c.decorate(ctx, j, cfg); err != nil {
 		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}
