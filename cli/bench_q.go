@@ -44,6 +44,11 @@ type q1Record struct {
 	// run (driverCommits), and enqueue_per_s over it.
 	DriverCommitPerS  float64 `json:"driver_commit_per_s,omitempty"`
 	EnqueueOverDriver float64 `json:"enqueue_over_driver,omitempty"`
+	// SQLite only: the driver's own rate of the same number of rows in
+	// one transaction, timed just before and just after the bulk enqueue
+	// (driverCommits.bulk), and bulk_enqueue_per_s over it.
+	DriverBulkPerS float64 `json:"driver_bulk_per_s,omitempty"`
+	BulkOverDriver float64 `json:"bulk_over_driver,omitempty"`
 }
 
 func (a *app) benchQ1Cmd() *cobra.Command {
@@ -63,7 +68,11 @@ quotes, and "enqueue_seconds" and "bulk_enqueue_seconds" the times they come
 from. On SQLite, "driver_commit_per_s" is the driver's own rate of one-row
 commits (a scratch table in a temporary file, the store's journal pragmas)
 measured in slices between slices of the enqueues, and
-"enqueue_over_driver" enqueue_per_s over it.`),
+"enqueue_over_driver" enqueue_per_s over it; "driver_bulk_per_s" is the
+driver's own rate for as many rows (an ID and arguments each) in one
+transaction of single-row INSERTs into that table, timed just before and
+just after the bulk enqueue, and "bulk_over_driver" bulk_enqueue_per_s
+over it.`),
 		Example: a.ex(`  spindle bench q1
   spindle bench q1 --store sqlite:/tmp/x.db --count 5
   spindle bench q1 --store memory: -n 100000`),
@@ -148,12 +157,26 @@ func (a *app) runQ1(ctx context.Context, c *jobs.Client, p *progress, f benchFla
 	for i := range batch {
 		batch[i] = benchArgs{i}
 	}
+	var rawBulk time.Duration
+	if raw != nil {
+		if rawBulk, err = raw.bulk(ctx, f.n); err != nil {
+			return rec, fmt.Errorf("bench q1: the driver's own bulk insert: %w", err)
+		}
+	}
 	start = time.Now()
 	if _, err := benchNoop.Map(ctx, c, batch); err != nil {
 		return rec, a.storeErr("bulk enqueue", "", err)
 	}
 	rec.BulkEnqueueSeconds = time.Since(start).Seconds()
 	rec.BulkEnqueuePerS = float64(f.n) / rec.BulkEnqueueSeconds
+	if raw != nil {
+		took, err := raw.bulk(ctx, f.n)
+		if err != nil {
+			return rec, fmt.Errorf("bench q1: the driver's own bulk insert: %w", err)
+		}
+		rec.DriverBulkPerS = float64(2*f.n) / (rawBulk + took).Seconds()
+		rec.BulkOverDriver = rec.BulkEnqueuePerS / rec.DriverBulkPerS
+	}
 	p.Set(1)
 	return rec, nil
 }

@@ -71,10 +71,13 @@ func TestBenchQ1(t *testing.T) {
 					t.Errorf("line %d: %v", i, m)
 				}
 				positive(t, m, "seconds", "enqueue_per_s", "bulk_enqueue_per_s", "process_per_s", "enqueue_seconds", "bulk_enqueue_seconds")
-				if _, ok := m["driver_commit_per_s"]; ok != (tc.url != "memory:") {
-					t.Errorf("driver_commit_per_s present %v; want it on SQLite only: %v", ok, m)
-				} else if ok {
-					positive(t, m, "driver_commit_per_s", "enqueue_over_driver")
+				for _, k := range []string{"driver_commit_per_s", "driver_bulk_per_s"} {
+					if _, ok := m[k]; ok != (tc.url != "memory:") {
+						t.Errorf("%s present %v; want it on SQLite only: %v", k, ok, m)
+					}
+				}
+				if _, ok := m["driver_commit_per_s"]; ok {
+					positive(t, m, "driver_commit_per_s", "enqueue_over_driver", "driver_bulk_per_s", "bulk_over_driver")
 				}
 			}
 			if want := fmt.Sprintf("q1 run %d: process", tc.count); !strings.Contains(r.errOut, want) {

@@ -178,10 +178,12 @@ func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ..
 		}
 		// One write, one instant: every job of the batch is enqueued at
 		// t, and one allocation holds them all (the store copies what it
-		// keeps).
+		// keeps). IDs and encoded arguments are made in bulk too.
 		jobs, t := make([]store.Job, len(args)), now()
+		ids := c.ids.nextN(t, len(args))
+		var arena argArena
 		for i, a := range args {
-			if err := d.fillJob(ctx, c, &jobs[i], a, &cfg, t); err != nil {
+			if err := d.fillJob(ctx, c, &jobs[i], ids[i], a, &arena, &cfg, t); err != nil {
 				return nil, fmt.Errorf("element %d: %w", i, err)
 			}
 			batch[i] = &jobs[i]
@@ -191,10 +193,7 @@ func (d *Definition[A, R]) Map(ctx context.Context, c *Client, args []A, opts ..
 	if ids == nil {
 		return nil, fmt.Errorf("jobs: enqueue %d %q jobs: %w", len(batch), d.core.name, err)
 	}
-	hs := make([]*Handle[R], len(batch))
-	for i, id := range ids {
-		hs[i] = newHandle[R](c, id)
-	}
+	hs := newHandles[R](c, ids)
 	return newGroup(c, hs), err
 }
 
@@ -211,7 +210,8 @@ func (d *Definition[A, R]) newJob(ctx context.Context, c *Client, args A, opts [
 		return nil, err
 	}
 	j := new(store.Job)
-	if err := d.fillJob(ctx, c, j, args, &cfg, now()); err != nil {
+	t := now()
+	if err := d.fillJob(ctx, c, j, c.ids.next(t), args, nil, &cfg, t); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -234,12 +234,20 @@ func (d *Definition[A, R]) config(c *Client, opts []EnqueueOption) (enqueueConfi
 	return cfg, nil
 }
 
-// fillJob sets j to the job that runs args with cfg, enqueued at t.
-func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, args A, cfg *enqueueConfig, t time.Time) error {
+// fillJob sets j, which is zero, to the job with ID id that runs args
+// with cfg, enqueued at t. args are encoded into arena, or on their own
+// when it is nil.
+func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job, id string, args A, arena *argArena, cfg *enqueueConfig, t time.Time) error {
 	if err := cfg.checkReach(t); err != nil {
 		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}
-	raw, err := json.Marshal(args)
+	var raw []byte
+	var err error
+	if arena != nil {
+		raw, err = arena.encode(args)
+	} else {
+		raw, err = json.Marshal(args)
+	}
 	if err != nil {
 		return fmt.Errorf("jobs: enqueue %q: arguments do not encode as JSON: %w", d.core.name, err)
 	}
@@ -256,17 +264,11 @@ func (d *Definition[A, R]) fillJob(ctx context.Context, c *Client, j *store.Job,
 	} else {
 		runAt = t
 	}
-	*j = store.Job{
-		ID:          c.ids.next(t),
-		Name:        d.core.name,
-		Queue:       cfg.queue,
-		Priority:    cfg.priority,
-		Args:        raw,
-		State:       state,
-		MaxAttempts: cfg.maxAttempts,
-		RunAt:       runAt,
-		EnqueuedAt:  t,
-	}
+	// Field by field: j is zero, and copying a whole Job (a Map's
+	// thousands of them) was a visible cost.
+	j.ID, j.Name, j.Queue, j.Priority = id, d.core.name, cfg.queue, cfg.priority
+	j.Args, j.State, j.MaxAttempts = raw, state, cfg.maxAttempts
+	j.RunAt, j.EnqueuedAt = runAt, t
 	if err := c.decorate(ctx, j, cfg); err != nil {
 		return fmt.Errorf("jobs: enqueue %q: %w", d.core.name, err)
 	}

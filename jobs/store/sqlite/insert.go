@@ -64,8 +64,9 @@ func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 	var full []*store.Job
 	var fullErrs []any
 	var leans leanBatch
-	lean := jobs // usually all of them
+	lean, rest := jobs, jobs[:0] // usually all of them are lean
 	if nlean < len(jobs) {
+		rest = jobs
 		lean = make([]*store.Job, 0, nlean)
 		for _, j := range jobs {
 			if isFresh(j) && isLean(j) {
@@ -74,7 +75,7 @@ func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 		}
 	}
 	leans.add(lean)
-	for _, j := range jobs {
+	for _, j := range rest {
 		if isFresh(j) {
 			if isLean(j) {
 				continue
