@@ -30,11 +30,12 @@ const (
 	// timeout of 5s is the longest), so only a call that would never
 	// return reaches it.
 	hangLimit = time.Minute
-	// awaitEvery: each producer awaits one job in so many, which paces
-	// it to the worker (its backlog stays under that many jobs) while it
-	// spends most of its time enqueueing, where the outages should find
-	// it.
-	awaitEvery = 16
+	// The producers' backlog (jobs acknowledged, not yet succeeded) is
+	// kept between backlogLow and backlogHigh: they pause at the high
+	// mark until the worker brings it down to the low one, so they
+	// enqueue in bursts at full speed, where the outages should find
+	// them, and the queue drains in the end.
+	backlogLow, backlogHigh = 250, 1000
 )
 
 // throughOutages runs 64 producers and a worker against url, calls
@@ -42,9 +43,8 @@ const (
 // several times mid-run, and checks that every enqueue returned, with an
 // acknowledgement or an error, and that nothing acknowledged was lost:
 // every enqueue that returned success is in the store and, in the end,
-// succeeded, and every job seen succeeded stays succeeded. The enqueues
-// have no deadline of their own, so an answer comes from the store and
-// the client, not from a timer in the test.
+// succeeded. The enqueues have no deadline of their own, so an answer
+// comes from the store and the client, not from a timer in the test.
 func throughOutages(t *testing.T, fault, storeName, url string, outage func(round int)) {
 	ctx := testCtx(t, 4*time.Minute)
 	c := openClient(t, url)
@@ -53,21 +53,35 @@ func throughOutages(t *testing.T, fault, storeName, url string, outage func(roun
 	startWorker(t, c, jobs.WorkerOptions{Concurrency: 4, Queues: map[string]int{queue: 1}, LeaseDuration: 2 * time.Second,
 		ID: "outage", Logger: slog.New(warn)}, workDef("outage", nil))
 	// The producers enqueue through a client of their own, which counts
-	// the writes that failed; they await through c.
+	// the writes that failed.
 	inserts := &insertCounter{}
 	pc := newClient(t, c, func(s store.Store) store.Store { inserts.Store = s; return inserts })
 	var tally childWrites
 	stopTally := pc.SubscribeBatches(func(size int) { tally.line("B " + strconv.Itoa(size)) })
 
+	var succeeded atomic.Int64 // handlers that succeeded, from the worker's events
+	stopEvents := c.Subscribe(func(e jobs.Event) {
+		if e.Kind == jobs.EventSucceeded {
+			succeeded.Add(1)
+		}
+	})
 	var mu sync.Mutex
-	var acked, seen []string
+	var acked []string
 	var failedEnqueues int
 	calls := &callWatch{since: map[int]time.Time{}}
+	progress := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked), int(succeeded.Load())
+	}
+	backlog := func() int { a, s := progress(); return a - s }
+	var pace pacer
 	var stopping atomic.Bool
 	var producers sync.WaitGroup
 	for p := range outageProducers {
 		producers.Go(func() {
 			for i := 0; !stopping.Load(); i++ {
+				pace.wait(backlog, &stopping)
 				calls.begin(p)
 				h, err := producerDef.Enqueue(ctx, pc, workArgs{N: i, Sleep: time.Duration(rand.IntN(5)) * time.Millisecond}, jobs.Queue(queue), jobs.Retries(20))
 				calls.end(p)
@@ -81,23 +95,8 @@ func throughOutages(t *testing.T, fault, storeName, url string, outage func(roun
 				mu.Lock()
 				acked = append(acked, h.ID())
 				mu.Unlock()
-				if i%awaitEvery != awaitEvery-1 {
-					continue
-				}
-				awaitCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				if _, err := producerDef.Handle(c, h.ID()).Await(awaitCtx); err == nil {
-					mu.Lock()
-					seen = append(seen, h.ID())
-					mu.Unlock()
-				}
-				cancel()
 			}
 		})
-	}
-	progress := func() (int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(acked), len(seen)
 	}
 	// until polls cond, failing the test when the run stalls or a call
 	// hangs.
@@ -110,14 +109,18 @@ func throughOutages(t *testing.T, fault, storeName, url string, outage func(roun
 			}
 			if ctx.Err() != nil {
 				a, s := progress()
-				t.Fatalf("%s: no progress: %d acknowledged, %d seen succeeded; warnings %v", what, a, s, warn.list())
+				t.Fatalf("%s: no progress: %d acknowledged, %d succeeded; warnings %v", what, a, s, warn.list())
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
 	for round := range outageRounds {
 		a0, s0 := progress()
-		until(func() bool { a, s := progress(); return a >= a0+200 && s >= s0+10 }, "round "+strconv.Itoa(round))
+		// Strike while the producers are in a burst.
+		until(func() bool {
+			a, s := progress()
+			return a >= a0+200 && s >= s0+100 && !pace.paused.Load() && a-s < (backlogLow+backlogHigh)/2
+		}, "round "+strconv.Itoa(round))
 		inserts.mark()
 		outage(round)
 		inserts.mark()
@@ -140,6 +143,7 @@ func throughOutages(t *testing.T, fault, storeName, url string, outage func(roun
 	writes, maxCalls := tally.writes, tally.maxCall
 	tally.mu.Unlock()
 	until(func() bool { return unfinished(ctx, t, c, queue) == 0 }, "draining the queue")
+	stopEvents()
 	lost := 0
 	for _, id := range acked {
 		j, err := c.Inspect().Job(ctx, id)
@@ -156,8 +160,29 @@ func throughOutages(t *testing.T, fault, storeName, url string, outage func(roun
 	report(t, fault, storeName, "outages", outageRounds, "producers", outageProducers,
 		"calls", len(acked)+failedEnqueues, "acknowledged", len(acked), "failed_enqueues", failedEnqueues, "hung", 0, "longest_call", calls.longest.Round(time.Millisecond),
 		"writes_during_outages", inserts.overlapped.Load(), "failed_writes", inserts.failed.Load(),
-		"seen_succeeded", len(seen), "lost", lost, "writes", writes, "max_calls_per_write", maxCalls,
+		"succeeded", succeeded.Load(), "lost", lost, "writes", writes, "max_calls_per_write", maxCalls,
 		"worker_warnings", len(warn.list()))
+}
+
+// pacer holds producers back while the backlog is high; see backlogLow.
+type pacer struct {
+	paused atomic.Bool
+}
+
+// wait returns once the producers may enqueue, or stop is set.
+func (p *pacer) wait(backlog func() int, stop *atomic.Bool) {
+	for !stop.Load() {
+		switch b := backlog(); {
+		case b >= backlogHigh:
+			p.paused.Store(true)
+		case b <= backlogLow:
+			p.paused.Store(false)
+		}
+		if !p.paused.Load() {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // callWatch records when each producer's call in flight began, so that
