@@ -47,8 +47,9 @@ type producerKill struct {
 	// A kill comes once minAcks to minAcks+spreadAcks more enqueues have
 	// been acknowledged since the last one.
 	minAcks, spreadAcks int
-	// inFlight bounds the jobs a kill can leave stored but
-	// unacknowledged: what the calls in flight carry.
+	// inFlight bounds the jobs a kill of one producer can leave stored
+	// but unacknowledged: what its call in flight carries. Several
+	// producers count their unanswered calls instead.
 	inFlight int
 	// restart, when set, restarts the store's server after the last
 	// kill; the acknowledged jobs must survive that too.

@@ -27,7 +27,7 @@ const concurrentProducers = 64
 
 var manyProducers = producerKill{
 	fault: "producers64-sigkill", producers: concurrentProducers, kills: 10,
-	minAcks: 200, spreadAcks: 2000, inFlight: concurrentProducers,
+	minAcks: 200, spreadAcks: 2000,
 }
 
 func TestProducersSIGKILL(t *testing.T) {
