@@ -97,28 +97,59 @@ func openAck() (*ackFile, error) {
 	return &ackFile{f: f}, nil
 }
 
-// ack writes one line per id in one write, then fsyncs.
+// ack writes one line per id in one write, then fsyncs. The fsync is
+// outside the lock, so concurrent ackers share the disk's flushes rather
+// than queue for one each: any fsync that starts after a line's write
+// makes it durable.
 func (a *ackFile) ack(kind string, ids []string) error {
 	var b strings.Builder
 	for _, id := range ids {
 		b.WriteString(kind + " " + id + " ok\n")
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if _, err := a.f.WriteString(b.String()); err != nil {
+	_, err := a.f.WriteString(b.String())
+	a.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	return a.f.Sync()
 }
 
-// childProducer enqueues jobs one at a time and in batches, acknowledging
-// every enqueue that returned success, until killed.
+// childProducer enqueues jobs until killed, acknowledging every enqueue
+// that returned success. One producer (envProducers unset or 1)
+// enqueues one job at a time and batches by turns. n producers are n
+// goroutines on the one client, each enqueuing one job at a time, so the
+// client's group commit makes writes that carry many calls; the child
+// prints "B size" for each write, size being how many calls it carried,
+// and "C" as each call starts.
 func childProducer(ctx context.Context, c *jobs.Client, queue string) error {
 	ack, err := openAck()
 	if err != nil {
 		return err
 	}
+	n, _ := strconv.Atoi(os.Getenv(envProducers))
+	if n <= 1 {
+		fmt.Println("ready")
+		return produceMixed(ctx, c, queue, ack)
+	}
+	stop := c.SubscribeBatches(func(size int) { fmt.Printf("B %d\n", size) })
+	defer stop()
 	fmt.Println("ready")
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- produceSingles(ctx, c, queue, ack) }()
+	}
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// produceMixed enqueues single jobs and batches of up to 20 by turns.
+func produceMixed(ctx context.Context, c *jobs.Client, queue string, ack *ackFile) error {
 	for i := 0; ctx.Err() == nil; i++ {
 		var ids []string
 		if i%3 == 2 {
@@ -127,9 +158,7 @@ func childProducer(ctx context.Context, c *jobs.Client, queue string) error {
 			if err != nil {
 				return err
 			}
-			for _, h := range g.Handles() {
-				ids = append(ids, h.ID())
-			}
+			ids = groupIDs(g)
 		} else {
 			h, err := producerDef.Enqueue(ctx, c, workArgs{N: i}, jobs.Queue(queue))
 			if err != nil {
@@ -138,6 +167,22 @@ func childProducer(ctx context.Context, c *jobs.Client, queue string) error {
 			ids = []string{h.ID()}
 		}
 		if err := ack.ack("E", ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// produceSingles enqueues one job at a time, printing "C" as each call
+// starts, so the parent can count the calls a kill left unanswered.
+func produceSingles(ctx context.Context, c *jobs.Client, queue string, ack *ackFile) error {
+	for i := 0; ctx.Err() == nil; i++ {
+		fmt.Println("C")
+		h, err := producerDef.Enqueue(ctx, c, workArgs{N: i}, jobs.Queue(queue))
+		if err != nil {
+			return err
+		}
+		if err := ack.ack("E", []string{h.ID()}); err != nil {
 			return err
 		}
 	}

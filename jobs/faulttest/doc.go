@@ -1,9 +1,10 @@
 // Package faulttest injects faults into the durable job layer and checks
 // the guarantees docs/guarantees.md states: workers and producers killed
-// with SIGKILL, a SQLite file killed during a write storm, a worker cut
+// with SIGKILL (a producer of 64 goroutines sharing one client's group
+// commit among them), a SQLite file killed during a write storm, a worker cut
 // off from its store, workers whose clocks are skewed, a slow handler
 // under a flood, 200,000 jobs through each store, and restarts of the
-// Redis and PostgreSQL servers.
+// Redis and PostgreSQL servers while 64 producers enqueue.
 //
 // The tests are behind the build tag "fault", so the ordinary test run
 // stays fast:

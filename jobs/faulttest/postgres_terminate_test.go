@@ -15,22 +15,37 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spindlehq/spindle/internal/servertest"
 )
 
-// PostgreSQL backend terminated mid-run: while a producer and a worker
-// use the store, an admin connection (psql) calls pg_terminate_backend on
-// every backend serving this test process, and only those, so parallel
-// tests on the shared server are untouched. Nothing acknowledged may be
-// lost.
+// PostgreSQL backend terminated mid-run: while 64 producers and a
+// worker use the store, an admin connection (psql) calls
+// pg_terminate_backend on every backend serving this test process, and
+// only those, so parallel tests on the shared server are untouched; five
+// times in a row each round, so that the store's own reconnects meet
+// terminated sessions too. Nothing acknowledged may be lost and every
+// enqueue must return. The store commits with synchronous_commit on, set
+// in the URL.
+const terminateBursts = 5 // terminations per round
+
 func TestPostgresBackendTerminated(t *testing.T) {
 	requirePsql(t)
 	u := storeNamed("postgres").url(t) // skips until jobs.Open accepts postgres:// URLs
-	throughOutages(t, "postgres-terminate", "postgres", u, func(round int) {
-		n := terminateBackends(t, u, os.Getpid())
+	// The store's URL only: libpq, under psql, refuses the parameter.
+	storeURL := servertest.WithParam(t, u, "synchronous_commit", "on")
+	terminated := 0
+	throughOutages(t, "postgres-terminate", "postgres", storeURL, func(round int) {
+		n := 0
+		for range terminateBursts {
+			n += terminateBackends(t, u, os.Getpid())
+		}
 		if n == 0 {
 			t.Fatalf("round %d: the store had no connection to terminate", round)
 		}
+		terminated += n
 	})
+	t.Logf("%d backends terminated in %d rounds of %d", terminated, outageRounds, terminateBursts)
 }
 
 // TestPostgresHarness checks the harness itself, before any PostgreSQL

@@ -21,6 +21,9 @@ const (
 	envLease = "SPINDLE_FAULT_LEASE"
 	envConc  = "SPINDLE_FAULT_CONCURRENCY"
 	envAck   = "SPINDLE_FAULT_ACK"
+	// envProducers is how many goroutines of a producer child enqueue
+	// on its one client; unset or 1, one goroutine.
+	envProducers = "SPINDLE_FAULT_PRODUCERS"
 )
 
 // child is this test binary running in a role. Its stdout lines go to

@@ -127,12 +127,11 @@ func integrityCheck(ctx context.Context, t *testing.T, path string) string {
 }
 
 // SQLite unavailable: another connection (a backup, a sqlite3 shell)
-// holds the file's write lock, three times, while a producer and a worker
-// use the store: for 1.5s, then for 7s (beyond the store's 5s busy
-// timeout and the producer's 2s deadline, so calls fail), then 1.5s.
-// Writes wait for the lock or fail and are retried; nothing acknowledged
-// may be lost. This runs the same scenario
-// as the Redis and PostgreSQL outage tests.
+// holds the file's write lock, three times, while 64 producers and a
+// worker use the store: for 1.5s, then for 7s (beyond the store's 5s busy
+// timeout), then 1.5s. Writes wait for the lock or fail; nothing
+// acknowledged may be lost and every enqueue must return. This runs the
+// same scenario as the Redis and PostgreSQL outage tests.
 func TestSQLiteWriteLockHeld(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "locked.db")
 	throughOutages(t, "sqlite-write-lock-held", "sqlite", "sqlite:"+path, func(round int) {

@@ -163,3 +163,32 @@ func (s *cuttableStore) Prune(ctx context.Context, now time.Time) (int, error) {
 
 // Close leaves the shared store open: its owner closes it.
 func (s *cuttableStore) Close() error { return nil }
+
+// insertCounter counts the store's Insert calls that failed, and those
+// that overlapped an outage (the test marks each outage's start and end):
+// how many of a client's enqueue writes a fault met, whether or not the
+// store or the client then wrote them again.
+type insertCounter struct {
+	store.Store
+	failed     atomic.Int64
+	overlapped atomic.Int64
+	window     atomic.Int64 // odd while an outage runs
+}
+
+func (s *insertCounter) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error) {
+	from := s.window.Load()
+	dups, err := s.Store.Insert(ctx, jobs)
+	if to := s.window.Load(); from%2 == 1 || to != from {
+		s.overlapped.Add(1)
+	}
+	if err != nil {
+		s.failed.Add(1)
+	}
+	return dups, err
+}
+
+// mark starts or ends an outage.
+func (s *insertCounter) mark() { s.window.Add(1) }
+
+// Close leaves the shared store open: its owner closes it.
+func (s *insertCounter) Close() error { return nil }
