@@ -75,7 +75,10 @@ func runChild(role string) int {
 	case "worker":
 		lease, err := time.ParseDuration(os.Getenv(childLeaseEnv))
 		if err != nil {
-			lease = time.Second
+			// Long enough that a loaded 2-core machine does not stall a
+			// heartbeat (every third of it) past the lease: at 1 s, jobs
+			// of a live worker were seen to run again.
+			lease = 2 * time.Second
 		}
 		w, err := jobs.NewWorker(c, jobs.WorkerOptions{LeaseDuration: lease, Grace: time.Second}, mpSquare, mpHang, benchDouble)
 		if err == nil {
@@ -301,7 +304,10 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 		t.Skip("starts and kills processes")
 	}
 	const rounds = 20
-	const lease = "200ms"
+	// Short, so that each round's rescue is quick, but not so short that
+	// a stalled heartbeat lets the rescuer's own lease lapse (seen at 200
+	// ms on a loaded machine: the job's third attempt).
+	const lease = "500ms"
 	for round := range rounds {
 		db := filepath.Join(t.TempDir(), fmt.Sprintf("kill-%d.db", round))
 		c, err := jobs.Open(context.Background(), "sqlite:"+db)
