@@ -9,7 +9,7 @@ import (
 	"github.com/spindlehq/spindle/internal/servertest"
 )
 
-// BenchmarkQ4 is the concurrent enqueue of /BENCHMARKS.md: 64 goroutines
+// BenchmarkQ4 is Q4 of docs/benchmarks.md, concurrent enqueue: 64 goroutines
 // share one client and enqueue SPINDLE_BENCH_N (20,000) no-op jobs, one
 // call per job. Redis and PostgreSQL run when their URLs are set.
 //
