@@ -34,15 +34,14 @@ func (r *reply) Result() (string, error) {
 
 func (r *reply) Subscribe(f func()) (cancel func()) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	select {
-	case <-r.done:
+	if r.subs == nil { // delivered already
+		r.mu.Unlock()
 		f()
 		return func() {}
-	default:
 	}
 	k := &f
 	r.subs[k] = struct{}{}
+	r.mu.Unlock()
 	return func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
