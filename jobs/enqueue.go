@@ -101,9 +101,6 @@ func (c *Client) insert(ctx context.Context, jobs []*store.Job) ([]string, error
 	u := &unit{jobs: jobs}
 	if c.gc.lead(ctx, u) {
 		c.writeAlone(ctx, u)
-		if u.err == nil {
-			c.emitBatch(1)
-		}
 	} else if err := c.gc.wait(ctx, u); err != nil {
 		return nil, err
 	}
@@ -114,10 +111,15 @@ func (c *Client) insert(ctx context.Context, jobs []*store.Job) ([]string, error
 }
 
 // writeAlone writes a lone call's unit under its own ctx, then hands the
-// calls that queued meanwhile to flush, also when the store panics.
+// calls that queued meanwhile to flush, also when the store panics. Its
+// batch event goes out before the hand-off, so that batch observers see
+// the writes in the order they were made.
 func (c *Client) writeAlone(ctx context.Context, u *unit) {
 	defer c.handOff()
 	u.dups, u.err = c.store.Insert(ctx, u.jobs)
+	if u.err == nil {
+		c.emitBatch(1)
+	}
 }
 
 // lead reports whether the caller may write u itself, now: no write is
