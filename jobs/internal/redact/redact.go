@@ -318,8 +318,12 @@ func unquote(s string) string {
 	return s
 }
 
+// isKeyByte reports whether c can be part of a pair's key. A query key
+// is whatever net/url reads between "&" (or "?") and "=", so anything
+// but the separators of queries, connection strings and URLs counts:
+// "pAss!=x" names a secret as "password=x" does.
 func isKeyByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' || c == '%'
+	return c > ' ' && c != 0x7f && !strings.ContainsRune("&?;#=\"'`/:@,()[]{}<>\\", rune(c))
 }
 
 // noPassword reports whether scheme names a store that takes no password,

@@ -25,8 +25,9 @@ func TestText(t *testing.T) {
 		"postgres://u@h/db":                                 "postgres://u@h/db",
 		"redis://127.0.0.1:6379/0":                          "redis://127.0.0.1:6379/0",
 		// Parameters whose keys name secrets, in URLs and DSNs.
-		"postgres://h/db?user=app&password=secret&sslmode=off":  "postgres://h/db?user=app&password=xxxxx&sslmode=off",
-		"postgres://h/db?sslpassword=a&sslmode=verify-full":     "postgres://h/db?sslpassword=xxxxx&sslmode=verify-full",
+		"postgres://h/db?user=app&password=secret&sslmode=off": "postgres://h/db?user=app&password=xxxxx&sslmode=off",
+		"postgres://h/db?sslpassword=a&sslmode=verify-full":    "postgres://h/db?sslpassword=xxxxx&sslmode=verify-full",
+		"0?pAss!=0000&x=1": "0?pAss!=xxxxx&x=1", // net/url reads "pAss!" as the key
 		"https://h/x?access_token=a&api_key=b&apikey=c&q=1":     "https://h/x?access_token=xxxxx&api_key=xxxxx&apikey=xxxxx&q=1",
 		"amqp://h/?Client_Secret=a;AUTH=b#PWD=c":                "amqp://h/?Client_Secret=xxxxx;AUTH=xxxxx#PWD=xxxxx",
 		"redis://h/?pass%77ord=a&credentials=b&passwd=c&pass=d": "redis://h/?pass%77ord=xxxxx&credentials=xxxxx&passwd=xxxxx&pass=xxxxx",
