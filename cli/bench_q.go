@@ -258,46 +258,27 @@ One line per client and run with "client", "p50_ms", "p90_ms", "p99_ms" and
   spindle bench q2 --store sqlite:/tmp/x.db --client other-process --count 5`),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.check(); err != nil {
-				return err
-			}
 			modes := map[string][]string{"both": {"in-process", "other-process"}, "in-process": {"in-process"}, "other-process": {"other-process"}}[client]
 			if modes == nil {
 				return usagef("--client %q: want in-process, other-process or both", client)
 			}
-			url, cleanup, err := a.benchStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			if storeKind(url) == "memory" {
-				if client == "other-process" {
-					return usagef("--client other-process: a memory store lives in one process; use a SQLite, Redis or PostgreSQL store")
+			return a.benchRuns(cmd, f, func(ctx context.Context, c *jobs.Client, p *progress, url string, run int) ([]benchLine, error) {
+				if storeKind(url) == "memory" {
+					if client == "other-process" {
+						return nil, usagef("--client other-process: a memory store lives in one process; use a SQLite, Redis or PostgreSQL store")
+					}
+					modes = []string{"in-process"}
 				}
-				modes = []string{"in-process"}
-			}
-			ctx := cmd.Context()
-			c, err := a.openURL(ctx, url)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p := newProgress(cmd.ErrOrStderr())
-			defer p.Stop()
-			out := newBenchOut(cmd)
-			for run := 1; run <= f.count; run++ {
+				var lines []benchLine
 				for _, mode := range modes {
 					rec, err := a.runQ2(cmd, c, url, p, f, run, mode)
 					if err != nil {
-						return err
+						return nil, err
 					}
-					rec.Store = storeKind(url)
-					if err := out.add(rec); err != nil {
-						return err
-					}
+					lines = append(lines, &rec)
 				}
-			}
-			return out.flush(p)
+				return lines, nil
+			})
 		},
 	}
 	f.add(cmd, 1000, 8)
