@@ -112,16 +112,47 @@ var secretWords = []string{"pass", "pwd", "secret", "token", "key", "auth", "cre
 // lower-cased, holds one of pass, pwd, secret, token, key, auth or
 // credential.
 func secretKey(key string) bool {
-	if u, err := url.QueryUnescape(key); err == nil {
-		key = u
-	}
-	key = strings.ToLower(key)
+	key = strings.ToLower(unescapeLoose(key))
 	for _, w := range secretWords {
 		if strings.Contains(key, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// unescapeLoose decodes the valid %XX escapes and "+" of a query key
+// and keeps the rest as written, so that a key read with a stray "%"
+// before it still shows the word an escape spells.
+func unescapeLoose(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '+':
+			b = append(b, ' ')
+		case s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // span is the half-open byte range [i, j) of a secret in a text.
@@ -319,11 +350,13 @@ func unquote(s string) string {
 }
 
 // isKeyByte reports whether c can be part of a pair's key. A query key
-// is whatever net/url reads between "&" (or "?") and "=", so anything
-// but the separators of queries, connection strings and URLs counts:
-// "pAss!=x" names a secret as "password=x" does.
+// is whatever net/url reads between "&" (or "?") and "=", quotes and
+// slashes included, so only the separators of queries and connection
+// strings end one: "pAss!=x" and `pass"=x` name a secret as "password=x"
+// does. A key read too long only masks more, since [secretKey] looks for
+// a secret word anywhere in it.
 func isKeyByte(c byte) bool {
-	return c > ' ' && c != 0x7f && !strings.ContainsRune("&?;#=\"'`/:@,()[]{}<>\\", rune(c))
+	return c > ' ' && c != 0x7f && c != '&' && c != '?' && c != ';' && c != '#' && c != '='
 }
 
 // noPassword reports whether scheme names a store that takes no password,

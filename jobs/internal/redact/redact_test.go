@@ -27,7 +27,11 @@ func TestText(t *testing.T) {
 		// Parameters whose keys name secrets, in URLs and DSNs.
 		"postgres://h/db?user=app&password=secret&sslmode=off": "postgres://h/db?user=app&password=xxxxx&sslmode=off",
 		"postgres://h/db?sslpassword=a&sslmode=verify-full":    "postgres://h/db?sslpassword=xxxxx&sslmode=verify-full",
-		"0?pAss!=0000&x=1": "0?pAss!=xxxxx&x=1", // net/url reads "pAss!" as the key
+		"0?pAss!=0000&x=1":  "0?pAss!=xxxxx&x=1",  // net/url reads "pAss!" as the key
+		`0?pAss"=0000`:      `0?pAss"=xxxxx`,      // and `pAss"`
+		`"0?pAss\"=0000"`:   `"0?pAss\"=xxxxx"`,   // as %q quotes it
+		"0?pass/x=0000":     "0?pass/x=xxxxx",     // and "pass/x"
+		"0?x%zz%70ass=0000": "0?x%zz%70ass=xxxxx", // a stray "%" hides no escape
 		"https://h/x?access_token=a&api_key=b&apikey=c&q=1":     "https://h/x?access_token=xxxxx&api_key=xxxxx&apikey=xxxxx&q=1",
 		"amqp://h/?Client_Secret=a;AUTH=b#PWD=c":                "amqp://h/?Client_Secret=xxxxx;AUTH=xxxxx#PWD=xxxxx",
 		"redis://h/?pass%77ord=a&credentials=b&passwd=c&pass=d": "redis://h/?pass%77ord=xxxxx&credentials=xxxxx&passwd=xxxxx&pass=xxxxx",
