@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -52,8 +53,12 @@ func FuzzParseStoreURL(f *testing.F) {
 		if !utf8.ValidString(msg) {
 			t.Fatalf("storeScheme(%q): error is not valid UTF-8: %q", s, msg)
 		}
+		// A secret the input holds twice, or that quoting the input
+		// spells again (a NUL before "00" reads "\x0000"), cannot be told
+		// from the rest of the text: only one that stands once is checked.
 		for _, sec := range redact.Secrets(s) {
-			if len(sec) >= 4 && strings.Count(s, sec) == 1 && !strings.Contains(acceptedURLs, sec) && strings.Contains(msg, sec) {
+			if len(sec) >= 4 && strings.Count(s, sec) == 1 && strings.Count(strconv.Quote(s), sec) <= 1 &&
+				!strings.Contains(acceptedURLs, sec) && strings.Contains(msg, sec) {
 				t.Fatalf("storeScheme(%q): error %q contains the password %q", s, msg, sec)
 			}
 		}
