@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // sqlFinalOrGone lists, of a JSON array of IDs, those of final jobs and of
@@ -20,16 +19,12 @@ const sqlFinalOrGone = `SELECT w.value, jobs.id IS NULL FROM json_each(?) AS w
 const sqlFinalJobs = `SELECT ` + jobColumns + ` FROM jobs
 	WHERE id IN (SELECT value FROM json_each(?)) AND state IN ` + finalStates
 
-// FinishedAmong implements [store.Store]. It reads from the read pool:
-// one query while none of the jobs is final, a second that reads the
-// final ones whole otherwise. A job found final and then deleted before
-// the second query is reported missing, as it is by then. ctx cancels
-// the queries.
-func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
-	return lifecycle.Call2(&s.gate, func() ([]*store.Job, []string, error) { return s.finishedAmongIDs(ctx, ids) })
-}
-
-func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+// FinishedAmong does the work of [store.Among.FinishedAmong]. It reads
+// from the read pool: one query while none of the jobs is final, a second
+// that reads the final ones whole otherwise. A job found final and then
+// deleted before the second query is reported missing, as it is by then.
+// ctx cancels the queries.
+func (s *core) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}
@@ -47,7 +42,7 @@ func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Jo
 	return final, missing, nil
 }
 
-func (s *Store) finishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+func (s *core) finishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	done, missing, err := finalOrGone(ctx, s.rdb, jsonIDs(ids))
 	if err != nil || len(done) == 0 {
 		return nil, missing, err

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -104,11 +103,7 @@ const maxClaimQueues = 64
 //
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Claim leases nothing and returns context.Cause(ctx).
-func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
-	return front.Claim(ctx, &s.gate, "sqlite", req, maxClaimQueues, s.claim)
-}
-
-func (s *Store) claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
 	args := claimArgs(req, queues, names)
 	var jobs []*store.Job
 	err := s.writeTx(ctx, func(ctx context.Context) error {

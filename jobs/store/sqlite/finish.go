@@ -8,8 +8,6 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Finish applies outcomes in one transaction. An outcome whose job is not
@@ -27,11 +25,7 @@ import (
 //
 // ctx cancels the wait for the write lock and the statements; a canceled
 // Finish applies nothing and returns context.Cause(ctx).
-func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
-	return front.Finish(ctx, &s.gate, "sqlite", outcomes, s.finish)
-}
-
-func (s *Store) finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
+func (s *core) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		lost = lost[:0]
 		for _, o := range outcomes {
@@ -80,11 +74,7 @@ func (s *Store) finish(ctx context.Context, outcomes []store.Outcome) (lost []st
 //
 // ctx cancels the wait for the write lock and the statements; a canceled
 // call extends nothing and returns context.Cause(ctx).
-func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
-	return front.ExtendLeases(ctx, &s.gate, "sqlite", owner, ids, until, s.extendLeases)
-}
-
-func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
+func (s *core) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
 	u := nanos(until)
 	err = s.writeTx(ctx, func(ctx context.Context) error {
 		lost = lost[:0]
@@ -119,11 +109,7 @@ func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, un
 //
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Recover moves nothing and returns context.Cause(ctx).
-func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.Recovered, error) { return s.recoverJobs(ctx, now) })
-}
-
-func (s *Store) recoverJobs(ctx context.Context, now time.Time) ([]store.Recovered, error) {
+func (s *core) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	var moved []store.Recovered
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		moved = moved[:0]

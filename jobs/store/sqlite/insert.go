@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -32,11 +31,7 @@ const insertChunk = 8
 // call is far cheaper per job than calling once per job. ctx cancels the
 // wait for the write lock and the statements; a canceled Insert inserts
 // nothing and returns context.Cause(ctx).
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
-	return front.Insert(ctx, &s.gate, jobs, s.insert)
-}
-
-func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
+func (s *core) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	// Validate and encode outside the transaction so the write lock is
 	// held only for the statements themselves. Fresh jobs (the usual
 	// enqueue) go in multi-row statements: those without Meta or an
@@ -141,7 +136,7 @@ func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup
 // insertFresh inserts the fresh jobs whose values args holds, in
 // statements of up to insertChunk rows. It fails with errFreshDup when an
 // ID exists.
-func (s *Store) insertFresh(ctx context.Context, args []any, wide bool) error {
+func (s *core) insertFresh(ctx context.Context, args []any, wide bool) error {
 	p := freshShape{wide: wide}.params()
 	for len(args) > 0 {
 		f := freshShape{rows: min(len(args)/p, insertChunk), wide: wide}
@@ -168,7 +163,7 @@ var errFreshDup = errors.New("sqlite: insert: an ID of the batch exists")
 // insertFull inserts one job through the full statement, appending it to
 // dups, with the job it duplicates, when it was skipped. A job with a
 // unique key first takes the key from a holder whose time is up.
-func (s *Store) insertFull(ctx context.Context, j *store.Job, errs any, dups *[]store.Dup) error {
+func (s *core) insertFull(ctx context.Context, j *store.Job, errs any, dups *[]store.Dup) error {
 	if j.UniqueKey != "" {
 		if _, err := s.ws.yieldUnique.ExecContext(ctx, j.UniqueKey, nanos(j.EnqueuedAt)); err != nil {
 			return insertErr(err, "job "+j.ID)

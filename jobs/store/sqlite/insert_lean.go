@@ -118,7 +118,7 @@ func (b *leanBatch) add(jobs []*store.Job) {
 
 // insertLean runs the chunks of b. It fails with errFreshDup when an ID
 // exists.
-func (s *Store) insertLean(ctx context.Context, b *leanBatch) error {
+func (s *core) insertLean(ctx context.Context, b *leanBatch) error {
 	args := b.args
 	for _, f := range b.chunks {
 		st, err := s.ws.insertLeanStmt(ctx, s.wconn, f)

@@ -9,8 +9,6 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -18,11 +16,7 @@ import (
 // job count for every state (zero included). It is one read on the read
 // pool (a consistent snapshot) and scans the table: meant for admin tools,
 // not hot paths. ctx cancels the query.
-func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
-}
-
-func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
+func (s *core) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	qs, err := s.queueCounts(ctx)
 	if err != nil {
 		return nil, s.readErr(ctx, "queues", err)
@@ -30,7 +24,7 @@ func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	return qs, nil
 }
 
-func (s *Store) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
+func (s *core) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
 	const q = `SELECT queue, state, count(*) FROM jobs GROUP BY queue, state
 		UNION ALL SELECT name, NULL, 0 FROM paused_queues`
 	var out []store.QueueInfo
@@ -66,11 +60,7 @@ func (s *Store) queueCounts(ctx context.Context) ([]store.QueueInfo, error) {
 // Stats counts jobs by state over the whole store, the queues, and the
 // enqueue time of the oldest Queued job. Like Queues it scans the table on
 // the read pool. ctx cancels the queries.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
-}
-
-func (s *Store) stats(ctx context.Context) (store.Stats, error) {
+func (s *core) Stats(ctx context.Context) (store.Stats, error) {
 	qs, err := s.queueCounts(ctx)
 	if err != nil {
 		return store.Stats{}, s.readErr(ctx, "stats", err)
@@ -88,7 +78,7 @@ func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 }
 
 // lookupState reads a job's state and queue inside a write transaction.
-func (s *Store) lookupState(ctx context.Context, id string) (state store.State, queue string, err error) {
+func (s *core) lookupState(ctx context.Context, id string) (state store.State, queue string, err error) {
 	var st string
 	err = s.wconn.QueryRowContext(ctx, "SELECT state, queue FROM jobs WHERE id = ?", id).Scan(&st, &queue)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -105,11 +95,7 @@ func (s *Store) lookupState(ctx context.Context, id string) (state store.State, 
 // It fails with store.ErrNotFound, store.ErrRunning, or an error saying
 // the job is not final yet or its UniqueKey is now held by another
 // unfinished job. ctx cancels it.
-func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
-}
-
-func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
+func (s *core) Retry(ctx context.Context, id string, now time.Time) error {
 	var queue string
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		state, q, err := s.lookupState(ctx, id)
@@ -152,11 +138,7 @@ func uniqueHeld(err error) error {
 // Delete removes a job that is not Running; it fails with
 // store.ErrNotFound or store.ErrRunning. Anyone awaiting the job is woken
 // (their Get then reports ErrNotFound). ctx cancels it.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
-}
-
-func (s *Store) deleteJob(ctx context.Context, id string) error {
+func (s *core) Delete(ctx context.Context, id string) error {
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		state, _, err := s.lookupState(ctx, id)
 		if err != nil {
@@ -182,11 +164,7 @@ func (s *Store) deleteJob(ctx context.Context, id string) error {
 // chunked.Rows jobs per transaction, so a large purge does not stall
 // workers; if ctx ends part-way, the chunks already committed stay deleted
 // and the count so far is returned with context.Cause(ctx).
-func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	return front.Purge(ctx, &s.gate, "sqlite", queue, state, s.purge)
-}
-
-func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
+func (s *core) Purge(ctx context.Context, queue string, state store.State) (int, error) {
 	cond, args := "state <> 'running'", []any{}
 	if queue != "" {
 		cond, args = cond+" AND queue = ?", append(args, queue)
@@ -237,11 +215,7 @@ func (s *Store) purge(ctx context.Context, queue string, state store.State) (int
 // chunked.Rows per transaction; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
-func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
-}
-
-func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
+func (s *core) Prune(ctx context.Context, now time.Time) (int, error) {
 	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
 		err := s.writeTx(ctx, func(ctx context.Context) (err error) {
@@ -271,25 +245,17 @@ func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
 // Pause stops workers from claiming jobs of queue (jobs already running
 // are not affected); it is recorded in the database, so it applies to
 // every process. Pausing a paused queue is a no-op. ctx cancels it.
-func (s *Store) Pause(ctx context.Context, queue string) error {
-	return front.Pause(ctx, &s.gate, "sqlite", queue, s.pause)
-}
-
-func (s *Store) pause(ctx context.Context, queue string) error {
+func (s *core) Pause(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "pause", queue, "INSERT OR IGNORE INTO paused_queues (name) VALUES (?)")
 }
 
 // Resume lets workers claim jobs of queue again and wakes its Ready
 // watchers. Resuming a queue that is not paused is a no-op. ctx cancels it.
-func (s *Store) Resume(ctx context.Context, queue string) error {
-	return front.Resume(ctx, &s.gate, "sqlite", queue, s.resume)
-}
-
-func (s *Store) resume(ctx context.Context, queue string) error {
+func (s *core) Resume(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "resume", queue, "DELETE FROM paused_queues WHERE name = ?")
 }
 
-func (s *Store) setPaused(ctx context.Context, op, queue, q string) error {
+func (s *core) setPaused(ctx context.Context, op, queue, q string) error {
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		_, err := s.wconn.ExecContext(ctx, q, queue)
 		return err

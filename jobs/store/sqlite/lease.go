@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Acquire takes or renews lease l.Key for l.Owner until l.Until, in one
@@ -17,11 +15,7 @@ import (
 // replaced, and returns l; otherwise it returns the current holder and
 // false. Key and Owner must not be empty and Until must be after now.
 // ctx cancels it.
-func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
-	return front.Acquire(ctx, &s.gate, "sqlite", l, now, s.acquire)
-}
-
-func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
+func (s *core) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
 	var holder store.Lease
 	var ok bool
 	err := s.writeTx(ctx, func(ctx context.Context) error {
@@ -51,11 +45,7 @@ func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (stor
 
 // Release deletes lease key if owner holds it, or whoever holds it when
 // owner is "", and reports whether it deleted one. ctx cancels it.
-func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
-	return lifecycle.Call(&s.gate, func() (bool, error) { return s.releaseLease(ctx, key, owner) })
-}
-
-func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, error) {
+func (s *core) Release(ctx context.Context, key, owner string) (bool, error) {
 	var n int64
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		res, err := s.wconn.ExecContext(ctx, "DELETE FROM leases WHERE name = ? AND (? = '' OR owner = ?)", key, owner, owner)
@@ -74,11 +64,7 @@ func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, erro
 // Leases lists the leases not expired at now whose key starts with
 // prefix, in key order: a range scan of the leases table on the read
 // pool. ctx cancels the query.
-func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.Lease, error) { return s.leases(ctx, prefix, now) })
-}
-
-func (s *Store) leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
+func (s *core) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
 	q := "SELECT name, owner, data, until FROM leases WHERE name >= ? AND until > ?"
 	args := []any{prefix, nanos(now)}
 	if end, ok := prefixEnd(prefix); ok {
@@ -133,11 +119,7 @@ func prefixEnd(prefix string) (string, bool) {
 // now) restarts at 1 with until as its expiry, a live one keeps its
 // expiry. Key must not be empty and until must be after now. ctx cancels
 // it.
-func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	return lifecycle.Call(&s.gate, func() (int64, error) { return s.count(ctx, key, until, now) })
-}
-
-func (s *Store) count(ctx context.Context, key string, until, now time.Time) (int64, error) {
+func (s *core) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
 	switch {
 	case key == "":
 		return 0, fmt.Errorf("sqlite: count: empty key; want the name of the counter")
@@ -158,7 +140,7 @@ func (s *Store) count(ctx context.Context, key string, until, now time.Time) (in
 
 // pruneLeases deletes the leases and counters that expired before now,
 // through their until indexes.
-func (s *Store) pruneLeases(ctx context.Context, now time.Time) error {
+func (s *core) pruneLeases(ctx context.Context, now time.Time) error {
 	return s.writeTx(ctx, func(ctx context.Context) error {
 		if _, err := s.wconn.ExecContext(ctx, "DELETE FROM leases WHERE until < ?", nanos(now)); err != nil {
 			return err

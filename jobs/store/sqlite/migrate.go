@@ -38,7 +38,7 @@ const applicationID = 0x53504e44
 // version first, so processes opening a new file at the same moment apply
 // every step exactly once: the loser of the write lock waits (busy
 // timeout), then sees the step done and skips it.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *core) migrate(ctx context.Context) error {
 	var appID int64
 	err := s.retryBusy(ctx, func() error {
 		return s.wconn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID)
@@ -92,7 +92,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // appliedVersion reads the applied version without taking the write lock,
 // so opening an up-to-date database writes nothing.
-func (s *Store) appliedVersion(ctx context.Context) (int, error) {
+func (s *core) appliedVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
 	err := s.retryBusy(ctx, func() error {
 		var n int
@@ -108,6 +108,6 @@ func (s *Store) appliedVersion(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
-func (s *Store) newerSchemaErr(v int) error {
+func (s *core) newerSchemaErr(v int) error {
 	return fmt.Errorf("sqlite: %s has schema version %d, newer than version %d that this build of Spindle knows; upgrade Spindle to use this database", s.path, v, latestSchema)
 }

@@ -17,7 +17,7 @@ import (
 // commits made through this Store, and through the data_version watcher
 // for commits made by other connections (other Stores, other processes).
 type notifier struct {
-	s *Store
+	s *core
 
 	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
 	fin          finwatch.Registry // Finished and WatchFinishes
@@ -46,7 +46,7 @@ const (
 // wrote marks an insert committed by this Store: the poller turns brisk.
 func (n *notifier) wrote() { n.brisk.Store(time.Now().Add(briskFor).UnixNano()) }
 
-func newNotifier(s *Store) *notifier {
+func newNotifier(s *core) *notifier {
 	n := &notifier{s: s}
 	n.pollCtx, n.stop = context.WithCancel(context.Background())
 	// Other processes' finishes are seen only by the poller: a new watch

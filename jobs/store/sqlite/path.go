@@ -108,7 +108,7 @@ func checkHeader(path string) error {
 func dsn(abs string, readOnly bool) string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
 	q := url.Values{}
-	// busy_timeout 0: Store.retryBusy waits for locks, honouring ctx.
+	// busy_timeout 0: core.retryBusy waits for locks, honouring ctx.
 	q.Add("_pragma", "busy_timeout(0)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "temp_store(MEMORY)")

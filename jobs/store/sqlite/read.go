@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // execCount runs a prepared write and reports how many rows it changed.
@@ -24,11 +22,7 @@ func execCount(ctx context.Context, st *sql.Stmt, args ...any) (int64, error) {
 // Get returns the job with that ID, or an error wrapping store.ErrNotFound.
 // It reads from the read pool, never waiting for writers, and sees every
 // transaction committed before it started. ctx cancels the query.
-func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
-	return lifecycle.Call(&s.gate, func() (*store.Job, error) { return s.get(ctx, id) })
-}
-
-func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
+func (s *core) Get(ctx context.Context, id string) (*store.Job, error) {
 	var j *store.Job
 	err := s.retryBusy(ctx, func() (err error) {
 		j, err = scanJob(s.rs.get.QueryRowContext(ctx, id))
@@ -45,11 +39,7 @@ func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
 
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc), between req.After and req.Before. It reads from the read pool; ctx cancels the query.
-func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	return front.List(ctx, &s.gate, "sqlite", req, s.list)
-}
-
-func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
+func (s *core) List(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
 	var where []string
 	var args []any
 	if req.After != "" {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -21,16 +20,12 @@ var sqlReadyNames = `SELECT name, count(*) FROM (
 		ORDER BY priority DESC, run_at, id LIMIT ` + strconv.Itoa(store.ReadyNamesScan) + `)
 	GROUP BY name`
 
-// ReadyNames implements [store.Store]. It examines the first
-// [store.ReadyNamesScan] claimable jobs of each queue in claim order, one
-// bounded query per queue on the read pool, so it never waits for
-// writers and costs the same however long the queues are. ctx cancels
+// ReadyNames does the work of [store.Store.ReadyNames]. It examines the
+// first [store.ReadyNamesScan] claimable jobs of each queue in claim
+// order, one bounded query per queue on the read pool, so it never waits
+// for writers and costs the same however long the queues are. ctx cancels
 // the queries.
-func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.ReadyName, error) { return s.readyNames(ctx, queues, now) })
-}
-
-func (s *Store) readyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+func (s *core) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	var out []store.ReadyName
 	for _, q := range storecheck.Distinct(queues) {
 		err := s.retryBusy(ctx, func() error {

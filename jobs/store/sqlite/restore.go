@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Restore moves a Canceled job back to Queued as Retry does, in one
@@ -17,11 +16,7 @@ import (
 // from one in another state, whose state comes back with an error
 // wrapping store.ErrNotCanceled. The Ready watchers of the job's queue
 // are signalled after the commit. ctx cancels it.
-func (s *Store) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
-	return lifecycle.Call(&s.gate, func() (store.State, error) { return s.restore(ctx, id, now) })
-}
-
-func (s *Store) restore(ctx context.Context, id string, now time.Time) (store.State, error) {
+func (s *core) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
 	var queue string
 	var state store.State // the state of a job that was left alone
 	err := s.writeTx(ctx, func(ctx context.Context) error {

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Revoke cancels job id with reason in one transaction. A Scheduled or
@@ -25,11 +23,7 @@ import (
 // store.ErrFinal. An unknown id gives store.ErrNotFound, and an empty
 // reason an error (it is how the owner tells a revoked job from
 // another). ctx cancels it.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	return front.Revoke(ctx, &s.gate, "sqlite", id, reason, now, s.revoke)
-}
-
-func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
+func (s *core) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	var res store.RevokeResult
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		var st string
@@ -73,11 +67,7 @@ func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (s
 // jobs (the jobs_lease index: as many as workers run at once) on the read
 // pool, never waiting for writers, so workers can call it at every
 // heartbeat. ctx cancels the query.
-func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
-	return lifecycle.Call(&s.gate, func() (map[string]string, error) { return s.revokeRequests(ctx, owner) })
-}
-
-func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+func (s *core) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	var out map[string]string
 	err := s.retryBusy(ctx, func() error {
 		out = nil
@@ -107,11 +97,7 @@ func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]st
 // Wake makes the Scheduled jobs among ids Queued with RunAt = now, in one
 // transaction, and signals the Ready watchers of their queues; other
 // states and unknown IDs are left alone. ctx cancels it.
-func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
-	return front.Wake(ctx, &s.gate, ids, now, s.wake)
-}
-
-func (s *Store) wake(ctx context.Context, ids []string, now time.Time) error {
+func (s *core) Wake(ctx context.Context, ids []string, now time.Time) error {
 	arg, err := json.Marshal(ids)
 	if err != nil {
 		return fmt.Errorf("sqlite: wake: encode ids: %w", err)

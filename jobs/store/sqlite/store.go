@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -16,7 +16,47 @@ import (
 // Store is a [store.Store] kept in one SQLite file. Its methods are safe
 // for concurrent use by any number of goroutines, and any number of Stores
 // in this and other processes may share the file.
+//
+// The methods of [store.Store] that reach the data, those of
+// [store.Inspector], [store.Leaser] and [store.Among] included, come from
+// the embedded front.Contract, which checks their arguments and hands them
+// to the store's work. Every one is safe for concurrent use, returns
+// store.ErrClosed after Close, and is canceled by its ctx: the wait for
+// the write lock, the statements and the queries. What SQLite adds:
+//   - Writes run in BEGIN IMMEDIATE transactions on the Store's one write
+//     connection. Insert writes its whole batch in one (all or none),
+//     Claim leases its batch with a single UPDATE ... RETURNING, Finish
+//     applies all its outcomes in one. Claimers in other goroutines,
+//     Stores and processes serialize on SQLite's write lock and never
+//     receive the same job.
+//   - A canceled Insert, Claim, Finish, ExtendLeases or Recover changes
+//     nothing and returns context.Cause(ctx). Purge and Prune commit in
+//     chunks, so one ended part-way keeps what it deleted and returns the
+//     count so far.
+//   - Get, List, Queues, Stats, ReadyNames, FinishedAmong, Leases and
+//     RevokeRequests run on the read pool and never wait for writers.
+//   - The Ready, Finished and Revoked watchers of this Store are signalled
+//     right after the commit of a change made through it.
+//   - Close waits for the calls in flight (which end when their ctx does),
+//     stops the change watcher, wakes every Ready and Finished channel so
+//     waiters get store.ErrClosed on their next call, and closes the
+//     connections; later calls, Close included, return store.ErrClosed.
+//
+// The watch methods (Ready, Finished, WatchFinishes, Revoked) and Path
+// are Store's own.
 type Store struct {
+	front.Contract // the contract's methods: admitted, checked, then handed to core
+	inner
+}
+
+// inner holds the store's state one embedding level below Contract, so that
+// Store's methods are Contract's checked ones rather than core's work of the
+// same names, while core's fields and helpers stay reachable as s.x.
+type inner struct{ *core }
+
+// core is the store's state and its work (front.Work): what each contract
+// method does once front.Contract has admitted the call and checked it.
+type core struct {
 	path string
 	opts options
 
@@ -32,12 +72,12 @@ type Store struct {
 
 	notify *notifier
 	ckpt   *checkpointer
-
-	// gate admits calls until Close, which waits for those in flight.
-	gate lifecycle.Gate
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store = (*Store)(nil)
+	_ front.Work  = (*core)(nil)
+)
 
 // Open opens the job store in the SQLite file at path, creating the file
 // and its schema when needed and upgrading an older schema.
@@ -62,18 +102,20 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs, opts: o, writeSem: make(chan struct{}, 1)}
-	if err := s.open(ctx); err != nil {
-		s.release()
+	c := &core{path: abs, opts: o, writeSem: make(chan struct{}, 1)}
+	if err := c.open(ctx); err != nil {
+		c.Close()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("sqlite: open %s: %w", abs, context.Cause(ctx))
 		}
 		return nil, err
 	}
+	s := &Store{inner: inner{c}}
+	s.Contract.Init("sqlite", maxClaimQueues, c)
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+func (s *core) open(ctx context.Context) error {
 	var err error
 	if s.wdb, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
 		return s.openErr("open", err)
@@ -129,7 +171,7 @@ func (s *Store) open(ctx context.Context) error {
 // setWAL switches the file to WAL mode (persistent, so usually a no-op).
 // Two processes converting a new file at once can see SQLITE_BUSY even
 // with a busy timeout, so it is retried like a write.
-func (s *Store) setWAL(ctx context.Context) error {
+func (s *core) setWAL(ctx context.Context) error {
 	var mode string
 	err := s.retryBusy(ctx, func() error {
 		return s.wconn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
@@ -145,7 +187,7 @@ func (s *Store) setWAL(ctx context.Context) error {
 
 // openErr explains a failure while opening, naming the path and, for the
 // SQLite codes users meet, what is expected of it.
-func (s *Store) openErr(what string, err error) error {
+func (s *core) openErr(what string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -165,15 +207,12 @@ func (s *Store) openErr(what string, err error) error {
 	return fmt.Errorf("sqlite: %s: %s: %w", s.path, what, err)
 }
 
-// Close waits for calls in flight, stops the change watcher, wakes every
-// Ready and Finished channel (so waiters notice and get ErrClosed on their
-// next call), and closes the connections. Later calls, Close included,
-// return store.ErrClosed. Calls in flight end when their ctx does, so
-// Close returns once they finish.
-func (s *Store) Close() error { return s.gate.Shut(s.release) }
-
-// release frees whatever open set up; it tolerates a half-opened Store.
-func (s *Store) release() error {
+// Close is the release Store.Close runs once the calls in flight ended: it
+// stops the change watcher, wakes every Ready and Finished channel (so
+// waiters notice and get ErrClosed on their next call), and closes the
+// connections. It frees whatever open set up and tolerates a half-opened
+// store, which Open releases with it.
+func (s *core) Close() error {
 	if s.notify != nil {
 		s.notify.close()
 	}

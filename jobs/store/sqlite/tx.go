@@ -58,7 +58,7 @@ func isBusy(err error) bool {
 // process's long transaction would ignore cancellation for the whole busy
 // timeout. Waiting here instead costs the same polling SQLite would do
 // (its handler also sleeps and retries) and ends the moment ctx does.
-func (s *Store) retryBusy(ctx context.Context, op func() error) error {
+func (s *core) retryBusy(ctx context.Context, op func() error) error {
 	var deadline time.Time
 	pause := 100 * time.Microsecond
 	for {
@@ -87,7 +87,7 @@ func (s *Store) retryBusy(ctx context.Context, op func() error) error {
 }
 
 // acquireWriter takes the write connection, or gives up when ctx ends.
-func (s *Store) acquireWriter(ctx context.Context) error {
+func (s *core) acquireWriter(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
 	}
@@ -99,7 +99,7 @@ func (s *Store) acquireWriter(ctx context.Context) error {
 	}
 }
 
-func (s *Store) releaseWriter() { <-s.writeSem }
+func (s *core) releaseWriter() { <-s.writeSem }
 
 // writeTx runs fn in one BEGIN IMMEDIATE transaction on the write
 // connection and commits it, retrying the whole transaction on
@@ -112,7 +112,7 @@ func (s *Store) releaseWriter() { <-s.writeSem }
 // The commit itself runs without ctx so that, once fn succeeded, the
 // transaction is either fully committed or the error is real, never
 // interrupted half-way by a cancel arriving at that instant.
-func (s *Store) writeTx(ctx context.Context, fn func(ctx context.Context) error) error {
+func (s *core) writeTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := s.acquireWriter(ctx); err != nil {
 		return err
 	}
@@ -140,10 +140,10 @@ func (s *Store) writeTx(ctx context.Context, fn func(ctx context.Context) error)
 // rollback ends a failed transaction. SQLite may already have rolled it
 // back (an interrupted or failed commit), so "no transaction is active" is
 // expected and ignored.
-func (s *Store) rollback() { _, _ = s.ws.rollback.ExecContext(context.Background()) }
+func (s *core) rollback() { _, _ = s.ws.rollback.ExecContext(context.Background()) }
 
 // readErr wraps a read failure, preferring the cancel cause.
-func (s *Store) readErr(ctx context.Context, op string, err error) error {
+func (s *core) readErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
@@ -152,7 +152,7 @@ func (s *Store) readErr(ctx context.Context, op string, err error) error {
 
 // writeErr wraps a write failure, preferring the cancel cause and keeping
 // the store's sentinel errors recognisable with errors.Is.
-func (s *Store) writeErr(ctx context.Context, op string, err error) error {
+func (s *core) writeErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
