@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // amongChunk is how many IDs one SADD of scriptAmong takes: Lua's unpack
@@ -68,17 +67,13 @@ var (
 	amongEachScript = newScript(scriptAmongEach)
 )
 
-// FinishedAmong implements [store.Store]: one script, so one round trip
-// and a handful of Redis commands however many IDs it checks, plus one
-// HGETALL per final job. On a Redis Cluster, which refuses the SORT the
-// script relies on, it falls back, for the Store's life, to one HGET per
-// job inside the script. Like Get, it rides out a lost connection for up
-// to the read-retry time. ctx bounds it.
-func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
-	return lifecycle.Call2(&s.gate, func() ([]*store.Job, []string, error) { return s.finishedAmongIDs(ctx, ids) })
-}
-
-func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+// FinishedAmong does the work of [store.Among]: one script, so one
+// round trip and a handful of Redis commands however many IDs it checks,
+// plus one HGETALL per final job. On a Redis Cluster, which refuses the
+// SORT the script relies on, it falls back, for the Store's life, to one
+// HGET per job inside the script. Like Get, it rides out a lost
+// connection for up to the read-retry time. ctx bounds it.
+func (s *core) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id

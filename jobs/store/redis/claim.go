@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
 )
 
 // maxClaimQueues bounds how many queues one Claim may name.
@@ -34,11 +33,7 @@ var claimSkip = strconv.Itoa(store.ClaimSkipMin)
 //
 // ctx bounds the call. A call that ends with ctx after the script ran
 // leases jobs nobody runs; Recover returns them when the lease expires.
-func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
-	return front.Claim(ctx, &s.gate, "redis", req, maxClaimQueues, s.claim)
-}
-
-func (s *Store) claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
 	args := make([]any, 0, 7+len(queues)+len(names))
 	args = append(args, msAlways(req.Now), msAlways(req.LeaseUntil), req.Owner, strconv.Itoa(req.Limit), strconv.Itoa(len(queues)))
 	for _, q := range queues {

@@ -8,8 +8,6 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Finish applies outcomes in one script, one round trip for the whole
@@ -29,11 +27,7 @@ import (
 //
 // ctx bounds the call; a call that ends with ctx may or may not have
 // applied the batch, and applying it again reports every job as lost.
-func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
-	return front.Finish(ctx, &s.gate, "redis", outcomes, s.finish)
-}
-
-func (s *Store) finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
+func (s *core) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
 	args := make([]any, 0, 1+10*len(outcomes))
 	args = append(args, strconv.Itoa(len(outcomes)))
 	for _, o := range outcomes {
@@ -71,11 +65,7 @@ func appendOutcome(args []any, o store.Outcome) []any {
 // ExtendLeases moves the lease of each job in ids that owner still holds
 // to until, in one script, and returns the IDs it no longer holds. ctx
 // bounds the call.
-func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
-	return front.ExtendLeases(ctx, &s.gate, "redis", owner, ids, until, s.extendLeases)
-}
-
-func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
+func (s *core) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
 	args := make([]any, 0, 2+len(ids))
 	args = append(args, owner, msAlways(until))
 	for _, id := range ids {
@@ -97,11 +87,7 @@ const recoverBatch = 1000
 // as the attempt's error either way; and moves Queued and Scheduled jobs
 // whose ExpiresAt is before now to Expired. It is safe to run from every
 // worker at once. ctx bounds it; the batches already applied stay applied.
-func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.Recovered, error) { return s.recoverJobs(ctx, now) })
-}
-
-func (s *Store) recoverJobs(ctx context.Context, now time.Time) ([]store.Recovered, error) {
+func (s *core) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	var moved []store.Recovered
 	for {
 		res, err := recoverScript.run(ctx, s, msAlways(now), rfc3339(now), strconv.Itoa(recoverBatch)).Slice()

@@ -9,7 +9,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -27,11 +26,7 @@ import (
 // many jobs is far cheaper per job. ctx bounds the call; a call that ends
 // with ctx may or may not have inserted the batch (the reply was lost),
 // and inserting it again reports the jobs that made it as dups.
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
-	return front.Insert(ctx, &s.gate, jobs, s.insert)
-}
-
-func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
+func (s *core) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	for i, j := range jobs {
 		if err := validateNew(i, j); err != nil {
 			return nil, err
@@ -86,7 +81,7 @@ func plainReady(j *store.Job) bool {
 
 // insertReady inserts one Queued job without a unique key or deadline
 // through the script made for it; see Insert.
-func (s *Store) insertReady(ctx context.Context, j *store.Job) ([]store.Dup, error) {
+func (s *core) insertReady(ctx context.Context, j *store.Job) ([]store.Dup, error) {
 	reg := "0"
 	if s.registerQueue(j.Queue) {
 		reg = "1"
@@ -103,7 +98,7 @@ func (s *Store) insertReady(ctx context.Context, j *store.Job) ([]store.Dup, err
 
 // insertReply decodes an insert script's reply and announces the queues
 // it signaled; a failed call forgets the queues it was to register.
-func (s *Store) insertReply(ctx context.Context, jobs []*store.Job, cmd *goredis.Cmd) (dups []store.Dup, err error) {
+func (s *core) insertReply(ctx context.Context, jobs []*store.Job, cmd *goredis.Cmd) (dups []store.Dup, err error) {
 	res, err := cmd.Slice()
 	if err != nil {
 		s.forgetQueues(jobs)
@@ -159,7 +154,7 @@ const queueRecheck = 30 * time.Second
 
 // registerQueue reports whether the insert script should add q to the
 // queue set, and notes that it will have.
-func (s *Store) registerQueue(q string) bool {
+func (s *core) registerQueue(q string) bool {
 	now := time.Now().UnixNano()
 	if t, ok := s.queuesSeen.Load(q); ok && now-t.(int64) < int64(queueRecheck) {
 		return false
@@ -169,7 +164,7 @@ func (s *Store) registerQueue(q string) bool {
 }
 
 // forgetQueues undoes registerQueue after a failed insert.
-func (s *Store) forgetQueues(jobs []*store.Job) {
+func (s *core) forgetQueues(jobs []*store.Job) {
 	for _, j := range jobs {
 		s.queuesSeen.Delete(j.Queue)
 	}

@@ -12,8 +12,6 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -22,11 +20,7 @@ import (
 // keeps trying, with backoff, for up to the read-retry time ([WithReadRetry],
 // default 30s): a handle awaiting a job rides out a Redis restart. ctx
 // bounds the call.
-func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
-	return lifecycle.Call(&s.gate, func() (*store.Job, error) { return s.get(ctx, id) })
-}
-
-func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
+func (s *core) Get(ctx context.Context, id string) (*store.Job, error) {
 	var m map[string]string
 	err := s.retryReads(ctx, func() (err error) {
 		m, err = s.rdb.HGetAll(ctx, s.k.job(id)).Result()
@@ -49,11 +43,7 @@ const listScanBudget = 5000
 // most a few thousand jobs and List repeats it until the page is full, so
 // a filter that matches few of many jobs costs time in proportion to the
 // jobs it skips. ctx bounds the call.
-func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	return front.List(ctx, &s.gate, "redis", req, s.list)
-}
-
-func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
+func (s *core) List(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
 	var out []*store.Job
 	cursor, bound, desc := req.After, req.Before, "0"
 	if req.Desc {
@@ -84,11 +74,7 @@ func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included), from counters kept by every
 // transition: one script, whatever the number of jobs. ctx bounds it.
-func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
-}
-
-func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
+func (s *core) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	qs, err := s.queues(ctx)
 	if err != nil {
 		return nil, opErr(ctx, "queues", err)
@@ -96,7 +82,7 @@ func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	return qs, nil
 }
 
-func (s *Store) queues(ctx context.Context) ([]store.QueueInfo, error) {
+func (s *core) queues(ctx context.Context) ([]store.QueueInfo, error) {
 	res, err := queuesScript.run(ctx, s).Slice()
 	if err != nil {
 		return nil, err
@@ -127,11 +113,7 @@ const oldestBatch = 2000
 // enqueue time of the oldest Queued job by reading every queued job's
 // EnqueuedAt, a few thousand per script: meant for admin tools, its cost
 // grows with the backlog. ctx bounds it.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
-}
-
-func (s *Store) stats(ctx context.Context) (store.Stats, error) {
+func (s *core) Stats(ctx context.Context) (store.Stats, error) {
 	qs, err := s.queues(ctx)
 	if err != nil {
 		return store.Stats{}, opErr(ctx, "stats", err)
@@ -172,11 +154,7 @@ func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 // at once); LastError and Errors are kept as history. It fails with store.ErrNotFound, store.ErrRunning, or an error
 // saying the job is not final yet or its UniqueKey is now held by
 // another unfinished job. ctx bounds it.
-func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
-}
-
-func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
+func (s *core) Retry(ctx context.Context, id string, now time.Time) error {
 	res, err := retryScript.run(ctx, s, id, msAlways(now), "").Text()
 	if err != nil {
 		return opErr(ctx, "retry "+id, err)
@@ -199,11 +177,7 @@ func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
 // Delete removes a job that is not Running; it fails with
 // store.ErrNotFound or store.ErrRunning. Anyone awaiting the job, in any
 // process, is woken (their Get then reports ErrNotFound). ctx bounds it.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
-}
-
-func (s *Store) deleteJob(ctx context.Context, id string) error {
+func (s *core) Delete(ctx context.Context, id string) error {
 	res, err := deleteScript.run(ctx, s, id).Text()
 	if err != nil {
 		return opErr(ctx, "delete "+id, err)
@@ -231,11 +205,7 @@ const purgeBatch = 1000
 // that queue's sets; other filters walk the ID index. If ctx ends
 // part-way, the batches already deleted stay deleted and the count so far
 // is returned with the error.
-func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	return front.Purge(ctx, &s.gate, "redis", queue, state, s.purge)
-}
-
-func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
+func (s *core) Purge(ctx context.Context, queue string, state store.State) (int, error) {
 	cursor := ""
 	return chunked.Walk(func() (int, bool, error) {
 		res, err := purgeScript.run(ctx, s, queue, string(state), cursor, strconv.Itoa(purgeBatch)).Slice()
@@ -258,11 +228,7 @@ func (s *Store) purge(ctx context.Context, queue string, state store.State) (int
 // the leases and counters that expired before now, and reports how many
 // jobs it deleted. It walks the retention index in batches; if ctx ends
 // part-way, the batches already deleted stay deleted.
-func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
-}
-
-func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
+func (s *core) Prune(ctx context.Context, now time.Time) (int, error) {
 	leases := "1"
 	return chunked.Walk(func() (int, bool, error) {
 		res, err := pruneScript.run(ctx, s, msAlways(now), strconv.Itoa(purgeBatch), leases).Slice()
@@ -280,11 +246,7 @@ func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
 // Pause stops workers everywhere from claiming jobs of queue (running
 // jobs are not affected). Pausing a paused queue is a no-op. ctx bounds
 // it.
-func (s *Store) Pause(ctx context.Context, queue string) error {
-	return front.Pause(ctx, &s.gate, "redis", queue, s.pause)
-}
-
-func (s *Store) pause(ctx context.Context, queue string) error {
+func (s *core) Pause(ctx context.Context, queue string) error {
 	if err := s.rdb.SAdd(ctx, s.k.prefix+"paused", queue).Err(); err != nil {
 		return opErr(ctx, "pause "+queue, err)
 	}
@@ -294,11 +256,7 @@ func (s *Store) pause(ctx context.Context, queue string) error {
 // Resume lets workers claim jobs of queue again and wakes its Ready
 // watchers in every process. Resuming a queue that is not paused is a
 // no-op. ctx bounds it.
-func (s *Store) Resume(ctx context.Context, queue string) error {
-	return front.Resume(ctx, &s.gate, "redis", queue, s.resume)
-}
-
-func (s *Store) resume(ctx context.Context, queue string) error {
+func (s *core) Resume(ctx context.Context, queue string) error {
 	if err := s.rdb.SRem(ctx, s.k.prefix+"paused", queue).Err(); err != nil {
 		return opErr(ctx, "resume "+queue, err)
 	}
@@ -312,7 +270,7 @@ func (s *Store) resume(ctx context.Context, queue string) error {
 // retryReads runs an idempotent read, repeating it while it fails for
 // want of a connection, until it succeeds, fails otherwise, ctx ends, or
 // the read-retry time passes.
-func (s *Store) retryReads(ctx context.Context, read func() error) error {
+func (s *core) retryReads(ctx context.Context, read func() error) error {
 	var deadline time.Time
 	backoff := 10 * time.Millisecond
 	for {

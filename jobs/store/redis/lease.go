@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Acquire takes or renews l.Key for l.Owner until l.Until, in one script,
@@ -16,11 +14,7 @@ import (
 // (whose Until and Data are then replaced), and returns the holder after
 // the call. Key and Owner must not be empty and Until must be after now.
 // ctx bounds the call.
-func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
-	return front.Acquire(ctx, &s.gate, "redis", l, now, s.acquire)
-}
-
-func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
+func (s *core) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
 	res, err := acquireScript.run(ctx, s, l.Key, l.Owner, string(l.Data), msAlways(l.Until), msAlways(now)).Slice()
 	if err != nil {
 		return store.Lease{}, false, opErr(ctx, "acquire "+l.Key, err)
@@ -45,11 +39,7 @@ func leaseOf(key string, owner, data, until any) store.Lease {
 
 // Release deletes key if owner holds it, or whoever holds it when owner
 // is "", and reports whether it deleted a lease. ctx bounds the call.
-func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
-	return lifecycle.Call(&s.gate, func() (bool, error) { return s.releaseLease(ctx, key, owner) })
-}
-
-func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, error) {
+func (s *core) Release(ctx context.Context, key, owner string) (bool, error) {
 	n, err := releaseScript.run(ctx, s, key, owner).Int64()
 	if err != nil {
 		return false, opErr(ctx, "release "+key, err)
@@ -59,11 +49,7 @@ func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, erro
 
 // Leases lists the leases live at now whose key starts with prefix, in
 // key order, from a sorted index of lease keys. ctx bounds the call.
-func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.Lease, error) { return s.leases(ctx, prefix, now) })
-}
-
-func (s *Store) leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
+func (s *core) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
 	lo, hi := lexRange(prefix)
 	res, err := leasesScript.run(ctx, s, lo, hi, msAlways(now)).Slice()
 	if err != nil {
@@ -98,11 +84,7 @@ func lexRange(prefix string) (lo, hi string) {
 // Count adds one to counter key and returns the new value, restarting an
 // absent or expired counter at 1 with until as its expiry, in one script.
 // ctx bounds the call.
-func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	return lifecycle.Call(&s.gate, func() (int64, error) { return s.count(ctx, key, until, now) })
-}
-
-func (s *Store) count(ctx context.Context, key string, until, now time.Time) (int64, error) {
+func (s *core) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
 	n, err := countScript.run(ctx, s, key, msAlways(until), msAlways(now)).Int64()
 	if err != nil {
 		return 0, opErr(ctx, "count "+key, err)

@@ -37,7 +37,7 @@ import (
 // because events published before are not delivered: waiters re-check the
 // store and miss nothing.
 type notifier struct {
-	s *Store
+	s *core
 
 	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
 	started      bool              // the loop runs
@@ -69,7 +69,7 @@ const (
 	maxBackoff = 250 * time.Millisecond
 )
 
-func newNotifier(s *Store) *notifier {
+func newNotifier(s *core) *notifier {
 	return &notifier{
 		s:    s,
 		want: map[string]bool{},

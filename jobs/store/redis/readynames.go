@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -47,16 +46,12 @@ return out
 
 var readyNamesScript = newScript(scriptReadyNames)
 
-// ReadyNames implements [store.Store]. It is one read-only script that
-// examines, per queue, the first [store.ReadyNamesScan] ready jobs in
-// claim order and as many due Scheduled ones (one HGET each), so its cost
-// is bounded whatever the queues hold: names seen only further back are
-// missing until the jobs ahead are claimed. ctx bounds the call.
-func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.ReadyName, error) { return s.readyNames(ctx, queues, now) })
-}
-
-func (s *Store) readyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+// ReadyNames does the work of store.Store's ReadyNames: one read-only
+// script that examines, per queue, the first [store.ReadyNamesScan] ready
+// jobs in claim order and as many due Scheduled ones (one HGET each), so
+// its cost is bounded whatever the queues hold: names seen only further
+// back are missing until the jobs ahead are claimed. ctx bounds the call.
+func (s *core) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	queues = storecheck.Distinct(queues)
 	if len(queues) == 0 {
 		return nil, nil

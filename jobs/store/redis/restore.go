@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Restore moves a Canceled job back to Queued as Retry does, in the same
@@ -16,11 +15,7 @@ import (
 // left alone: its state comes back with an error wrapping
 // store.ErrNotCanceled. An unknown id gives store.ErrNotFound. ctx bounds
 // the call.
-func (s *Store) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
-	return lifecycle.Call(&s.gate, func() (store.State, error) { return s.restore(ctx, id, now) })
-}
-
-func (s *Store) restore(ctx context.Context, id string, now time.Time) (store.State, error) {
+func (s *core) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
 	res, err := retryScript.run(ctx, s, id, msAlways(now), string(store.Canceled)).Text()
 	if err != nil {
 		return "", opErr(ctx, "restore "+id, err)

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Revoke cancels job id with reason in one script, which also reads the
@@ -19,11 +17,7 @@ import (
 // it is described with an error wrapping store.ErrFinal. An unknown id
 // gives store.ErrNotFound and an empty reason an error (the reason is how
 // the owner tells a revoked job from another). ctx bounds the call.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	return front.Revoke(ctx, &s.gate, "redis", id, reason, now, s.revoke)
-}
-
-func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
+func (s *core) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	res, err := revokeScript.run(ctx, s, id, reason, msAlways(now)).StringSlice()
 	if err != nil {
 		return store.RevokeResult{}, opErr(ctx, "revoke "+id, err)
@@ -53,11 +47,7 @@ func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (s
 // RevokeRequests returns the Running jobs leased by owner whose revoke was
 // requested, as ID to reason. It reads one set per owner, so a worker may
 // call it on every heartbeat. ctx bounds the call.
-func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
-	return lifecycle.Call(&s.gate, func() (map[string]string, error) { return s.revokeRequests(ctx, owner) })
-}
-
-func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+func (s *core) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	res, err := revokeRequestsScript.run(ctx, s, owner).StringSlice()
 	if err != nil {
 		return nil, opErr(ctx, "revoke requests", err)
@@ -73,11 +63,7 @@ func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]st
 // now) in one script and signals Ready for their queues in every process;
 // jobs in other states and unknown IDs are left alone. ctx bounds the
 // call.
-func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
-	return front.Wake(ctx, &s.gate, ids, now, s.wake)
-}
-
-func (s *Store) wake(ctx context.Context, ids []string, now time.Time) error {
+func (s *core) Wake(ctx context.Context, ids []string, now time.Time) error {
 	args := make([]any, 0, 1+len(ids))
 	args = append(args, msAlways(now))
 	for _, id := range ids {

@@ -948,7 +948,7 @@ type script struct{ s *goredis.Script }
 func newScript(src string) script { return script{goredis.NewScript(src)} }
 
 // run calls the script with the namespace's routing key and prefix.
-func (sc script) run(ctx context.Context, s *Store, args ...any) *goredis.Cmd {
+func (sc script) run(ctx context.Context, s *core, args ...any) *goredis.Cmd {
 	return sc.s.Run(ctx, s.rdb, []string{s.k.all}, append([]any{s.k.prefix}, args...)...)
 }
 
