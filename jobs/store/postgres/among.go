@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // sqlAmong lists, of an array of IDs, the final jobs as JSON documents
@@ -21,13 +20,9 @@ const sqlAmong = `SELECT DISTINCT ON (w.id) w.id, CASE WHEN j.id IS NOT NULL THE
 	LEFT JOIN {s}.jobs j ON j.id = w.id
 	WHERE j.id IS NULL OR j.state IN ` + finalStates
 
-// FinishedAmong implements [store.Store]: one statement, so one round
+// FinishedAmong does store.Among's work in one statement, so one round
 // trip and one transaction however many IDs it checks. ctx cancels it.
-func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
-	return lifecycle.Call2(&s.gate, func() ([]*store.Job, []string, error) { return s.finishedAmongIDs(ctx, ids) })
-}
-
-func (s *Store) finishedAmongIDs(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+func (s *core) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	q := strings.ReplaceAll(sqlAmong, "{s}.", quoteIdent(s.schema)+".")
 	var (
 		final   []*store.Job

@@ -7,8 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -30,11 +28,7 @@ import (
 // replaced and the claim repeated. A claim lost mid-commit is not repeated
 // (the caller retries): jobs it may have leased run again once their
 // leases expire.
-func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
-	return front.Claim(ctx, &s.gate, "postgres", req, maxClaimQueues, s.claim)
-}
-
-func (s *Store) claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
 	if names == nil {
 		names = []string{} // the filter's "any name"
 	}
@@ -75,15 +69,11 @@ func (s *Store) claim(ctx context.Context, req store.ClaimRequest, queues, names
 // maxClaimQueues bounds how many queues one Claim may name.
 const maxClaimQueues = 1000
 
-// ReadyNames implements [store.Store]: one statement that reads, per
+// ReadyNames does store.Store's work in one statement that reads, per
 // queue, the first [store.ReadyNamesScan] claimable jobs in claim order
 // through the claim's indexes, so its cost does not grow with the
 // queues. ctx cancels it.
-func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.ReadyName, error) { return s.readyNames(ctx, queues, now) })
-}
-
-func (s *Store) readyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+func (s *core) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	var out []store.ReadyName
 	err := s.run(ctx, "ready names", retryRead, func(q querier) error {
 		out = out[:0]

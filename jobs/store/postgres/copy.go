@@ -43,7 +43,7 @@ const copyColumns = "id, name, queue, priority, args, state, attempt, max_attemp
 
 // copySQL is insertCopy's statement: copyRows' rows into the schema's
 // jobs table.
-func (s *Store) copySQL() string {
+func (s *core) copySQL() string {
 	return "COPY " + pgx.Identifier{s.schema, "jobs"}.Sanitize() + " (" + copyColumns + ") FROM STDIN (FORMAT binary)"
 }
 
@@ -52,7 +52,7 @@ func (s *Store) copySQL() string {
 // queues' ready notifications, so that workers hear of the jobs when they
 // commit. It returns errCopyConflict, having stored nothing, when an ID
 // exists.
-func (s *Store) insertCopy(ctx context.Context, jobs []*store.Job) error {
+func (s *core) insertCopy(ctx context.Context, jobs []*store.Job) error {
 	var queues []string
 	for _, j := range jobs {
 		if !slices.Contains(queues, j.Queue) {

@@ -27,7 +27,7 @@ func Channel(s *Store) string { return s.channel }
 // BindTx returns ctx with tx bound for s as EnqueueTx binds it, and the
 // func that ends the binding, so that tests can call the store directly.
 func BindTx(ctx context.Context, s *Store, tx pgx.Tx) (context.Context, func()) {
-	ctx, b := withTxBinding(ctx, s, tx)
+	ctx, b := withTxBinding(ctx, s.core, tx)
 	return ctx, func() { b.live.Store(false) }
 }
 

@@ -9,8 +9,6 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Finish applies outcomes in one statement (one round trip, one
@@ -34,11 +32,7 @@ import (
 // context.Cause(ctx). A connection lost before the server could commit is
 // replaced and the statement repeated; one lost mid-commit is reported,
 // and a repeat by the caller then finds the applied outcomes lost.
-func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
-	return front.Finish(ctx, &s.gate, "postgres", outcomes, s.finish)
-}
-
-func (s *Store) finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
+func (s *core) Finish(ctx context.Context, outcomes []store.Outcome) (lost []string, err error) {
 	a := newFinishArgs(len(outcomes))
 	seen := make(map[string]bool, len(outcomes))
 	for _, o := range outcomes {
@@ -128,11 +122,7 @@ const maxSentJobs = 1
 //
 // ctx cancels the statement; a canceled call extends nothing and returns
 // context.Cause(ctx).
-func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
-	return front.ExtendLeases(ctx, &s.gate, "postgres", owner, ids, until, s.extendLeases)
-}
-
-func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
+func (s *core) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (lost []string, err error) {
 	var kept []string
 	err = s.run(ctx, "extend leases", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, s.q.extend, owner, ids, until)
@@ -167,11 +157,7 @@ func (s *Store) extendLeases(ctx context.Context, owner string, ids []string, un
 //
 // ctx cancels the statements; a canceled Recover moves nothing and
 // returns context.Cause(ctx).
-func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.Recovered, error) { return s.recoverJobs(ctx, now) })
-}
-
-func (s *Store) recoverJobs(ctx context.Context, now time.Time) ([]store.Recovered, error) {
+func (s *core) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	var moved []store.Recovered
 	err := s.run(ctx, "recover", retryRead, func(q querier) error {
 		b := &pgx.Batch{}

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -42,11 +41,7 @@ import (
 //
 // ctx cancels the statement; a canceled Insert stores nothing and returns
 // context.Cause(ctx).
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
-	return front.Insert(ctx, &s.gate, jobs, s.insert)
-}
-
-func (s *Store) insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
+func (s *core) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup, err error) {
 	if copyable(jobs) {
 		for i, j := range jobs {
 			if err := validateNew(i, j); err != nil {

@@ -11,19 +11,13 @@ import (
 
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/chunked"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
 // Get returns the job with that ID, or an error wrapping store.ErrNotFound.
 // It is one primary-key read, repeated on another connection after a
 // connection loss. ctx cancels it.
-func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
-	return lifecycle.Call(&s.gate, func() (*store.Job, error) { return s.get(ctx, id) })
-}
-
-func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
+func (s *core) Get(ctx context.Context, id string) (*store.Job, error) {
 	var j *store.Job
 	err := s.run(ctx, "get "+id, retryRead, func(q querier) (err error) {
 		j, err = scanJob(q.QueryRow(ctx, s.q.get, id))
@@ -37,11 +31,7 @@ func (s *Store) get(ctx context.Context, id string) (*store.Job, error) {
 
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. ctx cancels it.
-func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	return front.List(ctx, &s.gate, "postgres", req, s.list)
-}
-
-func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
+func (s *core) List(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
 	query := s.q.list
 	if req.Desc {
 		query = s.q.listDesc
@@ -61,11 +51,7 @@ func (s *Store) list(ctx context.Context, req store.ListRequest, limit int) ([]*
 // Queues lists every queue that has jobs or is paused, by name, with its
 // job count for every state (zero included). It scans the table: meant
 // for admin tools, not hot paths. ctx cancels it.
-func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.QueueInfo, error) { return s.queueList(ctx) })
-}
-
-func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
+func (s *core) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	var out []store.QueueInfo
 	err := s.run(ctx, "queues", retryRead, func(q querier) (err error) {
 		out, err = s.queueCounts(ctx, q)
@@ -74,7 +60,7 @@ func (s *Store) queueList(ctx context.Context) ([]store.QueueInfo, error) {
 	return out, err
 }
 
-func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, error) {
+func (s *core) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, error) {
 	rows, err := q.Query(ctx, s.q.queueCounts)
 	if err != nil {
 		return nil, err
@@ -103,11 +89,7 @@ func (s *Store) queueCounts(ctx context.Context, q querier) ([]store.QueueInfo, 
 // Stats counts jobs by state over the whole store, the queues, and the
 // enqueue time of the oldest Queued job. Like Queues it scans the table.
 // ctx cancels it.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	return lifecycle.Call(&s.gate, func() (store.Stats, error) { return s.stats(ctx) })
-}
-
-func (s *Store) stats(ctx context.Context) (store.Stats, error) {
+func (s *core) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
 	err := s.run(ctx, "stats", retryRead, func(q querier) error {
 		qs, err := s.queueCounts(ctx, q)
@@ -126,7 +108,7 @@ func (s *Store) stats(ctx context.Context) (store.Stats, error) {
 }
 
 // stateOf reads a job's state, or store.ErrNotFound.
-func (s *Store) stateOf(ctx context.Context, q querier, id string) (store.State, error) {
+func (s *core) stateOf(ctx context.Context, q querier, id string) (store.State, error) {
 	var st string
 	err := q.QueryRow(ctx, s.q.stateOf, id).Scan(&st)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -142,11 +124,7 @@ func (s *Store) stateOf(ctx context.Context, q querier, id string) (store.State,
 // it); LastError and Errors are kept as history. It fails with store.ErrNotFound, store.ErrRunning, or an error
 // saying the job is not final yet or its UniqueKey is now held by another
 // unfinished job. Workers are woken by a NOTIFY on commit. ctx cancels it.
-func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
-	return lifecycle.Do(&s.gate, func() error { return s.retry(ctx, id, now) })
-}
-
-func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
+func (s *core) Retry(ctx context.Context, id string, now time.Time) error {
 	return s.run(ctx, "retry "+id, retryUnsent, func(q querier) error {
 		var queue string
 		err := q.QueryRow(ctx, s.q.retry, id, now).Scan(&queue, nil)
@@ -173,11 +151,7 @@ func (s *Store) retry(ctx context.Context, id string, now time.Time) error {
 // store.ErrNotFound or store.ErrRunning. Anyone awaiting an unfinished
 // job is woken by a NOTIFY (their Get then reports ErrNotFound). ctx
 // cancels it.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	return lifecycle.Do(&s.gate, func() error { return s.deleteJob(ctx, id) })
-}
-
-func (s *Store) deleteJob(ctx context.Context, id string) error {
+func (s *core) Delete(ctx context.Context, id string) error {
 	return s.run(ctx, "delete "+id, retryUnsent, func(q querier) error {
 		var got string
 		err := q.QueryRow(ctx, s.q.deleteJob, id).Scan(&got, nil)
@@ -201,11 +175,7 @@ func (s *Store) deleteJob(ctx context.Context, id string) error {
 // per statement in ID order; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
 // context.Cause(ctx).
-func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	return front.Purge(ctx, &s.gate, "postgres", queue, state, s.purge)
-}
-
-func (s *Store) purge(ctx context.Context, queue string, state store.State) (int, error) {
+func (s *core) Purge(ctx context.Context, queue string, state store.State) (int, error) {
 	after := ""
 	return chunked.Walk(func() (int, bool, error) {
 		var ids []string
@@ -232,11 +202,7 @@ func (s *Store) purge(ctx context.Context, queue string, state store.State) (int
 // that expired before now, and reports how many jobs it deleted. If ctx
 // ends part-way, the chunks already committed stay deleted and the count
 // so far is returned with context.Cause(ctx).
-func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
-	return lifecycle.Call(&s.gate, func() (int, error) { return s.prune(ctx, now) })
-}
-
-func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
+func (s *core) Prune(ctx context.Context, now time.Time) (int, error) {
 	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
 		err := s.run(ctx, "prune", retryRead, func(q querier) error {
@@ -264,25 +230,17 @@ func (s *Store) prune(ctx context.Context, now time.Time) (int, error) {
 // Pause stops workers from claiming jobs of queue (jobs already running
 // are not affected); it is recorded in the database, so it applies to
 // every process. Pausing a paused queue is a no-op. ctx cancels it.
-func (s *Store) Pause(ctx context.Context, queue string) error {
-	return front.Pause(ctx, &s.gate, "postgres", queue, s.pause)
-}
-
-func (s *Store) pause(ctx context.Context, queue string) error {
+func (s *core) Pause(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "pause", queue, s.q.pause)
 }
 
 // Resume lets workers claim jobs of queue again and wakes them with a
 // NOTIFY. Resuming a queue that is not paused is a no-op. ctx cancels it.
-func (s *Store) Resume(ctx context.Context, queue string) error {
-	return front.Resume(ctx, &s.gate, "postgres", queue, s.resume)
-}
-
-func (s *Store) resume(ctx context.Context, queue string) error {
+func (s *core) Resume(ctx context.Context, queue string) error {
 	return s.setPaused(ctx, "resume", queue, s.q.resume)
 }
 
-func (s *Store) setPaused(ctx context.Context, op, queue, sql string) error {
+func (s *core) setPaused(ctx context.Context, op, queue, sql string) error {
 	return s.run(ctx, op+" "+queue, retryRead, func(q querier) error {
 		_, err := q.Exec(ctx, sql, queue)
 		return err

@@ -9,8 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Acquire takes or renews l.Key for l.Owner until l.Until, in one
@@ -19,11 +17,7 @@ import (
 // process see exactly one winner. Called for a unique key by [EnqueueTx]
 // and its kin, it runs in the caller's transaction, so a rollback frees
 // the key. ctx cancels it.
-func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (holder store.Lease, ok bool, err error) {
-	return front.Acquire(ctx, &s.gate, "postgres", l, now, s.acquire)
-}
-
-func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (holder store.Lease, ok bool, err error) {
+func (s *core) Acquire(ctx context.Context, l store.Lease, now time.Time) (holder store.Lease, ok bool, err error) {
 	err = s.runEnqueue(ctx, "acquire "+l.Key, retryUnsent, func(q querier) error {
 		// No row: the holder committed after the statement's snapshot
 		// was taken; the next try sees it.
@@ -65,11 +59,7 @@ func (s *Store) acquire(ctx context.Context, l store.Lease, now time.Time) (hold
 // Release deletes key if owner holds it, or whoever holds it when owner
 // is "", and reports whether a lease was deleted. Called by [EnqueueTx]
 // and its kin, it runs in the caller's transaction. ctx cancels it.
-func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
-	return lifecycle.Call(&s.gate, func() (bool, error) { return s.releaseLease(ctx, key, owner) })
-}
-
-func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, error) {
+func (s *core) Release(ctx context.Context, key, owner string) (bool, error) {
 	var n int64
 	err := s.runEnqueue(ctx, "release "+key, retryUnsent, func(q querier) error {
 		tag, err := q.Exec(ctx, s.q.release, key, owner)
@@ -81,11 +71,7 @@ func (s *Store) releaseLease(ctx context.Context, key, owner string) (bool, erro
 
 // Leases lists the leases not expired at now whose key starts with
 // prefix, in key order: a range scan of the key index. ctx cancels it.
-func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
-	return lifecycle.Call(&s.gate, func() ([]store.Lease, error) { return s.leases(ctx, prefix, now) })
-}
-
-func (s *Store) leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
+func (s *core) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
 	var out []store.Lease
 	err := s.run(ctx, "leases", retryRead, func(q querier) error {
@@ -113,11 +99,7 @@ func (s *Store) leases(ctx context.Context, prefix string, now time.Time) ([]sto
 // statement: an absent or expired counter restarts at 1 with until as its
 // expiry. Concurrent callers in any process each get a distinct value.
 // ctx cancels it.
-func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	return lifecycle.Call(&s.gate, func() (int64, error) { return s.count(ctx, key, until, now) })
-}
-
-func (s *Store) count(ctx context.Context, key string, until, now time.Time) (int64, error) {
+func (s *core) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
 	if key == "" {
 		return 0, fmt.Errorf("postgres: count: empty key")
 	}

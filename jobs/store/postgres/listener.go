@@ -38,7 +38,7 @@ const idleCheck = 30 * time.Second
 // pingTimeout bounds that ping.
 const pingTimeout = 10 * time.Second
 
-func newNotifier(s *Store, cfg *pgx.ConnConfig) *notifier {
+func newNotifier(s *core, cfg *pgx.ConnConfig) *notifier {
 	n := &notifier{}
 	n.l = &listener{n: n, cfg: cfg, channel: s.channel, done: make(chan struct{})}
 	return n

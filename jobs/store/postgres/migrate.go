@@ -45,7 +45,7 @@ func migrationLockKey(schema string) int64 {
 // processes opening a new schema at the same moment apply each step once:
 // the others wait for the lock, then find nothing left to do. A failed
 // step rolls back every step of that transaction.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *core) migrate(ctx context.Context) error {
 	v, err := s.appliedVersion(ctx)
 	if err != nil {
 		return s.openErr("read the schema version", err)
@@ -97,7 +97,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // appliedVersion reads the applied version, 0 for a schema (or database)
 // without the store's tables.
-func (s *Store) appliedVersion(ctx context.Context) (int, error) {
+func (s *core) appliedVersion(ctx context.Context) (int, error) {
 	var exists bool
 	table := quoteIdent(s.schema) + ".schema_migrations"
 	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
@@ -114,7 +114,7 @@ func (s *Store) appliedVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-func (s *Store) openErr(what string, err error) error {
+func (s *core) openErr(what string, err error) error {
 	var ne *newerSchemaError
 	if errors.As(err, &ne) {
 		return err
@@ -126,6 +126,6 @@ type newerSchemaError struct{ msg string }
 
 func (e *newerSchemaError) Error() string { return e.msg }
 
-func (s *Store) newerSchemaErr(v int) error {
+func (s *core) newerSchemaErr(v int) error {
 	return &newerSchemaError{fmt.Sprintf("postgres: %s schema %q has version %d, newer than version %d that this build of Spindle knows; upgrade Spindle to use it", s.where, s.schema, v, latestSchema)}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Restore moves a Canceled job back to Queued as Retry does, in one
@@ -18,11 +17,7 @@ import (
 // wrapping store.ErrNotCanceled; an unknown ID gives store.ErrNotFound.
 // Workers of the job's queue are woken by a NOTIFY on commit. ctx cancels
 // it.
-func (s *Store) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
-	return lifecycle.Call(&s.gate, func() (store.State, error) { return s.restore(ctx, id, now) })
-}
-
-func (s *Store) restore(ctx context.Context, id string, now time.Time) (store.State, error) {
+func (s *core) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
 	var state store.State // the state of a job that was left alone
 	err := s.run(ctx, "restore "+id, retryUnsent, func(q querier) error {
 		// Two tries: a restore that commits while this statement waits for

@@ -9,8 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/front"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
 )
 
 // Revoke cancels job id with reason in one statement, which also returns
@@ -20,11 +18,7 @@ import (
 // alone: it is described with an error wrapping store.ErrFinal (a second
 // statement, only then, reads it); an unknown ID gives
 // store.ErrNotFound. ctx cancels it.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	return front.Revoke(ctx, &s.gate, "postgres", id, reason, now, s.revoke)
-}
-
-func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
+func (s *core) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	var res store.RevokeResult
 	err := s.run(ctx, "revoke "+id, retryUnsent, func(q querier) error {
 		// Two tries: a job that left a final state (Retry) between the
@@ -59,11 +53,7 @@ func (s *Store) revoke(ctx context.Context, id, reason string, now time.Time) (s
 // RevokeRequests returns the Running jobs leased by owner whose revoke was
 // requested, as ID to reason: one read of a small partial index. ctx
 // cancels it.
-func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
-	return lifecycle.Call(&s.gate, func() (map[string]string, error) { return s.revokeRequests(ctx, owner) })
-}
-
-func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+func (s *core) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	var out map[string]string
 	err := s.run(ctx, "revoke requests", retryRead, func(q querier) error {
 		rows, err := q.Query(ctx, s.q.revokeRequests, owner)
@@ -87,11 +77,7 @@ func (s *Store) revokeRequests(ctx context.Context, owner string) (map[string]st
 // Wake makes the Scheduled jobs among ids Queued with RunAt = now, in one
 // statement; workers of their queues are woken by a NOTIFY on commit.
 // Jobs in other states and unknown IDs are left alone. ctx cancels it.
-func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
-	return front.Wake(ctx, &s.gate, ids, now, s.wake)
-}
-
-func (s *Store) wake(ctx context.Context, ids []string, now time.Time) error {
+func (s *core) Wake(ctx context.Context, ids []string, now time.Time) error {
 	return s.run(ctx, "wake", retryRead, func(q querier) error {
 		_, err := q.Exec(ctx, s.q.wake, ids, now)
 		return err

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/lifecycle"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
@@ -18,7 +18,45 @@ import (
 // safe for concurrent use by any number of goroutines, and any number of
 // Stores in this and other processes, on this and other machines, may
 // share the schema.
+//
+// Store implements store.Store, its store.Inspector, store.Leaser and
+// store.Among methods included, through the embedded [front.Contract];
+// its own are the watch methods of store.Notifier (Ready, Finished,
+// WatchFinishes, Revoked), FinishedJob (store.FinalNotifier) and InTx
+// (store.TxScoped). Every Contract method is safe for concurrent use,
+// returns store.ErrClosed after Close, and its ctx cancels its
+// statements; Close waits for the calls in flight, stops the listener,
+// wakes every watcher and closes the pool. What this store adds:
+//
+//   - Insert stores a batch atomically, all of it or, on error, none, and
+//     joins the caller's transaction when called by [EnqueueTx], [MapTx]
+//     or [EnqueueGroupTx], as Acquire and Release of unique keys do.
+//   - Claim leases jobs in one round trip and one transaction, with FOR
+//     UPDATE SKIP LOCKED, so claimers in any process never wait for each
+//     other. With req.Names it steps over any number of jobs of other
+//     names; ReadyNames reads, per queue, the first
+//     [store.ReadyNamesScan] claimable jobs in claim order.
+//   - Finish applies its outcomes in one statement and NOTIFYs, on
+//     commit, the waiters of jobs that became final; every other write
+//     that may wake a worker or a waiter NOTIFYs on commit too.
+//   - A call whose connection died is repeated on another connection
+//     when that is safe: reads and idempotent writes always, other writes
+//     when the server certainly did not commit them.
 type Store struct {
+	front.Contract // the contract's methods: admitted, checked, then handed to core
+	inner
+}
+
+// inner holds the store's state one embedding level below Contract, so
+// that Store's methods are Contract's checked ones rather than core's
+// work of the same names, while core's fields and helpers stay reachable
+// as s.x.
+type inner struct{ *core }
+
+// core is the store's state and its work ([front.Work]): the statements
+// behind the contract's methods, run once Contract admitted the call and
+// checked its arguments.
+type core struct {
 	schema  string
 	channel string
 	where   string // host/database for error messages, without the password
@@ -26,14 +64,12 @@ type Store struct {
 	q       *queries
 	notify  *notifier
 	resets  resetLimiter
-
-	// gate admits calls until Close, which waits for those in flight.
-	gate lifecycle.Gate
 }
 
 var (
 	_ store.Store    = (*Store)(nil)
 	_ store.TxScoped = (*Store)(nil)
+	_ front.Work     = (*core)(nil)
 )
 
 // Open connects to the PostgreSQL database named by connString, creates
@@ -69,23 +105,25 @@ func Open(ctx context.Context, connString string, opts ...Option) (*Store, error
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{
+	c := &core{
 		schema:  o.schema,
 		channel: channelName(o.schema),
 		where:   fmt.Sprintf("%s@%s:%d/%s", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database),
 	}
-	s.q = newQueries(s.schema, s.channel)
-	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
-		return nil, fmt.Errorf("postgres: %s: %w", s.where, err)
+	c.q = newQueries(c.schema, c.channel)
+	if c.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", c.where, err)
 	}
-	if err := s.migrate(ctx); err != nil {
-		s.pool.Close()
+	if err := c.migrate(ctx); err != nil {
+		c.pool.Close()
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("postgres: open %s schema %q: %w", s.where, s.schema, context.Cause(ctx))
+			return nil, fmt.Errorf("postgres: open %s schema %q: %w", c.where, c.schema, context.Cause(ctx))
 		}
 		return nil, err
 	}
-	s.notify = newNotifier(s, cfg.ConnConfig.Copy())
+	c.notify = newNotifier(c, cfg.ConnConfig.Copy())
+	s := &Store{inner: inner{c}}
+	s.Contract.Init("postgres", maxClaimQueues, c)
 	return s, nil
 }
 
@@ -99,17 +137,14 @@ func (s *Store) Schema() string { return s.schema }
 // the transactions begun on it (Close waits for their connections).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close waits for calls in flight, stops the listener, wakes every Ready,
-// Finished and Revoked channel (so waiters notice and get ErrClosed from
-// their next call) and closes the pool. Later calls, Close included,
-// return store.ErrClosed. Calls in flight end when their ctx does, so
-// Close returns once they finish.
-func (s *Store) Close() error {
-	return s.gate.Shut(func() error {
-		s.notify.close()
-		s.pool.Close()
-		return nil
-	})
+// Close stops the listener, wakes every Ready, Finished and Revoked
+// channel (so waiters notice and get ErrClosed from their next call) and
+// closes the pool. Contract runs it once, from the first Close, after the
+// calls in flight ended (they end when their ctx does).
+func (s *core) Close() error {
+	s.notify.close()
+	s.pool.Close()
+	return nil
 }
 
 // querier is what statements run on: the pool, or a caller's transaction.
@@ -142,7 +177,7 @@ const maxAttempts = 12
 // Acquire and Release of unique keys): inside an EnqueueTx-style call it
 // runs op once on the caller's transaction, never retried elsewhere since
 // the transaction is bound to its own connection; otherwise it is run.
-func (s *Store) runEnqueue(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
+func (s *core) runEnqueue(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
 	if tx := s.enqueueTx(ctx); tx != nil {
 		return s.wrap(ctx, what, op(tx))
 	}
@@ -154,7 +189,7 @@ func (s *Store) runEnqueue(ctx context.Context, what string, kind retryKind, op 
 // and deadlocks. It returns op's error wrapped as "postgres: what: ...",
 // or the cause of ctx when ctx ended. It never looks for a caller's
 // transaction: only runEnqueue does.
-func (s *Store) run(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
+func (s *core) run(ctx context.Context, what string, kind retryKind, op func(q querier) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		if err = op(s.pool); err == nil {
@@ -177,7 +212,7 @@ func (s *Store) run(ctx context.Context, what string, kind retryKind, op func(q 
 	return s.wrap(ctx, what, err)
 }
 
-func (s *Store) wrap(ctx context.Context, what string, err error) error {
+func (s *core) wrap(ctx context.Context, what string, err error) error {
 	switch {
 	case err == nil:
 		return nil

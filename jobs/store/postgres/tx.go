@@ -28,7 +28,7 @@ import (
 
 // txBinding binds an enqueue's statements to the caller's transaction.
 type txBinding struct {
-	s    *Store
+	s    *core
 	tx   pgx.Tx
 	live atomic.Bool // true only while the EnqueueTx-style call runs
 }
@@ -117,11 +117,11 @@ func bindTx(ctx context.Context, what string, tx pgx.Tx, c *jobs.Client) (contex
 	if !ok {
 		return nil, nil, fmt.Errorf("postgres: %s: the client's store is a %T, not a PostgreSQL store: it cannot write in a PostgreSQL transaction", what, c.Store())
 	}
-	ctx, b := withTxBinding(ctx, s, tx)
+	ctx, b := withTxBinding(ctx, s.core, tx)
 	return ctx, func() { b.live.Store(false) }, nil
 }
 
-func withTxBinding(ctx context.Context, s *Store, tx pgx.Tx) (context.Context, *txBinding) {
+func withTxBinding(ctx context.Context, s *core, tx pgx.Tx) (context.Context, *txBinding) {
 	b := &txBinding{s: s, tx: tx}
 	b.live.Store(true)
 	return context.WithValue(ctx, txKey{}, b), b
@@ -129,7 +129,7 @@ func withTxBinding(ctx context.Context, s *Store, tx pgx.Tx) (context.Context, *
 
 // enqueueTx returns the transaction an EnqueueTx-style call bound to ctx
 // for s, while that call runs, or nil.
-func (s *Store) enqueueTx(ctx context.Context) pgx.Tx {
+func (s *core) enqueueTx(ctx context.Context) pgx.Tx {
 	b, _ := ctx.Value(txKey{}).(*txBinding)
 	if b == nil || b.s != s || !b.live.Load() {
 		return nil
