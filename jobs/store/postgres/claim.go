@@ -28,7 +28,8 @@ import (
 // replaced and the claim repeated. A claim lost mid-commit is not repeated
 // (the caller retries): jobs it may have leased run again once their
 // leases expire.
-func (s *core) Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
+	queues, names := req.Queues, req.Names
 	if names == nil {
 		names = []string{} // the filter's "any name"
 	}

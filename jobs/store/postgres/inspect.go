@@ -31,7 +31,8 @@ func (s *core) Get(ctx context.Context, id string) (*store.Job, error) {
 
 // List returns one page of jobs matching req, in ID order (descending
 // with req.Desc) between req.After and req.Before. ctx cancels it.
-func (s *core) List(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
+func (s *core) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
+	limit := req.Limit
 	query := s.q.list
 	if req.Desc {
 		query = s.q.listDesc

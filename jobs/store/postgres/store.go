@@ -123,7 +123,7 @@ func Open(ctx context.Context, connString string, opts ...Option) (*Store, error
 	}
 	c.notify = newNotifier(c, cfg.ConnConfig.Copy())
 	s := &Store{inner: inner{c}}
-	s.Contract.Init("postgres", maxClaimQueues, c)
+	front.Init(&s.Contract, "postgres", maxClaimQueues, c)
 	return s, nil
 }
 

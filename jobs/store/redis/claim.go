@@ -33,7 +33,8 @@ var claimSkip = strconv.Itoa(store.ClaimSkipMin)
 //
 // ctx bounds the call. A call that ends with ctx after the script ran
 // leases jobs nobody runs; Recover returns them when the lease expires.
-func (s *core) Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
+	queues, names := req.Queues, req.Names
 	args := make([]any, 0, 7+len(queues)+len(names))
 	args = append(args, msAlways(req.Now), msAlways(req.LeaseUntil), req.Owner, strconv.Itoa(req.Limit), strconv.Itoa(len(queues)))
 	for _, q := range queues {

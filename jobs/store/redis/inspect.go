@@ -43,7 +43,8 @@ const listScanBudget = 5000
 // most a few thousand jobs and List repeats it until the page is full, so
 // a filter that matches few of many jobs costs time in proportion to the
 // jobs it skips. ctx bounds the call.
-func (s *core) List(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error) {
+func (s *core) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
+	limit := req.Limit
 	var out []*store.Job
 	cursor, bound, desc := req.After, req.Before, "0"
 	if req.Desc {

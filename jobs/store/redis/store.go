@@ -154,7 +154,7 @@ func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o op
 	}
 	c.notify = newNotifier(c)
 	s := &Store{inner: inner{c}}
-	s.Contract.Init("redis", maxClaimQueues, c)
+	front.Init(&s.Contract, "redis", maxClaimQueues, c)
 	return s, nil
 }
 

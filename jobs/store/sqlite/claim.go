@@ -103,7 +103,8 @@ const maxClaimQueues = 64
 //
 // ctx cancels the wait for the write lock and the statement; a canceled
 // Claim leases nothing and returns context.Cause(ctx).
-func (s *core) Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
+	queues, names := req.Queues, req.Names
 	args := claimArgs(req, queues, names)
 	var jobs []*store.Job
 	err := s.writeTx(ctx, func(ctx context.Context) error {

@@ -111,7 +111,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{inner: inner{c}}
-	s.Contract.Init("sqlite", maxClaimQueues, c)
+	front.Init(&s.Contract, "sqlite", maxClaimQueues, c)
 	return s, nil
 }
 

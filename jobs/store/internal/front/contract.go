@@ -9,19 +9,18 @@ import (
 )
 
 // Work is a store's own side of the contract: what its methods do once
-// [Contract] has admitted the call and checked its arguments. Where the
-// check changes what the work needs, the signature says so: Claim gets
-// the request's queues and names as storecheck.Claim returns them, and
-// List the page size storecheck.List makes of the request. The other
-// methods have the signatures of store.Store, store.Inspector and the
-// store.Leaser and store.Among, and are called with what the
-// caller passed.
+// [Contract] has admitted the call and checked its arguments. The methods
+// have the signatures of store.Store, store.Inspector, store.Leaser and
+// store.Among, and get what the caller passed, but for two: Claim gets
+// the request with its Queues and Names as storecheck.Claim returns them
+// (sorted, distinct; Names nil for any name), and List the request with
+// the page size storecheck.List makes of it as its Limit.
 //
 // Close is the store's release: it runs once, after the calls in flight
 // ended, when the first Close of the Contract closes the gate.
 type Work interface {
 	Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error)
-	Claim(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error)
+	Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error)
 	Finish(ctx context.Context, outcomes []store.Outcome) ([]string, error)
 	ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error)
 	Recover(ctx context.Context, now time.Time) ([]store.Recovered, error)
@@ -34,7 +33,7 @@ type Work interface {
 	Restore(ctx context.Context, id string, now time.Time) (store.State, error)
 
 	Get(ctx context.Context, id string) (*store.Job, error)
-	List(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error)
+	List(ctx context.Context, req store.ListRequest) ([]*store.Job, error)
 	Queues(ctx context.Context) ([]store.QueueInfo, error)
 	Stats(ctx context.Context) (store.Stats, error)
 	Retry(ctx context.Context, id string, now time.Time) error
@@ -73,13 +72,12 @@ type Contract struct {
 
 // Init readies c for the store named name ("sqlite", "redis",
 // "postgres": the prefix of its errors) over w; maxQueues bounds a
-// claim's queues. It is called once, before c is used or shared.
-func (c *Contract) Init(name string, maxQueues int, w Work) {
+// claim's queues. It is called once, before c is used or shared. It is a
+// function, not a method, so that it is no method of the Stores that
+// embed a Contract.
+func Init(c *Contract, name string, maxQueues int, w Work) {
 	c.name, c.maxQueues, c.w = name, maxQueues, w
 }
-
-// Closed reports whether Close was called.
-func (c *Contract) Closed() bool { return c.gate.Closed() }
 
 // Close closes the store: later calls get store.ErrClosed, and the first
 // Close waits for the calls in flight, then runs the Work's Close and

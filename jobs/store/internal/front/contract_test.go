@@ -5,18 +5,21 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// fakeWork counts the calls that reach it; block, when set, holds Get
-// until it is closed.
+// fakeWork counts the calls that reach it. When block is set, Get
+// closes entered and waits for block; a release while it runs sets
+// releasedEarly.
 type fakeWork struct {
-	calls  atomic.Int64
-	closes atomic.Int64
-	block  chan struct{}
+	calls         atomic.Int64
+	closes        atomic.Int64
+	block         chan struct{}
+	entered       chan struct{}
+	inGet         atomic.Bool
+	releasedEarly atomic.Bool
 }
 
 func (f *fakeWork) hit() { f.calls.Add(1) }
@@ -25,7 +28,7 @@ func (f *fakeWork) Insert(context.Context, []*store.Job) ([]store.Dup, error) {
 	f.hit()
 	return nil, nil
 }
-func (f *fakeWork) Claim(context.Context, store.ClaimRequest, []string, []string) ([]*store.Job, error) {
+func (f *fakeWork) Claim(context.Context, store.ClaimRequest) ([]*store.Job, error) {
 	f.hit()
 	return nil, nil
 }
@@ -65,11 +68,14 @@ func (f *fakeWork) Restore(context.Context, string, time.Time) (store.State, err
 func (f *fakeWork) Get(context.Context, string) (*store.Job, error) {
 	f.hit()
 	if f.block != nil {
+		f.inGet.Store(true)
+		close(f.entered)
 		<-f.block
+		f.inGet.Store(false)
 	}
 	return &store.Job{}, nil
 }
-func (f *fakeWork) List(context.Context, store.ListRequest, int) ([]*store.Job, error) {
+func (f *fakeWork) List(context.Context, store.ListRequest) ([]*store.Job, error) {
 	f.hit()
 	return nil, nil
 }
@@ -97,7 +103,13 @@ func (f *fakeWork) Count(context.Context, string, time.Time, time.Time) (int64, 
 	f.hit()
 	return 1, nil
 }
-func (f *fakeWork) Close() error { f.closes.Add(1); return errors.New("released") }
+func (f *fakeWork) Close() error {
+	f.closes.Add(1)
+	if f.inGet.Load() {
+		f.releasedEarly.Store(true)
+	}
+	return errors.New("released")
+}
 
 // contractCalls calls every gated method of c once with valid,
 // non-empty arguments and returns their errors by method name.
@@ -139,7 +151,7 @@ func contractCalls(c *Contract) map[string]error {
 func TestContractReachesTheWorkUntilClose(t *testing.T) {
 	w := &fakeWork{}
 	var c Contract
-	c.Init("x", 10, w)
+	Init(&c, "x", 10, w)
 	errs := contractCalls(&c)
 	for name, err := range errs {
 		if err != nil {
@@ -152,7 +164,7 @@ func TestContractReachesTheWorkUntilClose(t *testing.T) {
 	if err := c.Close(); err == nil || err.Error() != "released" {
 		t.Fatalf("first Close = %v; want the release's error", err)
 	}
-	if !c.Closed() {
+	if !c.gate.Closed() {
 		t.Error("Closed() = false after Close")
 	}
 	for name, err := range contractCalls(&c) {
@@ -171,33 +183,26 @@ func TestContractReachesTheWorkUntilClose(t *testing.T) {
 	}
 }
 
-// TestContractCloseWaitsForCallsInFlight: Close returns only after the
-// call it found running, and the release runs after that call.
+// TestContractCloseWaitsForCallsInFlight: the release runs only after
+// the call Close found in flight returned, and that call gets its own
+// result. (lifecycle's tests pin that Close blocks meanwhile.)
 func TestContractCloseWaitsForCallsInFlight(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := &fakeWork{block: make(chan struct{})}
-		var c Contract
-		c.Init("x", 10, w)
-		got := make(chan error, 1)
-		go func() { _, err := c.Get(ctx, "a"); got <- err }()
-		synctest.Wait()
-		closed := make(chan error, 1)
-		go func() { closed <- c.Close() }()
-		synctest.Wait()
-		select {
-		case err := <-closed:
-			t.Fatalf("Close returned %v while a call was in flight", err)
-		default:
-		}
-		if n := w.closes.Load(); n != 0 {
-			t.Fatal("the release ran while a call was in flight")
-		}
-		close(w.block)
-		if err := <-got; err != nil {
-			t.Errorf("the call in flight = %v; want its own result", err)
-		}
-		if err := <-closed; err == nil || err.Error() != "released" {
-			t.Errorf("Close = %v; want the release's error", err)
-		}
-	})
+	w := &fakeWork{block: make(chan struct{}), entered: make(chan struct{})}
+	var c Contract
+	Init(&c, "x", 10, w)
+	got := make(chan error, 1)
+	go func() { _, err := c.Get(ctx, "a"); got <- err }()
+	<-w.entered
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	close(w.block)
+	if err := <-got; err != nil {
+		t.Errorf("the call in flight = %v; want its own result", err)
+	}
+	if err := <-closed; err == nil || err.Error() != "released" {
+		t.Errorf("Close = %v; want the release's error", err)
+	}
+	if w.releasedEarly.Load() {
+		t.Error("the release ran while a call was in flight")
+	}
 }

@@ -38,11 +38,11 @@ func Insert(ctx context.Context, g *lifecycle.Gate, jobs []*store.Job,
 	return insert(ctx, jobs)
 }
 
-// Claim opens Store.Claim: claim gets the request's queues and names as
-// storecheck.Claim returns them (sorted, distinct; names nil for any
-// name). maxQueues is the store's bound on queues.
+// Claim opens Store.Claim: claim gets the request with its Queues and
+// Names as storecheck.Claim returns them (sorted, distinct; Names nil for
+// any name). maxQueues is the store's bound on queues.
 func Claim(ctx context.Context, g *lifecycle.Gate, name string, req store.ClaimRequest, maxQueues int,
-	claim func(ctx context.Context, req store.ClaimRequest, queues, names []string) ([]*store.Job, error)) ([]*store.Job, error) {
+	claim func(context.Context, store.ClaimRequest) ([]*store.Job, error)) ([]*store.Job, error) {
 	if err := g.Enter(); err != nil {
 		return nil, err
 	}
@@ -51,7 +51,8 @@ func Claim(ctx context.Context, g *lifecycle.Gate, name string, req store.ClaimR
 	if err != nil {
 		return nil, err
 	}
-	return claim(ctx, req, queues, names)
+	req.Queues, req.Names = queues, names
+	return claim(ctx, req)
 }
 
 // Finish opens Store.Finish: a batch with a bad outcome applies nothing
@@ -129,10 +130,10 @@ func Acquire(ctx context.Context, g *lifecycle.Gate, name string, l store.Lease,
 	return acquire(ctx, l, now)
 }
 
-// List opens Inspector.List: list gets the page size storecheck.List
-// makes of the request.
+// List opens Inspector.List: list gets the request with the page size
+// storecheck.List makes of it as its Limit.
 func List(ctx context.Context, g *lifecycle.Gate, name string, req store.ListRequest,
-	list func(ctx context.Context, req store.ListRequest, limit int) ([]*store.Job, error)) ([]*store.Job, error) {
+	list func(context.Context, store.ListRequest) ([]*store.Job, error)) ([]*store.Job, error) {
 	if err := g.Enter(); err != nil {
 		return nil, err
 	}
@@ -141,7 +142,8 @@ func List(ctx context.Context, g *lifecycle.Gate, name string, req store.ListReq
 	if err != nil {
 		return nil, err
 	}
-	return list(ctx, req, limit)
+	req.Limit = limit
+	return list(ctx, req)
 }
 
 // Purge opens Inspector.Purge: Running jobs are never purged (a worker

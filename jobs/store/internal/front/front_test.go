@@ -32,8 +32,9 @@ var valid = []call{
 	}},
 	{"Claim", func(g *lifecycle.Gate, w *bool) error {
 		_, err := Claim(ctx, g, "x", store.ClaimRequest{Queues: []string{"b", "a", "b"}, Limit: 1, Owner: "o"}, 10,
-			func(_ context.Context, _ store.ClaimRequest, queues, names []string) ([]*store.Job, error) {
+			func(_ context.Context, req store.ClaimRequest) ([]*store.Job, error) {
 				*w = true
+				queues, names := req.Queues, req.Names
 				if strings.Join(queues, ",") != "a,b" || names != nil {
 					return nil, errors.New("claim got queues " + strings.Join(queues, ",") + "; want a,b and no names")
 				}
@@ -66,9 +67,9 @@ var valid = []call{
 		return err
 	}},
 	{"List", func(g *lifecycle.Gate, w *bool) error {
-		_, err := List(ctx, g, "x", store.ListRequest{}, func(_ context.Context, _ store.ListRequest, limit int) ([]*store.Job, error) {
+		_, err := List(ctx, g, "x", store.ListRequest{}, func(_ context.Context, req store.ListRequest) ([]*store.Job, error) {
 			*w = true
-			if limit != 100 {
+			if req.Limit != 100 {
 				return nil, errors.New("list got a page size other than the default")
 			}
 			return nil, nil
@@ -98,7 +99,7 @@ func TestClosedGateComesFirst(t *testing.T) {
 var refused = []call{
 	{"Claim without queues", func(g *lifecycle.Gate, w *bool) error {
 		_, err := Claim(ctx, g, "x", store.ClaimRequest{Limit: 1, Owner: "o"}, 10,
-			func(context.Context, store.ClaimRequest, []string, []string) ([]*store.Job, error) {
+			func(context.Context, store.ClaimRequest) ([]*store.Job, error) {
 				*w = true
 				return nil, nil
 			})
@@ -123,7 +124,7 @@ var refused = []call{
 		return err
 	}},
 	{"List with a negative limit", func(g *lifecycle.Gate, w *bool) error {
-		_, err := List(ctx, g, "x", store.ListRequest{Limit: -1}, func(context.Context, store.ListRequest, int) ([]*store.Job, error) { *w = true; return nil, nil })
+		_, err := List(ctx, g, "x", store.ListRequest{Limit: -1}, func(context.Context, store.ListRequest) ([]*store.Job, error) { *w = true; return nil, nil })
 		return err
 	}},
 	purgeCall("Purge of an unknown state", "limbo"),
