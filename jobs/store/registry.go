@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/spindlehq/spindle/jobs/internal/redact"
 )
 
 // Driver opens a [Store] from a URL. A driver package registers one in its
@@ -18,6 +20,24 @@ type Driver interface {
 	// wrong and what the driver accepts; jobs.Open redacts passwords from
 	// them.
 	Open(ctx context.Context, url string) (Store, error)
+}
+
+// DriverFunc makes a Driver of a store's opener. The store comes back as
+// a Store only when open succeeded, so a failed open never yields a
+// non-nil Store that holds a nil pointer, and the error starts with
+// "open URL: ", the URL's secrets masked wherever they appear.
+func DriverFunc[S Store](open func(ctx context.Context, url string) (S, error)) Driver {
+	return driverFunc[S](open)
+}
+
+type driverFunc[S Store] func(ctx context.Context, url string) (S, error)
+
+func (f driverFunc[S]) Open(ctx context.Context, url string) (Store, error) {
+	s, err := f(ctx, url)
+	if err != nil {
+		return nil, redact.Error(fmt.Errorf("open %s: %w", url, err), url)
+	}
+	return s, nil
 }
 
 var registry struct {

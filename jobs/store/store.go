@@ -410,6 +410,8 @@ type Leaser interface {
 	// that is absent or expired (its until <= now) restarts at 1 and takes
 	// until as its expiry; a live one keeps its expiry. Counters and
 	// leases are separate namespaces. Fixed-window rate limits use it.
+	// An empty key, or an until not after now, is refused with an error
+	// and counts nothing.
 	Count(ctx context.Context, key string, until, now time.Time) (int64, error)
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,6 +181,13 @@ func count(t *testing.T, s store.Store, key string, until, now time.Time) int64 
 }
 
 func testCount(t *testing.T, s store.Store) {
+	// Refused: no key, and a window that already ended; neither counts.
+	if _, err := s.Count(bg, "", at(time.Minute), T0); err == nil {
+		t.Error("Count of an empty key succeeded")
+	}
+	if _, err := s.Count(bg, "rate:a", T0, T0); err == nil || !strings.Contains(err.Error(), "until") {
+		t.Errorf("Count until now = %v; want an error naming until", err)
+	}
 	for i := int64(1); i <= 3; i++ {
 		if n := count(t, s, "rate:a", at(10*time.Second), at(time.Duration(i)*time.Second)); n != i {
 			t.Fatalf("Count %d = %d", i, n)

@@ -54,9 +54,27 @@ func Load(fsys fs.FS, store string) ([]Step, error) {
 	return steps, nil
 }
 
+// Steps are a store's schema steps in version order, as Load returns
+// them.
+type Steps []Step
+
+// Latest is the newest schema version the steps know: a store refuses a
+// schema that records a newer one.
+func (s Steps) Latest() int { return s[len(s)-1].Version }
+
+// After returns the steps a schema at version cur still needs, in order;
+// newer reports that cur is past every step, a schema this code must not
+// touch.
+func (s Steps) After(cur int) (pending Steps, newer bool) {
+	if cur > s.Latest() {
+		return nil, true
+	}
+	return s[max(cur, 0):], false
+}
+
 // MustLoad is Load for the files a store embeds, where a bad file is a
 // bug that every test catches: it panics with Load's error.
-func MustLoad(fsys fs.FS, store string) []Step {
+func MustLoad(fsys fs.FS, store string) Steps {
 	steps, err := Load(fsys, store)
 	if err != nil {
 		panic(err)

@@ -56,3 +56,23 @@ func TestMustLoadPanicsWithTheError(t *testing.T) {
 	}()
 	MustLoad(fstest.MapFS{}, "test")
 }
+
+func TestStepsAfter(t *testing.T) {
+	steps := Steps{{1, "a", ""}, {2, "b", ""}, {3, "c", ""}}
+	if steps.Latest() != 3 {
+		t.Fatalf("Latest = %d, want 3", steps.Latest())
+	}
+	for cur, want := range map[int]string{-1: "abc", 0: "abc", 1: "bc", 3: "", 4: "newer"} {
+		pending, newer := steps.After(cur)
+		got := ""
+		for _, s := range pending {
+			got += s.Name
+		}
+		if newer {
+			got = "newer"
+		}
+		if got != want {
+			t.Errorf("After(%d) = %q, want %q", cur, got, want)
+		}
+	}
+}

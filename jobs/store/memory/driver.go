@@ -10,11 +10,10 @@ import (
 
 // Importing this package (package jobs does) registers the scheme
 // "memory" with jobs.Open: "memory:" opens a new, empty [Store].
-func init() { store.Register(driver{}, "memory") }
+func init() { store.Register(store.DriverFunc(openURL), "memory") }
 
-type driver struct{}
-
-func (driver) Open(_ context.Context, url string) (store.Store, error) {
+// openURL opens "memory:" (or "memory://"): a new, empty Store.
+func openURL(_ context.Context, url string) (*Store, error) {
 	_, rest, _ := strings.Cut(url, ":")
 	if rest != "" && rest != "//" {
 		return nil, fmt.Errorf("%q: the memory store takes no path; write \"memory:\"", url)

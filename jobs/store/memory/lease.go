@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -74,12 +73,8 @@ func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]sto
 // Count implements [store.Leaser]. Key must not be empty and until must
 // be after now.
 func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	switch {
-	case key == "":
-		return 0, fmt.Errorf("memory: count: empty key; want the name of the counter")
-	case !until.After(now):
-		return 0, fmt.Errorf("memory: count %q: until %s is not after now %s; want a window that ends in the future",
-			key, until.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	if err := storecheck.Count("memory", key, until, now); err != nil {
+		return 0, err
 	}
 	if err := s.lock(ctx); err != nil {
 		return 0, err

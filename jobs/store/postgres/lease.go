@@ -100,9 +100,6 @@ func (s *core) Leases(ctx context.Context, prefix string, now time.Time) ([]stor
 // expiry. Concurrent callers in any process each get a distinct value.
 // ctx cancels it.
 func (s *core) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	if key == "" {
-		return 0, fmt.Errorf("postgres: count: empty key")
-	}
 	var v int64
 	err := s.run(ctx, "count "+key, retryUnsent, func(q querier) error {
 		return q.QueryRow(ctx, s.q.count, key, until, now).Scan(&v)

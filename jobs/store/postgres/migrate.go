@@ -13,6 +13,11 @@ import (
 	"github.com/spindlehq/spindle/jobs/internal/migrate"
 )
 
+// expand fills a migration's placeholders for one schema.
+func expand(sql, schema, channel string) string {
+	return strings.NewReplacer("{{schema}}", quoteIdent(schema), "{{channel}}", channel).Replace(sql)
+}
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -20,15 +25,6 @@ var migrationFS embed.FS
 // NNNN_description.sql; versions start at 1 and have no gaps, so a missing
 // or misnumbered file fails every test rather than a user's upgrade.
 var migrations = migrate.MustLoad(migrationFS, "postgres")
-
-// latestSchema is the newest schema version this code knows. Open refuses
-// a schema whose schema_migrations records a newer one.
-var latestSchema = migrations[len(migrations)-1].Version
-
-// expand fills a migration's placeholders for one schema.
-func expand(sql, schema, channel string) string {
-	return strings.NewReplacer("{{schema}}", quoteIdent(schema), "{{channel}}", channel).Replace(sql)
-}
 
 // migrationLockKey is the pg_advisory_xact_lock key that serializes
 // migrations of one schema across every process and machine.
@@ -38,7 +34,7 @@ func migrationLockKey(schema string) int64 {
 	return int64(h.Sum64())
 }
 
-// migrate brings the schema to latestSchema. Opening an up-to-date schema
+// migrate brings the schema to the latest version. Opening an up-to-date schema
 // reads one row and writes nothing. Otherwise one transaction takes the
 // schema's advisory lock, creates the schema and schema_migrations if
 // needed, re-reads the version and applies every missing step, so
@@ -50,10 +46,10 @@ func (s *core) migrate(ctx context.Context) error {
 	if err != nil {
 		return s.openErr("read the schema version", err)
 	}
-	if v > latestSchema {
+	if v > migrations.Latest() {
 		return s.newerSchemaErr(v)
 	}
-	if v == latestSchema {
+	if v == migrations.Latest() {
 		return nil
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -73,13 +69,11 @@ func (s *core) migrate(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+quoteIdent(s.schema)+".schema_migrations").Scan(&cur); err != nil {
 			return err
 		}
-		if cur > latestSchema {
+		pending, newer := migrations.After(cur)
+		if newer {
 			return s.newerSchemaErr(cur)
 		}
-		for _, m := range migrations {
-			if m.Version <= cur {
-				continue
-			}
+		for _, m := range pending {
 			if _, err := tx.Exec(ctx, expand(m.SQL, s.schema, s.channel)); err != nil {
 				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 			}
@@ -127,5 +121,5 @@ type newerSchemaError struct{ msg string }
 func (e *newerSchemaError) Error() string { return e.msg }
 
 func (s *core) newerSchemaErr(v int) error {
-	return &newerSchemaError{fmt.Sprintf("postgres: %s schema %q has version %d, newer than version %d that this build of Spindle knows; upgrade Spindle to use it", s.where, s.schema, v, latestSchema)}
+	return &newerSchemaError{fmt.Sprintf("postgres: %s schema %q has version %d, newer than version %d that this build of Spindle knows; upgrade Spindle to use it", s.where, s.schema, v, migrations.Latest())}
 }

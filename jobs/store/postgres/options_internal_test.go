@@ -82,8 +82,8 @@ func TestChannelName(t *testing.T) {
 }
 
 func TestMigrationsLoad(t *testing.T) {
-	if latestSchema != len(migrations) || latestSchema < 2 {
-		t.Fatalf("latest %d of %d", latestSchema, len(migrations))
+	if migrations.Latest() != len(migrations) || migrations.Latest() < 2 {
+		t.Fatalf("latest %d of %d", migrations.Latest(), len(migrations))
 	}
 	for _, m := range migrations {
 		if strings.Contains(expand(m.SQL, "x", "c"), "{{") {

@@ -12,18 +12,13 @@ import (
 // jobs.Open:
 //
 //	import _ "github.com/spindlehq/spindle/jobs/store/redis"
-func init() { store.Register(driver{}, "redis", "rediss") }
+func init() { store.Register(driver{store.DriverFunc(openURL)}, "redis", "rediss") }
 
-type driver struct{}
+// driver opens URLs and, for tools, quiets go-redis's own log.
+type driver struct{ store.Driver }
 
-// Open opens url with [Open] and no options.
-func (driver) Open(ctx context.Context, url string) (store.Store, error) {
-	s, err := Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}
+// openURL opens url with [Open] and no options.
+func openURL(ctx context.Context, url string) (*Store, error) { return Open(ctx, url) }
 
 // QuietClientLog stops go-redis printing its own connection-pool
 // complaints to stderr, for tools that report a store they cannot reach

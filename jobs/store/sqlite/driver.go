@@ -12,22 +12,16 @@ import (
 // with jobs.Open:
 //
 //	import _ "github.com/spindlehq/spindle/jobs/store/sqlite"
-func init() { store.Register(driver{}, "sqlite", "sqlite3") }
+func init() { store.Register(store.DriverFunc(openURL), "sqlite", "sqlite3") }
 
-type driver struct{}
-
-// Open opens "sqlite:PATH" or "sqlite://PATH" ("sqlite:///abs/path" for an
-// absolute one) with the default options.
-func (driver) Open(ctx context.Context, url string) (store.Store, error) {
+// openURL opens "sqlite:PATH" or "sqlite://PATH" ("sqlite:///abs/path"
+// for an absolute one) with the default options.
+func openURL(ctx context.Context, url string) (*Store, error) {
 	path, err := ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
-	s, err := Open(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
-	}
-	return s, nil
+	return Open(ctx, path)
 }
 
 // ParseURL returns the file path of a "sqlite:PATH", "sqlite://PATH" or

@@ -10,6 +10,12 @@ import (
 	"github.com/spindlehq/spindle/jobs/internal/migrate"
 )
 
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER NOT NULL PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+)`
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -18,22 +24,12 @@ var migrationFS embed.FS
 // or misnumbered file fails every test rather than a user's upgrade.
 var migrations = migrate.MustLoad(migrationFS, "sqlite")
 
-// latestSchema is the newest schema this code knows. Open refuses a
-// database whose schema_migrations records a newer version.
-var latestSchema = migrations[len(migrations)-1].Version
-
-const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version    INTEGER NOT NULL PRIMARY KEY,
-	name       TEXT    NOT NULL,
-	applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-)`
-
 // applicationID marks the file as Spindle's ("SPND") in the SQLite header,
 // so Open can refuse another application's database instead of adding
 // tables to it.
 const applicationID = 0x53504e44
 
-// migrate brings the database at conn to latestSchema. Each pending step
+// migrate brings the database at conn to the latest schema. Each pending step
 // runs in its own BEGIN IMMEDIATE transaction that re-reads the current
 // version first, so processes opening a new file at the same moment apply
 // every step exactly once: the loser of the write lock waits (busy
@@ -53,13 +49,11 @@ func (s *core) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if cur > latestSchema {
+	pending, newer := migrations.After(cur)
+	if newer {
 		return s.newerSchemaErr(cur)
 	}
-	for _, m := range migrations {
-		if m.Version <= cur {
-			continue
-		}
+	for _, m := range pending {
 		err := s.writeTx(ctx, func(ctx context.Context) error {
 			if _, err := s.wconn.ExecContext(ctx, createMigrationsTable); err != nil {
 				return err
@@ -68,7 +62,7 @@ func (s *core) migrate(ctx context.Context) error {
 			if err := s.wconn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
 				return err
 			}
-			if v > latestSchema {
+			if v > migrations.Latest() {
 				return s.newerSchemaErr(v)
 			}
 			if v >= m.Version {
@@ -109,5 +103,5 @@ func (s *core) appliedVersion(ctx context.Context) (int, error) {
 }
 
 func (s *core) newerSchemaErr(v int) error {
-	return fmt.Errorf("sqlite: %s has schema version %d, newer than version %d that this build of Spindle knows; upgrade Spindle to use this database", s.path, v, latestSchema)
+	return fmt.Errorf("sqlite: %s has schema version %d, newer than version %d that this build of Spindle knows; upgrade Spindle to use this database", s.path, v, migrations.Latest())
 }

@@ -19,8 +19,8 @@ import (
 type notifier struct {
 	s *core
 
-	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
 	fin          finwatch.Registry // Finished and WatchFinishes
+	watchset.Hub                   // the Ready and Revoked watchers, and Mu, the notifier's lock
 	polling      bool              // a poller goroutine is running
 
 	stop    context.CancelFunc // cancels pollCtx at close

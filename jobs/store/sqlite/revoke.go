@@ -24,6 +24,7 @@ import (
 // reason an error (it is how the owner tells a revoked job from
 // another). ctx cancels it.
 func (s *core) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
+	n := nanos(now)
 	var res store.RevokeResult
 	err := s.writeTx(ctx, func(ctx context.Context) error {
 		var st string
@@ -43,7 +44,6 @@ func (s *core) Revoke(ctx context.Context, id, reason string, now time.Time) (st
 			return err
 		}
 		res.State = store.Canceled
-		n := nanos(now)
 		_, err = s.wconn.ExecContext(ctx, `UPDATE jobs SET state = 'canceled', finished_at = ?1,
 			last_error = ?2, revoke = ?2, retain_until = `+retainAt+` WHERE id = ?3`, n, reason, id)
 		return err

@@ -206,5 +206,5 @@ func (c *Contract) Leases(ctx context.Context, prefix string, now time.Time) ([]
 
 // Count implements store.Leaser.
 func (c *Contract) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	return lifecycle.Call(&c.gate, func() (int64, error) { return c.w.Count(ctx, key, until, now) })
+	return Count(ctx, &c.gate, c.name, key, until, now, c.w.Count)
 }

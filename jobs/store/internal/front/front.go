@@ -130,6 +130,19 @@ func Acquire(ctx context.Context, g *lifecycle.Gate, name string, l store.Lease,
 	return acquire(ctx, l, now)
 }
 
+// Count opens Leaser.Count: the counter is checked by storecheck.Count.
+func Count(ctx context.Context, g *lifecycle.Gate, name, key string, until, now time.Time,
+	count func(ctx context.Context, key string, until, now time.Time) (int64, error)) (int64, error) {
+	if err := g.Enter(); err != nil {
+		return 0, err
+	}
+	defer g.Leave()
+	if err := storecheck.Count(name, key, until, now); err != nil {
+		return 0, err
+	}
+	return count(ctx, key, until, now)
+}
+
 // List opens Inspector.List: list gets the request with the page size
 // storecheck.List makes of it as its Limit.
 func List(ctx context.Context, g *lifecycle.Gate, name string, req store.ListRequest,

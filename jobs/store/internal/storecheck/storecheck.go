@@ -62,6 +62,21 @@ func Lease(name string, l store.Lease, now time.Time) error {
 	return nil
 }
 
+// Count reports what is wrong with a Count of counter key until until
+// at now, or nil: key must not be empty and until must be after now (a
+// window that already ended would restart at 1 on every call). name
+// prefixes the error.
+func Count(name, key string, until, now time.Time) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%s: count: empty key; want the name of the counter", name)
+	case !until.After(now):
+		return fmt.Errorf("%s: count %q: until %s is not after now %s; want a window that ends in the future",
+			name, key, rfc3339(until), rfc3339(now))
+	}
+	return nil
+}
+
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // RevokeReason checks the reason given to Revoke job id and returns it
