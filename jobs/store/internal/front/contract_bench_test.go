@@ -1,0 +1,38 @@
+package front
+
+import (
+	"testing"
+
+	"github.com/spindlehq/spindle/jobs/store"
+)
+
+// BenchmarkContractOverhead compares a call through Contract (gate,
+// checks, interface call) with the same call made on the work directly:
+// the difference is what every store call pays for the shared front.
+func BenchmarkContractOverhead(b *testing.B) {
+	w := &fakeWork{}
+	var c Contract
+	Init(&c, "x", 10, w)
+	jobs := []*store.Job{{ID: "a"}}
+	outcomes := []store.Outcome{{ID: "a", Owner: "o", State: store.Succeeded}}
+	b.Run("insert/direct", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = w.Insert(ctx, jobs)
+		}
+	})
+	b.Run("insert/contract", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = c.Insert(ctx, jobs)
+		}
+	})
+	b.Run("finish/direct", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = w.Finish(ctx, outcomes)
+		}
+	})
+	b.Run("finish/contract", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = c.Finish(ctx, outcomes)
+		}
+	})
+}
