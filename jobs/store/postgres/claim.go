@@ -77,22 +77,13 @@ const maxClaimQueues = 1000
 func (s *core) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	var out []store.ReadyName
 	err := s.run(ctx, "ready names", retryRead, func(q querier) error {
-		out = out[:0]
 		rows, err := q.Query(ctx, s.q.readyNames, storecheck.Distinct(queues), now)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r store.ReadyName
-			var n int64
-			if err := rows.Scan(&r.Queue, &r.Name, &n); err != nil {
-				return err
-			}
-			r.Count = int(n)
-			out = append(out, r)
-		}
-		return rows.Err()
+		// Columns queue, name, count: ReadyName's fields in order.
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[store.ReadyName])
+		return err
 	})
 	if err != nil {
 		return nil, err
