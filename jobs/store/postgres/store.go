@@ -98,10 +98,13 @@ func (s *Store) Schema() string { return s.schema }
 // the transactions begun on it (Close waits for their connections).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close stops the listener, wakes every Ready, Finished and Revoked
+// Close waits for the calls in flight (they end when their ctx does),
+// then stops the listener, wakes every Ready, Finished and Revoked
 // channel (so waiters notice and get ErrClosed from their next call) and
-// closes the pool. Contract runs it once, from the first Close, after the
-// calls in flight ended (they end when their ctx does).
+// closes the pool. Later calls, Close included, return store.ErrClosed.
+//
+// The gate and the waiting are Store's (front.Contract); this is the
+// release, run once.
 func (s *core) Close() error {
 	s.notify.close()
 	s.pool.Close()

@@ -121,10 +121,14 @@ func newStore(ctx context.Context, rdb goredis.UniversalClient, owned bool, o op
 // use, also after Close.
 func (s *Store) Namespace() string { return s.ns }
 
-// Close is the store's release, which Contract runs once, after the calls
-// in flight ended: it stops the event subscription, wakes every Ready,
-// Finished and Revoked channel (so waiters notice and get ErrClosed on
-// their next call) and, if [Open] made the client, closes it.
+// Close waits for the calls in flight (they end when their ctx does),
+// then stops the event subscription, wakes every Ready, Finished and
+// Revoked channel (so waiters notice and get ErrClosed on their next
+// call) and, if [Open] made the client, closes it. Later calls, Close
+// included, return store.ErrClosed.
+//
+// The gate and the waiting are Store's (front.Contract); this is the
+// release, run once.
 func (s *core) Close() error {
 	s.notify.close()
 	if !s.owned {

@@ -166,11 +166,14 @@ func (s *core) openErr(what string, err error) error {
 	return fmt.Errorf("sqlite: %s: %s: %w", s.path, what, err)
 }
 
-// Close is the release Store.Close runs once the calls in flight ended: it
-// stops the change watcher, wakes every Ready and Finished channel (so
-// waiters notice and get ErrClosed on their next call), and closes the
-// connections. It frees whatever open set up and tolerates a half-opened
-// store, which Open releases with it.
+// Close waits for the calls in flight (they end when their ctx does),
+// then stops the change watcher, wakes every Ready and Finished channel
+// (so waiters notice and get ErrClosed on their next call), and closes
+// the connections. Later calls, Close included, return store.ErrClosed.
+//
+// The gate and the waiting are Store's (front.Contract); this is the
+// release, run once. It tolerates a half-opened store, which Open
+// releases with it.
 func (s *core) Close() error {
 	if s.notify != nil {
 		s.notify.close()
