@@ -6,9 +6,9 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// FinishedAmong implements [store.Store]: one pass under the store's
-// lock.
-func (s *Store) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
+// FinishedAmong returns copies of the jobs of ids that are final and the
+// IDs of those not stored, in one pass under the lock.
+func (s *core) FinishedAmong(ctx context.Context, ids []string) ([]*store.Job, []string, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, nil, err
 	}

@@ -72,7 +72,7 @@ func (h *jobHeap) add(e *entry) { heap.Push(h, e) }
 func (h *jobHeap) pop() *entry { return heap.Pop(h).(*entry) }
 
 // detach removes e from the heap holding it and from the expiry heap.
-func (s *Store) detach(e *entry) {
+func (s *core) detach(e *entry) {
 	if e.heap != nil {
 		heap.Remove(e.heap, e.index)
 	}
@@ -123,7 +123,7 @@ func (h *expiryHeap) Pop() any {
 }
 
 // unexpire takes e out of the expiry heap, if it is there.
-func (s *Store) unexpire(e *entry) {
+func (s *core) unexpire(e *entry) {
 	if e.expIndex >= 0 {
 		heap.Remove(&s.expiring, e.expIndex)
 	}

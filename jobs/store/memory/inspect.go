@@ -9,9 +9,9 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Queues implements [store.Inspector]: every queue that holds a job or is
-// paused, sorted by name.
-func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
+// Queues lists every queue that holds a job or is paused, sorted by name,
+// with its job count per state.
+func (s *core) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -39,20 +39,13 @@ func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
 	return out, nil
 }
 
-// List implements [store.Inspector]: jobs in ID order, descending with
-// req.Desc.
-func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
-	if req.State != "" && !req.State.Valid() {
-		return nil, fmt.Errorf("memory: list: unknown state %q; accepted: %v", req.State, store.States)
-	}
+// List returns one page of req.Limit jobs at most matching req, in ID
+// order (descending with req.Desc), between req.After and req.Before.
+func (s *core) List(ctx context.Context, req store.ListRequest) ([]*store.Job, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	limit := req.Limit
-	if limit <= 0 {
-		limit = 100
-	}
 	var ids []string
 	for id, e := range s.jobs {
 		j := &e.job
@@ -68,8 +61,8 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	} else {
 		sort.Strings(ids)
 	}
-	if len(ids) > limit {
-		ids = ids[:limit]
+	if len(ids) > req.Limit {
+		ids = ids[:req.Limit]
 	}
 	out := make([]*store.Job, len(ids))
 	for i, id := range ids {
@@ -78,12 +71,13 @@ func (s *Store) List(ctx context.Context, req store.ListRequest) ([]*store.Job, 
 	return out, nil
 }
 
-// Retry implements [store.Inspector], under the store's lock. A final job
+// Retry moves a final job back to Queued, ready at now, with a fresh
+// attempt budget, under the store's lock. A final job
 // loses its revoke reason and its ExpiresAt: retrying is a request to run
 // it, which an old revoke or a passed deadline would otherwise undo at
 // once. A Running job gives [store.ErrRunning] and a waiting one an error
 // wrapping [store.ErrNotFinal]. ctx cancels the wait for the lock.
-func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
+func (s *core) Retry(ctx context.Context, id string, now time.Time) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -104,7 +98,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) error {
 // requeue moves the final job e back to Queued, ready at now, with a
 // fresh attempt budget, unless its unique key is held by another
 // unfinished job; s.mu is held. op names the call in errors.
-func (s *Store) requeue(e *entry, now time.Time, op string) error {
+func (s *core) requeue(e *entry, now time.Time, op string) error {
 	j := &e.job
 	if k := j.UniqueKey; k != "" {
 		if other, ok := s.unique[k]; ok && other != j.ID {
@@ -124,8 +118,9 @@ func (s *Store) requeue(e *entry, now time.Time, op string) error {
 	return nil
 }
 
-// Delete implements [store.Inspector].
-func (s *Store) Delete(ctx context.Context, id string) error {
+// Delete removes a job that is not Running and wakes its Finished
+// watchers; it fails with store.ErrNotFound or store.ErrRunning.
+func (s *core) Delete(ctx context.Context, id string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -141,12 +136,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// Purge implements [store.Inspector]. An empty state matches every state
-// but Running.
-func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int, error) {
-	if state != "" && !state.Valid() {
-		return 0, fmt.Errorf("memory: purge: unknown state %q; accepted: %v", state, store.States)
-	}
+// Purge deletes the jobs of queue (any queue when empty) in state, and
+// reports how many. An empty state matches every state but Running.
+func (s *core) Purge(ctx context.Context, queue string, state store.State) (int, error) {
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
@@ -163,8 +155,8 @@ func (s *Store) Purge(ctx context.Context, queue string, state store.State) (int
 	return n, nil
 }
 
-// Pause implements [store.Inspector].
-func (s *Store) Pause(ctx context.Context, queue string) error {
+// Pause stops claims from queue; the jobs running are not affected.
+func (s *core) Pause(ctx context.Context, queue string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -174,8 +166,8 @@ func (s *Store) Pause(ctx context.Context, queue string) error {
 	return nil
 }
 
-// Resume implements [store.Inspector].
-func (s *Store) Resume(ctx context.Context, queue string) error {
+// Resume lets claims take from queue again and wakes its Ready watchers.
+func (s *core) Resume(ctx context.Context, queue string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -185,8 +177,9 @@ func (s *Store) Resume(ctx context.Context, queue string) error {
 	return nil
 }
 
-// Stats implements [store.Inspector].
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+// Stats counts the jobs per state and the queues, and finds the enqueue
+// time of the oldest Queued job.
+func (s *core) Stats(ctx context.Context) (store.Stats, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Stats{}, err
 	}

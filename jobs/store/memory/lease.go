@@ -7,21 +7,19 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
-// counter is one fixed-window counter of [Store.Count].
+// counter is one fixed-window counter of Count.
 type counter struct {
 	n     int64
 	until time.Time
 }
 
-// Acquire implements [store.Leaser]. Key and Owner must not be empty and
-// Until must be after now.
-func (s *Store) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
-	if err := storecheck.Lease("memory", l, now); err != nil {
-		return store.Lease{}, false, err
-	}
+// Acquire takes or renews the lease l.Key for l.Owner unless another
+// owner holds it until after now; it returns the lease that holds the key
+// and whether it is l. Key and Owner must not be empty and Until must be
+// after now.
+func (s *core) Acquire(ctx context.Context, l store.Lease, now time.Time) (store.Lease, bool, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Lease{}, false, err
 	}
@@ -39,8 +37,9 @@ func cloneLease(l store.Lease) store.Lease {
 	return l
 }
 
-// Release implements [store.Leaser].
-func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
+// Release deletes the lease key if owner holds it, or whoever does when
+// owner is empty, and reports whether it did.
+func (s *core) Release(ctx context.Context, key, owner string) (bool, error) {
 	if err := s.lock(ctx); err != nil {
 		return false, err
 	}
@@ -53,9 +52,10 @@ func (s *Store) Release(ctx context.Context, key, owner string) (bool, error) {
 	return true, nil
 }
 
-// Leases implements [store.Leaser]. It scans every lease: the memory
-// store keeps few.
-func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
+// Leases lists the leases whose key starts with prefix and that are
+// held after now, by key. It scans every lease: the memory store keeps
+// few.
+func (s *core) Leases(ctx context.Context, prefix string, now time.Time) ([]store.Lease, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -70,12 +70,11 @@ func (s *Store) Leases(ctx context.Context, prefix string, now time.Time) ([]sto
 	return out, nil
 }
 
-// Count implements [store.Leaser]. Key must not be empty and until must
-// be after now.
-func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
-	if err := storecheck.Count("memory", key, until, now); err != nil {
-		return 0, err
-	}
+// Count adds one to counter key and returns the new value: a counter
+// that is absent or expired (its until is not after now) restarts at 1
+// with until as its expiry, a live one keeps its expiry. Key must not be
+// empty and until must be after now.
+func (s *core) Count(ctx context.Context, key string, until, now time.Time) (int64, error) {
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
@@ -91,7 +90,7 @@ func (s *Store) Count(ctx context.Context, key string, until, now time.Time) (in
 
 // pruneLeases deletes leases and counters that expired before now; s.mu
 // is held.
-func (s *Store) pruneLeases(now time.Time) {
+func (s *core) pruneLeases(now time.Time) {
 	for k, l := range s.leases {
 		if l.Until.Before(now) {
 			delete(s.leases, k)

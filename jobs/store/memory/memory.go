@@ -11,6 +11,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -18,15 +19,19 @@ import (
 	"github.com/spindlehq/spindle/jobs/internal/storetext"
 	"github.com/spindlehq/spindle/jobs/store"
 	"github.com/spindlehq/spindle/jobs/store/internal/finwatch"
+	"github.com/spindlehq/spindle/jobs/store/internal/front"
 	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
-// Store is the in-memory store. All methods are safe for concurrent use;
-// each holds one mutex for the duration of the call and never blocks while
-// holding it, so every call returns promptly. A call made after its ctx
-// ended changes nothing and returns an error.
-type Store struct {
-	mu        sync.Mutex
+// core is the store's state and its work (front.Work): what each contract
+// method does once front.Contract has admitted the call and checked it.
+// Every method holds mu for the whole call and never blocks while holding
+// it, so every call returns promptly, and Close, which waits for the calls
+// in flight, never waits long.
+type core struct {
+	mu sync.Mutex
+	// closed is set by Close for the watch methods, which the gate does
+	// not guard: a watch made after Close gets a closed channel.
 	closed    bool
 	jobs      map[string]*entry
 	ready     map[string]byName // per queue: ready jobs, claim order
@@ -53,11 +58,18 @@ type readySub struct {
 	ch     chan struct{}
 }
 
-var _ store.Store = (*Store)(nil)
+// maxClaimQueues is no bound: a claim walks its queues' heaps in memory,
+// with no statement or script whose size the queues would grow.
+const maxClaimQueues = math.MaxInt
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ front.Work  = (*core)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{
+	c := &core{
 		jobs:      make(map[string]*entry),
 		ready:     make(map[string]byName),
 		scheduled: jobHeap{byRunAt: true},
@@ -70,19 +82,19 @@ func New() *Store {
 		readySubs: make(map[*readySub]struct{}),
 		revSubs:   make(map[chan struct{}]struct{}),
 	}
+	s := &Store{inner: inner{c}}
+	front.Init(&s.Contract, "memory", maxClaimQueues, c)
+	return s
 }
 
 // lock takes the mutex after checking ctx; it reports the error a method
-// returns instead of going on.
-func (s *Store) lock(ctx context.Context) error {
+// returns instead of going on. The mutex is never held for long, so only
+// a ctx that already ended stops the call.
+func (s *core) lock(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return store.ErrClosed
-	}
 	return nil
 }
 
@@ -103,11 +115,12 @@ func clone(j *store.Job) *store.Job {
 	return &c
 }
 
-// Insert implements [store.Store]. A job whose ID is already stored
-// (inserted earlier, or by an earlier job of the same batch) is a
-// duplicate like one whose UniqueKey is taken: it is skipped and returned
-// in dups.
-func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error) {
+// Insert stores a copy of each job, under one hold of the lock, after
+// checking them all (storecheck.NewJob): a bad job inserts none. A job
+// whose ID is already stored (inserted earlier, or by an earlier job of
+// the same batch) is a duplicate like one whose UniqueKey is taken: it is
+// skipped and returned in dups.
+func (s *core) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, error) {
 	for i, j := range jobs {
 		if err := storecheck.NewJob("memory", i, j); err != nil {
 			return nil, err
@@ -150,7 +163,7 @@ func (s *Store) Insert(ctx context.Context, jobs []*store.Job) ([]store.Dup, err
 // uniqueHolder returns the unfinished job holding key for a job enqueued
 // at t, or "" when the key is free. A holder whose UniqueUntil is not
 // after t gives the key up here.
-func (s *Store) uniqueHolder(key string, t time.Time) string {
+func (s *core) uniqueHolder(key string, t time.Time) string {
 	id, ok := s.unique[key]
 	if !ok {
 		return ""
@@ -166,7 +179,7 @@ func (s *Store) uniqueHolder(key string, t time.Time) string {
 
 // enqueue puts a Queued or Scheduled entry into the heap that holds it,
 // and into the expiry heap when it has an ExpiresAt.
-func (s *Store) enqueue(e *entry) {
+func (s *core) enqueue(e *entry) {
 	if !e.job.ExpiresAt.IsZero() && e.expIndex < 0 {
 		heap.Push(&s.expiring, e)
 	}
@@ -178,7 +191,7 @@ func (s *Store) enqueue(e *entry) {
 }
 
 // readyHeap returns the heap of j's queue and name, making it if needed.
-func (s *Store) readyHeap(j *store.Job) *jobHeap {
+func (s *core) readyHeap(j *store.Job) *jobHeap {
 	hs := s.ready[j.Queue]
 	if hs == nil {
 		hs = make(byName)
@@ -194,37 +207,29 @@ func (s *Store) readyHeap(j *store.Job) *jobHeap {
 
 // promote moves scheduled jobs due at now to their ready heaps. Their
 // state stays Scheduled until they are claimed, as the contract allows.
-func (s *Store) promote(now time.Time) {
+func (s *core) promote(now time.Time) {
 	for s.scheduled.due(now) {
 		e := s.scheduled.pop()
 		s.readyHeap(&e.job).add(e)
 	}
 }
 
-// Claim implements [store.Store]. Ready jobs are kept in one heap per
-// queue and job name, so a claim with Names merges the heads of its
-// names' heaps and never steps over the jobs of other names: it costs the
-// same however many of those wait.
-func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
-	if req.Limit < 1 {
-		return nil, fmt.Errorf("memory: claim: limit is %d; it must be at least 1", req.Limit)
-	}
-	names, err := storecheck.Names("memory", req.Names)
-	if err != nil {
-		return nil, err
-	}
+// Claim leases up to req.Limit ready jobs in claim order, under one hold
+// of the lock. Ready jobs are kept in one heap per queue and job name, so
+// a claim with Names merges the heads of its names' heaps and never steps
+// over the jobs of other names: it costs the same however many of those
+// wait.
+func (s *core) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
 	s.promote(req.Now)
+	// req.Queues and req.Names come distinct (storecheck.Claim), and a
+	// heap belongs to one queue and name, so no heap is met twice.
 	var heaps []*jobHeap
 	for _, q := range req.Queues {
-		s.eachReady(q, names, func(_ string, h *jobHeap) {
-			if !slices.Contains(heaps, h) {
-				heaps = append(heaps, h)
-			}
-		})
+		s.eachReady(q, req.Names, func(_ string, h *jobHeap) { heaps = append(heaps, h) })
 	}
 	var out []*store.Job
 	for len(out) < req.Limit {
@@ -256,7 +261,7 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) ([]*store.Job
 
 // eachReady calls fn with every non-empty ready heap of queue q, or only
 // those of names when there are any, unless q is paused.
-func (s *Store) eachReady(q string, names []string, fn func(name string, h *jobHeap)) {
+func (s *core) eachReady(q string, names []string, fn func(name string, h *jobHeap)) {
 	if s.paused[q] {
 		return
 	}
@@ -276,10 +281,10 @@ func (s *Store) eachReady(q string, names []string, fn func(name string, h *jobH
 	}
 }
 
-// ReadyNames implements [store.Store]. It counts every claimable job of
+// ReadyNames counts every claimable job of
 // the queues, not only the first [store.ReadyNamesScan]: one heap length
 // per name, under the store's mutex. ctx is checked before it starts.
-func (s *Store) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
+func (s *core) ReadyNames(ctx context.Context, queues []string, now time.Time) ([]store.ReadyName, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -300,8 +305,9 @@ func claimsBefore(a, b *entry) bool {
 	return h.Less(0, 1)
 }
 
-// ExtendLeases implements [store.Store].
-func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
+// ExtendLeases moves the lease of each job in ids that owner still holds
+// to until, and returns the IDs it no longer holds.
+func (s *core) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) ([]string, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -318,11 +324,9 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 	return lost, nil
 }
 
-// Finish implements [store.Store].
-func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string, error) {
-	if err := storecheck.Outcomes("memory", outcomes); err != nil {
-		return nil, err
-	}
+// Finish applies the outcomes of jobs their owners still hold, all
+// under one hold of the lock, and returns the IDs of the others (lost).
+func (s *core) Finish(ctx context.Context, outcomes []store.Outcome) ([]string, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -375,15 +379,17 @@ func (s *Store) Finish(ctx context.Context, outcomes []store.Outcome) ([]string,
 
 // finished releases the unique key of a job that reached a final state
 // and wakes its watchers.
-func (s *Store) finished(e *entry) {
+func (s *core) finished(e *entry) {
 	if k := e.job.UniqueKey; k != "" && s.unique[k] == e.job.ID {
 		delete(s.unique, k)
 	}
 	s.signalFinished(e.job.ID)
 }
 
-// Recover implements [store.Store].
-func (s *Store) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
+// Recover moves the Running jobs whose lease expired before now back to
+// Queued, or to Dead when they used their attempts, and the waiting jobs
+// whose ExpiresAt is before now to Expired; it returns them all.
+func (s *core) Recover(ctx context.Context, now time.Time) ([]store.Recovered, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -424,7 +430,7 @@ func recovered(j *store.Job) store.Recovered {
 
 // expire moves the waiting jobs whose ExpiresAt is before now to Expired
 // and returns them.
-func (s *Store) expire(now time.Time) []store.Recovered {
+func (s *core) expire(now time.Time) []store.Recovered {
 	var moved []store.Recovered
 	for len(s.expiring) > 0 && s.expiring[0].job.ExpiresAt.Before(now) {
 		e := s.expiring[0]
@@ -449,8 +455,8 @@ func retainUntil(j *store.Job, now time.Time) time.Time {
 	return now.Add(j.Retention)
 }
 
-// Get implements [store.Store].
-func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
+// Get returns a copy of job id, or store.ErrNotFound.
+func (s *core) Get(ctx context.Context, id string) (*store.Job, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -462,8 +468,10 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Job, error) {
 	return clone(&e.job), nil
 }
 
-// Prune implements [store.Store].
-func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
+// Prune deletes the final jobs whose RetainUntil is set and before now,
+// and the leases and counters that expired before now, and reports how
+// many jobs it deleted.
+func (s *core) Prune(ctx context.Context, now time.Time) (int, error) {
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
@@ -480,7 +488,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 }
 
 // remove deletes a job that is not Running.
-func (s *Store) remove(id string, e *entry) {
+func (s *core) remove(id string, e *entry) {
 	s.detach(e)
 	delete(s.jobs, id)
 	if k := e.job.UniqueKey; k != "" && s.unique[k] == id {
@@ -489,16 +497,13 @@ func (s *Store) remove(id string, e *entry) {
 	s.signalFinished(id)
 }
 
-// Close implements [store.Store] by the rule every store follows: every
-// Ready, Finished and Revoked channel is closed (a watch made afterwards
-// gets a closed channel), and later calls, Close included, return
-// [store.ErrClosed].
-func (s *Store) Close() error {
+// Close closes every Ready, Finished and Revoked channel, and makes a
+// watch asked for afterwards get a closed one. The gate and the waiting
+// for the calls in flight are Store's (front.Contract), as is the
+// ErrClosed of later calls; this is the release, run once.
+func (s *core) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return store.ErrClosed
-	}
 	s.closed = true
 	s.fin.Close()
 	// Watchers learn of the close as the other stores' do: their

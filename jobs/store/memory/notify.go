@@ -25,7 +25,7 @@ func (s *Store) Ready(queues []string) (<-chan struct{}, func()) {
 }
 
 // signalReady wakes the subscribers of any of queues; s.mu is held.
-func (s *Store) signalReady(queues map[string]bool) {
+func (s *core) signalReady(queues map[string]bool) {
 	if len(queues) == 0 {
 		return
 	}
@@ -57,7 +57,7 @@ func (s *Store) WatchFinishes() store.FinishWatch { return s.fin.Feed() }
 // signalFinished wakes the watchers of id, handing them the job when it
 // is still stored and final (it is gone when it was deleted); s.mu is
 // held.
-func (s *Store) signalFinished(id string) {
+func (s *core) signalFinished(id string) {
 	if !s.fin.Wants(id) {
 		return
 	}
@@ -90,7 +90,7 @@ func (s *Store) Revoked() (<-chan struct{}, func()) {
 }
 
 // signalRevoked wakes every Revoked subscriber; s.mu is held.
-func (s *Store) signalRevoked() {
+func (s *core) signalRevoked() {
 	for ch := range s.revSubs {
 		select {
 		case ch <- struct{}{}:

@@ -8,12 +8,13 @@ import (
 	"github.com/spindlehq/spindle/jobs/store"
 )
 
-// Restore implements [store.Inspector]: the state check and the move back
+// Restore moves a Canceled job back to Queued, as Retry does: the state
+// check and the move back
 // to Queued (as Retry makes it) happen under one hold of the store's
 // lock, so no revoke, retry or claim slips between them. A job that is
 // not Canceled is left alone; its state comes back with an error
 // wrapping [store.ErrNotCanceled]. ctx cancels the wait for the lock.
-func (s *Store) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
+func (s *core) Restore(ctx context.Context, id string, now time.Time) (store.State, error) {
 	if err := s.lock(ctx); err != nil {
 		return "", err
 	}

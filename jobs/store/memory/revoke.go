@@ -5,19 +5,14 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/jobs/store"
-	"github.com/spindlehq/spindle/jobs/store/internal/storecheck"
 )
 
-// Revoke implements [store.Store], under the store's lock. A waiting job
+// Revoke cancels or marks job id, under the store's lock. A waiting job
 // is canceled at once and its Finished watchers are woken; a Running one
 // is marked and the Revoked subscribers are signalled. reason must not be
 // empty: it is how the lease owner tells a revoked job from one that is
 // not. ctx cancels the wait for the lock.
-func (s *Store) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
-	reason, err := storecheck.RevokeReason("memory", id, reason)
-	if err != nil {
-		return store.RevokeResult{}, err
-	}
+func (s *core) Revoke(ctx context.Context, id, reason string, now time.Time) (store.RevokeResult, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.RevokeResult{}, err
 	}
@@ -48,8 +43,9 @@ func revokeResult(j *store.Job) store.RevokeResult {
 	return store.RevokeResult{State: j.State, Name: j.Name, Queue: j.Queue, Attempt: j.Attempt}
 }
 
-// RevokeRequests implements [store.Store].
-func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
+// RevokeRequests returns the revoke reasons of the Running jobs owner
+// holds that were revoked, by job ID.
+func (s *core) RevokeRequests(ctx context.Context, owner string) (map[string]string, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -66,8 +62,9 @@ func (s *Store) RevokeRequests(ctx context.Context, owner string) (map[string]st
 	return out, nil
 }
 
-// Wake implements [store.Store].
-func (s *Store) Wake(ctx context.Context, ids []string, now time.Time) error {
+// Wake makes the Scheduled jobs of ids ready at now and wakes their
+// queues' Ready watchers; other jobs are left alone.
+func (s *core) Wake(ctx context.Context, ids []string, now time.Time) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
