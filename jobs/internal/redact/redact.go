@@ -170,6 +170,7 @@ func mask(s string) (string, []string) {
 	}
 	spans = append(spans, quoted(s, from)...)
 	spans = append(spans, params(s)...)
+	spans = append(spans, querySpans(s)...)
 	if len(spans) == 0 {
 		return s, nil
 	}
@@ -315,6 +316,42 @@ func params(s string) []span {
 		end := valueEnd(s, v)
 		out = append(out, span{v, end})
 		i = max(end, i+1) - 1
+	}
+	return out
+}
+
+// querySpans returns, when s parses as a URL, the values of its query
+// parameters whose key names a secret, with the query read exactly as
+// net/url reads it: after the first "?" of what precedes the first "#",
+// pairs split at "&", the key up to a pair's first "=" ("a?b=c" has the
+// key "a?b" there), a pair holding ";" dropped. A value ends where a
+// quoted URL does (a quote, a backquote or a space), so the quotes around
+// a URL stay. params reads pairs in any text; this catches the keys only
+// net/url's reading of a URL gives.
+func querySpans(s string) []span {
+	if _, err := url.Parse(s); err != nil {
+		return nil
+	}
+	rest, _, _ := strings.Cut(s, "#")
+	q := strings.IndexByte(rest, '?')
+	if q < 0 {
+		return nil
+	}
+	var out []span
+	off := q + 1
+	for _, pair := range strings.Split(rest[q+1:], "&") {
+		key, value, ok := strings.Cut(pair, "=")
+		if ok && value != "" && !strings.Contains(pair, ";") && secretKey(key) {
+			v := off + len(key) + 1
+			e := v
+			for e < off+len(pair) && !endsQuotedURL(s[e]) {
+				e++
+			}
+			if e > v {
+				out = append(out, span{v, e})
+			}
+		}
+		off += len(pair) + 1
 	}
 	return out
 }

@@ -32,6 +32,9 @@ func TestText(t *testing.T) {
 		`"0?pAss\"=0000"`:   `"0?pAss\"=xxxxx"`,   // as %q quotes it
 		"0?pass/x=0000":     "0?pass/x=xxxxx",     // and "pass/x"
 		"0?x%zz%70ass=0000": "0?x%zz%70ass=xxxxx", // a stray "%" hides no escape
+		"0?pAss?=0000":      "0?pAss?=xxxxx",      // net/url's key is "pAss?"
+		"0?pass x=0000":     "0?pass x=xxxxx",     // and "pass x"
+		"h/?a=1&pass x=2#f": "h/?a=1&pass x=xxxxx#f",
 		"https://h/x?access_token=a&api_key=b&apikey=c&q=1":     "https://h/x?access_token=xxxxx&api_key=xxxxx&apikey=xxxxx&q=1",
 		"amqp://h/?Client_Secret=a;AUTH=b#PWD=c":                "amqp://h/?Client_Secret=xxxxx;AUTH=xxxxx#PWD=xxxxx",
 		"redis://h/?pass%77ord=a&credentials=b&passwd=c&pass=d": "redis://h/?pass%77ord=xxxxx&credentials=xxxxx&passwd=xxxxx&pass=xxxxx",

@@ -70,7 +70,7 @@ type Contract struct {
 	w         Work
 }
 
-// Init readies c for the store named name ("sqlite", "redis",
+// Init readies c for the store named name ("memory", "sqlite", "redis",
 // "postgres": the prefix of its errors) over w; maxQueues bounds a
 // claim's queues. It is called once, before c is used or shared. It is a
 // function, not a method, so that it is no method of the Stores that
