@@ -15,24 +15,19 @@ func BenchmarkContractOverhead(b *testing.B) {
 	Init(&c, "x", 10, w)
 	jobs := []*store.Job{{ID: "a"}}
 	outcomes := []store.Outcome{{ID: "a", Owner: "o", State: store.Succeeded}}
-	b.Run("insert/direct", func(b *testing.B) {
-		for b.Loop() {
-			_, _ = w.Insert(ctx, jobs)
-		}
-	})
-	b.Run("insert/contract", func(b *testing.B) {
-		for b.Loop() {
-			_, _ = c.Insert(ctx, jobs)
-		}
-	})
-	b.Run("finish/direct", func(b *testing.B) {
-		for b.Loop() {
-			_, _ = w.Finish(ctx, outcomes)
-		}
-	})
-	b.Run("finish/contract", func(b *testing.B) {
-		for b.Loop() {
-			_, _ = c.Finish(ctx, outcomes)
-		}
-	})
+	for _, bc := range []struct {
+		name string
+		call func()
+	}{
+		{"insert/direct", func() { _, _ = w.Insert(ctx, jobs) }},
+		{"insert/contract", func() { _, _ = c.Insert(ctx, jobs) }},
+		{"finish/direct", func() { _, _ = w.Finish(ctx, outcomes) }},
+		{"finish/contract", func() { _, _ = c.Finish(ctx, outcomes) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc.call()
+			}
+		})
+	}
 }
