@@ -31,7 +31,7 @@ import "github.com/spindlehq/spindle/jobs/store/internal/front"
 //     when that is safe: reads and idempotent writes always, other writes
 //     when the server certainly did not commit them.
 type Store struct {
-	front.Contract // the contract's methods: admitted, checked, then handed to core
+	front.Contract // the store.Store methods: each admitted, its arguments checked, then run
 	inner
 }
 

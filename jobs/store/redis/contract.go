@@ -34,7 +34,7 @@ import "github.com/spindlehq/spindle/jobs/store/internal/front"
 // ErrClosed on their next call) and, if [Open] made the client, closes
 // it. Later calls, Close included, return store.ErrClosed.
 type Store struct {
-	front.Contract // the contract's methods: admitted, checked, then handed to core
+	front.Contract // the store.Store methods: each admitted, its arguments checked, then run
 	inner
 }
 

@@ -34,7 +34,7 @@ import "github.com/spindlehq/spindle/jobs/store/internal/front"
 // The watch methods (Ready, Finished, WatchFinishes, Revoked) and Path
 // are Store's own.
 type Store struct {
-	front.Contract // the contract's methods: admitted, checked, then handed to core
+	front.Contract // the store.Store methods: each admitted, its arguments checked, then run
 	inner
 }
 
