@@ -21,17 +21,22 @@ const Mark = "xxxxx"
 // pair whose key names a secret, and every secret of urls (see [Secrets])
 // wherever it appears.
 func Text(s string, urls ...string) string {
-	var secrets []string
+	spans := found(s)
 	for _, u := range urls {
-		secrets = append(secrets, Secrets(u)...)
+		for _, sec := range Secrets(u) {
+			// Every place any secret covers is masked, so two secrets
+			// that overlap in s are hidden whole, whatever their order.
+			for i := 0; ; {
+				k := strings.Index(s[i:], sec)
+				if k < 0 {
+					break
+				}
+				spans = append(spans, span{i + k, i + k + len(sec)})
+				i += k + 1
+			}
+		}
 	}
-	// The longest first, so that a secret holding another is replaced whole.
-	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for _, sec := range secrets {
-		s = strings.ReplaceAll(s, sec, Mark)
-	}
-	out, _ := mask(s)
-	return out
+	return apply(s, spans)
 }
 
 // Secrets returns the strings of rawURL that must never be shown: what
@@ -160,6 +165,20 @@ type span struct{ i, j int }
 
 // mask returns s with its secrets replaced by Mark, and the secrets.
 func mask(s string) (string, []string) {
+	spans := found(s)
+	secrets := make([]string, 0, len(spans))
+	for _, sp := range spans {
+		if sp.j > sp.i {
+			secrets = append(secrets, s[sp.i:sp.j])
+		}
+	}
+	return apply(s, spans), secrets
+}
+
+// found returns where the secrets of s stand: the password of the URL s
+// starts with, those of the URLs it quotes, and the values of the pairs
+// whose key names a secret.
+func found(s string) []span {
 	var spans []span
 	from := 0
 	if sp, ok, skip := leading(s); ok {
@@ -170,15 +189,14 @@ func mask(s string) (string, []string) {
 	}
 	spans = append(spans, quoted(s, from)...)
 	spans = append(spans, params(s)...)
-	spans = append(spans, querySpans(s)...)
+	return append(spans, querySpans(s)...)
+}
+
+// apply returns s with each span, overlapping ones merged, replaced by
+// Mark.
+func apply(s string, spans []span) string {
 	if len(spans) == 0 {
-		return s, nil
-	}
-	secrets := make([]string, 0, len(spans))
-	for _, sp := range spans {
-		if sp.j > sp.i {
-			secrets = append(secrets, s[sp.i:sp.j])
-		}
+		return s
 	}
 	sort.Slice(spans, func(a, b int) bool { return spans[a].i < spans[b].i })
 	var b strings.Builder
@@ -193,7 +211,7 @@ func mask(s string) (string, []string) {
 		last = cur.j
 	}
 	b.WriteString(s[last:])
-	return b.String(), secrets
+	return b.String()
 }
 
 // leading returns the password of the URL s starts with, when s is read
@@ -324,9 +342,9 @@ func params(s string) []span {
 // parameters whose key names a secret, with the query read exactly as
 // net/url reads it: after the first "?" of what precedes the first "#",
 // pairs split at "&", the key up to a pair's first "=" ("a?b=c" has the
-// key "a?b" there), a pair holding ";" dropped. A value ends where a
-// quoted URL does (a quote, a backquote or a space), so the quotes around
-// a URL stay. params reads pairs in any text; this catches the keys only
+// key "a?b" there), a pair holding ";" dropped. A value ends at a quote
+// or a backquote, so the quotes around a URL stay; spaces are part of it,
+// as for net/url. params reads pairs in any text; this catches the keys only
 // net/url's reading of a URL gives.
 func querySpans(s string) []span {
 	if _, err := url.Parse(s); err != nil {
@@ -344,7 +362,7 @@ func querySpans(s string) []span {
 		if ok && value != "" && !strings.Contains(pair, ";") && secretKey(key) {
 			v := off + len(key) + 1
 			e := v
-			for e < off+len(pair) && !endsQuotedURL(s[e]) {
+			for e < off+len(pair) && s[e] != '"' && s[e] != '`' {
 				e++
 			}
 			if e > v {

@@ -35,6 +35,7 @@ func TestText(t *testing.T) {
 		"0?pAss?=0000":      "0?pAss?=xxxxx",      // net/url's key is "pAss?"
 		"0?pass x=0000":     "0?pass x=xxxxx",     // and "pass x"
 		"h/?a=1&pass x=2#f": "h/?a=1&pass x=xxxxx#f",
+		"?pAss?= 000":       "?pAss?=xxxxx", // the value starts with a space
 		"https://h/x?access_token=a&api_key=b&apikey=c&q=1":     "https://h/x?access_token=xxxxx&api_key=xxxxx&apikey=xxxxx&q=1",
 		"amqp://h/?Client_Secret=a;AUTH=b#PWD=c":                "amqp://h/?Client_Secret=xxxxx;AUTH=xxxxx#PWD=xxxxx",
 		"redis://h/?pass%77ord=a&credentials=b&passwd=c&pass=d": "redis://h/?pass%77ord=xxxxx&credentials=xxxxx&passwd=xxxxx&pass=xxxxx",
@@ -61,6 +62,16 @@ func TestText(t *testing.T) {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Secrets of the URL that overlap in the text are hidden whole: one
+// replaced first must not leave part of another.
+func TestTextHidesOverlappingSecrets(t *testing.T) {
+	raw := "A:// :Pw0rd0@pAss=0@000000000000"
+	msg := "dial " + raw + ": auth Pw0rd0@pAss=0: refused"
+	if got := Text(msg, raw); strings.Contains(got, "Pw0rd") {
+		t.Errorf("Text(%q) = %q: the password shows", msg, got)
 	}
 }
 
