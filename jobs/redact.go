@@ -22,10 +22,14 @@ import "github.com/spindlehq/spindle/jobs/internal/redact"
 //     secret, token, key, auth or credential (any case, after unescaping:
 //     password, sslpassword, access_token, api_key, apikey...) is hidden,
 //     in query strings and in connection strings ("host=db password='a b'",
-//     spaces around "=" and quoted values included).
+//     spaces around "=" and quoted values included). A key runs back to
+//     the nearest "&", "?", ";", "#", "=" or space; and when s parses as a
+//     URL, its query is also read as net/url reads it, so that
+//     "h/?x?pass=v" and "h/?pass word=v" lose v too.
 //   - The secrets of each of urls are hidden wherever they appear in s,
-//     as written and as net/url decodes them: pass the URL a message is
-//     about, and a password the message quotes on its own is hidden too.
+//     as written and as net/url decodes them (where two overlap, both
+//     whole): pass the URL a message is about, and a password the
+//     message quotes on its own is hidden too.
 //   - URLs of stores that take no password (sqlite:, memory:, file:) keep
 //     their paths, ":" and "@" included.
 //
