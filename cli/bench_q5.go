@@ -52,8 +52,9 @@ through jobs.Group.Await, then, in a second line, through spindle.Gather.
 One line per way of awaiting and run, with "await" ("group" or "gather"),
 "enqueue_seconds" (the Map), "seconds" (from the Map's end until every
 handle had its result), "process_seconds" (from the Map's end until the
-last job finished, by the store's record), "await_over_process" (their
-ratio), and "peak_goroutines" (the most this process ran while awaiting,
+last job finished, by the store's record; not positive when every job
+finished before the Map returned, as a tiny -n allows), "await_over_process"
+(their ratio, 0 then), and "peak_goroutines" (the most this process ran while awaiting,
 sampled every millisecond) beside "base_goroutines" (before the Map), and
 likewise "peak_open_files" and "base_open_files" (file descriptors: store
 connections and files; on systems with /proc/self/fd). The memory store cannot be used: another process cannot see it.`),
