@@ -40,7 +40,9 @@ var asynqPeerNoop = jobs.Define("bench.asynq.noop", func(context.Context, asynqB
 	return struct{}{}, nil
 })
 
-func asynqEnv(name string, def, least int) int {
+// benchEnv reads the whole number in the environment variable name, or
+// def when it is unset, malformed or under least.
+func benchEnv(name string, def, least int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n >= least {
 		return n
 	}
@@ -52,8 +54,8 @@ func BenchmarkAsynqQ1Enqueue(b *testing.B) {
 	if url == "" {
 		b.Skip("SPINDLE_REDIS_URL not set")
 	}
-	n := asynqEnv("SPINDLE_BENCH_N", 20000, 1)
-	rounds := asynqEnv("SPINDLE_BENCH_ROUNDS", 3, 3)
+	n := benchEnv("SPINDLE_BENCH_N", 20000, 1)
+	rounds := benchEnv("SPINDLE_BENCH_ROUNDS", 3, 3)
 	ctx := context.Background()
 
 	opt, err := asynq.ParseRedisURI(url)
@@ -73,7 +75,7 @@ func BenchmarkAsynqQ1Enqueue(b *testing.B) {
 	// Each side enqueues its N in slices of slice jobs, the sides taking
 	// turns slice by slice, so that both meet the same load on a busy
 	// machine; a side's rate is N over the sum of its slices' times.
-	slice := min(asynqEnv("SPINDLE_BENCH_SLICE", 500, 1), n)
+	slice := min(benchEnv("SPINDLE_BENCH_SLICE", 500, 1), n)
 	next := 0 // the payload counter, so that no two tasks are equal
 	asynqSlice := func(k int) (time.Duration, error) {
 		start := time.Now()

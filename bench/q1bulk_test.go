@@ -55,19 +55,12 @@ var q1BulkRunners = []q1BulkRunner{
 	{"river", q1OpenRiver},
 }
 
-func q1Env(name string, def, least int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n >= least {
-		return n
-	}
-	return def
-}
-
 func BenchmarkQ1BulkRiver(b *testing.B) {
 	dbURL := os.Getenv("SPINDLE_POSTGRES_URL")
 	if dbURL == "" {
 		b.Skip("SPINDLE_POSTGRES_URL is not set: Q1 bulk against River needs a PostgreSQL server")
 	}
-	n, rounds := q1Env("SPINDLE_BENCH_N", 20000, 1), q1Env("SPINDLE_BENCH_ROUNDS", 7, 3)
+	n, rounds := benchEnv("SPINDLE_BENCH_N", 20000, 1), benchEnv("SPINDLE_BENCH_ROUNDS", 7, 3)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
