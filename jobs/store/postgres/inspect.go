@@ -175,10 +175,11 @@ func (s *core) Delete(ctx context.Context, id string) error {
 // are never purged, since a worker holds them. It deletes chunked.Rows jobs
 // per statement in ID order; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
-// context.Cause(ctx).
+// context.Cause(ctx). Where autovacuum is off for the store's tables, it
+// then vacuums those with many dead rows, as Prune does.
 func (s *core) Purge(ctx context.Context, queue string, state store.State) (int, error) {
 	after := ""
-	return chunked.Walk(func() (int, bool, error) {
+	n, err := chunked.Walk(func() (int, bool, error) {
 		var ids []string
 		err := s.run(ctx, "purge", retryUnsent, func(q querier) error {
 			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), chunked.Rows)
@@ -196,13 +197,22 @@ func (s *core) Purge(ctx context.Context, queue string, state store.State) (int,
 		}
 		return len(ids), len(ids) >= chunked.Rows, nil
 	})
+	if err != nil {
+		return n, err
+	}
+	return n, s.tidy(ctx)
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, in
 // chunks of chunked.Rows per statement, and then the leases and counters
 // that expired before now, and reports how many jobs it deleted. If ctx
 // ends part-way, the chunks already committed stay deleted and the count
-// so far is returned with context.Cause(ctx).
+// so far is returned with context.Cause(ctx). Where autovacuum is off for
+// one of the store's tables (for the server, or by the table's own
+// setting), Prune then vacuums it once its dead rows pass autovacuum's
+// default threshold (50 plus a fifth of its live rows), as autovacuum
+// would: without it, the dead rows of finished jobs slow every claim.
+// A table another session is vacuuming is skipped.
 func (s *core) Prune(ctx context.Context, now time.Time) (int, error) {
 	total, err := chunked.Walk(func() (int, bool, error) {
 		var n int64
@@ -225,7 +235,10 @@ func (s *core) Prune(ctx context.Context, now time.Time) (int, error) {
 		b.Queue(s.q.pruneCounters, now)
 		return q.SendBatch(ctx, b).Close()
 	})
-	return total, err
+	if err != nil {
+		return total, err
+	}
+	return total, s.tidy(ctx)
 }
 
 // Pause stops workers from claiming jobs of queue (jobs already running
