@@ -41,7 +41,7 @@ func (s *core) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup,
 			reg = append(reg, j.Queue)
 		}
 	}
-	args := make([]any, 0, 2+len(reg)+len(jobs)*20)
+	args := insertScript.args(s, 2+len(reg)+len(jobs)*20)
 	args = append(args, strconv.Itoa(len(reg)))
 	for _, q := range reg {
 		args = append(args, q)
@@ -70,7 +70,7 @@ func (s *core) Insert(ctx context.Context, jobs []*store.Job) (dups []store.Dup,
 		}
 		args[n-1] = strconv.Itoa(len(args) - n)
 	}
-	return s.insertReply(ctx, jobs, insertScript.run(ctx, s, args...))
+	return s.insertReply(ctx, jobs, insertScript.do(ctx, s, args))
 }
 
 // plainReady reports whether j is what insertReady takes: Queued, with
@@ -86,14 +86,14 @@ func (s *core) insertReady(ctx context.Context, j *store.Job) ([]store.Dup, erro
 	if s.registerQueue(j.Queue) {
 		reg = "1"
 	}
-	args := make([]any, 0, 24)
+	args := insertReadyScript.args(s, 24)
 	args = append(args, reg, j.Queue, j.ID, strconv.Itoa(-j.Priority), readyMember(j.RunAt, j.ID))
 	args, err := appendJobFields(args, j)
 	if err != nil {
 		s.forgetQueues([]*store.Job{j})
 		return nil, fmt.Errorf("redis: insert job %s: %w", j.ID, err)
 	}
-	return s.insertReply(ctx, []*store.Job{j}, insertReadyScript.run(ctx, s, args...))
+	return s.insertReply(ctx, []*store.Job{j}, insertReadyScript.do(ctx, s, args))
 }
 
 // insertReply decodes an insert script's reply and announces the queues

@@ -943,13 +943,49 @@ return redis.call('HINCRBY', P .. 'cnt', k, 1)
 `)
 
 // script is one Lua script, run by SHA with a fallback to its source.
-type script struct{ s *goredis.Script }
+type script struct {
+	s   *goredis.Script
+	src string
+}
 
-func newScript(src string) script { return script{goredis.NewScript(src)} }
+func newScript(src string) script { return script{goredis.NewScript(src), src} }
 
 // run calls the script with the namespace's routing key and prefix.
 func (sc script) run(ctx context.Context, s *core, args ...any) *goredis.Cmd {
 	return sc.s.Run(ctx, s.rdb, []string{s.k.all}, append([]any{s.k.prefix}, args...)...)
+}
+
+// evalHeader is how many arguments of a call built by args precede the
+// script's own: command, SHA, key count, routing key and prefix.
+const evalHeader = 5
+
+// args returns the start of a call of the script, with room for n more
+// arguments that the caller appends before passing it to do. Where run
+// copies its arguments twice on their way to the wire (a bulk insert's
+// hundreds of thousands of them), a call built this way is one slice
+// from the caller to the connection.
+func (sc script) args(s *core, n int) []any {
+	a := make([]any, evalHeader, evalHeader+n)
+	a[0], a[1], a[2], a[3], a[4] = "evalsha", sc.s.Hash(), 1, s.k.all, s.k.prefix
+	return a
+}
+
+// do runs a call built on args, by SHA and then, if the server does not
+// have the script, by its source.
+func (sc script) do(ctx context.Context, s *core, a []any) *goredis.Cmd {
+	cmd := sc.process(ctx, s, a)
+	if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+		a[0], a[1] = "eval", sc.src
+		cmd = sc.process(ctx, s, a)
+	}
+	return cmd
+}
+
+func (sc script) process(ctx context.Context, s *core, a []any) *goredis.Cmd {
+	cmd := goredis.NewCmd(ctx, a...)
+	cmd.SetFirstKeyPos(3) // the routing key, for a cluster
+	_ = s.rdb.Process(ctx, cmd)
+	return cmd
 }
 
 var (
