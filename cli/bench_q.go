@@ -243,7 +243,8 @@ func (a *app) benchQ2Cmd() *cobra.Command {
 idle; one client enqueues a job that returns n*2 and awaits its result, -n
 times in sequence, after one warm-up round trip. Awaiting uses the default
 settings: woken by the store where it can push, polling with backoff where
-it cannot, and deleting the job once its result is read.
+it cannot, and keeping the job (its result stays readable until its
+retention ends; the queue is emptied after the run).
 
 --client says where the client is: "in-process" (the worker shares this
 process and its connection to the store), "other-process" (the worker runs
