@@ -16,8 +16,9 @@ import (
 // at once) end by vacuuming a table of the store once its dead rows pass
 // autovacuum's default threshold.
 
-// vacuumTables are the store's tables that churn.
-var vacuumTables = []string{"jobs", "leases"}
+// vacuumTables are the store's tables that churn: jobs and leases by
+// insert, update and delete, counters by an update per increment.
+var vacuumTables = []string{"jobs", "leases", "counters"}
 
 // vacuumCheck reads, for the table $1, whether the store must vacuum it
 // itself (autovacuum off for it, with the statistics that tell dead rows
