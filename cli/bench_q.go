@@ -91,8 +91,8 @@ over it.`),
 func (a *app) runQ1(ctx context.Context, c *jobs.Client, p *progress, f benchFlags, kind string, run int) (q1Record, error) {
 	rec := q1Record{benchCommon: newBenchCommon("q1", f.n, f.workers, run)}
 	in := c.Inspect()
-	if _, err := in.Purge(ctx, benchQueue, ""); err != nil {
-		return rec, a.storeErr("empty queue "+benchQueue, "", err)
+	if err := a.emptyBenchQueue(ctx, c); err != nil {
+		return rec, err
 	}
 	defer func() { _, _ = in.Purge(context.WithoutCancel(ctx), benchQueue, "") }()
 
@@ -292,8 +292,8 @@ func (a *app) runQ2(cmd *cobra.Command, c *jobs.Client, url string, p *progress,
 	ctx := cmd.Context()
 	rec := q2Record{benchCommon: newBenchCommon("q2", f.n, f.workers, run), Client: mode}
 	in := c.Inspect()
-	if _, err := in.Purge(ctx, benchQueue, ""); err != nil {
-		return rec, a.storeErr("empty queue "+benchQueue, "", err)
+	if err := a.emptyBenchQueue(ctx, c); err != nil {
+		return rec, err
 	}
 	defer func() { _, _ = in.Purge(context.WithoutCancel(ctx), benchQueue, "") }()
 	var stop func() error

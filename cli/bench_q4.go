@@ -57,8 +57,8 @@ of single calls, "writes" the store writes that carried them and
 func (a *app) runQ4(ctx context.Context, c *jobs.Client, p *progress, f benchFlags, run int) (q4Record, error) {
 	rec := q4Record{benchCommon: newBenchCommon("q4", f.n, f.workers, run)}
 	in := c.Inspect()
-	if _, err := in.Purge(ctx, benchQueue, ""); err != nil {
-		return rec, a.storeErr("empty queue "+benchQueue, "", err)
+	if err := a.emptyBenchQueue(ctx, c); err != nil {
+		return rec, err
 	}
 	defer func() { _, _ = in.Purge(context.WithoutCancel(ctx), benchQueue, "") }()
 

@@ -86,8 +86,8 @@ func (a *app) runQ5(cmd *cobra.Command, c *jobs.Client, url string, p *progress,
 	ctx := cmd.Context()
 	rec := q5Record{benchCommon: newBenchCommon("q5", f.n, f.workers, run), Await: way}
 	in := c.Inspect()
-	if _, err := in.Purge(ctx, benchQueue, ""); err != nil {
-		return rec, a.storeErr("empty queue "+benchQueue, "", err)
+	if err := a.emptyBenchQueue(ctx, c); err != nil {
+		return rec, err
 	}
 	defer func() { _, _ = in.Purge(context.WithoutCancel(ctx), benchQueue, "") }()
 	stop, err := a.startQ2Worker(cmd, url, f.workers)

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spindlehq/spindle/jobs"
@@ -107,7 +108,9 @@ with --count and compare medians, and compare ratios measured in one run.
 q1, q2, q4 and q5 use --store. Without --store (or ` + a.cfg.StoreEnv + `) they use a
 new SQLite file in a temporary directory, removed afterwards. With a store
 of yours they work in the queue "spindle-bench", which they empty before
-and after.`),
+and after; before, they also prune the store as a worker does every
+minute (finished jobs past their retention, in any queue), so that a
+PostgreSQL server with autovacuum off starts each run vacuumed.`),
 		Example: a.ex(`  spindle bench q1
   spindle bench q1 --store sqlite:/tmp/x.db --count 5
   spindle bench q2 --store memory:
@@ -200,6 +203,20 @@ func pathFromRoot(cmd *cobra.Command) []string {
 
 // benchWorkerOptions are the worker settings of q1 and q2: the defaults
 // but the slots, as jobs/bench_test.go uses.
+// emptyBenchQueue empties the benchmark queue before a run and prunes the
+// store as a worker would, so that a store that is not vacuumed on its
+// own (PostgreSQL with autovacuum off) starts each run without the dead
+// rows of the runs before.
+func (a *app) emptyBenchQueue(ctx context.Context, c *jobs.Client) error {
+	if _, err := c.Inspect().Purge(ctx, benchQueue, ""); err != nil {
+		return a.storeErr("empty queue "+benchQueue, "", err)
+	}
+	if _, err := c.Store().Prune(ctx, time.Now()); err != nil {
+		return a.storeErr("prune the store", "", err)
+	}
+	return nil
+}
+
 func benchWorkerOptions(workers int, logTo io.Writer) jobs.WorkerOptions {
 	return jobs.WorkerOptions{Concurrency: workers, Queues: map[string]int{benchQueue: 1}, Logger: warnLogger(logTo)}
 }

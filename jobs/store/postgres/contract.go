@@ -30,10 +30,10 @@ import "github.com/spindlehq/spindle/jobs/store/internal/front"
 //   - A call whose connection died is repeated on another connection
 //     when that is safe: reads and idempotent writes always, other writes
 //     when the server certainly did not commit them.
-//   - Prune and Purge end by vacuuming the store's jobs, leases and
-//     counters tables where autovacuum is off for them and their dead
-//     rows pass autovacuum's default threshold (50 plus a fifth of the
-//     live rows); where autovacuum runs, the store never vacuums.
+//   - Prune ends by vacuuming the store's jobs, leases and counters
+//     tables where autovacuum is off for them and their dead rows pass
+//     autovacuum's default threshold (50 plus a fifth of the live rows);
+//     where autovacuum runs, the store never vacuums.
 type Store struct {
 	front.Contract // the store.Store methods: each admitted, its arguments checked, then run
 	inner

@@ -175,11 +175,11 @@ func (s *core) Delete(ctx context.Context, id string) error {
 // are never purged, since a worker holds them. It deletes chunked.Rows jobs
 // per statement in ID order; if ctx ends part-way, the chunks already
 // committed stay deleted and the count so far is returned with
-// context.Cause(ctx). Where autovacuum is off for the store's tables, it
-// then vacuums those with many dead rows, as Prune does.
+// context.Cause(ctx). The dead rows it leaves are vacuumed by autovacuum,
+// or where that is off by the next Prune.
 func (s *core) Purge(ctx context.Context, queue string, state store.State) (int, error) {
 	after := ""
-	n, err := chunked.Walk(func() (int, bool, error) {
+	return chunked.Walk(func() (int, bool, error) {
 		var ids []string
 		err := s.run(ctx, "purge", retryUnsent, func(q querier) error {
 			rows, err := q.Query(ctx, s.q.purge, after, queue, string(state), chunked.Rows)
@@ -197,10 +197,6 @@ func (s *core) Purge(ctx context.Context, queue string, state store.State) (int,
 		}
 		return len(ids), len(ids) >= chunked.Rows, nil
 	})
-	if err != nil {
-		return n, err
-	}
-	return n, s.tidy(ctx)
 }
 
 // Prune deletes final jobs whose RetainUntil is set and before now, in

@@ -11,10 +11,11 @@ import (
 // default). Where it is off, for the server or for the table, dead rows
 // pile up in the indexes that claims and waits walk, and round trips
 // slow several-fold within minutes of steady load. So the store does what
-// autovacuum would there, and nothing where autovacuum runs: Prune
-// (every worker's periodic tidy-up) and Purge (which deletes many rows
-// at once) end by vacuuming a table of the store once its dead rows pass
-// autovacuum's default threshold.
+// autovacuum would there, and nothing where autovacuum runs: Prune,
+// every worker's periodic tidy-up, ends by vacuuming a table of the
+// store once its dead rows pass autovacuum's default threshold. Purge
+// does not: it is a call someone waits for, and a vacuum's time grows
+// with the table.
 
 // vacuumTables are the store's tables that churn: jobs and leases by
 // insert, update and delete, counters by an update per increment.
