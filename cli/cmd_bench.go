@@ -201,8 +201,6 @@ func pathFromRoot(cmd *cobra.Command) []string {
 	return path
 }
 
-// benchWorkerOptions are the worker settings of q1 and q2: the defaults
-// but the slots, as jobs/bench_test.go uses.
 // emptyBenchQueue empties the benchmark queue before a run and prunes the
 // store as a worker would, so that a store that is not vacuumed on its
 // own (PostgreSQL with autovacuum off) starts each run without the dead
@@ -217,6 +215,8 @@ func (a *app) emptyBenchQueue(ctx context.Context, c *jobs.Client) error {
 	return nil
 }
 
+// benchWorkerOptions are the worker settings of q1 and q2: the defaults
+// but the slots, as jobs/bench_test.go uses.
 func benchWorkerOptions(workers int, logTo io.Writer) jobs.WorkerOptions {
 	return jobs.WorkerOptions{Concurrency: workers, Queues: map[string]int{benchQueue: 1}, Logger: warnLogger(logTo)}
 }
