@@ -943,16 +943,13 @@ return redis.call('HINCRBY', P .. 'cnt', k, 1)
 `)
 
 // script is one Lua script, run by SHA with a fallback to its source.
-type script struct {
-	s   *goredis.Script
-	src string
-}
+type script struct{ sha, src string }
 
-func newScript(src string) script { return script{goredis.NewScript(src), src} }
+func newScript(src string) script { return script{goredis.NewScript(src).Hash(), src} }
 
 // run calls the script with the namespace's routing key and prefix.
 func (sc script) run(ctx context.Context, s *core, args ...any) *goredis.Cmd {
-	return sc.s.Run(ctx, s.rdb, []string{s.k.all}, append([]any{s.k.prefix}, args...)...)
+	return sc.do(ctx, s, append(sc.args(s, len(args)), args...))
 }
 
 // evalHeader is how many arguments of a call built by args precede the
@@ -960,13 +957,13 @@ func (sc script) run(ctx context.Context, s *core, args ...any) *goredis.Cmd {
 const evalHeader = 5
 
 // args returns the start of a call of the script, with room for n more
-// arguments that the caller appends before passing it to do. Where run
-// copies its arguments twice on their way to the wire (a bulk insert's
-// hundreds of thousands of them), a call built this way is one slice
-// from the caller to the connection.
+// arguments that the caller appends before passing it to do. A call built
+// this way is one slice from the caller to the connection, which matters
+// for a bulk insert's hundreds of thousands of arguments; run copies its
+// arguments into one.
 func (sc script) args(s *core, n int) []any {
 	a := make([]any, evalHeader, evalHeader+n)
-	a[0], a[1], a[2], a[3], a[4] = "evalsha", sc.s.Hash(), 1, s.k.all, s.k.prefix
+	a[0], a[1], a[2], a[3], a[4] = "evalsha", sc.sha, 1, s.k.all, s.k.prefix
 	return a
 }
 
